@@ -1,0 +1,50 @@
+/* A device's home directory: <home>/identity, device_id, cache.db, config, pins.
+ * Opening a home gives a ready sync context (cache + identity + optional DHT node). */
+#ifndef DNASYNC_HOME_H
+#define DNASYNC_HOME_H
+
+#include "dnasync/env.h"
+#include "dnasync/sync_protocol.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dnasync_home dnasync_home_t;
+
+typedef struct dnasync_home_options {
+    const dnasync_env_t *env;          /* NULL = real clock and RNG */
+    const char *profile;               /* "desktop"/"mobile"; NULL = config, else desktop */
+    const char *const *bootstrap;      /* HOST:PORT; added to <home>/config for next time */
+    size_t n_bootstrap;
+    int port;                          /* local DHT port, 0 = any */
+    bool network;                      /* start a DHT node and join the network */
+} dnasync_home_options_t;
+
+/* Create a new home for identity `name`: directory (mode 0700), identity keys, device_id,
+ * cache.db. Refuses a home that already has an identity. 0 ok; err gets a one-line reason. */
+int dnasync_home_init(const char *dir, const char *name, const dnasync_env_t *env, char *err,
+                      size_t errlen);
+
+/* Finish a home whose identity already exists (after `join`): device_id and cache.db. */
+int dnasync_home_prepare(const char *dir, const dnasync_env_t *env, char *err, size_t errlen);
+
+/* Open an initialised home. *out is freed with dnasync_home_free. */
+int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasync_home_t **out,
+                      char *err, size_t errlen);
+void dnasync_home_free(dnasync_home_t *h);
+
+/* Borrowed from the home; valid until dnasync_home_free. */
+sync_context_t *dnasync_home_sync(dnasync_home_t *h);
+const char *dnasync_home_name(const dnasync_home_t *h);
+const char *dnasync_home_device_id(const dnasync_home_t *h);
+const char *dnasync_home_profile(const dnasync_home_t *h);
+dht_storage_context_t *dnasync_home_dht(dnasync_home_t *h); /* NULL when offline */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

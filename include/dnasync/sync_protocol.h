@@ -1,0 +1,136 @@
+/* dnasync sync engine: the API of ../shared/spec/sync-protocol.md ("API DESIGN"), plus what the
+ * tools need. Deviations from the spec, and why:
+ *  - sync_init takes a 4th argument, the environment (time + randomness), so tests can jump days;
+ *    NULL means the real clock and OpenSSL's RNG. dht_ctx may be NULL: a local-only context
+ *    (cache operations work; network operations return DNASYNC_EDHT).
+ *  - counts and errors are reported as int: >= 0 a count, < 0 a dnasync/status.h code; the
+ *    readable reason is in sync_errmsg(ctx).
+ *
+ * Threading: every function here may be called from any thread, also while the background
+ * thread (sync_run_background / sync_enable_realtime) runs: one mutex per context serialises
+ * them. Event callbacks run on the background thread with that mutex released; they may call
+ * any sync_* function except sync_free. */
+#ifndef DNASYNC_SYNC_PROTOCOL_H
+#define DNASYNC_SYNC_PROTOCOL_H
+
+#include "dnasync/env.h"
+#include "dnasync/message.h"
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sync_context sync_context_t;
+typedef struct dht_storage_context dht_storage_context_t;
+typedef struct dnasync_identity dnasync_identity_t;
+
+#define SYNC_DEFAULT_INTERVAL_S 300 /* periodic sync: every 5 minutes (plus jitter) */
+#define SYNC_DEFAULT_PRUNE_DAYS 90  /* local cache keeps 90 days */
+#define SYNC_WINDOW_DAYS 30         /* messages live 30 days on the DHT */
+
+typedef enum sync_profile {
+    SYNC_PROFILE_DESKTOP = 0, /* real-time (DHT listen) with a periodic safety net */
+    SYNC_PROFILE_MOBILE = 1   /* periodic only: fewer wake-ups, no open listen */
+} sync_profile_t;
+
+typedef struct sync_status {
+    uint64_t last_upload_time;   /* Unix s of the last pass that uploaded without error; 0 never */
+    uint64_t last_download_time; /* Unix s of the last complete download pass; 0 never */
+    size_t pending_uploads;      /* messages with synced_to_dht = 0 */
+    size_t pending_downloads;    /* ids seen on the DHT but not fetched yet */
+    bool realtime_enabled;
+    /* extensions */
+    size_t pending_tombstones;   /* deletions not yet confirmed on the DHT */
+    size_t messages;             /* rows in the cache (including soft-deleted) */
+    uint32_t verified_days;      /* days of the 30-day window proven complete */
+    uint32_t window_days;        /* SYNC_WINDOW_DAYS + 1 (today included) */
+    uint64_t oldest_unverified_expiry; /* Unix s when the oldest unverified day leaves the DHT; 0 none */
+    uint64_t rejected_values;    /* values refused (bad signature, id mismatch, oversize, ...) */
+} sync_status_t;
+
+/* One day of the window, for `dnasync status`. */
+typedef struct sync_day_status {
+    int64_t day;          /* UTC day number (Unix s / 86400) */
+    bool verified;        /* summary matched what this device holds */
+    bool closed;          /* verified after the day ended: never re-read */
+    uint64_t expires_at;  /* Unix s when values uploaded that day expire from the DHT */
+} sync_day_status_t;
+
+/* What the background thread reports (for `dnasync watch`). message_id is borrowed for the call. */
+typedef enum sync_event_kind { SYNC_EVENT_MESSAGE, SYNC_EVENT_DELETED, SYNC_EVENT_PROGRESS } sync_event_kind_t;
+typedef struct sync_event {
+    sync_event_kind_t kind;
+    const char *message_id;  /* MESSAGE / DELETED */
+    size_t done, total;      /* PROGRESS: values fetched of values to fetch */
+} sync_event_t;
+typedef void (*sync_event_cb)(void *user, const sync_event_t *ev);
+
+/* --- the spec's API --- */
+
+/* Creates a context over an open SQLite connection (not taken over: the caller closes it after
+ * sync_free) and an optional DHT (borrowed; must outlive the context). identity is copied.
+ * Returns NULL on failure (invalid name, cache migration failure, out of memory). */
+sync_context_t *sync_init(sqlite3 *db, dht_storage_context_t *dht_ctx, const char *identity,
+                          const dnasync_env_t *env);
+
+int sync_upload_message(sync_context_t *ctx, const message_info_t *msg); /* 0 ok / 1 already */
+int sync_upload_pending(sync_context_t *ctx);            /* uploads every pending row; count */
+int sync_download_messages(sync_context_t *ctx, const char *conversation_id); /* new in conv */
+int sync_download_all(sync_context_t *ctx);               /* new messages, all conversations */
+int sync_delete_message(sync_context_t *ctx, const char *message_id);
+int sync_download_tombstones(sync_context_t *ctx);        /* deletions applied */
+void sync_run_background(sync_context_t *ctx);            /* starts the periodic thread */
+int sync_enable_realtime(sync_context_t *ctx);
+int sync_disable_realtime(sync_context_t *ctx);
+int sync_get_status(sync_context_t *ctx, sync_status_t *status_out);
+int sync_prune_old_messages(sync_context_t *ctx, uint32_t days); /* rows deleted */
+void sync_free(sync_context_t *ctx); /* stops the background thread; NULL is fine */
+
+/* --- extensions the tools need --- */
+
+/* Last error of this context; borrowed, valid until the next call on ctx. */
+const char *sync_errmsg(const sync_context_t *ctx);
+/* Give the context this device's keys (borrowed; must outlive ctx) and device id (copied).
+ * Needed by send, upload, delete and download verification. */
+int sync_set_identity(sync_context_t *ctx, const dnasync_identity_t *id, const char *device_id);
+int sync_set_profile(sync_context_t *ctx, sync_profile_t profile);
+int sync_set_interval(sync_context_t *ctx, uint32_t seconds, uint32_t jitter_seconds);
+/* Read receipts stay on this device unless enabled (privacy trade-off of the spec). */
+int sync_set_share_read_receipts(sync_context_t *ctx, bool share);
+void sync_set_event_callback(sync_context_t *ctx, sync_event_cb cb, void *user);
+/* Home directory for identity pins (copied). */
+int sync_set_home(sync_context_t *ctx, const char *home);
+
+/* Encrypt text for recipient (and for this identity's other devices), store it in the cache and
+ * upload it when a DHT is attached. message_id_out gets the new id (64 hex + NUL). A failed
+ * upload keeps the message pending (returned status 0, pending_uploads grows). */
+int sync_send(sync_context_t *ctx, const char *recipient, const uint8_t *text, size_t text_len,
+              char message_id_out[DNASYNC_ID_HEX_LEN + 1]);
+/* Decrypt a cached message. *text_out is malloc'd and NUL-terminated; caller frees. */
+int sync_open_message(sync_context_t *ctx, const message_info_t *msg, char **text_out,
+                      size_t *text_len);
+/* Inbox: newest first; conversation_id NULL = all. *out is an array the caller frees with
+ * sync_free_messages. Soft-deleted messages are left out. */
+int sync_list_messages(sync_context_t *ctx, const char *conversation_id, size_t limit,
+                       message_info_t **out, size_t *count);
+void sync_free_messages(message_info_t *msgs, size_t count);
+int sync_mark_read(sync_context_t *ctx, const char *message_id);
+/* Internal path for tests and imports: seal text to this identity only and store it in the cache
+ * with the given sender, recipient and created_at (0 = now), pending unless synced is true. */
+int sync_cache_add_text(sync_context_t *ctx, const char *sender, const char *recipient,
+                        const char *text, int64_t created_at, bool synced,
+                        char message_id_out[DNASYNC_ID_HEX_LEN + 1]);
+/* Per-day completeness of the window, oldest first; *out caller frees with free(). */
+int sync_get_days(sync_context_t *ctx, sync_day_status_t **out, size_t *count);
+/* One pass: upload pending, download new, apply tombstones. Counts may be NULL. */
+int sync_pass(sync_context_t *ctx, size_t *uploaded, size_t *downloaded, size_t *deleted);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
