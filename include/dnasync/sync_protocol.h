@@ -120,6 +120,9 @@ int sync_list_messages(sync_context_t *ctx, const char *conversation_id, size_t 
                        message_info_t **out, size_t *count);
 void sync_free_messages(message_info_t *msgs, size_t count);
 int sync_mark_read(sync_context_t *ctx, const char *message_id);
+/* One cached message by id; out is cleared with message_info_clear. DNASYNC_ENOTFOUND. */
+int sync_get_message(sync_context_t *ctx, const char *message_id, message_info_t *out);
+#define SYNC_MAX_TEXT 32768 /* bytes of text per message: a sealed value stays far below 64 KiB */
 /* Internal path for tests and imports: seal text to this identity only and store it in the cache
  * with the given sender, recipient and created_at (0 = now), pending unless synced is true. */
 int sync_cache_add_text(sync_context_t *ctx, const char *sender, const char *recipient,
@@ -127,6 +130,12 @@ int sync_cache_add_text(sync_context_t *ctx, const char *sender, const char *rec
                         char message_id_out[DNASYNC_ID_HEX_LEN + 1]);
 /* Per-day completeness of the window, oldest first; *out caller frees with free(). */
 int sync_get_days(sync_context_t *ctx, sync_day_status_t **out, size_t *count);
+/* Run whatever is due at the env's current time (periodic pass, real-time wake-up, day
+ * roll-over of the listen) and return the env time in ms when something is next due. The
+ * background thread is a loop around this; simulations call it directly. */
+uint64_t sync_tick(sync_context_t *ctx);
+/* How many ticks have run (wake-ups, for the mobile-profile benchmark). */
+uint64_t sync_wakeups(sync_context_t *ctx);
 /* One pass: upload pending, download new, apply tombstones. Counts may be NULL. */
 int sync_pass(sync_context_t *ctx, size_t *uploaded, size_t *downloaded, size_t *deleted);
 
