@@ -1,0 +1,160 @@
+/* The pin store: first sight pins, the same keys pass, changed keys are refused loudly, a
+ * damaged store is reported and left untouched, a torn last line is recovered from. */
+#define _POSIX_C_SOURCE 200809L
+#include "check.h"
+#include "dnasync/identity.h"
+#include "dnasync/status.h"
+#include "testenv.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char *home;
+static char pins_path[4096];
+
+/* Only the public keys matter to the pin store: stand-ins filled from a seed byte. */
+typedef struct keys {
+    uint8_t sign_pk[32];
+    uint8_t kem_ek[DNASYNC_KEM_EK_BYTES];
+} keys_t;
+
+static keys_t *ident(const char *name, uint8_t seed)
+{
+    (void)name;
+    keys_t *k = malloc(sizeof *k);
+    CHECK(k != NULL);
+    for (size_t i = 0; i < sizeof k->sign_pk; i++)
+        k->sign_pk[i] = (uint8_t)(seed * 31 + i);
+    for (size_t i = 0; i < sizeof k->kem_ek; i++)
+        k->kem_ek[i] = (uint8_t)(seed * 17 + i * 3);
+    return k;
+}
+
+static long slurp(char *buf, size_t cap)
+{
+    FILE *f = fopen(pins_path, "rb");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return (long)n;
+}
+
+static void test_tofu(void)
+{
+    keys_t *bob = ident("bob", 1), *bob2 = ident("bob", 2), *eve = ident("eve", 3);
+    keys_t *spaced = ident("bob the builder", 4);
+    char err[512];
+
+    CHECK_EQ_INT(dnasync_pin_check_or_add(home, "bob", bob->sign_pk, bob->kem_ek, err, sizeof err),
+                 0);
+    struct stat st;
+    CHECK(stat(pins_path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    /* the same keys again: fine, nothing added */
+    char before[4096], after[4096];
+    long nb = slurp(before, sizeof before);
+    CHECK(strncmp(before, "dnasync-pins 1\n", 15) == 0);
+    CHECK_EQ_INT(dnasync_pin_check_or_add(home, "bob", bob->sign_pk, bob->kem_ek, err, sizeof err),
+                 0);
+    CHECK_EQ_INT(slurp(after, sizeof after), nb);
+
+    /* a different signing key for bob */
+    CHECK_EQ_INT(dnasync_pin_check_or_add(home, "bob", bob2->sign_pk, bob->kem_ek, err, sizeof err),
+                 DNASYNC_EAUTH);
+    CHECK(strstr(err, "identity key for 'bob' changed: pinned ") != NULL);
+    CHECK(strstr(err, " now ") != NULL && strstr(err, "refusing") != NULL);
+    /* a different ML-KEM key for bob */
+    CHECK_EQ_INT(dnasync_pin_check_or_add(home, "bob", bob->sign_pk, bob2->kem_ek, err, sizeof err),
+                 DNASYNC_EAUTH);
+    CHECK(strstr(err, "identity key for 'bob' changed") != NULL);
+    /* refused still, later */
+    CHECK_EQ_INT(
+        dnasync_pin_check_or_add(home, "bob", bob2->sign_pk, bob2->kem_ek, err, sizeof err),
+        DNASYNC_EAUTH);
+    CHECK_EQ_INT(dnasync_pin_check_or_add(home, "bob", bob->sign_pk, bob->kem_ek, err, sizeof err),
+                 0);
+
+    /* other names are independent; names with spaces work */
+    CHECK_EQ_INT(dnasync_pin_check_or_add(home, "eve", eve->sign_pk, eve->kem_ek, err, sizeof err),
+                 0);
+    CHECK_EQ_INT(dnasync_pin_check_or_add(home, "bob the builder", spaced->sign_pk, spaced->kem_ek,
+                                          err, sizeof err),
+                 0);
+    CHECK_EQ_INT(dnasync_pin_check_or_add(home, "bob the builder", bob->sign_pk, bob->kem_ek, err,
+                                          sizeof err),
+                 DNASYNC_EAUTH);
+    CHECK_EQ_INT(dnasync_pin_check_or_add(home, "bob", bob->sign_pk, bob->kem_ek, err, sizeof err),
+                 0);
+    /* bad name */
+    CHECK_EQ_INT(
+        dnasync_pin_check_or_add(home, "b\nob", bob->sign_pk, bob->kem_ek, err, sizeof err),
+        DNASYNC_EINVAL);
+
+    free(bob);
+    free(bob2);
+    free(eve);
+    free(spaced);
+}
+
+static void test_damaged_store(void)
+{
+    keys_t *carol = ident("carol", 5), *bob = ident("bob", 1);
+    char err[512], good[8192], now[8192];
+    long n = slurp(good, sizeof good);
+    CHECK(n > 0);
+
+    /* torn last line (a crash mid-append): ignored, then cut off by the next append */
+    FILE *f = fopen(pins_path, "ab");
+    CHECK(f != NULL);
+    fputs("0123abcd", f);
+    fclose(f);
+    CHECK_EQ_INT(dnasync_pin_check_or_add(home, "bob", bob->sign_pk, bob->kem_ek, err, sizeof err),
+                 0);
+    CHECK_EQ_INT(
+        dnasync_pin_check_or_add(home, "carol", carol->sign_pk, carol->kem_ek, err, sizeof err), 0);
+    long m = slurp(now, sizeof now);
+    CHECK(m > n && memcmp(now, good, (size_t)n) == 0 && now[n] != '0');
+    CHECK(now[m - 1] == '\n');
+
+    /* a damaged line: reported with its number, file untouched, nothing pinned */
+    char bad[8192];
+    memcpy(bad, now, (size_t)m + 1);
+    bad[15 + 3] = 'x'; /* inside the first pin's hex */
+    f = fopen(pins_path, "wb");
+    CHECK(f != NULL);
+    fwrite(bad, 1, (size_t)m, f);
+    fclose(f);
+    CHECK_EQ_INT(dnasync_pin_check_or_add(home, "dave", bob->sign_pk, bob->kem_ek, err, sizeof err),
+                 DNASYNC_ECORRUPT);
+    CHECK(strstr(err, pins_path) != NULL && strstr(err, "line 2") != NULL);
+    char after[8192];
+    CHECK_EQ_INT(slurp(after, sizeof after), m);
+    CHECK(memcmp(after, bad, (size_t)m) == 0);
+
+    /* a wrong header */
+    f = fopen(pins_path, "wb");
+    CHECK(f != NULL);
+    fputs("something else\n", f);
+    fclose(f);
+    CHECK_EQ_INT(dnasync_pin_check_or_add(home, "bob", bob->sign_pk, bob->kem_ek, err, sizeof err),
+                 DNASYNC_ECORRUPT);
+    CHECK(strstr(err, "line 1") != NULL);
+
+    free(carol);
+    free(bob);
+}
+
+int main(void)
+{
+    home = test_tmpdir("pins");
+    snprintf(pins_path, sizeof pins_path, "%s/pins", home);
+    RUN(test_tofu);
+    RUN(test_damaged_store);
+    test_rmtree(home);
+    free(home);
+    return 0;
+}
