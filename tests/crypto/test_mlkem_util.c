@@ -127,7 +127,11 @@ int tu_kv_load(tu_kv *kv, const char *path)
                 exit(1);
         }
         kv->names[kv->n] = strdup(trim(line));
-        kv->values[kv->n] = strdup(trim(eq + 3));
+        /* "dkPKE = NTT(s) = hex": the value is what follows the last " = " */
+        char *val = eq + 3, *more;
+        while ((more = strstr(val, " = ")) != NULL)
+            val = more + 3;
+        kv->values[kv->n] = strdup(trim(val));
         kv->n++;
     }
     free(line);
