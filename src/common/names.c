@@ -1,0 +1,112 @@
+/* Identity name validation (see dnasync/names.h for the rule). */
+#include "dnasync/names.h"
+
+#include "dnasync/message.h"
+#include "dnasync/status.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+static int fail(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+    if (errbuf && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(errbuf, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return DNASYNC_EINVAL;
+}
+
+/* Decodes one code point at s[i..len). Returns its length (1..4) or 0 if invalid. */
+static size_t utf8_decode(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
+{
+    unsigned c = s[i];
+    size_t need;
+    uint32_t v, min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+        need = 1;
+        v = c & 0x1f;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        need = 2;
+        v = c & 0x0f;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        need = 3;
+        v = c & 0x07;
+        min = 0x10000;
+    } else {
+        return 0; /* continuation byte, 0xc0/0xc1 (overlong), or 0xf5.. (> U+10FFFF) */
+    }
+    if (len - i - 1 < need)
+        return 0; /* truncated */
+    for (size_t k = 1; k <= need; k++) {
+        unsigned b = s[i + k];
+        if ((b & 0xc0) != 0x80)
+            return 0;
+        v = (v << 6) | (b & 0x3f);
+    }
+    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        return 0; /* overlong, out of range, surrogate */
+    *cp = v;
+    return need + 1;
+}
+
+static int is_space(uint32_t cp)
+{
+    return cp == 0x20 || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) ||
+           cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000;
+}
+
+int dnasync_name_check_n(const char *name, size_t len, char *errbuf, size_t errlen)
+{
+    if (!name)
+        return fail(errbuf, errlen, "name is missing");
+    if (len == 0)
+        return fail(errbuf, errlen, "name is empty");
+    if (len > DNASYNC_NAME_MAX)
+        return fail(errbuf, errlen, "name is %zu bytes, the limit is %d", len, DNASYNC_NAME_MAX);
+    const unsigned char *s = (const unsigned char *)name;
+    uint32_t first = 0, last = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = utf8_decode(s, len, i, &cp);
+        if (n == 0)
+            return fail(errbuf, errlen, "name is not valid UTF-8 at byte %zu", i + 1);
+        if (cp == 0)
+            return fail(errbuf, errlen, "name contains NUL at byte %zu", i + 1);
+        if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f))
+            return fail(errbuf, errlen, "name contains a control character (U+%04X) at byte %zu",
+                        (unsigned)cp, i + 1);
+        if (cp == '/' || cp == ':')
+            return fail(errbuf, errlen, "name contains '%c' at byte %zu", (char)cp, i + 1);
+        if (i == 0)
+            first = cp;
+        last = cp;
+        i += n;
+    }
+    if (is_space(first))
+        return fail(errbuf, errlen, "name starts with whitespace (U+%04X)", (unsigned)first);
+    if (is_space(last))
+        return fail(errbuf, errlen, "name ends with whitespace (U+%04X)", (unsigned)last);
+    if (errbuf && errlen)
+        errbuf[0] = '\0';
+    return 0;
+}
+
+int dnasync_name_check(const char *name, char *errbuf, size_t errlen)
+{
+    if (!name)
+        return fail(errbuf, errlen, "name is missing");
+    return dnasync_name_check_n(name, strlen(name), errbuf, errlen);
+}
