@@ -15,7 +15,9 @@ extern "C" {
 #endif
 
 #define DNASYNC_MASTER_BYTES 32
-#define DNASYNC_NAME_MAX 64
+#ifndef DNASYNC_NAME_MAX
+#define DNASYNC_NAME_MAX 64 /* as in dnasync/message.h */
+#endif
 #define DNASYNC_KEM_EK_BYTES 800  /* = MLKEM512_EK_BYTES */
 #define DNASYNC_KEM_DK_BYTES 1632 /* = MLKEM512_DK_BYTES */
 
