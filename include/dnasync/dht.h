@@ -1,0 +1,172 @@
+/* dnasync's DHT storage layer: the spec's dht_* functions over OpenDHT 2.4.12 (docs/dht.md).
+ *
+ * Deviations from ../shared/spec/sync-protocol.md, and why:
+ *  - keys are 20-byte OpenDHT InfoHashes (SHA-1 of a text name, dnasync/dht_keys.h), not 32-byte
+ *    storage keys, and there are no wildcard keys: mailboxes are split into day buckets and shards;
+ *  - dht_storage_put_message takes an already encoded and signed MESSAGE value
+ *    (dnasync/dht_codec.h) instead of (sender, recipient, ciphertext): the value carries them, and
+ *    the storage layer never holds signing keys. The lifetime is not a per-call ttl: it is the
+ *    value type's (message 30 days, tombstone 60, summary 31, identity 365), applied by every
+ *    storing node from its own type registry;
+ *  - dht_storage_delete_message does not exist: a deletion is a tombstone value with the message's
+ *    value id, which storing nodes let replace the message (same author) — see docs/dht.md;
+ *  - dht_storage_get_messages_since does not exist: "since" is a set of (day, shard) keys plus an
+ *    id diff (dht_list_ids) done by the sync engine.
+ *
+ * Threading: one context may be used from several threads at once. Every blocking call waits at
+ * most cfg->timeout_ms. Listen callbacks run on the DHT thread (see dht_listen).
+ * Time and randomness come from cfg->env only. */
+#ifndef DNASYNC_DHT_H
+#define DNASYNC_DHT_H
+
+#include "dnasync/dht_codec.h"
+#include "dnasync/dht_keys.h"
+#include "dnasync/env.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dht_storage_context dht_storage_context_t;
+
+#define DNASYNC_DHT_NETWORK_ID 0x646e6173u /* "dnas": never mixes with the public network (0) */
+
+/* OpenDHT value types (every dnasync node and client registers all four). */
+#define DNASYNC_DHT_TYPE_MESSAGE 0x6401
+#define DNASYNC_DHT_TYPE_TOMBSTONE 0x6402
+#define DNASYNC_DHT_TYPE_IDENTITY 0x6403
+#define DNASYNC_DHT_TYPE_SUMMARY 0x6404
+#define DNASYNC_DHT_TTL_MESSAGE_DAYS 30
+#define DNASYNC_DHT_TTL_TOMBSTONE_DAYS 60
+#define DNASYNC_DHT_TTL_IDENTITY_DAYS 365
+#define DNASYNC_DHT_TTL_SUMMARY_DAYS 31
+
+#define DNASYNC_DHT_DEFAULT_TIMEOUT_MS 10000
+#define DNASYNC_DHT_MAX_IN_FLIGHT 16 /* dht_put_batch */
+#define DNASYNC_DHT_MAX_ATTEMPTS 5   /* dht_put_batch: tries per item */
+
+typedef struct dht_storage_config {
+    const dnasync_env_t *env;     /* NULL = real clock and RNG */
+    const char *bind;             /* address to bind; NULL = "127.0.0.1" */
+    uint16_t port;                /* 0 = any */
+    const char *const *bootstrap; /* "HOST:PORT" ("[v6]:PORT" for IPv6), n_bootstrap of them */
+    size_t n_bootstrap;
+    int64_t max_store_size;       /* bytes stored for others; 0 = OpenDHT default (64 MiB) */
+    int32_t max_req_per_sec;      /* 0 = OpenDHT default (8192) */
+    int32_t max_peer_req_per_sec; /* 0 = default: 8192 when bound to loopback, else 1024 */
+    const char *persist_dir;      /* NULL = nothing persisted */
+    int strict_types;             /* refuse every type id dnasync does not use (costs ~10 MB) */
+    int timeout_ms;               /* per blocking call; 0 = DNASYNC_DHT_DEFAULT_TIMEOUT_MS */
+    int log_level;                /* 0 quiet, 1 warnings, 2 debug (stderr) */
+} dht_storage_config_t;
+
+/* Zeroes cfg: loopback, any port, no bootstrap, defaults everywhere. */
+void dht_storage_config_default(dht_storage_config_t *cfg);
+
+/* Start a node (a lone node already works as a local store) and bootstrap. *out freed with
+ * dht_storage_free. On failure *out is NULL and err (may be NULL) gets the reason. */
+int dht_storage_init(const dht_storage_config_t *cfg, dht_storage_context_t **out);
+int dht_storage_init_err(const dht_storage_config_t *cfg, dht_storage_context_t **out, char *err,
+                         size_t errlen);
+/* Waits (bounded) for pending puts, then stops. No callback runs after it returns. NULL ok. */
+void dht_storage_free(dht_storage_context_t *ctx);
+/* Last error; borrowed, valid until the next call on ctx from the same thread. Never NULL. */
+const char *dht_storage_errmsg(const dht_storage_context_t *ctx);
+
+/* Add a bootstrap node "HOST:PORT". */
+int dht_bootstrap(dht_storage_context_t *ctx, const char *host_port);
+
+/* A raw value as the DHT holds it. */
+typedef struct dht_raw_value {
+    uint64_t id;
+    uint16_t type;
+    uint8_t *data; /* owned by the array */
+    size_t len;
+} dht_raw_value_t;
+void dht_raw_values_free(dht_raw_value_t *v, size_t count);
+
+/* Put one value and wait for OpenDHT's answer. created: Unix s the value was first put
+ * (backdating; 0 = now) — the storing nodes expire it at created + its type's lifetime.
+ * Checks locally first: size (DNASYNC_ETOOBIG, never a network timeout) and, for dnasync types,
+ * the same policy storing nodes apply (DNASYNC_ECORRUPT / DNASYNC_EAUTH).
+ * 0 when OpenDHT reported ok or the node has no peers yet (stored locally), DNASYNC_EDHT,
+ * DNASYNC_ETIMEOUT. NOTE: "ok" is not proof of storage; dht_put_batch confirms by listing. */
+int dht_put(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+            const uint8_t *value, size_t len, uint16_t type, uint64_t id, uint64_t created);
+
+/* All values of a key. *out (array of *count) freed with dht_raw_values_free. */
+int dht_get(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+            dht_raw_value_t **out, size_t *count);
+/* Value ids of a key, without payloads. *ids malloc'd; caller frees with free(). */
+int dht_list_ids(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                 uint64_t **ids, size_t *count);
+/* The values with these ids (missing ones are just absent). Freed with dht_raw_values_free. */
+int dht_get_by_ids(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                   const uint64_t *ids, size_t n_ids, dht_raw_value_t **out, size_t *count);
+
+/* Listen callback: runs on the DHT thread, value borrowed for the call; keep it short, do not
+ * call dht_storage_free from it (dht_listen_cancel is fine). expired = 1 when the value left. */
+typedef void (*dht_listen_cb)(void *user, const dht_raw_value_t *value, int expired);
+/* Returns when the listen is registered on the local node: values already known are delivered
+ * right after, later ones as they arrive. Remote registration is not observable in OpenDHT
+ * 2.4.12, so a caller that must not miss anything does a dht_get after dht_listen. */
+int dht_listen(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+               dht_listen_cb cb, void *user, uint64_t *token);
+/* After it returns the callback is never called again for token. */
+int dht_listen_cancel(dht_storage_context_t *ctx, uint64_t token);
+
+/* Reliable batch put: at most DNASYNC_DHT_MAX_IN_FLIGHT puts in flight, each confirmed by
+ * listing the ids of its key (never trusting a put's "ok"); unconfirmed items are retried with
+ * exponential back-off, at most DNASYNC_DHT_MAX_ATTEMPTS tries. Per-item result in status
+ * (0 confirmed, else a negative code) and attempts. Returns the number confirmed, or a negative
+ * code for a bad argument. */
+typedef struct dht_put_item {
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
+    const uint8_t *value; /* borrowed for the call */
+    size_t len;
+    uint16_t type;
+    uint64_t id;
+    uint64_t created;  /* Unix s, 0 = now */
+    int status;        /* out */
+    unsigned attempts; /* out */
+} dht_put_item_t;
+int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t count);
+
+typedef struct dht_storage_stats {
+    uint64_t values; /* values this node stores */
+    uint64_t store_bytes;
+    uint32_t nodes;   /* good + dubious nodes in the routing table */
+    uint16_t port;    /* bound UDP port */
+    char node_id[41]; /* hex */
+    uint64_t refused; /* values the policies refused since start */
+} dht_storage_stats_t;
+int dht_storage_stats(dht_storage_context_t *ctx, dht_storage_stats_t *out);
+
+/* --- high-level helpers (values encoded and signed by the caller, dnasync/dht_codec.h) --- */
+
+/* Put a MESSAGE into the recipient's and the sender's mailbox bucket of upload_time's day
+ * (0 = now), same value id, confirmed like dht_put_batch. storage_key_out (may be NULL) gets
+ * the recipient's bucket key. */
+int dht_storage_put_message(dht_storage_context_t *ctx, const uint8_t *value, size_t len,
+                            uint64_t upload_time, uint8_t storage_key_out[DNASYNC_DHT_KEY_BYTES]);
+/* Put a TOMBSTONE into its owner's mailbox bucket of upload_time's day (0 = now). */
+int dht_storage_put_tombstone(dht_storage_context_t *ctx, const uint8_t *value, size_t len,
+                              uint64_t upload_time, uint8_t storage_key_out[DNASYNC_DHT_KEY_BYTES]);
+/* Put a SUMMARY at sum/<mailbox>/<day> and an IDENTITY at id/<name>. */
+int dht_storage_put_summary(dht_storage_context_t *ctx, const uint8_t *value, size_t len);
+int dht_storage_put_identity(dht_storage_context_t *ctx, const uint8_t *value, size_t len);
+
+/* Get a key and keep only values of dnasync types that decode strictly, verify, and whose value
+ * id matches; *out (array of *count) freed with dht_values_free; *rejected (may be NULL) counts
+ * the rest. */
+int dht_storage_get_values(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                           dht_value_t **out, size_t *count, size_t *rejected);
+void dht_values_free(dht_value_t *v, size_t count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,55 @@
+/* DHT key names and buckets.
+ *
+ * A DHT serves exact keys only, so the spec's wildcard keys ("alice:msg:*") cannot exist. Every
+ * dnasync key is the SHA-1 (20 bytes, what OpenDHT's InfoHash::get(string) computes) of a text
+ * name:
+ *
+ *   dnasync/1/box/<mailbox>/<upload_day>/<shard>   messages and tombstones
+ *   dnasync/1/sum/<mailbox>/<upload_day>           per-writer-device summaries
+ *   dnasync/1/id/<name>                            identity records
+ *
+ * upload_day = floor(first put time / 86400) (UTC day number, decimal), shard = first byte of the
+ * SHA-256 message id mod DNASYNC_DHT_SHARDS (decimal). See docs/dht.md. */
+#ifndef DNASYNC_DHT_KEYS_H
+#define DNASYNC_DHT_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DNASYNC_DHT_SHARDS 128
+#define DNASYNC_DHT_KEY_BYTES 20    /* an OpenDHT InfoHash */
+#define DNASYNC_DHT_KEYNAME_MAX 128 /* enough for every name below, NUL included */
+
+/* UTC day number of a Unix time in seconds. */
+int64_t dht_upload_day(uint64_t unix_s);
+
+/* Shard of a message id (64 hex chars, either case): first byte mod DNASYNC_DHT_SHARDS.
+ * Returns 0..127, or DNASYNC_EINVAL for a malformed id. */
+int dht_shard_of(const char *message_id_hex);
+
+/* A mailbox or identity name is usable in a key when it is 1..DNASYNC_NAME_MAX bytes, has no
+ * '/', no byte < 0x20 and no 0x7f. 1 if valid, 0 if not. */
+int dht_name_valid(const char *name);
+
+/* Write the key name into out (size >= DNASYNC_DHT_KEYNAME_MAX). 0 ok, DNASYNC_EINVAL for a bad
+ * name, day < 0 or shard >= DNASYNC_DHT_SHARDS. */
+int dht_key_name_box(char *out, size_t outlen, const char *mailbox, int64_t day, int shard);
+int dht_key_name_sum(char *out, size_t outlen, const char *mailbox, int64_t day);
+int dht_key_name_id(char *out, size_t outlen, const char *name);
+
+/* key = SHA-1(name) (no NUL), the same bytes as OpenDHT's InfoHash::get(name). */
+void dht_key_hash(const char *name, uint8_t key[DNASYNC_DHT_KEY_BYTES]);
+
+/* Convenience: name + hash in one call (name_out may be NULL). Same errors as above. */
+int dht_key_box(uint8_t key[DNASYNC_DHT_KEY_BYTES], const char *mailbox, int64_t day, int shard);
+int dht_key_sum(uint8_t key[DNASYNC_DHT_KEY_BYTES], const char *mailbox, int64_t day);
+int dht_key_id(uint8_t key[DNASYNC_DHT_KEY_BYTES], const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

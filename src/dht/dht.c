@@ -1,0 +1,420 @@
+/* The DHT storage context: the spec's dht_* functions over the adapter. */
+#define _POSIX_C_SOURCE 200809L
+#include "dht/dht_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct listen_tramp {
+    dht_listen_cb cb;
+    void *user;
+    uint64_t token;
+    struct listen_tramp *next;
+} listen_tramp_t;
+
+int dht_ctx_err(dht_storage_context_t *ctx, int code, const char *fmt, ...)
+{
+    char buf[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&ctx->err_mtx);
+    dnasync_err_set(&ctx->err, code, "%s", buf);
+    pthread_mutex_unlock(&ctx->err_mtx);
+    return code;
+}
+
+uint64_t dht_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t dht_age_ms(const dht_storage_context_t *ctx, uint64_t created)
+{
+    if (created == 0)
+        return 0;
+    uint64_t now = dnasync_env_now_ms(ctx->env);
+    return now > created * 1000u ? now - created * 1000u : 0;
+}
+
+uint32_t dht_known_nodes(dht_storage_context_t *ctx)
+{
+    dnad_stats_t s;
+    if (dnad_get_stats(ctx->node, ctx->timeout_ms, &s) != 0)
+        return 0;
+    return s.nodes_good + s.nodes_dubious;
+}
+
+void dht_storage_config_default(dht_storage_config_t *cfg)
+{
+    if (cfg)
+        memset(cfg, 0, sizeof *cfg);
+}
+
+static int is_loopback(const char *bind)
+{
+    return !bind || strncmp(bind, "127.", 4) == 0 || strcmp(bind, "::1") == 0 ||
+           strcmp(bind, "localhost") == 0;
+}
+
+/* Split "host:port" / "[v6]:port" into host and port. */
+static int split_host_port(const char *hp, char *host, size_t hl, char *port, size_t pl)
+{
+    if (!hp || !*hp)
+        return DNASYNC_EINVAL;
+    const char *colon;
+    const char *h = hp;
+    size_t hn;
+    if (*hp == '[') {
+        const char *end = strchr(hp, ']');
+        if (!end || end[1] != ':')
+            return DNASYNC_EINVAL;
+        h = hp + 1;
+        hn = (size_t)(end - h);
+        colon = end + 1;
+    } else {
+        colon = strrchr(hp, ':');
+        if (!colon)
+            return DNASYNC_EINVAL;
+        hn = (size_t)(colon - hp);
+    }
+    size_t pn = strlen(colon + 1);
+    if (hn == 0 || hn >= hl || pn == 0 || pn >= pl || strspn(colon + 1, "0123456789") != pn)
+        return DNASYNC_EINVAL;
+    memcpy(host, h, hn);
+    host[hn] = '\0';
+    memcpy(port, colon + 1, pn + 1);
+    return DNASYNC_OK;
+}
+
+int dht_storage_init_err(const dht_storage_config_t *cfg, dht_storage_context_t **out, char *err,
+                         size_t errlen)
+{
+    if (!out)
+        return DNASYNC_EINVAL;
+    *out = NULL;
+    dht_storage_config_t def;
+    if (!cfg) {
+        dht_storage_config_default(&def);
+        cfg = &def;
+    }
+    dht_storage_context_t *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return DNASYNC_ENOMEM;
+    pthread_mutex_init(&ctx->err_mtx, NULL);
+    ctx->env = cfg->env ? cfg->env : dnasync_env_default();
+    ctx->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : DNASYNC_DHT_DEFAULT_TIMEOUT_MS;
+    dnad_config_t dc;
+    memset(&dc, 0, sizeof dc);
+    dc.bind = cfg->bind;
+    dc.port = cfg->port;
+    dc.network_id = DNASYNC_DHT_NETWORK_ID;
+    dc.max_store_size = cfg->max_store_size;
+    dc.max_req_per_sec = cfg->max_req_per_sec;
+    dc.max_peer_req_per_sec = cfg->max_peer_req_per_sec;
+    /* Every loopback peer shares one source address: let one "peer" use the whole node budget. */
+    if (dc.max_peer_req_per_sec == 0 && is_loopback(cfg->bind))
+        dc.max_peer_req_per_sec = cfg->max_req_per_sec > 0 ? cfg->max_req_per_sec : 8192;
+    dc.persist_dir = cfg->persist_dir;
+    dc.strict_types = cfg->strict_types;
+    dc.log_level = cfg->log_level;
+    char e[256] = "";
+    int rc = dnad_start(&dc, &ctx->node, e, sizeof e);
+    if (rc != 0) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s", e);
+        pthread_mutex_destroy(&ctx->err_mtx);
+        free(ctx);
+        return rc;
+    }
+    for (size_t i = 0; i < cfg->n_bootstrap; i++) {
+        rc = dht_bootstrap(ctx, cfg->bootstrap[i]);
+        if (rc != 0) {
+            if (err && errlen)
+                snprintf(err, errlen, "bad bootstrap address '%s' (want HOST:PORT)",
+                         cfg->bootstrap[i] ? cfg->bootstrap[i] : "");
+            dht_storage_free(ctx);
+            return rc;
+        }
+    }
+    *out = ctx;
+    return DNASYNC_OK;
+}
+
+int dht_storage_init(const dht_storage_config_t *cfg, dht_storage_context_t **out)
+{
+    return dht_storage_init_err(cfg, out, NULL, 0);
+}
+
+void dht_storage_free(dht_storage_context_t *ctx)
+{
+    if (!ctx)
+        return;
+    dnad_stop(ctx->node, 5000);
+    while (ctx->tramps) {
+        struct listen_tramp *t = ctx->tramps;
+        ctx->tramps = t->next;
+        free(t);
+    }
+    pthread_mutex_destroy(&ctx->err_mtx);
+    free(ctx);
+}
+
+const char *dht_storage_errmsg(const dht_storage_context_t *ctx)
+{
+    if (!ctx)
+        return "no DHT context";
+    return dnasync_err_msg(&ctx->err);
+}
+
+int dht_bootstrap(dht_storage_context_t *ctx, const char *host_port)
+{
+    if (!ctx)
+        return DNASYNC_EINVAL;
+    char host[256], port[16];
+    if (split_host_port(host_port, host, sizeof host, port, sizeof port) != 0)
+        return dht_ctx_err(ctx, DNASYNC_EINVAL, "bad bootstrap address '%s' (want HOST:PORT)",
+                           host_port ? host_port : "");
+    return dnad_bootstrap(ctx->node, host, port);
+}
+
+void dht_raw_values_free(dht_raw_value_t *v, size_t count)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < count; i++)
+        free(v[i].data);
+    free(v);
+}
+
+int dht_check_put(dht_storage_context_t *ctx, const uint8_t *value, size_t len, uint16_t type,
+                  uint64_t id)
+{
+    if (!value && len)
+        return dht_ctx_err(ctx, DNASYNC_EINVAL, "no value");
+    if (len > DHT_VALUE_MAX_BYTES)
+        return dht_ctx_err(ctx, DNASYNC_ETOOBIG, "value of %zu bytes exceeds the %d-byte limit",
+                           len, DHT_VALUE_MAX_BYTES);
+    if (!dnad_kind_of_type(type))
+        return dht_ctx_err(ctx, DNASYNC_EINVAL, "value type %u is not a dnasync type",
+                           (unsigned)type);
+    if (id == 0)
+        return dht_ctx_err(ctx, DNASYNC_EINVAL, "value id 0 is reserved");
+    if (!dnad_policy_store_ok(type, id, value, len))
+        return dht_ctx_err(ctx, DNASYNC_ECORRUPT,
+                           "value refused: it does not decode strictly, its signature does not "
+                           "verify, or its id/type does not match");
+    return DNASYNC_OK;
+}
+
+typedef struct put_wait {
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    int done, ok, refs;
+} put_wait_t;
+
+static void put_wait_release(put_wait_t *w)
+{
+    pthread_mutex_lock(&w->m);
+    int last = --w->refs == 0;
+    pthread_mutex_unlock(&w->m);
+    if (last) {
+        pthread_mutex_destroy(&w->m);
+        pthread_cond_destroy(&w->c);
+        free(w);
+    }
+}
+
+static void put_done(void *user, int ok)
+{
+    put_wait_t *w = user;
+    pthread_mutex_lock(&w->m);
+    w->done = 1;
+    w->ok = ok;
+    pthread_cond_broadcast(&w->c);
+    pthread_mutex_unlock(&w->m);
+    put_wait_release(w);
+}
+
+int dht_put(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+            const uint8_t *value, size_t len, uint16_t type, uint64_t id, uint64_t created)
+{
+    if (!ctx || !key)
+        return DNASYNC_EINVAL;
+    int rc = dht_check_put(ctx, value, len, type, id);
+    if (rc)
+        return rc;
+    put_wait_t *w = calloc(1, sizeof *w);
+    if (!w)
+        return DNASYNC_ENOMEM;
+    pthread_mutex_init(&w->m, NULL);
+    pthread_cond_init(&w->c, NULL);
+    w->refs = 2;
+    rc = dnad_put(ctx->node, key, value, len, type, id, dht_age_ms(ctx, created), put_done, w);
+    if (rc) {
+        w->refs = 1;
+        put_wait_release(w);
+        return dht_ctx_err(ctx, rc, "put could not be queued");
+    }
+    uint64_t deadline = dht_mono_ms() + (uint64_t)ctx->timeout_ms;
+    pthread_mutex_lock(&w->m);
+    while (!w->done) {
+        uint64_t now = dht_mono_ms();
+        if (now >= deadline)
+            break;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t wait = deadline - now > 100 ? 100 : deadline - now;
+        ts.tv_nsec += (long)(wait * 1000000u);
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&w->c, &w->m, &ts);
+    }
+    int done = w->done, ok = w->ok;
+    pthread_mutex_unlock(&w->m);
+    put_wait_release(w);
+    if (!done)
+        return dht_ctx_err(ctx, DNASYNC_ETIMEOUT, "put timed out after %d ms", ctx->timeout_ms);
+    if (!ok && dht_known_nodes(ctx) > 0)
+        return dht_ctx_err(ctx, DNASYNC_EDHT, "no DHT node accepted the value");
+    return DNASYNC_OK;
+}
+
+static int convert(dht_storage_context_t *ctx, int rc, dnad_value_t *vals, size_t n,
+                   dht_raw_value_t **out, size_t *count)
+{
+    if (rc)
+        return dht_ctx_err(ctx, rc, "%s", rc == DNASYNC_ETIMEOUT ? "get timed out" : "get failed");
+    /* same layout, different type names: copy field by field */
+    dht_raw_value_t *r = n ? calloc(n, sizeof *r) : NULL;
+    if (n && !r) {
+        dnad_values_free(vals, n);
+        return DNASYNC_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        r[i].id = vals[i].id;
+        r[i].type = vals[i].type;
+        r[i].data = vals[i].data;
+        r[i].len = vals[i].len;
+        vals[i].data = NULL;
+    }
+    dnad_values_free(vals, n);
+    *out = r;
+    *count = n;
+    return DNASYNC_OK;
+}
+
+int dht_get(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+            dht_raw_value_t **out, size_t *count)
+{
+    if (!ctx || !key || !out || !count)
+        return DNASYNC_EINVAL;
+    *out = NULL;
+    *count = 0;
+    dnad_value_t *v = NULL;
+    size_t n = 0;
+    int rc = dnad_get(ctx->node, key, NULL, 0, ctx->timeout_ms, &v, &n);
+    return convert(ctx, rc, v, n, out, count);
+}
+
+int dht_get_by_ids(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                   const uint64_t *ids, size_t n_ids, dht_raw_value_t **out, size_t *count)
+{
+    if (!ctx || !key || !out || !count || (n_ids && !ids))
+        return DNASYNC_EINVAL;
+    *out = NULL;
+    *count = 0;
+    if (n_ids == 0)
+        return DNASYNC_OK;
+    dnad_value_t *v = NULL;
+    size_t n = 0;
+    int rc = dnad_get(ctx->node, key, ids, n_ids, ctx->timeout_ms, &v, &n);
+    return convert(ctx, rc, v, n, out, count);
+}
+
+int dht_list_ids(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                 uint64_t **ids, size_t *count)
+{
+    if (!ctx || !key || !ids || !count)
+        return DNASYNC_EINVAL;
+    int rc = dnad_list_ids(ctx->node, key, ctx->timeout_ms, ids, count);
+    if (rc)
+        return dht_ctx_err(ctx, rc, "listing ids %s",
+                           rc == DNASYNC_ETIMEOUT ? "timed out" : "failed");
+    return DNASYNC_OK;
+}
+
+static void on_listen(void *user, const uint8_t *data, size_t len, uint16_t type, uint64_t id,
+                      int expired)
+{
+    listen_tramp_t *t = user;
+    dht_raw_value_t v = {id, type, (uint8_t *)data, len};
+    t->cb(t->user, &v, expired);
+}
+
+int dht_listen(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+               dht_listen_cb cb, void *user, uint64_t *token)
+{
+    if (!ctx || !key || !cb || !token)
+        return DNASYNC_EINVAL;
+    listen_tramp_t *t = malloc(sizeof *t);
+    if (!t)
+        return DNASYNC_ENOMEM;
+    t->cb = cb;
+    t->user = user;
+    int rc = dnad_listen(ctx->node, key, on_listen, t, ctx->timeout_ms, token);
+    if (rc) {
+        free(t); /* cancelled before any callback could run */
+        return dht_ctx_err(ctx, rc, "listen failed");
+    }
+    t->token = *token;
+    pthread_mutex_lock(&ctx->err_mtx);
+    t->next = ctx->tramps;
+    ctx->tramps = t;
+    pthread_mutex_unlock(&ctx->err_mtx);
+    return DNASYNC_OK;
+}
+
+int dht_listen_cancel(dht_storage_context_t *ctx, uint64_t token)
+{
+    if (!ctx)
+        return DNASYNC_EINVAL;
+    int rc = dnad_listen_cancel(ctx->node, token);
+    if (rc)
+        return dht_ctx_err(ctx, rc, "no such listen");
+    pthread_mutex_lock(&ctx->err_mtx);
+    for (listen_tramp_t **pp = &ctx->tramps; *pp; pp = &(*pp)->next) {
+        if ((*pp)->token == token) {
+            listen_tramp_t *t = *pp;
+            *pp = t->next;
+            free(t);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&ctx->err_mtx);
+    return DNASYNC_OK;
+}
+
+int dht_storage_stats(dht_storage_context_t *ctx, dht_storage_stats_t *out)
+{
+    if (!ctx || !out)
+        return DNASYNC_EINVAL;
+    dnad_stats_t s;
+    int rc = dnad_get_stats(ctx->node, ctx->timeout_ms, &s);
+    if (rc)
+        return dht_ctx_err(ctx, rc, "stats unavailable");
+    memset(out, 0, sizeof *out);
+    out->values = s.values;
+    out->store_bytes = s.store_bytes;
+    out->nodes = s.nodes_good + s.nodes_dubious;
+    out->port = s.port;
+    memcpy(out->node_id, s.node_id, sizeof out->node_id);
+    out->refused = s.refused;
+    return DNASYNC_OK;
+}

@@ -1,0 +1,714 @@
+// The C++17 adapter over OpenDHT 2.4.12 (see dht_adapter.h for why dht::Dht and not DhtRunner).
+#include "dht/dht_adapter.h"
+
+#include "dnasync/dht.h"
+#include "dnasync/dht_codec.h"
+#include "dnasync/status.h"
+
+#include <opendht/dht.h>
+#include <opendht/log_enable.h>
+#include <opendht/network_utils.h>
+#include <opendht/value.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace
+{
+
+using Op = std::function<void(dht::Dht &)>;
+using steady = std::chrono::steady_clock;
+
+std::atomic<uint64_t> g_refused{0}; // across nodes in the process (stats)
+
+struct ListenEntry {
+    std::recursive_mutex m;
+    bool active{true};
+    dnad_value_cb cb{};
+    void *user{};
+    dht::InfoHash key;
+    size_t token{0};
+};
+
+struct Waiter {
+    std::mutex m;
+    std::condition_variable cv;
+    bool done{false};
+    bool ok{false};
+    void finish(bool k)
+    {
+        std::lock_guard<std::mutex> l(m);
+        done = true;
+        ok = k;
+        cv.notify_all();
+    }
+    bool wait(int timeout_ms)
+    {
+        std::unique_lock<std::mutex> l(m);
+        return cv.wait_for(l, std::chrono::milliseconds(timeout_ms), [this] { return done; });
+    }
+};
+
+// ---- policies (run on the DHT thread of every storing node) ----
+
+bool foreign_features(const dht::Value &v)
+{
+    // OpenDHT-signed or -encrypted values, or any OpenDHT metadata dnasync never sets.
+    return v.isSigned() || v.isEncrypted() || v.owner || !v.signature.empty() ||
+           !v.cypher.empty() || bool(v.recipient) || !v.user_type.empty() || v.seq != 0;
+}
+
+bool value_ok(uint16_t type, uint64_t id, const uint8_t *data, size_t len, dht_value_t *dv)
+{
+    int kind = dnad_kind_of_type(type);
+    if (!kind || len > DHT_VALUE_MAX_BYTES)
+        return false;
+    if (dht_value_decode(data, len, dv) != 0)
+        return false;
+    return dv->kind == kind && dht_value_id(dv) == id && dht_value_verify(dv) == 0;
+}
+
+bool store_policy(dht::InfoHash, std::shared_ptr<dht::Value> &v, const dht::InfoHash &,
+                  const dht::SockAddr &)
+{
+    bool ok = false;
+    if (v && !foreign_features(*v)) {
+        dht_value_t dv;
+        ok = value_ok(v->type, v->id, v->data.data(), v->data.size(), &dv);
+        dht_value_clear(&dv);
+    }
+    if (!ok)
+        g_refused++;
+    return ok;
+}
+
+bool edit_policy(dht::InfoHash, const std::shared_ptr<dht::Value> &o,
+                 std::shared_ptr<dht::Value> &n, const dht::InfoHash &, const dht::SockAddr &)
+{
+    bool ok = false;
+    if (o && n && !foreign_features(*n) && !foreign_features(*o)) {
+        dht_value_t ov, nv;
+        std::memset(&ov, 0, sizeof ov);
+        if (value_ok(n->type, n->id, n->data.data(), n->data.size(), &nv) &&
+            dht_value_decode(o->data.data(), o->data.size(), &ov) == 0 &&
+            std::memcmp(ov.author_pk, nv.author_pk, sizeof ov.author_pk) == 0) {
+            if (ov.kind == DHT_KIND_MESSAGE && nv.kind == DHT_KIND_TOMBSTONE)
+                ok = std::strcmp(ov.message_id, nv.message_id) == 0;
+            else if (ov.kind == DHT_KIND_SUMMARY && nv.kind == DHT_KIND_SUMMARY)
+                ok = nv.counter > ov.counter && nv.day == ov.day &&
+                     std::strcmp(nv.mailbox, ov.mailbox) == 0 &&
+                     std::memcmp(nv.writer_id, ov.writer_id, DHT_WRITER_ID_BYTES) == 0;
+            else if (ov.kind == DHT_KIND_IDENTITY && nv.kind == DHT_KIND_IDENTITY)
+                ok = nv.created_at > ov.created_at && std::strcmp(nv.name, ov.name) == 0;
+        }
+        dht_value_clear(&ov);
+        dht_value_clear(&nv);
+    }
+    if (!ok)
+        g_refused++;
+    return ok;
+}
+
+bool refuse_store(dht::InfoHash, std::shared_ptr<dht::Value> &, const dht::InfoHash &,
+                  const dht::SockAddr &)
+{
+    g_refused++;
+    return false;
+}
+
+bool refuse_edit(dht::InfoHash, const std::shared_ptr<dht::Value> &, std::shared_ptr<dht::Value> &,
+                 const dht::InfoHash &, const dht::SockAddr &)
+{
+    g_refused++;
+    return false;
+}
+
+std::chrono::hours days(int d)
+{
+    return std::chrono::hours(24 * d);
+}
+
+void register_types(dht::Dht &d, bool strict)
+{
+    if (strict) {
+        // OpenDHT falls back to a built-in permissive type for unregistered ids and that fallback
+        // cannot be replaced, so strict mode registers a refusing type on every other id.
+        dht::ValueType refuse(0, "refused", std::chrono::minutes(1), refuse_store, refuse_edit);
+        for (uint32_t id = 0; id <= 0xffff; id++) {
+            if (dnad_kind_of_type((uint16_t)id))
+                continue;
+            refuse.id = (uint16_t)id;
+            d.registerType(refuse);
+        }
+    }
+    d.registerType(dht::ValueType(DNASYNC_DHT_TYPE_MESSAGE, "dnasync message",
+                                  days(DNASYNC_DHT_TTL_MESSAGE_DAYS), store_policy, edit_policy));
+    d.registerType(dht::ValueType(DNASYNC_DHT_TYPE_TOMBSTONE, "dnasync tombstone",
+                                  days(DNASYNC_DHT_TTL_TOMBSTONE_DAYS), store_policy, edit_policy));
+    d.registerType(dht::ValueType(DNASYNC_DHT_TYPE_IDENTITY, "dnasync identity",
+                                  days(DNASYNC_DHT_TTL_IDENTITY_DAYS), store_policy, edit_policy));
+    d.registerType(dht::ValueType(DNASYNC_DHT_TYPE_SUMMARY, "dnasync summary",
+                                  days(DNASYNC_DHT_TTL_SUMMARY_DAYS), store_policy, edit_policy));
+}
+
+void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+std::string state_file(const std::string &dir, const char *name)
+{
+    return dir + "/" + name;
+}
+
+} // namespace
+
+struct dnad_node {
+    std::unique_ptr<dht::Dht> dht;
+    std::mutex mtx; // ops, listens, running
+    std::condition_variable cv;
+    std::deque<Op> ops;
+    bool running{false};
+    std::mutex sock_mtx;
+    dht::net::PacketList rcv, rcv_free;
+    std::atomic<bool> pkt_pending{false};
+    std::thread th;
+    uint16_t port{0};
+    std::string persist_dir;
+    std::map<uint64_t, std::shared_ptr<ListenEntry>> listens;
+    uint64_t next_listen{1};
+
+    bool post(Op op)
+    {
+        std::lock_guard<std::mutex> l(mtx);
+        if (!running)
+            return false;
+        ops.push_back(std::move(op));
+        cv.notify_all();
+        return true;
+    }
+
+    void loop()
+    {
+        for (;;) {
+            std::deque<Op> todo;
+            {
+                std::lock_guard<std::mutex> l(mtx);
+                if (!running)
+                    break;
+                todo.swap(ops);
+            }
+            for (auto &op : todo) {
+                try {
+                    op(*dht);
+                } catch (const std::exception &e) {
+                    std::fprintf(stderr, "dnasync dht: operation failed: %s\n", e.what());
+                }
+            }
+            dht::net::PacketList got;
+            {
+                std::lock_guard<std::mutex> l(sock_mtx);
+                got.splice(got.end(), rcv);
+                pkt_pending = false;
+            }
+            dht::time_point wakeup{};
+            try {
+                if (got.empty()) {
+                    wakeup = dht->periodic(nullptr, 0, dht::SockAddr{}, dht::clock::now());
+                } else {
+                    for (auto &p : got) {
+                        auto now = dht::clock::now();
+                        if (now - p.received <= dht::net::RX_QUEUE_MAX_DELAY)
+                            wakeup =
+                                dht->periodic(p.data.data(), p.data.size(), std::move(p.from), now);
+                        p.data.clear();
+                    }
+                }
+            } catch (const std::exception &e) {
+                std::fprintf(stderr, "dnasync dht: %s\n", e.what());
+                wakeup = dht::clock::now() + std::chrono::milliseconds(100);
+            }
+            if (!got.empty()) {
+                std::lock_guard<std::mutex> l(sock_mtx);
+                if (rcv_free.size() < dht::net::RX_QUEUE_MAX_SIZE)
+                    rcv_free.splice(rcv_free.end(), got);
+            }
+            std::unique_lock<std::mutex> l(mtx);
+            auto ready = [this] { return !running || !ops.empty() || pkt_pending.load(); };
+            if (wakeup == dht::time_point::max() || wakeup == dht::time_point{})
+                cv.wait_for(l, std::chrono::seconds(1), ready);
+            else
+                cv.wait_until(l, wakeup, ready);
+        }
+    }
+};
+
+extern "C" {
+
+uint16_t dnad_type_of_kind(int kind)
+{
+    switch (kind) {
+    case DHT_KIND_MESSAGE: return DNASYNC_DHT_TYPE_MESSAGE;
+    case DHT_KIND_TOMBSTONE: return DNASYNC_DHT_TYPE_TOMBSTONE;
+    case DHT_KIND_IDENTITY: return DNASYNC_DHT_TYPE_IDENTITY;
+    case DHT_KIND_SUMMARY: return DNASYNC_DHT_TYPE_SUMMARY;
+    default: return 0;
+    }
+}
+
+int dnad_kind_of_type(uint16_t type)
+{
+    switch (type) {
+    case DNASYNC_DHT_TYPE_MESSAGE: return DHT_KIND_MESSAGE;
+    case DNASYNC_DHT_TYPE_TOMBSTONE: return DHT_KIND_TOMBSTONE;
+    case DNASYNC_DHT_TYPE_IDENTITY: return DHT_KIND_IDENTITY;
+    case DNASYNC_DHT_TYPE_SUMMARY: return DHT_KIND_SUMMARY;
+    default: return 0;
+    }
+}
+
+int dnad_policy_store_ok(uint16_t type, uint64_t id, const uint8_t *data, size_t len)
+{
+    dht_value_t dv;
+    std::memset(&dv, 0, sizeof dv);
+    bool ok = data && value_ok(type, id, data, len, &dv);
+    dht_value_clear(&dv);
+    return ok ? 1 : 0;
+}
+
+int dnad_start(const dnad_config_t *cfg, dnad_node_t **out, char *err, size_t errlen)
+{
+    if (!cfg || !out)
+        return DNASYNC_EINVAL;
+    *out = nullptr;
+    auto n = std::make_unique<dnad_node>();
+    try {
+        std::shared_ptr<dht::Logger> logger;
+        if (cfg->log_level > 0) {
+            auto pr = [](char const *fmt, va_list ap) {
+                std::fputs("opendht: ", stderr);
+                std::vfprintf(stderr, fmt, ap);
+                std::fputc('\n', stderr);
+            };
+            logger = std::make_shared<dht::Logger>(dht::LogMethod(pr), dht::LogMethod(pr),
+                                                   cfg->log_level > 1 ? dht::LogMethod(pr)
+                                                                      : dht::LogMethod());
+        }
+        std::string bind = cfg->bind && *cfg->bind ? cfg->bind : "127.0.0.1";
+        uint16_t port = cfg->port;
+        if (cfg->persist_dir && *cfg->persist_dir) {
+            n->persist_dir = cfg->persist_dir;
+            if (port == 0) { // reuse the port of the last run: peers remember it
+                std::ifstream pf(state_file(n->persist_dir, "port"));
+                unsigned p = 0;
+                if (pf >> p && p > 0 && p < 65536)
+                    port = (uint16_t)p;
+            }
+        }
+        auto addrs = dht::SockAddr::resolve(bind, std::to_string(port));
+        if (addrs.empty()) {
+            set_err(err, errlen, "cannot use bind address '%s'", bind.c_str());
+            return DNASYNC_EINVAL;
+        }
+        // OpenDHT 2.4.12's Dht::listen fails (token 0) unless BOTH address families run, so the
+        // other family is always bound too: loopback beside loopback, any beside any.
+        dht::SockAddr b4, b6;
+        bool any = bind == "0.0.0.0" || bind == "::";
+        if (addrs.front().getFamily() == AF_INET6) {
+            b6 = addrs.front();
+            auto o = dht::SockAddr::resolve(any ? "0.0.0.0" : "127.0.0.1", "0");
+            if (!o.empty())
+                b4 = o.front();
+        } else {
+            b4 = addrs.front();
+            auto o = dht::SockAddr::resolve(any ? "::" : "::1", "0");
+            if (!o.empty())
+                b6 = o.front();
+        }
+        auto sock = std::make_unique<dht::net::UdpSocket>(b4, b6, logger);
+        dnad_node *np = n.get();
+        sock->setOnReceive([np](dht::net::PacketList &&pkts) {
+            dht::net::PacketList ret;
+            {
+                std::lock_guard<std::mutex> l(np->sock_mtx);
+                np->rcv.splice(np->rcv.end(), pkts);
+                while (np->rcv.size() > dht::net::RX_QUEUE_MAX_SIZE)
+                    np->rcv.pop_front();
+                ret = std::move(np->rcv_free);
+                np->pkt_pending = true;
+            }
+            {
+                std::lock_guard<std::mutex> l(np->mtx);
+                np->cv.notify_all();
+            }
+            return ret;
+        });
+        n->port = sock->getBoundRef(b6 ? AF_INET6 : AF_INET).getPort();
+
+        dht::Config dc;
+        dc.network = cfg->network_id;
+        dc.max_req_per_sec = cfg->max_req_per_sec;
+        dc.max_peer_req_per_sec = cfg->max_peer_req_per_sec;
+        dc.max_store_size = cfg->max_store_size;
+        if (!n->persist_dir.empty())
+            dc.persist_path = state_file(n->persist_dir, "dht.state");
+        n->dht = std::make_unique<dht::Dht>(std::move(sock), dc, logger);
+        // Types before the loop runs: no packet is processed before our policies are in place.
+        register_types(*n->dht, cfg->strict_types != 0);
+        if (!n->persist_dir.empty()) {
+            // OpenDHT re-imported its saved values before our types existed (10-minute default
+            // lifetime); import our export again so every value gets its type's lifetime back.
+            std::ifstream vf(state_file(n->persist_dir, "values.msgpack"), std::ios::binary);
+            if (vf) {
+                std::string buf((std::istreambuf_iterator<char>(vf)),
+                                std::istreambuf_iterator<char>());
+                try {
+                    auto oh = msgpack::unpack(buf.data(), buf.size());
+                    auto vals = oh.get().as<std::vector<dht::ValuesExport>>();
+                    n->dht->importValues(vals);
+                } catch (const std::exception &e) {
+                    std::fprintf(stderr, "dnasync dht: ignoring unreadable %s: %s\n",
+                                 state_file(n->persist_dir, "values.msgpack").c_str(), e.what());
+                }
+            }
+            std::ofstream pf(state_file(n->persist_dir, "port"));
+            pf << n->port << "\n";
+        }
+        n->running = true;
+        n->th = std::thread([np] { np->loop(); });
+    } catch (const std::exception &e) {
+        set_err(err, errlen, "cannot start the DHT node: %s", e.what());
+        return DNASYNC_EDHT;
+    }
+    *out = n.release();
+    return DNASYNC_OK;
+}
+
+void dnad_stop(dnad_node_t *n, int timeout_ms)
+{
+    if (!n)
+        return;
+    auto w = std::make_shared<Waiter>();
+    std::string dir = n->persist_dir;
+    bool posted = n->post([w, dir](dht::Dht &d) {
+        if (!dir.empty()) {
+            try {
+                auto vals = d.exportValues();
+                std::ofstream f(state_file(dir, "values.msgpack.tmp"), std::ios::binary);
+                msgpack::pack(f, vals);
+                f.close();
+                std::rename(state_file(dir, "values.msgpack.tmp").c_str(),
+                            state_file(dir, "values.msgpack").c_str());
+            } catch (const std::exception &e) {
+                std::fprintf(stderr, "dnasync dht: cannot save values: %s\n", e.what());
+            }
+        }
+        d.shutdown([w] { w->finish(true); }); // saves dht.state, waits for pending puts
+    });
+    if (posted)
+        w->wait(timeout_ms > 0 ? timeout_ms : 5000);
+    {
+        std::lock_guard<std::mutex> l(n->mtx);
+        n->running = false;
+        n->cv.notify_all();
+    }
+    if (n->th.joinable())
+        n->th.join();
+    {
+        std::lock_guard<std::mutex> l(n->mtx);
+        for (auto &e : n->listens) {
+            std::lock_guard<std::recursive_mutex> el(e.second->m);
+            e.second->active = false;
+        }
+        n->listens.clear();
+    }
+    n->dht.reset(); // stops the socket's receive thread
+    delete n;
+}
+
+int dnad_bootstrap(dnad_node_t *n, const char *host, const char *port)
+{
+    if (!n || !host || !port)
+        return DNASYNC_EINVAL;
+    std::string h(host), p(port);
+    return n->post([h, p](dht::Dht &d) { d.addBootstrap(h, p); }) ? DNASYNC_OK : DNASYNC_EDHT;
+}
+
+int dnad_put(dnad_node_t *n, const uint8_t key[20], const uint8_t *data, size_t len, uint16_t type,
+             uint64_t id, uint64_t age_ms, dnad_done_cb cb, void *user)
+{
+    if (!n || !key || (!data && len))
+        return DNASYNC_EINVAL;
+    if (len > DHT_VALUE_MAX_BYTES)
+        return DNASYNC_ETOOBIG;
+    try {
+        auto v = std::make_shared<dht::Value>(type, data, len, id);
+        dht::InfoHash k(key, 20);
+        auto created = dht::clock::now() - std::chrono::milliseconds(age_ms);
+        bool ok = n->post([k, v, created, cb, user](dht::Dht &d) {
+            d.put(
+                k, v,
+                [cb, user](bool ok, const std::vector<std::shared_ptr<dht::Node>> &) {
+                    if (cb)
+                        cb(user, ok ? 1 : 0);
+                },
+                created, false);
+        });
+        return ok ? DNASYNC_OK : DNASYNC_EDHT;
+    } catch (const std::bad_alloc &) {
+        return DNASYNC_ENOMEM;
+    }
+}
+
+namespace
+{
+struct GetState : Waiter {
+    std::map<uint64_t, std::shared_ptr<dht::Value>> vals;
+    std::set<uint64_t> ids;
+    int pending{0};
+};
+} // namespace
+
+int dnad_get(dnad_node_t *n, const uint8_t key[20], const uint64_t *ids, size_t n_ids,
+             int timeout_ms, dnad_value_t **out, size_t *count)
+{
+    if (!n || !key || !out || !count || (n_ids && !ids))
+        return DNASYNC_EINVAL;
+    *out = nullptr;
+    *count = 0;
+    auto st = std::make_shared<GetState>();
+    dht::InfoHash k(key, 20);
+    std::vector<uint64_t> want(ids, ids + n_ids);
+    st->pending = want.empty() ? 1 : (int)want.size();
+    bool posted = n->post([st, k, want](dht::Dht &d) {
+        auto onvals = [st](const std::vector<std::shared_ptr<dht::Value>> &vs) {
+            std::lock_guard<std::mutex> l(st->m);
+            for (auto &v : vs)
+                st->vals.emplace(v->id, v);
+            return true;
+        };
+        auto ondone = [st](bool, const std::vector<std::shared_ptr<dht::Node>> &) {
+            std::lock_guard<std::mutex> l(st->m);
+            if (--st->pending == 0) {
+                st->done = true;
+                st->cv.notify_all();
+            }
+        };
+        if (want.empty())
+            d.get(k, onvals, ondone);
+        else
+            for (auto id : want)
+                d.get(k, onvals, ondone, {}, dht::Where().id(id));
+    });
+    if (!posted)
+        return DNASYNC_EDHT;
+    if (!st->wait(timeout_ms))
+        return DNASYNC_ETIMEOUT;
+    std::lock_guard<std::mutex> l(st->m);
+    if (st->vals.empty())
+        return DNASYNC_OK;
+    auto *arr = static_cast<dnad_value_t *>(std::calloc(st->vals.size(), sizeof(dnad_value_t)));
+    if (!arr)
+        return DNASYNC_ENOMEM;
+    size_t i = 0;
+    for (auto &kv : st->vals) {
+        const auto &v = *kv.second;
+        if (!want.empty() && std::find(want.begin(), want.end(), v.id) == want.end())
+            continue;
+        arr[i].id = v.id;
+        arr[i].type = v.type;
+        arr[i].len = v.data.size();
+        arr[i].data = static_cast<uint8_t *>(std::malloc(v.data.size() ? v.data.size() : 1));
+        if (!arr[i].data) {
+            dnad_values_free(arr, i);
+            return DNASYNC_ENOMEM;
+        }
+        if (!v.data.empty())
+            std::memcpy(arr[i].data, v.data.data(), v.data.size());
+        i++;
+    }
+    *out = arr;
+    *count = i;
+    return DNASYNC_OK;
+}
+
+void dnad_values_free(dnad_value_t *v, size_t count)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < count; i++)
+        std::free(v[i].data);
+    std::free(v);
+}
+
+int dnad_list_ids(dnad_node_t *n, const uint8_t key[20], int timeout_ms, uint64_t **ids,
+                  size_t *count)
+{
+    if (!n || !key || !ids || !count)
+        return DNASYNC_EINVAL;
+    *ids = nullptr;
+    *count = 0;
+    auto st = std::make_shared<GetState>();
+    dht::InfoHash k(key, 20);
+    bool posted = n->post([st, k](dht::Dht &d) {
+        d.query(
+            k,
+            [st](const std::vector<std::shared_ptr<dht::FieldValueIndex>> &fields) {
+                std::lock_guard<std::mutex> l(st->m);
+                for (auto &f : fields) {
+                    auto it = f->index.find(dht::Value::Field::Id);
+                    if (it != f->index.end())
+                        st->ids.insert(it->second.getInt());
+                }
+                return true;
+            },
+            [st](bool ok, const std::vector<std::shared_ptr<dht::Node>> &) { st->finish(ok); },
+            dht::Query(dht::Select().field(dht::Value::Field::Id), dht::Where()));
+    });
+    if (!posted)
+        return DNASYNC_EDHT;
+    if (!st->wait(timeout_ms))
+        return DNASYNC_ETIMEOUT;
+    std::lock_guard<std::mutex> l(st->m);
+    if (st->ids.empty())
+        return DNASYNC_OK;
+    auto *arr = static_cast<uint64_t *>(std::malloc(st->ids.size() * sizeof(uint64_t)));
+    if (!arr)
+        return DNASYNC_ENOMEM;
+    size_t i = 0;
+    for (auto id : st->ids)
+        arr[i++] = id;
+    *ids = arr;
+    *count = i;
+    return DNASYNC_OK;
+}
+
+int dnad_listen(dnad_node_t *n, const uint8_t key[20], dnad_value_cb cb, void *user, int timeout_ms,
+                uint64_t *token)
+{
+    if (!n || !key || !cb || !token)
+        return DNASYNC_EINVAL;
+    auto e = std::make_shared<ListenEntry>();
+    e->cb = cb;
+    e->user = user;
+    e->key = dht::InfoHash(key, 20);
+    uint64_t tok;
+    {
+        std::lock_guard<std::mutex> l(n->mtx);
+        tok = n->next_listen++;
+        n->listens[tok] = e;
+    }
+    auto w = std::make_shared<Waiter>();
+    bool posted = n->post([e, w](dht::Dht &d) {
+        std::lock_guard<std::recursive_mutex> el(e->m);
+        if (e->active) {
+            e->token = d.listen(e->key, [e](const std::vector<std::shared_ptr<dht::Value>> &vs,
+                                            bool expired) {
+                std::lock_guard<std::recursive_mutex> l(e->m);
+                if (!e->active)
+                    return false;
+                for (auto &v : vs) {
+                    if (!e->active)
+                        break;
+                    e->cb(e->user, v->data.data(), v->data.size(), v->type, v->id, expired ? 1 : 0);
+                }
+                return e->active;
+            });
+        }
+        w->finish(true);
+    });
+    if (!posted || !w->wait(timeout_ms)) {
+        dnad_listen_cancel(n, tok);
+        return posted ? DNASYNC_ETIMEOUT : DNASYNC_EDHT;
+    }
+    *token = tok;
+    return DNASYNC_OK;
+}
+
+int dnad_listen_cancel(dnad_node_t *n, uint64_t token)
+{
+    if (!n)
+        return DNASYNC_EINVAL;
+    std::shared_ptr<ListenEntry> e;
+    {
+        std::lock_guard<std::mutex> l(n->mtx);
+        auto it = n->listens.find(token);
+        if (it == n->listens.end())
+            return DNASYNC_ENOTFOUND;
+        e = it->second;
+        n->listens.erase(it);
+    }
+    {
+        std::lock_guard<std::recursive_mutex> el(e->m); // waits for a running callback
+        e->active = false;
+    }
+    n->post([e](dht::Dht &d) {
+        if (e->token)
+            d.cancelListen(e->key, e->token);
+    });
+    return DNASYNC_OK;
+}
+
+int dnad_get_stats(dnad_node_t *n, int timeout_ms, dnad_stats_t *out)
+{
+    if (!n || !out)
+        return DNASYNC_EINVAL;
+    struct S : Waiter {
+        dnad_stats_t s{};
+    };
+    auto st = std::make_shared<S>();
+    bool posted = n->post([st](dht::Dht &d) {
+        dnad_stats_t s{};
+        auto sz = d.getStoreSize();
+        s.store_bytes = sz.first;
+        s.values = sz.second;
+        for (auto af : {AF_INET, AF_INET6}) {
+            auto ns = d.getNodesStats(af);
+            s.nodes_good += ns.good_nodes;
+            s.nodes_dubious += ns.dubious_nodes;
+        }
+        std::snprintf(s.node_id, sizeof s.node_id, "%s", d.getNodeId().toString().c_str());
+        {
+            std::lock_guard<std::mutex> l(st->m);
+            st->s = s;
+        }
+        st->finish(true);
+    });
+    if (!posted)
+        return DNASYNC_EDHT;
+    if (!st->wait(timeout_ms))
+        return DNASYNC_ETIMEOUT;
+    std::lock_guard<std::mutex> l(st->m);
+    *out = st->s;
+    out->port = n->port;
+    out->refused = g_refused.load();
+    return DNASYNC_OK;
+}
+
+uint16_t dnad_bound_port(const dnad_node_t *n)
+{
+    return n ? n->port : 0;
+}
+
+} // extern "C"

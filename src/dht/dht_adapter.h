@@ -1,0 +1,105 @@
+/* Internal: the one C++17 adapter over OpenDHT 2.4.12, seen from C.
+ *
+ * It runs a dht::Dht on its own loop thread (not dht::DhtRunner: DhtRunner always wraps every
+ * registered type in SecureDht::secureType, whose store policy accepts any correctly
+ * OpenDHT-signed value without asking ours — the way into crash bug 1 of
+ * ../shared/notes/opendht-2.4-facts.md). With a plain dht::Dht our store and edit policies see
+ * every value, so OpenDHT-signed/encrypted values are refused and can never be stored.
+ *
+ * Threading: every function may be called from any thread except where noted. Callbacks
+ * (dnad_done_cb, dnad_value_cb) run on the adapter's loop thread ("the DHT thread"); they must not
+ * block for long and must not call dnad_stop. Blocking calls wait at most their timeout.
+ * Ownership is noted per function. */
+#ifndef DNASYNC_DHT_ADAPTER_H
+#define DNASYNC_DHT_ADAPTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dnad_node dnad_node_t;
+
+typedef struct dnad_config {
+    const char *bind;        /* address to bind (IPv4 or IPv6 literal); NULL = "127.0.0.1" */
+    uint16_t port;           /* 0 = any (or the port saved in persist_dir) */
+    uint32_t network_id;     /* OpenDHT network id; nodes only talk within one id */
+    int64_t max_store_size;  /* bytes this node stores for others; 0 = OpenDHT default 64 MiB */
+    int32_t max_req_per_sec; /* 0 = OpenDHT default (8192) */
+    int32_t max_peer_req_per_sec; /* 0 = OpenDHT default (max_req_per_sec / 8) */
+    const char *persist_dir;      /* NULL = no persistence; else routing table + values survive */
+    int strict_types;             /* 1: a refusing policy on every type id dnasync does not use */
+    int log_level;                /* 0 quiet, 1 errors and warnings, 2 debug (stderr) */
+} dnad_config_t;
+
+typedef struct dnad_stats {
+    uint64_t values;      /* values stored on this node */
+    uint64_t store_bytes; /* their size */
+    uint32_t nodes_good;  /* routing table, IPv4 + IPv6 */
+    uint32_t nodes_dubious;
+    uint16_t port;    /* bound port */
+    char node_id[41]; /* hex */
+    uint64_t refused; /* values refused by the policies since start */
+} dnad_stats_t;
+
+typedef struct dnad_value {
+    uint64_t id;
+    uint16_t type;
+    uint8_t *data; /* owned by the array; see dnad_values_free */
+    size_t len;
+} dnad_value_t;
+
+/* ok: 1 when OpenDHT reported success (a lone node reports 0 but has stored the value). */
+typedef void (*dnad_done_cb)(void *user, int ok);
+/* One value seen by a listen; data borrowed for the call. expired: 1 when it left the DHT. */
+typedef void (*dnad_value_cb)(void *user, const uint8_t *data, size_t len, uint16_t type,
+                              uint64_t id, int expired);
+
+/* Start a node. err gets a one-line reason on failure. *out freed with dnad_stop. */
+int dnad_start(const dnad_config_t *cfg, dnad_node_t **out, char *err, size_t errlen);
+/* Clean stop: waits (bounded, timeout_ms) for pending puts, saves state when persisting, joins
+ * the thread. No callback runs after it returns. NULL is fine. */
+void dnad_stop(dnad_node_t *n, int timeout_ms);
+
+/* Bootstrap: host and port strings; resolution and retries happen on the DHT thread. */
+int dnad_bootstrap(dnad_node_t *n, const char *host, const char *port);
+
+/* Asynchronous put. age_ms: how long ago the value was created (backdating; 0 = now). cb may be
+ * NULL; it runs once, on the DHT thread. 0 when queued. */
+int dnad_put(dnad_node_t *n, const uint8_t key[20], const uint8_t *data, size_t len, uint16_t type,
+             uint64_t id, uint64_t age_ms, dnad_done_cb cb, void *user);
+
+/* Blocking get of a key: every value (ids == NULL) or the values with the given ids (each with
+ * Where().id, evaluated by the storing nodes). *out is an array of *count values; free with
+ * dnad_values_free. 0 ok, DNASYNC_ETIMEOUT (nothing returned), DNASYNC_ENOMEM. */
+int dnad_get(dnad_node_t *n, const uint8_t key[20], const uint64_t *ids, size_t n_ids,
+             int timeout_ms, dnad_value_t **out, size_t *count);
+void dnad_values_free(dnad_value_t *v, size_t count);
+
+/* Blocking id listing without payloads (query Select(Id)). *ids malloc'd; caller frees. */
+int dnad_list_ids(dnad_node_t *n, const uint8_t key[20], int timeout_ms, uint64_t **ids,
+                  size_t *count);
+
+/* Listen. Returns once the listen is registered with the local node (then every value stored
+ * locally has been or is being delivered, and later values will be); *token for cancel. */
+int dnad_listen(dnad_node_t *n, const uint8_t key[20], dnad_value_cb cb, void *user, int timeout_ms,
+                uint64_t *token);
+/* After it returns, cb is never called again for this token (may be called from cb itself). */
+int dnad_listen_cancel(dnad_node_t *n, uint64_t token);
+
+int dnad_get_stats(dnad_node_t *n, int timeout_ms, dnad_stats_t *out);
+uint16_t dnad_bound_port(const dnad_node_t *n);
+
+/* The dnasync value type a kind uses (0 for an unknown kind) and back (0 for a foreign type). */
+uint16_t dnad_type_of_kind(int kind);
+int dnad_kind_of_type(uint16_t type);
+
+/* Node-side checks, exposed for tests: 1 when a node would store these bytes as `type`. */
+int dnad_policy_store_ok(uint16_t type, uint64_t id, const uint8_t *data, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

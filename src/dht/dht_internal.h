@@ -1,0 +1,32 @@
+/* Internal: the storage context shared by dht.c and dht_put.c. */
+#ifndef DNASYNC_DHT_INTERNAL_H
+#define DNASYNC_DHT_INTERNAL_H
+
+#include "common/err.h"
+#include "dht/dht_adapter.h"
+#include "dnasync/dht.h"
+
+#include <pthread.h>
+
+struct dht_storage_context {
+    dnad_node_t *node;
+    const dnasync_env_t *env;
+    int timeout_ms;
+    pthread_mutex_t err_mtx;
+    dnasync_err_t err;
+    struct listen_tramp *tramps; /* guarded by err_mtx */
+};
+
+int dht_ctx_err(dht_storage_context_t *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* ms since an arbitrary start, for timeouts and back-off only (never stored). */
+uint64_t dht_mono_ms(void);
+/* How old a value put at `created` (Unix s, 0 = now) is, in ms, by the env's clock. */
+uint64_t dht_age_ms(const dht_storage_context_t *ctx, uint64_t created);
+/* Number of nodes in the routing table (0 when unknown). */
+uint32_t dht_known_nodes(dht_storage_context_t *ctx);
+/* Local checks every put does first. */
+int dht_check_put(dht_storage_context_t *ctx, const uint8_t *value, size_t len, uint16_t type,
+                  uint64_t id);
+
+#endif

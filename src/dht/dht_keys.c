@@ -1,0 +1,110 @@
+/* DHT key names (see include/dnasync/dht_keys.h and docs/dht.md). */
+#include "dnasync/dht_keys.h"
+
+#include "dnasync/message.h"
+#include "dnasync/status.h"
+
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <string.h>
+
+int64_t dht_upload_day(uint64_t unix_s)
+{
+    return (int64_t)(unix_s / 86400u);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int dht_shard_of(const char *id)
+{
+    if (!id || strlen(id) != DNASYNC_ID_HEX_LEN)
+        return DNASYNC_EINVAL;
+    for (size_t i = 0; i < DNASYNC_ID_HEX_LEN; i++)
+        if (hexval(id[i]) < 0)
+            return DNASYNC_EINVAL;
+    int b = hexval(id[0]) * 16 + hexval(id[1]);
+    return b % DNASYNC_DHT_SHARDS;
+}
+
+int dht_name_valid(const char *name)
+{
+    if (!name)
+        return 0;
+    size_t n = strlen(name);
+    if (n == 0 || n > DNASYNC_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c < 0x20 || c == 0x7f || c == '/')
+            return 0;
+    }
+    return 1;
+}
+
+static int fit(int n, size_t outlen)
+{
+    return (n > 0 && (size_t)n < outlen) ? DNASYNC_OK : DNASYNC_EINVAL;
+}
+
+int dht_key_name_box(char *out, size_t outlen, const char *mailbox, int64_t day, int shard)
+{
+    if (!out || !dht_name_valid(mailbox) || day < 0 || shard < 0 || shard >= DNASYNC_DHT_SHARDS)
+        return DNASYNC_EINVAL;
+    return fit(snprintf(out, outlen, "dnasync/1/box/%s/%lld/%d", mailbox, (long long)day, shard),
+               outlen);
+}
+
+int dht_key_name_sum(char *out, size_t outlen, const char *mailbox, int64_t day)
+{
+    if (!out || !dht_name_valid(mailbox) || day < 0)
+        return DNASYNC_EINVAL;
+    return fit(snprintf(out, outlen, "dnasync/1/sum/%s/%lld", mailbox, (long long)day), outlen);
+}
+
+int dht_key_name_id(char *out, size_t outlen, const char *name)
+{
+    if (!out || !dht_name_valid(name))
+        return DNASYNC_EINVAL;
+    return fit(snprintf(out, outlen, "dnasync/1/id/%s", name), outlen);
+}
+
+void dht_key_hash(const char *name, uint8_t key[DNASYNC_DHT_KEY_BYTES])
+{
+    SHA1((const unsigned char *)name, strlen(name), key);
+}
+
+int dht_key_box(uint8_t key[DNASYNC_DHT_KEY_BYTES], const char *mailbox, int64_t day, int shard)
+{
+    char name[DNASYNC_DHT_KEYNAME_MAX];
+    int rc = dht_key_name_box(name, sizeof name, mailbox, day, shard);
+    if (rc == 0)
+        dht_key_hash(name, key);
+    return rc;
+}
+
+int dht_key_sum(uint8_t key[DNASYNC_DHT_KEY_BYTES], const char *mailbox, int64_t day)
+{
+    char name[DNASYNC_DHT_KEYNAME_MAX];
+    int rc = dht_key_name_sum(name, sizeof name, mailbox, day);
+    if (rc == 0)
+        dht_key_hash(name, key);
+    return rc;
+}
+
+int dht_key_id(uint8_t key[DNASYNC_DHT_KEY_BYTES], const char *name)
+{
+    char nm[DNASYNC_DHT_KEYNAME_MAX];
+    int rc = dht_key_name_id(nm, sizeof nm, name);
+    if (rc == 0)
+        dht_key_hash(nm, key);
+    return rc;
+}

@@ -1,0 +1,379 @@
+/* Reliable puts: a paced batch (<= DNASYNC_DHT_MAX_IN_FLIGHT in flight), every item confirmed by
+ * listing its key's ids, retried with exponential back-off; and the high-level helpers. */
+#define _POSIX_C_SOURCE 200809L
+#include "dht/dht_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { ST_WAIT = 0, ST_FLIGHT = 1, ST_PUT = 2, ST_DONE = 3 };
+
+typedef struct slot {
+    size_t item;
+    int ok;
+    struct batch *b;
+} slot_t;
+
+typedef struct batch {
+    pthread_mutex_t m;
+    pthread_cond_t c;
+    int refs;
+    int in_flight;
+    /* per item */
+    unsigned char *state;
+    unsigned char *put_ok;
+    uint64_t *next_try;
+} batch_t;
+
+static void batch_release(batch_t *b)
+{
+    pthread_mutex_lock(&b->m);
+    int last = --b->refs == 0;
+    pthread_mutex_unlock(&b->m);
+    if (last) {
+        pthread_mutex_destroy(&b->m);
+        pthread_cond_destroy(&b->c);
+        free(b->state);
+        free(b->put_ok);
+        free(b->next_try);
+        free(b);
+    }
+}
+
+static void on_put(void *user, int ok)
+{
+    slot_t *s = user;
+    batch_t *b = s->b;
+    pthread_mutex_lock(&b->m);
+    b->state[s->item] = ST_PUT;
+    b->put_ok[s->item] = (unsigned char)ok;
+    b->in_flight--;
+    pthread_cond_broadcast(&b->c);
+    pthread_mutex_unlock(&b->m);
+    free(s);
+    batch_release(b);
+}
+
+static void wait_ms(batch_t *b, uint64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += (long)(ms * 1000000u);
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    pthread_cond_timedwait(&b->c, &b->m, &ts);
+}
+
+static int has_id(const uint64_t *ids, size_t n, uint64_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] == id)
+            return 1;
+    return 0;
+}
+
+int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t count)
+{
+    if (!ctx || (!items && count))
+        return DNASYNC_EINVAL;
+    if (count == 0)
+        return 0;
+    batch_t *b = calloc(1, sizeof *b);
+    if (!b)
+        return DNASYNC_ENOMEM;
+    b->state = calloc(count, 1);
+    b->put_ok = calloc(count, 1);
+    b->next_try = calloc(count, sizeof *b->next_try);
+    pthread_mutex_init(&b->m, NULL);
+    pthread_cond_init(&b->c, NULL);
+    b->refs = 1;
+    if (!b->state || !b->put_ok || !b->next_try) {
+        batch_release(b);
+        return DNASYNC_ENOMEM;
+    }
+    size_t remaining = 0;
+    for (size_t i = 0; i < count; i++) {
+        items[i].attempts = 0;
+        items[i].status =
+            dht_check_put(ctx, items[i].value, items[i].len, items[i].type, items[i].id);
+        if (items[i].status == 0) {
+            items[i].status = DNASYNC_ETIMEOUT; /* until confirmed */
+            remaining++;
+        } else {
+            b->state[i] = ST_DONE;
+        }
+    }
+    /* Bounded: every item gets at most DNASYNC_DHT_MAX_ATTEMPTS puts, each confirmation is
+     * bounded by the timeout, and the whole batch by a deadline proportional to its size. */
+    uint64_t deadline = dht_mono_ms() + 60000u + (uint64_t)count * 200u;
+    uint32_t nodes = dht_known_nodes(ctx);
+    uint64_t nodes_checked = dht_mono_ms();
+    size_t cursor = 0;
+    int confirmed = 0;
+    while (remaining > 0 && dht_mono_ms() < deadline) {
+        uint64_t now = dht_mono_ms();
+        if (now - nodes_checked > 2000) {
+            nodes = dht_known_nodes(ctx);
+            nodes_checked = now;
+        }
+        /* 1. fill the window */
+        pthread_mutex_lock(&b->m);
+        for (size_t scanned = 0; scanned < count && b->in_flight < DNASYNC_DHT_MAX_IN_FLIGHT;
+             scanned++, cursor = (cursor + 1) % count) {
+            size_t i = cursor;
+            if (b->state[i] != ST_WAIT || b->next_try[i] > now)
+                continue;
+            slot_t *s = malloc(sizeof *s);
+            if (!s)
+                break;
+            s->item = i;
+            s->b = b;
+            b->state[i] = ST_FLIGHT;
+            b->in_flight++;
+            b->refs++;
+            items[i].attempts++;
+            pthread_mutex_unlock(&b->m);
+            int rc = dnad_put(ctx->node, items[i].key, items[i].value, items[i].len, items[i].type,
+                              items[i].id, dht_age_ms(ctx, items[i].created), on_put, s);
+            pthread_mutex_lock(&b->m);
+            if (rc) {
+                free(s);
+                b->refs--;
+                b->in_flight--;
+                b->state[i] = ST_DONE;
+                items[i].status = rc;
+                remaining--;
+            }
+        }
+        /* 2. wait for something to finish */
+        size_t ready = count;
+        for (size_t i = 0; i < count; i++)
+            if (b->state[i] == ST_PUT) {
+                ready = i;
+                break;
+            }
+        if (ready == count) {
+            wait_ms(b, 50);
+            pthread_mutex_unlock(&b->m);
+            continue;
+        }
+        pthread_mutex_unlock(&b->m);
+        /* 3. confirm every finished item of that key with one listing */
+        uint64_t *ids = NULL;
+        size_t n_ids = 0;
+        int lrc = dnad_list_ids(ctx->node, items[ready].key, ctx->timeout_ms, &ids, &n_ids);
+        now = dht_mono_ms();
+        pthread_mutex_lock(&b->m);
+        for (size_t i = 0; i < count; i++) {
+            if (b->state[i] != ST_PUT ||
+                memcmp(items[i].key, items[ready].key, DNASYNC_DHT_KEY_BYTES) != 0)
+                continue;
+            /* The listing includes this node's own copy, so it proves storage elsewhere only
+             * together with the put's ok; a node without peers is the whole DHT. */
+            int ok = lrc == 0 && has_id(ids, n_ids, items[i].id) && (b->put_ok[i] || nodes == 0);
+            if (ok) {
+                b->state[i] = ST_DONE;
+                items[i].status = DNASYNC_OK;
+                confirmed++;
+                remaining--;
+            } else if (items[i].attempts >= DNASYNC_DHT_MAX_ATTEMPTS) {
+                b->state[i] = ST_DONE;
+                items[i].status = lrc ? lrc : DNASYNC_EDHT;
+                remaining--;
+            } else {
+                uint8_t r = 0;
+                dnasync_env_random(ctx->env, &r, 1);
+                uint64_t backoff = 250u << (items[i].attempts - 1); /* 250, 500, 1000, 2000 ms */
+                b->state[i] = ST_WAIT;
+                b->next_try[i] = now + backoff + r; /* + up to 255 ms jitter */
+            }
+        }
+        pthread_mutex_unlock(&b->m);
+        free(ids);
+    }
+    if (remaining > 0)
+        dht_ctx_err(ctx, DNASYNC_ETIMEOUT, "%zu of %zu puts unconfirmed", remaining, count);
+    batch_release(b); /* puts still in flight keep it alive */
+    return confirmed;
+}
+
+/* ---- high-level helpers ---- */
+
+static int put_confirmed(dht_storage_context_t *ctx, dht_put_item_t *it, size_t n)
+{
+    int ok = dht_put_batch(ctx, it, n);
+    if (ok < 0)
+        return ok;
+    for (size_t i = 0; i < n; i++)
+        if (it[i].status != 0) {
+            if (it[i].status != DNASYNC_ETIMEOUT)
+                dht_ctx_err(ctx, it[i].status, "put not confirmed: %s",
+                            dnasync_strerror(it[i].status));
+            return it[i].status;
+        }
+    return DNASYNC_OK;
+}
+
+static int decode_kind(dht_storage_context_t *ctx, const uint8_t *value, size_t len, int kind,
+                       dht_value_t *v)
+{
+    int rc = dht_value_decode(value, len, v);
+    if (rc)
+        return dht_ctx_err(ctx, rc, "value does not decode (%s)", dnasync_strerror(rc));
+    if (v->kind != kind)
+        return dht_ctx_err(ctx, DNASYNC_EINVAL, "expected a %s value, got a %s",
+                           dht_kind_name(kind), dht_kind_name(v->kind));
+    return DNASYNC_OK;
+}
+
+int dht_storage_put_message(dht_storage_context_t *ctx, const uint8_t *value, size_t len,
+                            uint64_t upload_time, uint8_t storage_key_out[DNASYNC_DHT_KEY_BYTES])
+{
+    if (!ctx || !value)
+        return DNASYNC_EINVAL;
+    dht_value_t v;
+    int rc = decode_kind(ctx, value, len, DHT_KIND_MESSAGE, &v);
+    if (rc) {
+        dht_value_clear(&v);
+        return rc;
+    }
+    uint64_t t = upload_time ? upload_time : dnasync_env_now(ctx->env);
+    int64_t day = dht_upload_day(t);
+    int shard = dht_shard_of(v.message_id);
+    dht_put_item_t it[2];
+    memset(it, 0, sizeof it);
+    const char *boxes[2] = {v.recipient, v.sender};
+    size_t n = strcmp(v.sender, v.recipient) == 0 ? 1 : 2;
+    for (size_t i = 0; i < n; i++) {
+        dht_key_box(it[i].key, boxes[i], day, shard);
+        it[i].value = value;
+        it[i].len = len;
+        it[i].type = DNASYNC_DHT_TYPE_MESSAGE;
+        it[i].id = dht_value_id(&v);
+        it[i].created = t;
+    }
+    dht_value_clear(&v);
+    if (storage_key_out)
+        memcpy(storage_key_out, it[0].key, DNASYNC_DHT_KEY_BYTES);
+    return put_confirmed(ctx, it, n);
+}
+
+int dht_storage_put_tombstone(dht_storage_context_t *ctx, const uint8_t *value, size_t len,
+                              uint64_t upload_time, uint8_t storage_key_out[DNASYNC_DHT_KEY_BYTES])
+{
+    if (!ctx || !value)
+        return DNASYNC_EINVAL;
+    dht_value_t v;
+    int rc = decode_kind(ctx, value, len, DHT_KIND_TOMBSTONE, &v);
+    if (rc) {
+        dht_value_clear(&v);
+        return rc;
+    }
+    uint64_t t = upload_time ? upload_time : dnasync_env_now(ctx->env);
+    dht_put_item_t it;
+    memset(&it, 0, sizeof it);
+    dht_key_box(it.key, v.owner, dht_upload_day(t), dht_shard_of(v.message_id));
+    it.value = value;
+    it.len = len;
+    it.type = DNASYNC_DHT_TYPE_TOMBSTONE;
+    it.id = dht_value_id(&v);
+    it.created = t;
+    dht_value_clear(&v);
+    if (storage_key_out)
+        memcpy(storage_key_out, it.key, DNASYNC_DHT_KEY_BYTES);
+    return put_confirmed(ctx, &it, 1);
+}
+
+int dht_storage_put_summary(dht_storage_context_t *ctx, const uint8_t *value, size_t len)
+{
+    if (!ctx || !value)
+        return DNASYNC_EINVAL;
+    dht_value_t v;
+    int rc = decode_kind(ctx, value, len, DHT_KIND_SUMMARY, &v);
+    if (rc) {
+        dht_value_clear(&v);
+        return rc;
+    }
+    dht_put_item_t it;
+    memset(&it, 0, sizeof it);
+    dht_key_sum(it.key, v.mailbox, (int64_t)v.day);
+    it.value = value;
+    it.len = len;
+    it.type = DNASYNC_DHT_TYPE_SUMMARY;
+    it.id = dht_value_id(&v);
+    /* lifetime counts from the start of its day, so a summary outlives that day's values */
+    it.created = v.day * 86400u;
+    dht_value_clear(&v);
+    return put_confirmed(ctx, &it, 1);
+}
+
+int dht_storage_put_identity(dht_storage_context_t *ctx, const uint8_t *value, size_t len)
+{
+    if (!ctx || !value)
+        return DNASYNC_EINVAL;
+    dht_value_t v;
+    int rc = decode_kind(ctx, value, len, DHT_KIND_IDENTITY, &v);
+    if (rc) {
+        dht_value_clear(&v);
+        return rc;
+    }
+    dht_put_item_t it;
+    memset(&it, 0, sizeof it);
+    dht_key_id(it.key, v.name);
+    it.value = value;
+    it.len = len;
+    it.type = DNASYNC_DHT_TYPE_IDENTITY;
+    it.id = dht_value_id(&v);
+    dht_value_clear(&v);
+    return put_confirmed(ctx, &it, 1);
+}
+
+int dht_storage_get_values(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                           dht_value_t **out, size_t *count, size_t *rejected)
+{
+    if (!ctx || !key || !out || !count)
+        return DNASYNC_EINVAL;
+    *out = NULL;
+    *count = 0;
+    if (rejected)
+        *rejected = 0;
+    dht_raw_value_t *raw = NULL;
+    size_t n = 0;
+    int rc = dht_get(ctx, key, &raw, &n);
+    if (rc)
+        return rc;
+    dht_value_t *vals = n ? calloc(n, sizeof *vals) : NULL;
+    if (n && !vals) {
+        dht_raw_values_free(raw, n);
+        return DNASYNC_ENOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (dnad_policy_store_ok(raw[i].type, raw[i].id, raw[i].data, raw[i].len) &&
+            dht_value_decode(raw[i].data, raw[i].len, &vals[k]) == 0) {
+            k++;
+        } else {
+            dht_value_clear(&vals[k]);
+            if (rejected)
+                (*rejected)++;
+        }
+    }
+    dht_raw_values_free(raw, n);
+    if (k == 0) {
+        free(vals);
+        vals = NULL;
+    }
+    *out = vals;
+    *count = k;
+    return DNASYNC_OK;
+}
+
+void dht_values_free(dht_value_t *v, size_t count)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < count; i++)
+        dht_value_clear(&v[i]);
+    free(v);
+}

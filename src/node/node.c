@@ -1,0 +1,187 @@
+/* `dnasync node`: runs one dnasync DHT node until SIGINT/SIGTERM. */
+#define _POSIX_C_SOURCE 200809L
+#include "dnasync/node.h"
+
+#include "dht/dht_proxy.h"
+#include "dnasync/dht.h"
+#include "dnasync/status.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define NODE_MAX_BOOTSTRAP 16
+
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: dnasync node [options]\n"
+          "  --port N              UDP port (default 0 = any; reused from --persist)\n"
+          "  --bind ADDR           address to bind (default 0.0.0.0)\n"
+          "  --bootstrap HOST:PORT join the network through this node (repeatable)\n"
+          "  --persist DIR         keep routing table and stored values across restarts\n"
+          "  --max-store-mb N      storage quota for other users' values (default 64)\n"
+          "  --proxy-port N        also run OpenDHT's REST proxy for browser devices\n"
+          "  --proxy-bind ADDR     proxy address (default 127.0.0.1)\n"
+          "  -v                    one stats line per minute on stderr\n"
+          "  --help                this text\n",
+          f);
+}
+
+static int parse_port(const char *s, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = s ? strtol(s, &end, 10) : -1;
+    if (!s || errno || *end || v < 0 || v > 65535)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int dnasync_node_main(int argc, char **argv)
+{
+    const char *bind = "0.0.0.0", *persist = NULL, *proxy_bind = "127.0.0.1";
+    const char *bootstrap[NODE_MAX_BOOTSTRAP];
+    size_t n_bootstrap = 0;
+    long port = 0, proxy_port = -1, max_store_mb = 0;
+    int verbose = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "-v") == 0) {
+            verbose = 1;
+        } else if (strcmp(a, "--port") == 0) {
+            if (parse_port(next, &port) != 0) {
+                fprintf(stderr, "dnasync node: --port wants 0..65535\n");
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--proxy-port") == 0) {
+            if (parse_port(next, &proxy_port) != 0 || proxy_port == 0) {
+                fprintf(stderr, "dnasync node: --proxy-port wants 1..65535\n");
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--max-store-mb") == 0) {
+            char *end;
+            max_store_mb = next ? strtol(next, &end, 10) : 0;
+            if (!next || *end || max_store_mb <= 0 || max_store_mb > 1 << 20) {
+                fprintf(stderr, "dnasync node: --max-store-mb wants 1..1048576\n");
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--bind") == 0 || strcmp(a, "--persist") == 0 ||
+                   strcmp(a, "--proxy-bind") == 0 || strcmp(a, "--bootstrap") == 0) {
+            if (!next || !*next) {
+                fprintf(stderr, "dnasync node: %s wants a value\n", a);
+                return 2;
+            }
+            if (strcmp(a, "--bind") == 0)
+                bind = next;
+            else if (strcmp(a, "--persist") == 0)
+                persist = next;
+            else if (strcmp(a, "--proxy-bind") == 0)
+                proxy_bind = next;
+            else if (n_bootstrap < NODE_MAX_BOOTSTRAP)
+                bootstrap[n_bootstrap++] = next;
+            else {
+                fprintf(stderr, "dnasync node: at most %d --bootstrap\n", NODE_MAX_BOOTSTRAP);
+                return 2;
+            }
+            i++;
+        } else {
+            fprintf(stderr, "dnasync node: unknown option '%s' (try --help)\n", a);
+            return 2;
+        }
+    }
+
+    dht_storage_config_t cfg;
+    dht_storage_config_default(&cfg);
+    cfg.bind = bind;
+    cfg.port = (uint16_t)port;
+    cfg.bootstrap = bootstrap;
+    cfg.n_bootstrap = n_bootstrap;
+    cfg.persist_dir = persist;
+    cfg.max_store_size = max_store_mb * 1024 * 1024;
+    cfg.strict_types = 1; /* a public node refuses every type dnasync does not use */
+    cfg.log_level = verbose ? 1 : 0;
+    dht_storage_context_t *ctx = NULL;
+    char err[256] = "";
+    int rc = dht_storage_init_err(&cfg, &ctx, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "dnasync node: %s\n", err[0] ? err : dnasync_strerror(rc));
+        return rc == DNASYNC_EINVAL ? 2 : 1;
+    }
+    dht_storage_stats_t st;
+    if (dht_storage_stats(ctx, &st) != 0) {
+        fprintf(stderr, "dnasync node: %s\n", dht_storage_errmsg(ctx));
+        dht_storage_free(ctx);
+        return 1;
+    }
+    dht_proxy_t *proxy = NULL;
+    if (proxy_port > 0) {
+        char self[300];
+        snprintf(self, sizeof self, "%s:%u",
+                 strcmp(bind, "0.0.0.0") == 0 ? "127.0.0.1"
+                 : strcmp(bind, "::") == 0    ? "::1"
+                                              : bind,
+                 (unsigned)st.port);
+        if (dht_proxy_start(self, proxy_bind, (uint16_t)proxy_port, &proxy, err, sizeof err)) {
+            fprintf(stderr, "dnasync node: proxy: %s\n", err);
+            dht_storage_free(ctx);
+            return 1;
+        }
+        fprintf(stderr, "dnasync node: REST proxy on %s:%ld\n", proxy_bind, proxy_port);
+    }
+
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    g_stop = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+
+    printf("dnasync node: listening on %s:%u\n", bind, (unsigned)st.port);
+    fprintf(stderr, "dnasync node: node id %s, network 0x%08x%s%s\n", st.node_id,
+            DNASYNC_DHT_NETWORK_ID, persist ? ", persisting to " : "", persist ? persist : "");
+    fflush(stdout);
+    fflush(stderr);
+
+    long ticks = 0;
+    while (!g_stop) {
+        sleep_ms(200);
+        if (verbose && ++ticks % 300 == 0 && dht_storage_stats(ctx, &st) == 0) {
+            fprintf(stderr, "dnasync node: %llu values (%llu bytes), %u nodes, %llu refused\n",
+                    (unsigned long long)st.values, (unsigned long long)st.store_bytes,
+                    (unsigned)st.nodes, (unsigned long long)st.refused);
+        }
+    }
+    fprintf(stderr, "dnasync node: stopping\n");
+    dht_proxy_stop(proxy);
+    dht_storage_free(ctx);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    fprintf(stderr, "dnasync node: stopped\n");
+    return 0;
+}

@@ -1,0 +1,126 @@
+#define _POSIX_C_SOURCE 200809L
+#include "dht_testutil.h"
+
+#include "check.h"
+#include "proc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tu_seed(uint8_t sk[32], unsigned n)
+{
+    for (int i = 0; i < 32; i++)
+        sk[i] = (uint8_t)(n * 31u + (unsigned)i * 7u + 1u);
+}
+
+void tu_message_id(char out[65], unsigned n)
+{
+    snprintf(out, 65, "%02x%06x%056x", n % 256u, n, n * 2654435761u);
+}
+
+void tu_message(uint8_t **out, size_t *len, unsigned n, const char *sender, const char *recipient,
+                size_t payload_len, uint64_t created, const uint8_t sk[32])
+{
+    dht_value_t v;
+    memset(&v, 0, sizeof v);
+    v.version = DHT_VALUE_FORMAT;
+    v.kind = DHT_KIND_MESSAGE;
+    v.created_at = created;
+    v.sig_scheme = DNASYNC_SIGN_SCHEME_ED25519;
+    tu_message_id(v.message_id, n);
+    v.sender = (char *)sender;
+    v.recipient = (char *)recipient;
+    uint8_t *p = malloc(payload_len ? payload_len : 1);
+    CHECK(p);
+    for (size_t i = 0; i < payload_len; i++)
+        p[i] = (uint8_t)(i * 13u + n);
+    v.payload = p;
+    v.payload_len = payload_len;
+    CHECK_EQ_INT(dht_value_sign(&v, sk), 0);
+    CHECK_EQ_INT(dht_value_encode(&v, out, len), 0);
+    free(p);
+}
+
+void tu_tombstone(uint8_t **out, size_t *len, unsigned n, const char *owner, uint64_t created,
+                  const uint8_t sk[32])
+{
+    dht_value_t v;
+    memset(&v, 0, sizeof v);
+    v.version = DHT_VALUE_FORMAT;
+    v.kind = DHT_KIND_TOMBSTONE;
+    v.created_at = created;
+    v.deleted_at = created;
+    tu_message_id(v.message_id, n);
+    v.owner = (char *)owner;
+    CHECK_EQ_INT(dht_value_sign(&v, sk), 0);
+    CHECK_EQ_INT(dht_value_encode(&v, out, len), 0);
+}
+
+int tu_strict;
+
+dht_storage_context_t *tu_ctx(const char *bootstrap, const dnasync_env_t *env)
+{
+    dht_storage_config_t cfg;
+    dht_storage_config_default(&cfg);
+    cfg.env = env;
+    cfg.timeout_ms = 8000;
+    cfg.strict_types = tu_strict;
+    const char *bs[1] = {bootstrap};
+    if (bootstrap) {
+        cfg.bootstrap = bs;
+        cfg.n_bootstrap = 1;
+    }
+    dht_storage_context_t *ctx = NULL;
+    char err[256] = "";
+    int rc = dht_storage_init_err(&cfg, &ctx, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "dht_storage_init: %s\n", err);
+    CHECK_EQ_INT(rc, 0);
+    return ctx;
+}
+
+void tu_addr(dht_storage_context_t *ctx, char out[32])
+{
+    dht_storage_stats_t s;
+    CHECK_EQ_INT(dht_storage_stats(ctx, &s), 0);
+    snprintf(out, 32, "127.0.0.1:%u", (unsigned)s.port);
+}
+
+const char *tu_node_exe(void)
+{
+    return DNASYNC_NODE_TEST_PATH;
+}
+
+pid_t tu_spawn_node(char *const extra_args[], const char *log_path, int *port)
+{
+    char *argv[32];
+    size_t n = 0;
+    argv[n++] = (char *)tu_node_exe();
+    for (size_t i = 0; extra_args && extra_args[i] && n < 30; i++)
+        argv[n++] = extra_args[i];
+    argv[n] = NULL;
+    pid_t pid = proc_spawn(argv, log_path);
+    if (pid < 0)
+        return -1;
+    char *log = proc_wait_for_text(log_path, "listening on ", 20);
+    if (!log) {
+        proc_stop(pid, 5);
+        return -1;
+    }
+    const char *p = strstr(log, "listening on ");
+    const char *colon = p ? strchr(p + 13, '\n') : NULL;
+    *port = 0;
+    if (colon) {
+        const char *c = colon;
+        while (c > p && c[-1] != ':')
+            c--;
+        *port = atoi(c);
+    }
+    free(log);
+    if (*port <= 0) {
+        proc_stop(pid, 5);
+        return -1;
+    }
+    return pid;
+}

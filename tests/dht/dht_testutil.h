@@ -1,0 +1,30 @@
+/* Helpers for the DHT tests: signed sample values and node processes. */
+#ifndef DNASYNC_TEST_DHT_UTIL_H
+#define DNASYNC_TEST_DHT_UTIL_H
+
+#include "dnasync/dht.h"
+
+#include <sys/types.h>
+
+/* A deterministic Ed25519 seed from a small number. */
+void tu_seed(uint8_t sk[32], unsigned n);
+/* A message id (64 hex) from a counter; its first byte is (n % 256) so shards are spread. */
+void tu_message_id(char out[65], unsigned n);
+/* Encoded, signed MESSAGE value with payload_len bytes of payload. *out freed with free(). */
+void tu_message(uint8_t **out, size_t *len, unsigned n, const char *sender, const char *recipient,
+                size_t payload_len, uint64_t created, const uint8_t sk[32]);
+/* Encoded, signed TOMBSTONE for message n. */
+void tu_tombstone(uint8_t **out, size_t *len, unsigned n, const char *owner, uint64_t created,
+                  const uint8_t sk[32]);
+/* Start a lone loopback context (bootstrap may be NULL). */
+/* tu_strict: strict_types for the next contexts tu_ctx makes (default 0). */
+extern int tu_strict;
+dht_storage_context_t *tu_ctx(const char *bootstrap, const dnasync_env_t *env);
+/* "127.0.0.1:PORT" of a context. */
+void tu_addr(dht_storage_context_t *ctx, char out[32]);
+/* Path of the node test driver (dnasync-node-test beside the test executables). */
+const char *tu_node_exe(void);
+/* Spawn a node process; waits for its "listening on" line; *port gets the port. -1 on failure. */
+pid_t tu_spawn_node(char *const extra_args[], const char *log_path, int *port);
+
+#endif

@@ -1,0 +1,211 @@
+/* Value codec and key names: round trips, strictness, and a fuzz-ish pass (run under ASan). */
+#include "check.h"
+#include "dht/dht_adapter.h"
+#include "dht_testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void test_keys(void)
+{
+    char name[DNASYNC_DHT_KEYNAME_MAX];
+    CHECK_EQ_INT(dht_key_name_box(name, sizeof name, "alice", 20000, 5), 0);
+    CHECK_EQ_STR(name, "dnasync/1/box/alice/20000/5");
+    CHECK_EQ_INT(dht_key_name_sum(name, sizeof name, "alice", 20000), 0);
+    CHECK_EQ_STR(name, "dnasync/1/sum/alice/20000");
+    CHECK_EQ_INT(dht_key_name_id(name, sizeof name, "bob"), 0);
+    CHECK_EQ_STR(name, "dnasync/1/id/bob");
+    CHECK(dht_key_name_box(name, sizeof name, "a/b", 1, 1) == DNASYNC_EINVAL);
+    CHECK(dht_key_name_box(name, sizeof name, "alice", 1, 128) == DNASYNC_EINVAL);
+    CHECK(dht_key_name_id(name, sizeof name, "") == DNASYNC_EINVAL);
+    /* SHA-1("abc") */
+    uint8_t k[20];
+    dht_key_hash("abc", k);
+    CHECK(k[0] == 0xa9 && k[1] == 0x99 && k[19] == 0x9d);
+    CHECK_EQ_INT(dht_upload_day(86399), 0);
+    CHECK_EQ_INT(dht_upload_day(86400), 1);
+    char id[65];
+    tu_message_id(id, 0xff);
+    CHECK_EQ_INT(dht_shard_of(id), 0xff % 128);
+    CHECK(dht_shard_of("zz") == DNASYNC_EINVAL);
+}
+
+static void test_roundtrip(void)
+{
+    uint8_t sk[32];
+    tu_seed(sk, 1);
+    uint8_t *buf;
+    size_t len;
+    tu_message(&buf, &len, 7, "alice", "bob", 100, 1700000000, sk);
+    dht_value_t v;
+    CHECK_EQ_INT(dht_value_decode(buf, len, &v), 0);
+    CHECK_EQ_INT(v.kind, DHT_KIND_MESSAGE);
+    CHECK_EQ_STR(v.sender, "alice");
+    CHECK_EQ_STR(v.recipient, "bob");
+    CHECK_EQ_INT(v.payload_len, 100);
+    CHECK_EQ_INT(dht_value_verify(&v), 0);
+    CHECK(dht_value_id(&v) == dht_message_value_id(v.message_id));
+    CHECK(dnad_policy_store_ok(DNASYNC_DHT_TYPE_MESSAGE, dht_value_id(&v), buf, len));
+    CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_TOMBSTONE, dht_value_id(&v), buf, len));
+    CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_MESSAGE, dht_value_id(&v) + 1, buf, len));
+    /* forged: change the payload, keep the signature */
+    v.payload[0] ^= 1;
+    CHECK(dht_value_verify(&v) == DNASYNC_EAUTH);
+    uint8_t *forged;
+    size_t flen;
+    CHECK_EQ_INT(dht_value_encode(&v, &forged, &flen), 0);
+    CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_MESSAGE, dht_value_id(&v), forged, flen));
+    free(forged);
+    dht_value_clear(&v);
+
+    /* tombstone: same value id as its message */
+    uint8_t *tb;
+    size_t tlen;
+    tu_tombstone(&tb, &tlen, 7, "bob", 1700000100, sk);
+    CHECK_EQ_INT(dht_value_decode(tb, tlen, &v), 0);
+    CHECK_EQ_INT(v.kind, DHT_KIND_TOMBSTONE);
+    char mid[65];
+    tu_message_id(mid, 7);
+    CHECK(dht_value_id(&v) == dht_message_value_id(mid));
+    dht_value_clear(&v);
+    free(tb);
+
+    /* identity and summary */
+    dht_value_t idv;
+    memset(&idv, 0, sizeof idv);
+    idv.version = 1;
+    idv.kind = DHT_KIND_IDENTITY;
+    idv.created_at = 5;
+    idv.name = "carol";
+    memset(idv.kem_pk, 0x42, sizeof idv.kem_pk);
+    char dev[33] = "0123456789abcdef0123456789abcdef";
+    char *devs[1] = {dev};
+    idv.devices = devs;
+    idv.n_devices = 1;
+    CHECK_EQ_INT(dht_value_sign(&idv, sk), 0);
+    uint8_t *ib;
+    size_t ilen;
+    CHECK_EQ_INT(dht_value_encode(&idv, &ib, &ilen), 0);
+    CHECK_EQ_INT(dht_value_decode(ib, ilen, &v), 0);
+    CHECK_EQ_STR(v.devices[0], dev);
+    CHECK_EQ_INT(dht_value_verify(&v), 0);
+    dht_value_clear(&v);
+    free(ib);
+
+    dht_value_t sv;
+    memset(&sv, 0, sizeof sv);
+    sv.version = 1;
+    sv.kind = DHT_KIND_SUMMARY;
+    sv.mailbox = "alice";
+    sv.day = 20000;
+    sv.counter = 3;
+    dht_summary_entry_t e[2] = {{1, 2, 0x55}, {9, 1, 0xffffffffffffffffull}};
+    sv.entries = e;
+    sv.n_entries = 2;
+    CHECK_EQ_INT(dht_value_sign(&sv, sk), 0);
+    uint8_t *sb;
+    size_t slen;
+    CHECK_EQ_INT(dht_value_encode(&sv, &sb, &slen), 0);
+    CHECK_EQ_INT(dht_value_decode(sb, slen, &v), 0);
+    CHECK_EQ_INT(v.n_entries, 2);
+    CHECK(v.entries[1].xor_ids == 0xffffffffffffffffull);
+    CHECK_EQ_INT(dht_value_verify(&v), 0);
+    dht_value_clear(&v);
+    free(sb);
+    /* unsorted shards are refused */
+    e[1].shard = 1;
+    CHECK(dht_value_encode(&sv, &sb, &slen) == DNASYNC_EINVAL);
+
+    /* trailing byte */
+    uint8_t *tr = malloc(len + 1);
+    memcpy(tr, buf, len);
+    tr[len] = 0;
+    CHECK(dht_value_decode(tr, len + 1, &v) == DNASYNC_ECORRUPT);
+    dht_value_clear(&v);
+    free(tr);
+    free(buf);
+}
+
+static void test_sizes(void)
+{
+    uint8_t sk[32];
+    tu_seed(sk, 2);
+    dht_value_t v;
+    memset(&v, 0, sizeof v);
+    v.version = 1;
+    v.kind = DHT_KIND_MESSAGE;
+    tu_message_id(v.message_id, 1);
+    v.sender = "a";
+    v.recipient = "b";
+    v.payload_len = DHT_VALUE_MAX_BYTES - 300;
+    v.payload = calloc(1, v.payload_len);
+    uint8_t *out;
+    size_t len;
+    CHECK_EQ_INT(dht_value_sign(&v, sk), 0);
+    CHECK_EQ_INT(dht_value_encode(&v, &out, &len), 0);
+    CHECK(len <= DHT_VALUE_MAX_BYTES);
+    free(out);
+    v.payload_len = DHT_VALUE_MAX_BYTES;
+    CHECK(dht_value_encode(&v, &out, &len) == DNASYNC_ETOOBIG);
+    free(v.payload);
+    uint8_t *big = calloc(1, DHT_VALUE_MAX_BYTES + 1);
+    CHECK(dht_value_decode(big, DHT_VALUE_MAX_BYTES + 1, &v) == DNASYNC_ETOOBIG);
+    dht_value_clear(&v);
+    free(big);
+}
+
+/* Every truncation and many byte flips of valid encodings: no crash, always refused
+ * (a flip may at most yield another valid encoding, whose signature then fails). */
+static void test_fuzz(void)
+{
+    uint8_t sk[32];
+    tu_seed(sk, 3);
+    uint8_t *buf;
+    size_t len;
+    tu_message(&buf, &len, 42, "alice", "bob", 40, 1700000000, sk);
+    dht_value_t v;
+    for (size_t n = 0; n < len; n++) {
+        CHECK(dht_value_decode(buf, n, &v) != 0);
+        dht_value_clear(&v);
+    }
+    uint8_t *m = malloc(len);
+    unsigned accepted = 0;
+    for (size_t i = 0; i < len; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            memcpy(m, buf, len);
+            m[i] ^= (uint8_t)(1u << bit);
+            if (dht_value_decode(m, len, &v) == 0 && dht_value_verify(&v) == 0)
+                accepted++;
+            dht_value_clear(&v);
+        }
+    }
+    CHECK_EQ_INT(accepted, 0);
+    /* random garbage of random lengths */
+    uint64_t s = 0x1234;
+    for (int round = 0; round < 2000; round++) {
+        size_t n = (size_t)(s % 300);
+        for (size_t i = 0; i < n && i < len; i++) {
+            s = s * 6364136223846793005ull + 1442695040888963407ull;
+            m[i] = (uint8_t)(s >> 56);
+        }
+        if (n > 0)
+            m[0] = (uint8_t)(0x90 + (round % 16)); /* look like an array now and then */
+        CHECK(dht_value_decode(m, n < len ? n : len, &v) != 0 || dht_value_verify(&v) != 0);
+        dht_value_clear(&v);
+    }
+    /* array header claiming 2^32-1 elements must not allocate */
+    uint8_t huge[] = {0xdd, 0xff, 0xff, 0xff, 0xff, 0x01};
+    CHECK(dht_value_decode(huge, sizeof huge, &v) == DNASYNC_ECORRUPT);
+    dht_value_clear(&v);
+    free(m);
+    free(buf);
+}
+
+int main(void)
+{
+    RUN(test_keys);
+    RUN(test_roundtrip);
+    RUN(test_sizes);
+    RUN(test_fuzz);
+    return 0;
+}
