@@ -219,13 +219,17 @@ json *json_parse_file(const char *path)
         return NULL;
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
-    while (buf) {
+    if (!buf) {
+        fclose(f);
+        return NULL;
+    }
+    for (;;) {
         if (n == cap) {
             char *nb = realloc(buf, cap * 2);
             if (!nb) {
                 free(buf);
-                buf = NULL;
-                break;
+                fclose(f);
+                return NULL;
             }
             buf = nb;
             cap *= 2;
@@ -236,8 +240,6 @@ json *json_parse_file(const char *path)
         n += r;
     }
     fclose(f);
-    if (!buf)
-        return NULL;
     json *j = json_parse(buf, n);
     free(buf);
     return j;
