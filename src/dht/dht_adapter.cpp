@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -319,6 +320,13 @@ int dnad_start(const dnad_config_t *cfg, dnad_node_t **out, char *err, size_t er
         uint16_t port = cfg->port;
         if (cfg->persist_dir && *cfg->persist_dir) {
             n->persist_dir = cfg->persist_dir;
+            std::error_code ec;
+            std::filesystem::create_directories(n->persist_dir, ec);
+            if (ec) {
+                set_err(err, errlen, "cannot create %s: %s", cfg->persist_dir,
+                        ec.message().c_str());
+                return DNASYNC_EIO;
+            }
             if (port == 0) { // reuse the port of the last run: peers remember it
                 std::ifstream pf(state_file(n->persist_dir, "port"));
                 unsigned p = 0;
