@@ -95,7 +95,8 @@ void shake128_stream_init(shake128_stream *st, const uint8_t *in, size_t len)
         len -= RATE;
     }
     memset(blk, 0, sizeof blk);
-    memcpy(blk, in, len);
+    if (len > 0)
+        memcpy(blk, in, len);
     blk[len] ^= 0x1f;      /* SHAKE domain bits 1111 + first pad bit */
     blk[RATE - 1] ^= 0x80; /* last pad bit */
     xor_block(st->s, blk);
