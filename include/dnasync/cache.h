@@ -1,0 +1,206 @@
+/* The local SQLite cache: the spec's four tables (messages, conversations, sync_state,
+ * tombstones) plus sync_meta, behind an opaque handle. docs/cache.md has the schema, the
+ * migrations, the indexes and the invariants.
+ *
+ * Threading: a handle is used by one thread at a time (the sync engine serialises its calls).
+ * Statements are prepared once at open and reused. Every function returns 0 (DNASYNC_OK) or a
+ * negative dnasync/status.h code; the reason (with SQLite's message) is in dnasync_cache_errmsg.
+ *
+ * Write functions are atomic: outside a caller transaction each one runs in its own
+ * BEGIN IMMEDIATE ... COMMIT; inside dnasync_cache_begin/commit it uses a SAVEPOINT, so a failed
+ * call leaves nothing half-written and the caller's transaction usable.
+ *
+ * Invariants kept by the cache (tested):
+ *  - every sync_state row's pending_uploads == SELECT count(*) FROM messages WHERE
+ *    synced_to_dht = 0, maintained by triggers (migration 3), so it also holds for writes made
+ *    directly on dnasync_cache_db();
+ *  - a message whose tombstone exists is stored/kept with deleted = 1 and never counts as unread;
+ *  - tombstones are last-write-wins on deleted_at;
+ *  - prune never removes a row with synced_to_dht = 0;
+ *  - conversations.unread_count counts messages with recipient == self, sender != self,
+ *    status != 'read', deleted = 0; last_message_at is the newest created_at of a non-deleted
+ *    cached message (NULL when none). */
+#ifndef DNASYNC_CACHE_H
+#define DNASYNC_CACHE_H
+
+#include "dnasync/message.h"
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DNASYNC_CACHE_SCHEMA_VERSION 3 /* PRAGMA user_version after all migrations */
+
+typedef struct dnasync_cache dnasync_cache_t;
+
+typedef struct dnasync_conversation {
+    char id[DNASYNC_ID_HEX_LEN + 1];
+    char type[8];            /* "direct" or "group" */
+    char *participants;      /* owned: JSON array of the sorted names, e.g. ["alice","bob"] */
+    int64_t last_message_at; /* 0 = NULL (no non-deleted message cached) */
+    int64_t unread_count;
+    int64_t last_sync_time;
+} dnasync_conversation_t;
+
+typedef struct dnasync_sync_state {
+    char device_id[DNASYNC_DEVICE_ID_LEN + 1];
+    int64_t last_upload_time;   /* 0 = never (NULL) */
+    int64_t last_download_time; /* 0 = never (NULL) */
+    int64_t pending_uploads;    /* == messages with synced_to_dht = 0 */
+    int64_t pending_downloads;
+} dnasync_sync_state_t;
+
+typedef struct dnasync_tombstone {
+    char message_id[DNASYNC_ID_HEX_LEN + 1];
+    int64_t deleted_at;
+} dnasync_tombstone_t;
+
+/* --- open / close --- */
+
+/* Opens (creating if needed) the database file at path, sets WAL, busy_timeout 5000 ms and
+ * synchronous=NORMAL, and applies the migrations. A database whose user_version is newer than
+ * DNASYNC_CACHE_SCHEMA_VERSION is refused (DNASYNC_ECORRUPT) before anything is written to it.
+ * On failure *out is NULL and nothing is returned to read the reason from: use
+ * dnasync_cache_open_err to get it. *out is freed with dnasync_cache_free. */
+int dnasync_cache_open(const char *path, dnasync_cache_t **out);
+/* As dnasync_cache_open, writing the reason of a failure into errbuf (may be NULL). */
+int dnasync_cache_open_err(const char *path, dnasync_cache_t **out, char *errbuf, size_t errlen);
+/* Uses a caller-owned connection (borrowed: it must outlive the handle and is not closed by
+ * dnasync_cache_free). Applies busy_timeout, WAL (unless in-memory), synchronous and the
+ * migrations, with the same refusal of a newer schema. errbuf may be NULL. */
+int dnasync_cache_wrap(sqlite3 *db, dnasync_cache_t **out);
+int dnasync_cache_wrap_err(sqlite3 *db, dnasync_cache_t **out, char *errbuf, size_t errlen);
+/* Finalizes the statements; closes the connection only if dnasync_cache_open opened it.
+ * NULL is fine. Rolls back an open caller transaction. */
+void dnasync_cache_free(dnasync_cache_t *c);
+/* Borrowed; valid until dnasync_cache_free. */
+sqlite3 *dnasync_cache_db(dnasync_cache_t *c);
+/* Last error; borrowed, valid until the next call on c. Never NULL. */
+const char *dnasync_cache_errmsg(const dnasync_cache_t *c);
+/* PRAGMA user_version (>= 0), or a negative status. */
+int dnasync_cache_user_version(dnasync_cache_t *c);
+
+/* Who this device's identity is (copied). Messages inserted with recipient == self and
+ * sender != self count as unread. Set it before inserting. NULL clears it. */
+int dnasync_cache_set_self(dnasync_cache_t *c, const char *identity);
+
+/* --- caller transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK); not nestable --- */
+int dnasync_cache_begin(dnasync_cache_t *c);
+int dnasync_cache_commit(dnasync_cache_t *c);
+int dnasync_cache_rollback(dnasync_cache_t *c);
+
+/* --- messages --- */
+
+/* Stores msg (borrowed; not modified). Required: message_id (64 lowercase hex), sender,
+ * recipient (non-empty), ciphertext (may be empty). status "" means "sent"; otherwise one of
+ * sent/delivered/read. conversation_id "" means dnasync_conversation_id({sender, recipient}).
+ * Idempotent on message_id: a duplicate sets *inserted = 0, returns 0 and leaves the stored row
+ * untouched. A new message creates/updates its conversation (type "group" when group_id != 0,
+ * else "direct"). If a tombstone for the id exists the row is stored with deleted = 1 and is
+ * not counted as unread. inserted may be NULL. */
+int dnasync_cache_insert(dnasync_cache_t *c, const message_info_t *msg, int *inserted);
+/* Inserts msgs[0..n) in one transaction: any failure rolls back the whole batch (nothing
+ * stored) and returns the error. *inserted (may be NULL) counts the new rows. */
+int dnasync_cache_insert_batch(dnasync_cache_t *c, const message_info_t *msgs, size_t n,
+                               size_t *inserted);
+/* out is overwritten (not freed first); clear it with message_info_clear. DNASYNC_ENOTFOUND. */
+int dnasync_cache_get(dnasync_cache_t *c, const char *message_id, message_info_t *out);
+/* 1 present (deleted or not), 0 absent, negative on error. */
+int dnasync_cache_has(dnasync_cache_t *c, const char *message_id);
+
+/* Arrays returned by pending/list: caller frees with dnasync_cache_free_messages. */
+void dnasync_cache_free_messages(message_info_t *msgs, size_t count);
+
+/* Up to limit (1..10000) rows with synced_to_dht = 0 and rowid > after_rowid, in rowid order.
+ * *last_rowid gets the rowid of the last row returned (pass it back as after_rowid for the next
+ * batch; unchanged when *count == 0). *out is NULL when *count == 0. */
+int dnasync_cache_pending(dnasync_cache_t *c, int64_t after_rowid, size_t limit,
+                          message_info_t **out, int64_t *last_rowid, size_t *count);
+/* Sets synced_to_dht = 1 for the given ids (borrowed) in one transaction; unknown ids are
+ * skipped. */
+int dnasync_cache_mark_synced(dnasync_cache_t *c, const char *const *ids, size_t n);
+int dnasync_cache_pending_count(dnasync_cache_t *c, size_t *n);
+
+/* Inbox, newest first (created_at DESC, rowid DESC). conversation_id / recipient NULL = any.
+ * limit 0 = no limit. Soft-deleted rows only with include_deleted. */
+int dnasync_cache_list(dnasync_cache_t *c, const char *conversation_id, const char *recipient,
+                       size_t limit, int include_deleted, message_info_t **out, size_t *count);
+
+/* status 'read', read_at; the conversation's unread_count drops once (never below 0) if the
+ * message was counted unread. Marking an already-read message changes nothing. ENOTFOUND. */
+int dnasync_cache_mark_read(dnasync_cache_t *c, const char *message_id, int64_t read_at);
+/* status 'delivered' (unless already 'read'), delivered_at if not set yet. ENOTFOUND. */
+int dnasync_cache_mark_delivered(dnasync_cache_t *c, const char *message_id, int64_t delivered_at);
+
+/* Calls cb for every message with from_created <= created_at < to_created (ascending
+ * created_at), streaming. message_id is borrowed for the call. cb must not call
+ * dnasync_cache_ids_between on the same handle (other cache calls are fine). */
+int dnasync_cache_ids_between(dnasync_cache_t *c, int64_t from_created, int64_t to_created,
+                              void (*cb)(void *user, const char *message_id, int deleted),
+                              void *user);
+
+/* Deletes rows with created_at < cutoff AND synced_to_dht = 1 only (never a pending row),
+ * soft-deleted ones included; tombstones are kept. Affected conversations get their
+ * last_message_at and unread_count recomputed (rows are kept). *deleted (may be NULL). */
+int dnasync_cache_prune(dnasync_cache_t *c, int64_t cutoff, size_t *deleted);
+
+/* --- tombstones --- */
+
+/* Soft-deletes the message if present (deleted = 1; its conversation's unread_count and
+ * last_message_at are fixed) and upserts the tombstone, last-write-wins on deleted_at: a later
+ * deleted_at replaces the stored one (with its synced flag), an earlier one changes nothing, an
+ * equal one can only raise synced 0 -> 1. A tombstone may exist without its message. *changed
+ * (may be NULL) is 1 if the tombstone or the message changed. */
+int dnasync_cache_delete(dnasync_cache_t *c, const char *message_id, int64_t deleted_at, int synced,
+                         int *changed);
+/* Up to limit (0 = all) unsynced tombstones in insertion order; caller frees *out with free().
+ * *out is NULL when *count == 0. */
+int dnasync_cache_tombstones_pending(dnasync_cache_t *c, size_t limit, dnasync_tombstone_t **out,
+                                     size_t *count);
+int dnasync_cache_tombstone_mark_synced(dnasync_cache_t *c, const char *const *ids, size_t n);
+/* deleted_at / synced may be NULL. DNASYNC_ENOTFOUND. */
+int dnasync_cache_tombstone_get(dnasync_cache_t *c, const char *message_id, int64_t *deleted_at,
+                                int *synced);
+/* Calls cb for every tombstone with from_deleted <= deleted_at < to_deleted (ascending),
+ * streaming; message_id borrowed for the call. Same re-entrancy rule as ids_between. */
+int dnasync_cache_tombstone_ids_between(
+    dnasync_cache_t *c, int64_t from_deleted, int64_t to_deleted,
+    void (*cb)(void *user, const char *message_id, int64_t deleted_at), void *user);
+int dnasync_cache_tombstones_pending_count(dnasync_cache_t *c, size_t *n);
+
+/* --- conversations --- */
+
+/* All conversations, last_message_at DESC (NULL last), then id. Caller frees with
+ * dnasync_cache_free_conversations. *out is NULL when *count == 0. */
+int dnasync_cache_conversations(dnasync_cache_t *c, dnasync_conversation_t **out, size_t *count);
+/* out's participants is owned: free with dnasync_cache_free_conversations(out, 1) semantics,
+ * i.e. free(out->participants). DNASYNC_ENOTFOUND. */
+int dnasync_cache_conversation_get(dnasync_cache_t *c, const char *id, dnasync_conversation_t *out);
+void dnasync_cache_free_conversations(dnasync_conversation_t *convs, size_t count);
+int dnasync_cache_conversation_set_last_sync(dnasync_cache_t *c, const char *id, int64_t t);
+
+/* --- sync state (one row per device_id) --- */
+
+/* A device without a row reads as all zero except pending_uploads (the current count). */
+int dnasync_cache_state_get(dnasync_cache_t *c, const char *device_id, dnasync_sync_state_t *out);
+/* Each setter creates the row if needed. */
+int dnasync_cache_state_set_upload_time(dnasync_cache_t *c, const char *device_id, int64_t t);
+int dnasync_cache_state_set_download_time(dnasync_cache_t *c, const char *device_id, int64_t t);
+int dnasync_cache_state_set_pending_downloads(dnasync_cache_t *c, const char *device_id, int64_t n);
+
+/* --- sync_meta key/value --- */
+
+/* *value_out is malloc'd, NUL-terminated; caller frees. DNASYNC_ENOTFOUND when absent. */
+int dnasync_cache_meta_get(dnasync_cache_t *c, const char *key, char **value_out);
+int dnasync_cache_meta_set(dnasync_cache_t *c, const char *key, const char *value);
+/* Deleting an absent key is not an error. */
+int dnasync_cache_meta_delete(dnasync_cache_t *c, const char *key);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
