@@ -220,7 +220,7 @@ int cache_valid_id(const char *s)
     if (!s)
         return 0;
     size_t i = 0;
-    for (; s[i] && i < 65; i++)
+    for (; i < 65 && s[i]; i++)
         if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
             return 0;
     return i == DNASYNC_ID_HEX_LEN;
