@@ -33,7 +33,7 @@
 extern "C" {
 #endif
 
-#define DNASYNC_CACHE_SCHEMA_VERSION 3 /* PRAGMA user_version after all migrations */
+#define DNASYNC_CACHE_SCHEMA_VERSION 4 /* PRAGMA user_version after all migrations */
 
 typedef struct dnasync_cache dnasync_cache_t;
 
@@ -199,6 +199,47 @@ int dnasync_cache_meta_get(dnasync_cache_t *c, const char *key, char **value_out
 int dnasync_cache_meta_set(dnasync_cache_t *c, const char *key, const char *value);
 /* Deleting an absent key is not an error. */
 int dnasync_cache_meta_delete(dnasync_cache_t *c, const char *key);
+
+/* --- counts and meta iteration --- */
+
+/* Rows in messages (soft-deleted ones included). */
+int dnasync_cache_message_count(dnasync_cache_t *c, size_t *n);
+/* Rows of one conversation (NULL = all). */
+int dnasync_cache_count_conversation(dnasync_cache_t *c, const char *conversation_id, size_t *n);
+/* cb for every sync_meta entry whose key starts with prefix, in key order; the strings are
+ * borrowed for the call. cb must not write to the cache. */
+int dnasync_cache_meta_each(dnasync_cache_t *c, const char *prefix,
+                            void (*cb)(void *user, const char *key, const char *value), void *user);
+
+/* --- the DHT index (migration 4): what this device holds of each (mailbox, upload day, shard)
+ * bucket, and which days of the window it has proven complete (docs/sync.md). The cache only
+ * stores these facts; it never talks to the DHT. --- */
+
+#define DNASYNC_INDEX_SHARDS 128
+enum { DNASYNC_INDEX_MESSAGE = 1, DNASYNC_INDEX_TOMBSTONE = 2, DNASYNC_INDEX_REJECTED = 3 };
+
+typedef struct dnasync_cache_day {
+    int verified;       /* the writers' summaries matched what this device holds */
+    int closed;         /* verified after the day ended: never read again */
+    int64_t checked_at; /* Unix s of the last comparison; 0 = never */
+} dnasync_cache_day_t;
+
+/* Record that value vid (kind DNASYNC_INDEX_*) of (mailbox, day, shard) is held; mine marks
+ * values this device put itself. Idempotent (mine is sticky). */
+int dnasync_cache_index_add(dnasync_cache_t *c, const char *mailbox, int64_t day, unsigned shard,
+                            uint64_t vid, const char *message_id, int kind, int mine);
+/* 1 held (any kind, rejected included), 0 not, negative error. */
+int dnasync_cache_index_has(dnasync_cache_t *c, const char *mailbox, int64_t day, unsigned shard,
+                            uint64_t vid);
+/* Per shard: how many message/tombstone values are held and the XOR of their ids (rejected ones
+ * left out); mine_only counts only what this device put. Arrays of DNASYNC_INDEX_SHARDS. */
+int dnasync_cache_index_summary(dnasync_cache_t *c, const char *mailbox, int64_t day,
+                                int mine_only, uint32_t *count, uint64_t *xor_ids);
+/* A day never recorded reads as all zero. */
+int dnasync_cache_day_get(dnasync_cache_t *c, const char *mailbox, int64_t day,
+                          dnasync_cache_day_t *out);
+int dnasync_cache_day_set(dnasync_cache_t *c, const char *mailbox, int64_t day,
+                          const dnasync_cache_day_t *in);
 
 #ifdef __cplusplus
 }

@@ -56,6 +56,14 @@ enum cache_stmt {
     ST_META_GET,
     ST_META_SET,
     ST_META_DEL,
+    ST_META_PREFIX,
+    ST_MSG_COUNT,
+    ST_CONV_MSG_COUNT,
+    ST_INDEX_ADD,
+    ST_INDEX_HAS,
+    ST_INDEX_SHARDS,
+    ST_DAY_GET,
+    ST_DAY_SET,
     ST_COUNT
 };
 

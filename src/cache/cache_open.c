@@ -77,7 +77,18 @@ static const char MIGRATION_3[] =
     "UPDATE sync_state SET pending_uploads =\n"
     "    (SELECT count(*) FROM messages WHERE synced_to_dht = 0);\n";
 
-static const char *const MIGRATIONS[] = {MIGRATION_1, MIGRATION_2, MIGRATION_3};
+/* The sync engine's view of the DHT: which value ids this device holds per (mailbox, upload day,
+ * shard), and which days of the 30-day window it has proven complete (docs/sync.md). */
+static const char MIGRATION_4[] =
+    "CREATE TABLE dht_index (mailbox TEXT NOT NULL, day INTEGER NOT NULL,\n"
+    "    shard INTEGER NOT NULL, value_id INTEGER NOT NULL, message_id TEXT NOT NULL,\n"
+    "    kind INTEGER NOT NULL, mine INTEGER NOT NULL DEFAULT 0,\n"
+    "    PRIMARY KEY (mailbox, day, shard, value_id)) WITHOUT ROWID;\n"
+    "CREATE TABLE sync_days (mailbox TEXT NOT NULL, day INTEGER NOT NULL,\n"
+    "    verified INTEGER NOT NULL DEFAULT 0, closed INTEGER NOT NULL DEFAULT 0,\n"
+    "    checked_at INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (mailbox, day)) WITHOUT ROWID;\n";
+
+static const char *const MIGRATIONS[] = {MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4};
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 _Static_assert(N_MIGRATIONS == DNASYNC_CACHE_SCHEMA_VERSION, "schema version = migration count");
 
@@ -177,6 +188,22 @@ static const char *const SQL[ST_COUNT] = {
     [ST_META_SET] = "INSERT INTO sync_meta (key, value) VALUES (?1, ?2) "
                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     [ST_META_DEL] = "DELETE FROM sync_meta WHERE key = ?1",
+    [ST_META_PREFIX] = "SELECT key, value FROM sync_meta WHERE key >= ?1 AND key < ?1 || x'ff' "
+                       "ORDER BY key",
+    [ST_MSG_COUNT] = "SELECT count(*) FROM messages",
+    [ST_CONV_MSG_COUNT] = "SELECT count(*) FROM messages WHERE ?1 IS NULL OR conversation_id = ?1",
+    [ST_INDEX_ADD] = "INSERT INTO dht_index (mailbox, day, shard, value_id, message_id, kind, "
+                     "mine) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO UPDATE SET "
+                     "mine = max(mine, excluded.mine)",
+    [ST_INDEX_HAS] = "SELECT 1 FROM dht_index WHERE mailbox = ?1 AND day = ?2 AND shard = ?3 AND "
+                     "value_id = ?4",
+    [ST_INDEX_SHARDS] = "SELECT shard, value_id FROM dht_index WHERE mailbox = ?1 AND day = ?2 "
+                        "AND kind <> 3 AND (?3 = 0 OR mine = 1)",
+    [ST_DAY_GET] = "SELECT verified, closed, checked_at FROM sync_days WHERE mailbox = ?1 AND "
+                   "day = ?2",
+    [ST_DAY_SET] = "INSERT INTO sync_days (mailbox, day, verified, closed, checked_at) VALUES "
+                   "(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET verified = excluded.verified, "
+                   "closed = excluded.closed, checked_at = excluded.checked_at",
 };
 
 static int read_user_version(dnasync_cache_t *c, int *v)

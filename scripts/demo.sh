@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The main job: a local DHT of three `dnasync node` processes, Alice's desktop, mobile and web
+# devices plus Bob, each a separate home, and the story of the spec told as a timeline.
+# Everything it starts it stops by PID.
+set -euo pipefail
+BIN=${1:-build/dnasync}
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+WORK=$(mktemp -d /tmp/dnasync-demo-XXXXXX)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+t0=$(date +%s.%N)
+say() { printf '[%6.2fs] %s\n' "$(echo "$(date +%s.%N) - $t0" | bc)" "$*"; }
+step() { printf '\n== %s\n' "$*"; }
+
+# Start a storage node; wait (bounded) for its "listening" line and echo its port.
+start_node() {
+    local name=$1; shift
+    "$BIN" node --bind 127.0.0.1 --port 0 "$@" >"$WORK/$name.log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 100); do
+        if grep -q 'listening on' "$WORK/$name.log"; then
+            sed -n 's/.*listening on [^ ]*:\([0-9]*\).*/\1/p' "$WORK/$name.log" | head -1
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "node $name did not start:" >&2; cat "$WORK/$name.log" >&2; return 1
+}
+
+step "A local DHT: three dnasync storage nodes on loopback"
+P1=$(start_node node1)
+P2=$(start_node node2 --bootstrap 127.0.0.1:$P1)
+P3=$(start_node node3 --bootstrap 127.0.0.1:$P1)
+say "nodes listening on 127.0.0.1:$P1, :$P2, :$P3"
+NET=(--bootstrap 127.0.0.1:$P1 --bootstrap 127.0.0.1:$P2)
+
+dev() { local home=$1; shift; "$BIN" --home "$WORK/$home" "${NET[@]}" "$@"; }
+texts() { dev "$1" --json inbox | sed -n 's/.*"text":"\([^"]*\)".*/\1/p' | paste -sd '|' -; }
+
+step "Devices"
+dev alice-desktop init alice >/dev/null
+say "alice-desktop: identity 'alice' created (ML-KEM-512 + Ed25519 from one master secret)"
+CODE=$(dev alice-desktop --json link-code --passphrase 'correct horse' | sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
+say "alice-desktop: link code ${CODE:0:24}..."
+dev alice-mobile join "$CODE" --passphrase 'correct horse' >/dev/null
+say "alice-mobile: joined as another device of 'alice'"
+dev alice-web join "$CODE" --passphrase 'correct horse' >/dev/null
+say "alice-web: joined as a third device of 'alice'"
+dev bob init bob >/dev/null
+say "bob: identity 'bob' created"
+dev alice-desktop sync >/dev/null; dev bob sync >/dev/null
+say "alice and bob published their identity records on the DHT"
+
+step "alice-web stays online in real-time mode (dnasync watch)"
+"$BIN" --home "$WORK/alice-web" "${NET[@]}" --profile desktop watch >"$WORK/watch.log" 2>&1 &
+WATCH=$!
+PIDS+=($WATCH)
+for _ in $(seq 100); do grep -q 'watching' "$WORK/watch.log" && break; sleep 0.1; done
+say "alice-web: watching"
+
+step "Alice sends from her desktop"
+ID1=$(dev alice-desktop --json send bob "Hi Bob, dinner at 8?" | sed -n 's/.*"message_id":"\([^"]*\)".*/\1/p')
+say "alice-desktop: sent ${ID1:0:16}... 'Hi Bob, dinner at 8?'"
+for _ in $(seq 100); do grep -q "${ID1:0:16}" "$WORK/watch.log" && break; sleep 0.1; done
+say "alice-web (real-time): $(grep "${ID1:0:16}" "$WORK/watch.log" | head -1)"
+dev alice-mobile sync >/dev/null
+say "alice-mobile (periodic sync): inbox = $(texts alice-mobile)"
+dev bob sync >/dev/null
+say "bob: inbox = $(texts bob)"
+
+step "Alice deletes it on her desktop"
+dev alice-desktop delete "$ID1" >/dev/null
+say "alice-desktop: deleted ${ID1:0:16}..."
+for _ in $(seq 100); do grep -q "deleted ${ID1:0:16}" "$WORK/watch.log" && break; sleep 0.1; done
+say "alice-web (real-time): $(grep "deleted ${ID1:0:16}" "$WORK/watch.log" | head -1)"
+dev alice-mobile sync >/dev/null
+say "alice-mobile: inbox = [$(texts alice-mobile)]"
+
+step "alice-mobile goes offline; meanwhile Alice writes and deletes on her desktop"
+ID2=$(dev alice-desktop --json send bob "Running late, 8:30" | sed -n 's/.*"message_id":"\([^"]*\)".*/\1/p')
+ID3=$(dev alice-desktop --json send bob "Never mind, see you at 8" | sed -n 's/.*"message_id":"\([^"]*\)".*/\1/p')
+dev alice-desktop delete "$ID2" >/dev/null
+say "alice-desktop: sent ${ID2:0:16}... and ${ID3:0:16}..., deleted ${ID2:0:16}..."
+dev bob sync >/dev/null
+say "bob: inbox = $(texts bob)"
+
+step "alice-mobile comes back online and catches up"
+dev alice-mobile sync
+say "alice-mobile: inbox = [$(texts alice-mobile)]"
+dev alice-mobile status --days | head -12
+
+step "Stopping everything"
+kill -INT "$WATCH"; wait "$WATCH" 2>/dev/null || true
+say "alice-web watch stopped cleanly; storage nodes stop on exit"

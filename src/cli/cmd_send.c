@@ -1,0 +1,49 @@
+#include "cli/cli.h"
+#include "cli/json.h"
+#include "cli/open.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int run(cli_t *cli, int argc, char **argv)
+{
+    if (argc != 3)
+        return cli_error(CLI_USAGE, "send wants RECIPIENT and TEXT (see dnasync send --help)");
+    size_t len = strlen(argv[2]);
+    if (len == 0)
+        return cli_error(CLI_USAGE, "send: TEXT is empty");
+    if (len > SYNC_MAX_TEXT)
+        return cli_error(CLI_USAGE, "send: TEXT is %zu bytes, the limit is %d", len,
+                         SYNC_MAX_TEXT);
+    dnasync_home_t *home;
+    if (cli_open_home(cli, true, &home) != CLI_OK)
+        return CLI_FAIL;
+    sync_context_t *sync = dnasync_home_sync(home);
+    char id[DNASYNC_ID_HEX_LEN + 1];
+    int rc = CLI_OK;
+    if (sync_send(sync, argv[1], (const uint8_t *)argv[2], len, id) != 0) {
+        rc = cli_error(CLI_FAIL, "%s", sync_errmsg(sync));
+    } else {
+        sync_status_t st;
+        bool pending = sync_get_status(sync, &st) == 0 && st.pending_uploads > 0;
+        if (cli->json) {
+            json_line_t j;
+            json_begin(&j, stdout);
+            json_str(&j, "message_id", id);
+            json_bool(&j, "pending", pending);
+            json_end(&j);
+        } else {
+            printf("%s%s\n", id, pending ? " (stored; upload pending, retried by the next sync)" : "");
+        }
+    }
+    dnasync_home_free(home);
+    return rc;
+}
+
+const cli_command_t cli_cmd_send = {
+    "send", "encrypt a message for RECIPIENT and sync it to the DHT",
+    "usage: dnasync send RECIPIENT TEXT\n"
+    "Seals TEXT for RECIPIENT and for your own other devices (ML-KEM-512 + AES-256-GCM),\n"
+    "stores it in the cache and uploads it. If the DHT cannot confirm it, it stays pending\n"
+    "and the next 'dnasync sync' retries. With --json: {\"message_id\":...,\"pending\":...}.\n",
+    run};

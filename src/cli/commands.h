@@ -1,0 +1,14 @@
+/* Internal: the table of subcommands (each defined in its own cmd_*.c). */
+#ifndef DNASYNC_CLI_COMMANDS_H
+#define DNASYNC_CLI_COMMANDS_H
+
+#include "cli/cli.h"
+
+extern const cli_command_t cli_cmd_init, cli_cmd_link_code, cli_cmd_join, cli_cmd_send,
+    cli_cmd_sync, cli_cmd_inbox, cli_cmd_delete, cli_cmd_watch, cli_cmd_status, cli_cmd_prune,
+    cli_cmd_node, cli_cmd_cache_add;
+
+/* NULL-terminated, in --help order. */
+extern const cli_command_t *const cli_commands[];
+
+#endif

@@ -1,0 +1,31 @@
+#include "cli/open.h"
+
+#include <stdio.h>
+
+int cli_open_home(const cli_t *cli, bool network, dnasync_home_t **out)
+{
+    char err[512] = "";
+    dnasync_home_options_t opt = {
+        .env = NULL,
+        .profile = cli->profile,
+        .bootstrap = cli->bootstrap,
+        .n_bootstrap = cli->n_bootstrap,
+        .port = cli->port,
+        .network = network,
+    };
+    if (dnasync_home_open(cli->home, &opt, out, err, sizeof err) != 0)
+        return cli_error(CLI_FAIL, "%s", err);
+    return CLI_OK;
+}
+
+int cli_parse_uint(const char *opt, const char *v, unsigned long max, unsigned long *out)
+{
+    char *end;
+    if (!v || !*v || *v == '-')
+        return cli_error(CLI_USAGE, "%s wants a number, got '%s'", opt, v ? v : "");
+    unsigned long n = strtoul(v, &end, 10);
+    if (*end || n > max)
+        return cli_error(CLI_USAGE, "%s wants a number 0..%lu, got '%s'", opt, max, v);
+    *out = n;
+    return CLI_OK;
+}

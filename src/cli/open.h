@@ -1,0 +1,16 @@
+/* Internal: helpers shared by the subcommands. */
+#ifndef DNASYNC_CLI_OPEN_H
+#define DNASYNC_CLI_OPEN_H
+
+#include "cli/cli.h"
+#include "dnasync/home.h"
+
+#include <stdlib.h>
+
+/* Open cli->home (starting the DHT when network is true); prints the error itself.
+ * Returns CLI_OK or CLI_FAIL. */
+int cli_open_home(const cli_t *cli, bool network, dnasync_home_t **out);
+/* Parse a non-negative decimal option value <= max; prints a usage error itself. */
+int cli_parse_uint(const char *opt, const char *v, unsigned long max, unsigned long *out);
+
+#endif

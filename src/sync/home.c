@@ -1,0 +1,199 @@
+/* A device's home directory: creating it (init), finishing it (after join) and opening it. */
+#define _POSIX_C_SOURCE 200809L
+#include "dnasync/home.h"
+
+#include "dnasync/cache.h"
+#include "dnasync/dht.h"
+#include "dnasync/identity.h"
+#include "dnasync/ids.h"
+#include "dnasync/names.h"
+#include "dnasync/status.h"
+#include "sync/home_config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct dnasync_home {
+    char *dir;
+    sqlite3 *db;
+    dnasync_identity_t *id;
+    dht_storage_context_t *dht;
+    sync_context_t *sync;
+    home_config_t config;
+    char device_id[DNASYNC_DEVICE_ID_LEN + 1];
+};
+
+static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* mkdir -p with mode 0700 for the directories it creates. */
+static int make_dirs(const char *dir, char *err, size_t errlen)
+{
+    char path[4096];
+    if (strlen(dir) >= sizeof path)
+        return fail(err, errlen, DNASYNC_EINVAL, "home path is too long");
+    strcpy(path, dir);
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST)
+            return fail(err, errlen, DNASYNC_EIO, "cannot create home %s: %s (at %s)", dir,
+                        strerror(errno), path);
+        *p = c;
+        if (c == '\0')
+            break;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return fail(err, errlen, DNASYNC_EIO, "home %s is not a directory", dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        return fail(err, errlen, DNASYNC_EIO, "home %s is not writable: %s", dir, strerror(errno));
+    return DNASYNC_OK;
+}
+
+static int open_cache(const char *dir, sqlite3 **db, char *err, size_t errlen)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/cache.db", dir);
+    dnasync_cache_t *cache = NULL;
+    int rc = dnasync_cache_open(path, &cache);
+    if (rc != 0) {
+        fail(err, errlen, rc, "cache %s: %s", path, dnasync_cache_errmsg(cache));
+        dnasync_cache_free(cache);
+        return rc;
+    }
+    /* The cache handle migrated the file; the sync context wraps its own handle. */
+    dnasync_cache_free(cache);
+    if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        rc = fail(err, errlen, DNASYNC_EIO, "cache %s: %s", path, sqlite3_errmsg(*db));
+        sqlite3_close(*db);
+        *db = NULL;
+    }
+    return rc;
+}
+
+int dnasync_home_prepare(const char *dir, const dnasync_env_t *env, char *err, size_t errlen)
+{
+    char device[DNASYNC_DEVICE_ID_LEN + 1];
+    int rc = dnasync_device_id_load_or_create(dir, env, device, err, errlen);
+    sqlite3 *db = NULL;
+    if (rc == 0)
+        rc = open_cache(dir, &db, err, errlen);
+    sqlite3_close(db);
+    return rc;
+}
+
+int dnasync_home_init(const char *dir, const char *name, const dnasync_env_t *env, char *err,
+                      size_t errlen)
+{
+    char why[256];
+    if (dnasync_name_check(name, why, sizeof why) != 0)
+        return fail(err, errlen, DNASYNC_EINVAL, "invalid name: %s", why);
+    int rc = make_dirs(dir, err, errlen);
+    if (rc != 0)
+        return rc;
+    dnasync_identity_t *id = NULL;
+    rc = dnasync_identity_create(dir, name, env, &id, err, errlen);
+    dnasync_identity_free(id);
+    if (rc != 0)
+        return rc;
+    return dnasync_home_prepare(dir, env, err, errlen);
+}
+
+static int start_dht(dnasync_home_t *h, const dnasync_home_options_t *opt, char *err,
+                     size_t errlen)
+{
+    dht_storage_config_t cfg;
+    dht_storage_config_default(&cfg);
+    cfg.port = opt->port;
+    cfg.env = opt->env;
+    cfg.bootstrap = (const char *const *)h->config.bootstrap;
+    cfg.n_bootstrap = h->config.n_bootstrap;
+    int rc = dht_storage_init(&cfg, &h->dht);
+    if (rc != 0) {
+        fail(err, errlen, rc, "cannot start the DHT node: %s", dht_storage_errmsg(h->dht));
+        dht_storage_free(h->dht);
+        h->dht = NULL;
+    }
+    return rc;
+}
+
+int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasync_home_t **out,
+                      char *err, size_t errlen)
+{
+    *out = NULL;
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return fail(err, errlen, DNASYNC_ENOTFOUND,
+                    "no dnasync home at %s (create one with: dnasync init NAME)", dir);
+    dnasync_home_t *h = calloc(1, sizeof *h);
+    if (!h || !(h->dir = strdup(dir))) {
+        free(h);
+        return fail(err, errlen, DNASYNC_ENOMEM, "out of memory");
+    }
+    int rc = dnasync_identity_load(dir, &h->id, err, errlen);
+    if (rc == 0)
+        rc = dnasync_device_id_load_or_create(dir, opt->env, h->device_id, err, errlen);
+    if (rc == 0)
+        rc = home_config_load(dir, &h->config, err, errlen);
+    if (rc == 0 && opt->n_bootstrap)
+        rc = home_config_add_bootstrap(dir, &h->config, opt->bootstrap, opt->n_bootstrap, err,
+                                       errlen);
+    if (rc == 0 && opt->profile)
+        rc = home_config_set_profile(&h->config, opt->profile, err, errlen);
+    if (rc == 0)
+        rc = open_cache(dir, &h->db, err, errlen);
+    if (rc == 0 && opt->network)
+        rc = start_dht(h, opt, err, errlen);
+    if (rc == 0) {
+        h->sync = sync_init(h->db, h->dht, h->id->name, opt->env);
+        if (!h->sync)
+            rc = fail(err, errlen, DNASYNC_ERR, "cannot start the sync engine on %s/cache.db", dir);
+    }
+    if (rc == 0 && (sync_set_identity(h->sync, h->id, h->device_id) != 0 ||
+                    sync_set_home(h->sync, dir) != 0 ||
+                    sync_set_profile(h->sync, strcmp(h->config.profile, "mobile") == 0
+                                                  ? SYNC_PROFILE_MOBILE
+                                                  : SYNC_PROFILE_DESKTOP) != 0))
+        rc = fail(err, errlen, DNASYNC_ERR, "%s", sync_errmsg(h->sync));
+    if (rc != 0) {
+        dnasync_home_free(h);
+        return rc;
+    }
+    *out = h;
+    return DNASYNC_OK;
+}
+
+void dnasync_home_free(dnasync_home_t *h)
+{
+    if (!h)
+        return;
+    sync_free(h->sync);
+    dht_storage_free(h->dht);
+    sqlite3_close(h->db);
+    dnasync_identity_free(h->id);
+    home_config_clear(&h->config);
+    free(h->dir);
+    free(h);
+}
+
+sync_context_t *dnasync_home_sync(dnasync_home_t *h) { return h->sync; }
+const char *dnasync_home_name(const dnasync_home_t *h) { return h->id->name; }
+const char *dnasync_home_device_id(const dnasync_home_t *h) { return h->device_id; }
+const char *dnasync_home_profile(const dnasync_home_t *h) { return h->config.profile; }
+dht_storage_context_t *dnasync_home_dht(dnasync_home_t *h) { return h->dht; }

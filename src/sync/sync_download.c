@@ -1,0 +1,262 @@
+/* Download: per day of the window, one summary read tells whether this device is complete;
+ * only differing shards are listed and only missing ids fetched. Every value is verified
+ * before it touches the cache. A day is marked verified only when the comparison matches. */
+#define _POSIX_C_SOURCE 200809L
+#include "sync/sync_fault.h"
+#include "sync/sync_values.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct remote_sum {
+    uint32_t count[SYNC_SHARDS];
+    uint64_t xor[SYNC_SHARDS];
+    size_t writers;
+} remote_sum_t;
+
+typedef struct day_job {
+    sync_context_t *ctx;
+    const char *mailbox;
+    int64_t day;
+    unsigned shard;
+    remote_sum_t remote;
+    size_t new_msgs, deleted, fetched, total;
+    bool transient; /* a value could not be checked now (e.g. identity lookup failed) */
+    int rc;
+} day_job_t;
+
+static int on_summary(void *user, uint64_t vid, const uint8_t *val, size_t len)
+{
+    (void)vid;
+    day_job_t *job = user;
+    sv_value_t v;
+    memset(&v, 0, sizeof v);
+    if (sv_decode_verify(job->ctx, job->mailbox, job->day, val, len, &v) != 0 ||
+        v.kind != SV_SUMMARY) {
+        job->ctx->rejected++;
+        sv_value_clear(&v);
+        return 0;
+    }
+    for (unsigned s = 0; s < SYNC_SHARDS; s++) {
+        job->remote.count[s] += v.summary.count[s];
+        job->remote.xor[s] ^= v.summary.xor[s];
+    }
+    job->remote.writers++;
+    sv_value_clear(&v);
+    return 0;
+}
+
+static int apply_value(day_job_t *job, uint64_t vid, const sv_value_t *v)
+{
+    sync_context_t *ctx = job->ctx;
+    int rc = 0;
+    if (v->kind == SV_MESSAGE) {
+        int inserted = 0;
+        rc = dnasync_cache_insert(ctx->cache, &v->msg, &inserted);
+        if (rc == 0 && inserted) {
+            job->new_msgs++;
+            sync_event_push(ctx, SYNC_EVENT_MESSAGE, v->message_id, 0, 0);
+        }
+    } else {
+        int changed = 0;
+        rc = dnasync_cache_delete(ctx->cache, v->message_id, v->deleted_at, 1, &changed);
+        if (rc == 0 && changed) {
+            job->deleted++;
+            sync_event_push(ctx, SYNC_EVENT_DELETED, v->message_id, 0, 0);
+        }
+    }
+    if (rc == 0)
+        rc = dnasync_cache_index_add(ctx->cache, job->mailbox, job->day, job->shard, vid,
+                                     v->message_id,
+                                     v->kind == SV_MESSAGE ? SV_INDEX_MESSAGE : SV_INDEX_TOMBSTONE,
+                                     0);
+    return rc == 0 ? 0 : sync_cache_fail(ctx);
+}
+
+static int on_value(void *user, uint64_t vid, const uint8_t *val, size_t len)
+{
+    day_job_t *job = user;
+    sync_context_t *ctx = job->ctx;
+    if (sync_fault_once(SYNC_FAULT_DROP_FETCH))
+        return 0; /* injected: the read lost this value */
+    if (dnasync_cache_index_has(ctx->cache, job->mailbox, job->day, job->shard, vid) == 1)
+        return 0;
+    sv_value_t v;
+    memset(&v, 0, sizeof v);
+    int rc = sv_decode_verify(ctx, job->mailbox, job->day, val, len, &v);
+    if (rc == 0 && (v.kind == SV_MESSAGE || v.kind == SV_TOMBSTONE) &&
+        sv_shard(v.message_id) == job->shard &&
+        (v.kind != SV_MESSAGE || sv_message_vid(v.message_id) == vid)) {
+        rc = apply_value(job, vid, &v);
+        if (rc != 0)
+            job->rc = rc;
+    } else if (rc == DNASYNC_EDHT || rc == DNASYNC_ETIMEOUT) {
+        job->transient = true; /* cannot check it now; try again next pass */
+    } else {
+        /* Forged, mangled or misplaced: count it, remember it so it is not fetched again. */
+        ctx->rejected++;
+        if (dnasync_cache_index_add(ctx->cache, job->mailbox, job->day, job->shard, vid, "",
+                                    SV_INDEX_REJECTED, 0) != 0)
+            job->rc = sync_cache_fail(ctx);
+    }
+    sv_value_clear(&v);
+    job->fetched++;
+    if (job->total >= 100 && job->fetched % 100 == 0)
+        sync_event_push(ctx, SYNC_EVENT_PROGRESS, NULL, job->fetched, job->total);
+    return job->rc;
+}
+
+/* Fetch what this device lacks from one shard, inside one transaction. */
+static int fetch_shard(day_job_t *job, uint32_t local_count)
+{
+    sync_context_t *ctx = job->ctx;
+    uint8_t key[20];
+    net_key_box(job->mailbox, job->day, job->shard, key);
+    if (dnasync_cache_begin(ctx->cache) != 0)
+        return sync_cache_fail(ctx);
+    int rc;
+    if (local_count == 0) {
+        rc = net_get(ctx, key, on_value, job);
+    } else {
+        uint64_t *ids = NULL;
+        size_t n = 0, missing = 0;
+        rc = net_list_ids(ctx, key, &ids, &n);
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            int has = dnasync_cache_index_has(ctx->cache, job->mailbox, job->day, job->shard,
+                                              ids[i]);
+            if (has < 0)
+                rc = sync_cache_fail(ctx);
+            else if (!has)
+                ids[missing++] = ids[i];
+        }
+        ctx->pending_downloads += missing;
+        if (rc == 0 && missing)
+            rc = net_get_ids(ctx, key, ids, missing, on_value, job);
+        ctx->pending_downloads -= missing;
+        free(ids);
+    }
+    if (rc == 0 && job->rc != 0)
+        rc = job->rc;
+    if (rc == 0 && dnasync_cache_commit(ctx->cache) != 0)
+        rc = sync_cache_fail(ctx);
+    if (rc != 0)
+        dnasync_cache_rollback(ctx->cache);
+    job->rc = 0;
+    return rc;
+}
+
+static bool sums_equal(const remote_sum_t *r, const uint32_t *count, const uint64_t *xor,
+                       unsigned s)
+{
+    return r->count[s] == count[s] && r->xor[s] == xor[s];
+}
+
+static int download_day(sync_context_t *ctx, int64_t day, size_t *new_msgs, size_t *deleted)
+{
+    dnasync_cache_day_t state;
+    if (dnasync_cache_day_get(ctx->cache, ctx->identity, day, &state) != 0)
+        return sync_cache_fail(ctx);
+    if (state.closed)
+        return 0;
+    day_job_t job;
+    memset(&job, 0, sizeof job);
+    job.ctx = ctx;
+    job.mailbox = ctx->identity;
+    job.day = day;
+    uint8_t key[20];
+    net_key_sum(ctx->identity, day, key);
+    int rc = net_get(ctx, key, on_summary, &job);
+    if (rc != 0)
+        return rc;
+
+    uint32_t count[SYNC_SHARDS];
+    uint64_t xor[SYNC_SHARDS];
+    if (dnasync_cache_index_summary(ctx->cache, ctx->identity, day, 0, count, xor) != 0)
+        return sync_cache_fail(ctx);
+    for (unsigned s = 0; s < SYNC_SHARDS; s++)
+        if (!sums_equal(&job.remote, count, xor, s) && job.remote.count[s] > count[s])
+            job.total += job.remote.count[s] - count[s];
+    int first_err = 0;
+    for (unsigned s = 0; s < SYNC_SHARDS; s++) {
+        if (sums_equal(&job.remote, count, xor, s))
+            continue;
+        job.shard = s;
+        int frc = fetch_shard(&job, count[s]);
+        if (frc != 0 && !first_err)
+            first_err = frc; /* keep going: other shards can still be fetched */
+    }
+    if (dnasync_cache_index_summary(ctx->cache, ctx->identity, day, 0, count, xor) != 0)
+        return sync_cache_fail(ctx);
+    bool verified = !first_err && !job.transient;
+    for (unsigned s = 0; verified && s < SYNC_SHARDS; s++)
+        verified = sums_equal(&job.remote, count, xor, s);
+    int64_t now = (int64_t)dnasync_env_now(ctx->env);
+    state.verified = verified;
+    state.closed = verified && now >= (day + 1) * 86400 + SYNC_DAY_GRACE_S;
+    state.checked_at = now;
+    if (dnasync_cache_day_set(ctx->cache, ctx->identity, day, &state) != 0)
+        return sync_cache_fail(ctx);
+    *new_msgs += job.new_msgs;
+    *deleted += job.deleted;
+    return first_err;
+}
+
+static int download_days(sync_context_t *ctx, int64_t from, int64_t to, size_t *new_msgs,
+                         size_t *deleted)
+{
+    int rc = sync_need_network(ctx), first_err = 0;
+    if (rc != 0)
+        return rc;
+    size_t n = 0, d = 0;
+    for (int64_t day = from; day <= to; day++) {
+        rc = download_day(ctx, day, &n, &d);
+        if (rc != 0 && !first_err)
+            first_err = rc;
+    }
+    if (!first_err && dnasync_cache_state_set_download_time(ctx->cache, ctx->device_id,
+                                                           (int64_t)dnasync_env_now(ctx->env)) != 0)
+        first_err = sync_cache_fail(ctx);
+    if (new_msgs)
+        *new_msgs = n;
+    if (deleted)
+        *deleted = d;
+    return first_err;
+}
+
+int sync_download_window_locked(sync_context_t *ctx, size_t *new_msgs, size_t *deleted)
+{
+    int64_t today = sync_today(ctx);
+    return download_days(ctx, today - SYNC_WINDOW_DAYS, today, new_msgs, deleted);
+}
+
+int sync_download_recent_locked(sync_context_t *ctx, size_t *new_msgs)
+{
+    int64_t today = sync_today(ctx);
+    return download_days(ctx, today - 1, today, new_msgs, NULL);
+}
+
+/* New messages of one conversation (NULL = all): the mailbox holds every conversation, so the
+ * whole window is read and the new messages of that conversation counted. */
+int sync_download_messages(sync_context_t *ctx, const char *conversation_id)
+{
+    pthread_mutex_lock(&ctx->lock);
+    size_t before = 0, after = 0, n = 0;
+    int rc = dnasync_cache_count_conversation(ctx->cache, conversation_id, &before);
+    if (rc == 0)
+        rc = sync_download_window_locked(ctx, &n, NULL);
+    if (rc == 0 && dnasync_cache_count_conversation(ctx->cache, conversation_id, &after) != 0)
+        rc = sync_cache_fail(ctx);
+    pthread_mutex_unlock(&ctx->lock);
+    sync_events_deliver(ctx);
+    return rc != 0 ? rc : (int)(after - before);
+}
+
+int sync_download_all(sync_context_t *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    size_t n = 0;
+    int rc = sync_download_window_locked(ctx, &n, NULL);
+    pthread_mutex_unlock(&ctx->lock);
+    sync_events_deliver(ctx);
+    return rc != 0 ? rc : (int)n;
+}

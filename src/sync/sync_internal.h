@@ -1,0 +1,99 @@
+/* Internal: the sync context shared by sync_protocol.c, sync_upload.c, sync_download.c,
+ * sync_tombstone.c, sync_scheduler.c and the value/network helpers. */
+#ifndef DNASYNC_SYNC_INTERNAL_H
+#define DNASYNC_SYNC_INTERNAL_H
+
+#include "common/err.h"
+#include "dnasync/cache.h"
+#include "dnasync/sync_protocol.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SYNC_SHARDS 128
+#define SYNC_BATCH 100          /* pending rows uploaded per batch */
+#define SYNC_DAY_GRACE_S 3600   /* a day is closed once verified this long after it ended */
+
+typedef struct sync_event_item {
+    sync_event_kind_t kind;
+    char message_id[DNASYNC_ID_HEX_LEN + 1];
+    size_t done, total;
+} sync_event_item_t;
+
+typedef struct sync_sched {
+    uint64_t next_periodic_ms; /* env time of the next periodic pass; 0 = at once */
+    bool realtime_dirty;       /* a listen fired: download recent days at the next tick */
+    uint64_t wakeups;          /* ticks run (for the mobile-profile benchmark) */
+    uint32_t failures;         /* consecutive failed passes: back-off */
+    uint64_t backoff_until_ms;
+} sync_sched_t;
+
+struct sync_context {
+    pthread_mutex_t lock; /* serialises every public call and the background thread */
+    dnasync_cache_t *cache;
+    dht_storage_context_t *dht; /* borrowed; NULL = local only */
+    const dnasync_env_t *env;
+    const dnasync_identity_t *id; /* borrowed; NULL until sync_set_identity */
+    char identity[DNASYNC_NAME_MAX + 1];
+    char device_id[DNASYNC_DEVICE_ID_LEN + 1];
+    char *home;
+    dnasync_err_t err;
+
+    sync_profile_t profile;
+    uint32_t interval_s, jitter_s;
+    bool share_read_receipts;
+    sync_event_cb event_cb;
+    void *event_user;
+    sync_event_item_t *events; /* queued under the lock, delivered without it */
+    size_t n_events, cap_events;
+
+    uint64_t rejected;        /* values refused since the context started */
+    size_t pending_downloads; /* ids listed on the DHT but not fetched yet */
+
+    bool realtime;
+    int64_t listen_day;       /* day whose summary key is listened to; -1 none */
+    void *listen_token;
+
+    sync_sched_t sched;
+    struct sync_bg *bg; /* background thread; NULL when not running */
+    pthread_mutex_t wake_mu; /* never held while waiting for anything else */
+    pthread_cond_t wake_cond;
+    bool wake;               /* a listen fired since the last tick */
+};
+
+/* --- sync_protocol.c --- */
+void sync_event_push(sync_context_t *ctx, sync_event_kind_t kind, const char *message_id,
+                     size_t done, size_t total);
+/* Deliver queued events; caller must NOT hold ctx->lock. */
+void sync_events_deliver(sync_context_t *ctx);
+int sync_cache_fail(sync_context_t *ctx);
+int sync_need_network(sync_context_t *ctx);
+int64_t sync_today(const sync_context_t *ctx);
+
+/* --- sync_upload.c (caller holds ctx->lock) --- */
+int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded);
+int sync_publish_summary_locked(sync_context_t *ctx, const char *mailbox, int64_t day);
+int sync_publish_dirty_summaries_locked(sync_context_t *ctx);
+
+/* --- sync_download.c --- */
+/* Every unclosed day of the window (new device or catch-up). */
+int sync_download_window_locked(sync_context_t *ctx, size_t *new_msgs, size_t *deleted);
+/* Today and yesterday only (idle pass and real-time wake-ups). */
+int sync_download_recent_locked(sync_context_t *ctx, size_t *new_msgs);
+
+/* --- sync_tombstone.c --- */
+int sync_upload_tombstones_locked(sync_context_t *ctx, size_t *uploaded);
+
+/* --- sync_scheduler.c --- */
+int sync_pass_locked(sync_context_t *ctx, size_t *up, size_t *down, size_t *del);
+void sync_wake(sync_context_t *ctx); /* from the DHT thread: never takes ctx->lock */
+void sync_background_stop(sync_context_t *ctx);
+int sync_realtime_rollover(sync_context_t *ctx, uint64_t now_ms);
+bool sync_realtime_active(const sync_context_t *ctx);
+
+/* --- sync_days.c --- */
+int sync_days_summary(sync_context_t *ctx, uint32_t *verified, uint32_t *window,
+                      uint64_t *oldest_unverified_expiry);
+
+#endif

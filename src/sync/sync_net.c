@@ -1,0 +1,106 @@
+/* The engine's network calls, over the DHT storage layer (dnasync/dht.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "dnasync/dht.h"
+#include "sync/sync_values.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint16_t type_of(int kind)
+{
+    switch (kind) {
+    case SV_MESSAGE: return DNASYNC_DHT_TYPE_MESSAGE;
+    case SV_TOMBSTONE: return DNASYNC_DHT_TYPE_TOMBSTONE;
+    case SV_SUMMARY: return DNASYNC_DHT_TYPE_SUMMARY;
+    default: return DNASYNC_DHT_TYPE_IDENTITY;
+    }
+}
+
+static int net_fail(sync_context_t *ctx, int rc, const char *what)
+{
+    return dnasync_err_set(&ctx->err, rc, "DHT %s: %s", what, dht_storage_errmsg(ctx->dht));
+}
+
+int net_put_many(sync_context_t *ctx, net_put_t *items, size_t n)
+{
+    if (n == 0)
+        return DNASYNC_OK;
+    dht_put_item_t *it = calloc(n, sizeof *it);
+    if (!it)
+        return dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        memcpy(it[i].key, items[i].key, sizeof it[i].key);
+        it[i].value = items[i].val;
+        it[i].len = items[i].len;
+        it[i].type = type_of(items[i].kind);
+        it[i].id = items[i].vid;
+        it[i].created = (uint64_t)items[i].created;
+    }
+    int rc = dht_put_batch(ctx->dht, it, n);
+    for (size_t i = 0; i < n; i++)
+        items[i].ok = rc >= 0 && it[i].status == 0;
+    free(it);
+    return rc < 0 ? net_fail(ctx, rc, "put") : DNASYNC_OK;
+}
+
+static int deliver(sync_context_t *ctx, dht_raw_value_t *vals, size_t count, net_value_cb cb,
+                   void *user)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < count; i++)
+        rc = cb(user, vals[i].id, vals[i].data, vals[i].len);
+    dht_raw_values_free(vals, count);
+    (void)ctx;
+    return rc;
+}
+
+int net_get(sync_context_t *ctx, const uint8_t key[20], net_value_cb cb, void *user)
+{
+    dht_raw_value_t *vals = NULL;
+    size_t count = 0;
+    int rc = dht_get(ctx->dht, key, &vals, &count);
+    if (rc != 0)
+        return net_fail(ctx, rc, "get");
+    return deliver(ctx, vals, count, cb, user);
+}
+
+int net_list_ids(sync_context_t *ctx, const uint8_t key[20], uint64_t **ids, size_t *n)
+{
+    int rc = dht_list_ids(ctx->dht, key, ids, n);
+    return rc != 0 ? net_fail(ctx, rc, "list") : DNASYNC_OK;
+}
+
+int net_get_ids(sync_context_t *ctx, const uint8_t key[20], const uint64_t *ids, size_t n,
+                net_value_cb cb, void *user)
+{
+    dht_raw_value_t *vals = NULL;
+    size_t count = 0;
+    int rc = dht_get_by_ids(ctx->dht, key, ids, n, &vals, &count);
+    if (rc != 0)
+        return net_fail(ctx, rc, "get by id");
+    return deliver(ctx, vals, count, cb, user);
+}
+
+/* Runs on the DHT thread: only flags a wake-up (never takes ctx->lock). */
+static void on_listen(void *user, const dht_raw_value_t *value, int expired)
+{
+    (void)value;
+    if (!expired)
+        sync_wake(user);
+}
+
+int net_listen(sync_context_t *ctx, const uint8_t key[20], void **token)
+{
+    uint64_t t = 0;
+    int rc = dht_listen(ctx->dht, key, on_listen, ctx, &t);
+    if (rc != 0)
+        return net_fail(ctx, rc, "listen");
+    *token = (void *)(uintptr_t)t;
+    return DNASYNC_OK;
+}
+
+void net_listen_cancel(sync_context_t *ctx, void *token)
+{
+    dht_listen_cancel(ctx->dht, (uint64_t)(uintptr_t)token);
+}

@@ -1,0 +1,437 @@
+/* Context life cycle, settings, status and the local (cache-only) operations. */
+#define _POSIX_C_SOURCE 200809L
+#include "sync/sync_internal.h"
+
+#include "dnasync/envelope.h"
+#include "dnasync/identity.h"
+#include "dnasync/ids.h"
+#include "dnasync/names.h"
+#include "sync/sync_values.h"
+
+#include <stdio.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+sync_context_t *sync_init(sqlite3 *db, dht_storage_context_t *dht_ctx, const char *identity,
+                          const dnasync_env_t *env)
+{
+    char why[256];
+    if (!db || !identity || dnasync_name_check(identity, why, sizeof why) != 0)
+        return NULL;
+    sync_context_t *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return NULL;
+    if (dnasync_cache_wrap(db, &ctx->cache) != 0) {
+        dnasync_cache_free(ctx->cache);
+        free(ctx);
+        return NULL;
+    }
+    pthread_mutex_init(&ctx->lock, NULL);
+    pthread_mutex_init(&ctx->wake_mu, NULL);
+    pthread_cond_init(&ctx->wake_cond, NULL);
+    ctx->listen_day = -1;
+    ctx->dht = dht_ctx;
+    ctx->env = env ? env : dnasync_env_default();
+    strcpy(ctx->identity, identity);
+    ctx->profile = SYNC_PROFILE_DESKTOP;
+    ctx->interval_s = SYNC_DEFAULT_INTERVAL_S;
+    ctx->jitter_s = SYNC_DEFAULT_INTERVAL_S / 10;
+    if (dnasync_cache_set_self(ctx->cache, identity) != 0) {
+        sync_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+void sync_free(sync_context_t *ctx)
+{
+    if (!ctx)
+        return;
+    sync_disable_realtime(ctx);
+    sync_background_stop(ctx);
+    dnasync_cache_free(ctx->cache);
+    pthread_mutex_destroy(&ctx->lock);
+    pthread_mutex_destroy(&ctx->wake_mu);
+    pthread_cond_destroy(&ctx->wake_cond);
+    free(ctx->events);
+    free(ctx->home);
+    free(ctx);
+}
+
+const char *sync_errmsg(const sync_context_t *ctx)
+{
+    return ctx ? dnasync_err_msg(&ctx->err) : "no sync context";
+}
+
+int sync_set_identity(sync_context_t *ctx, const dnasync_identity_t *id, const char *device_id)
+{
+    if (!id || !device_id || strlen(device_id) != DNASYNC_DEVICE_ID_LEN)
+        return dnasync_err_set(&ctx->err, DNASYNC_EINVAL, "identity and a 32-char device id needed");
+    pthread_mutex_lock(&ctx->lock);
+    ctx->id = id;
+    strcpy(ctx->device_id, device_id);
+    /* Creates the sync_state row (its pending_uploads is kept by the cache's triggers). */
+    int rc = dnasync_cache_state_set_pending_downloads(ctx->cache, device_id, 0);
+    if (rc != 0)
+        dnasync_err_set(&ctx->err, rc, "%s", dnasync_cache_errmsg(ctx->cache));
+    pthread_mutex_unlock(&ctx->lock);
+    return rc;
+}
+
+int sync_set_home(sync_context_t *ctx, const char *home)
+{
+    char *copy = strdup(home);
+    if (!copy)
+        return dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
+    pthread_mutex_lock(&ctx->lock);
+    free(ctx->home);
+    ctx->home = copy;
+    pthread_mutex_unlock(&ctx->lock);
+    return DNASYNC_OK;
+}
+
+int sync_set_profile(sync_context_t *ctx, sync_profile_t profile)
+{
+    if (profile != SYNC_PROFILE_DESKTOP && profile != SYNC_PROFILE_MOBILE)
+        return dnasync_err_set(&ctx->err, DNASYNC_EINVAL, "unknown profile %d", (int)profile);
+    pthread_mutex_lock(&ctx->lock);
+    ctx->profile = profile;
+    pthread_mutex_unlock(&ctx->lock);
+    return DNASYNC_OK;
+}
+
+int sync_set_interval(sync_context_t *ctx, uint32_t seconds, uint32_t jitter_seconds)
+{
+    if (seconds == 0 || jitter_seconds >= seconds)
+        return dnasync_err_set(&ctx->err, DNASYNC_EINVAL,
+                               "interval must be > 0 and jitter smaller than the interval");
+    pthread_mutex_lock(&ctx->lock);
+    ctx->interval_s = seconds;
+    ctx->jitter_s = jitter_seconds;
+    pthread_mutex_unlock(&ctx->lock);
+    return DNASYNC_OK;
+}
+
+int sync_set_share_read_receipts(sync_context_t *ctx, bool share)
+{
+    pthread_mutex_lock(&ctx->lock);
+    ctx->share_read_receipts = share;
+    pthread_mutex_unlock(&ctx->lock);
+    return DNASYNC_OK;
+}
+
+void sync_set_event_callback(sync_context_t *ctx, sync_event_cb cb, void *user)
+{
+    pthread_mutex_lock(&ctx->lock);
+    ctx->event_cb = cb;
+    ctx->event_user = user;
+    pthread_mutex_unlock(&ctx->lock);
+}
+
+int sync_get_status(sync_context_t *ctx, sync_status_t *st)
+{
+    memset(st, 0, sizeof *st);
+    pthread_mutex_lock(&ctx->lock);
+    dnasync_sync_state_t row;
+    int rc = dnasync_cache_state_get(ctx->cache, ctx->device_id[0] ? ctx->device_id : "local", &row);
+    if (rc == DNASYNC_ENOTFOUND) {
+        memset(&row, 0, sizeof row);
+        rc = 0;
+    }
+    size_t pending = 0, tombs = 0, total = 0;
+    if (rc == 0)
+        rc = dnasync_cache_pending_count(ctx->cache, &pending);
+    if (rc == 0)
+        rc = dnasync_cache_tombstones_pending_count(ctx->cache, &tombs);
+    if (rc == 0)
+        rc = dnasync_cache_message_count(ctx->cache, &total);
+    if (rc != 0) {
+        dnasync_err_set(&ctx->err, rc, "%s", dnasync_cache_errmsg(ctx->cache));
+    } else {
+        st->last_upload_time = (uint64_t)row.last_upload_time;
+        st->last_download_time = (uint64_t)row.last_download_time;
+        st->pending_uploads = pending;
+        st->pending_downloads = ctx->pending_downloads;
+        st->realtime_enabled = sync_realtime_active(ctx);
+        st->pending_tombstones = tombs;
+        st->messages = total;
+        st->rejected_values = ctx->rejected;
+        rc = sync_days_summary(ctx, &st->verified_days, &st->window_days,
+                               &st->oldest_unverified_expiry);
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    return rc;
+}
+
+int sync_list_messages(sync_context_t *ctx, const char *conversation_id, size_t limit,
+                       message_info_t **out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    pthread_mutex_lock(&ctx->lock);
+    int rc = dnasync_cache_list(ctx->cache, conversation_id, NULL, limit, 0, out, count);
+    if (rc != 0)
+        dnasync_err_set(&ctx->err, rc, "%s", dnasync_cache_errmsg(ctx->cache));
+    pthread_mutex_unlock(&ctx->lock);
+    return rc;
+}
+
+void sync_free_messages(message_info_t *msgs, size_t count)
+{
+    dnasync_cache_free_messages(msgs, count);
+}
+
+int sync_mark_read(sync_context_t *ctx, const char *message_id)
+{
+    pthread_mutex_lock(&ctx->lock);
+    int rc = dnasync_cache_mark_read(ctx->cache, message_id, (int64_t)dnasync_env_now(ctx->env));
+    if (rc != 0)
+        dnasync_err_set(&ctx->err, rc, "%s", dnasync_cache_errmsg(ctx->cache));
+    pthread_mutex_unlock(&ctx->lock);
+    return rc;
+}
+
+int sync_prune_old_messages(sync_context_t *ctx, uint32_t days)
+{
+    if (days == 0)
+        return dnasync_err_set(&ctx->err, DNASYNC_EINVAL, "prune needs at least 1 day");
+    pthread_mutex_lock(&ctx->lock);
+    int64_t cutoff = (int64_t)dnasync_env_now(ctx->env) - (int64_t)days * 86400;
+    size_t deleted = 0;
+    int rc = dnasync_cache_prune(ctx->cache, cutoff, &deleted);
+    if (rc != 0)
+        dnasync_err_set(&ctx->err, rc, "%s", dnasync_cache_errmsg(ctx->cache));
+    pthread_mutex_unlock(&ctx->lock);
+    return rc != 0 ? rc : (int)deleted;
+}
+
+/* --- helpers shared by the engine's files --- */
+
+int sync_cache_fail(sync_context_t *ctx)
+{
+    return dnasync_err_set(&ctx->err, DNASYNC_EIO, "cache: %s", dnasync_cache_errmsg(ctx->cache));
+}
+
+int sync_need_network(sync_context_t *ctx)
+{
+    if (!ctx->dht)
+        return dnasync_err_set(&ctx->err, DNASYNC_EDHT, "offline: no DHT attached");
+    if (!ctx->id)
+        return dnasync_err_set(&ctx->err, DNASYNC_EINVAL, "no identity keys set");
+    return DNASYNC_OK;
+}
+
+int64_t sync_today(const sync_context_t *ctx) { return (int64_t)(dnasync_env_now(ctx->env) / 86400u); }
+
+void sync_event_push(sync_context_t *ctx, sync_event_kind_t kind, const char *message_id,
+                     size_t done, size_t total)
+{
+    if (!ctx->event_cb)
+        return;
+    if (ctx->n_events == ctx->cap_events) {
+        size_t cap = ctx->cap_events ? 2 * ctx->cap_events : 16;
+        sync_event_item_t *p = realloc(ctx->events, cap * sizeof *p);
+        if (!p)
+            return; /* an event is a notification; the cache already holds the change */
+        ctx->events = p;
+        ctx->cap_events = cap;
+    }
+    sync_event_item_t *e = &ctx->events[ctx->n_events++];
+    e->kind = kind;
+    snprintf(e->message_id, sizeof e->message_id, "%s", message_id ? message_id : "");
+    e->done = done;
+    e->total = total;
+}
+
+void sync_events_deliver(sync_context_t *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    sync_event_item_t *events = ctx->events;
+    size_t n = ctx->n_events;
+    sync_event_cb cb = ctx->event_cb;
+    void *user = ctx->event_user;
+    ctx->events = NULL;
+    ctx->n_events = ctx->cap_events = 0;
+    pthread_mutex_unlock(&ctx->lock);
+    for (size_t i = 0; cb && i < n; i++) {
+        sync_event_t ev = {events[i].kind, events[i].message_id, events[i].done, events[i].total};
+        cb(user, &ev);
+    }
+    free(events);
+}
+
+int sync_message_aad(const char *sender, const char *recipient, int64_t created_at,
+                     uint8_t **aad, size_t *aad_len)
+{
+    /* "dnasync-msg-v1" NUL sender NUL recipient NUL created_at (8 bytes little-endian) */
+    static const char tag[] = "dnasync-msg-v1";
+    size_t ls = strlen(sender), lr = strlen(recipient);
+    size_t n = sizeof tag + ls + 1 + lr + 1 + 8;
+    uint8_t *p = malloc(n);
+    if (!p)
+        return DNASYNC_ENOMEM;
+    size_t o = 0;
+    memcpy(p, tag, sizeof tag), o += sizeof tag;
+    memcpy(p + o, sender, ls + 1), o += ls + 1;
+    memcpy(p + o, recipient, lr + 1), o += lr + 1;
+    for (int i = 0; i < 8; i++)
+        p[o++] = (uint8_t)((uint64_t)created_at >> (8 * i));
+    *aad = p;
+    *aad_len = n;
+    return DNASYNC_OK;
+}
+
+/* Seal text for the given KEM keys and fill msg (ids, ciphertext, conversation). */
+static int seal_message(sync_context_t *ctx, const char *sender, const char *recipient,
+                        int64_t created_at, const uint8_t *text, size_t len,
+                        const uint8_t *const *eks, size_t n_eks, message_info_t *msg)
+{
+    uint8_t *aad = NULL;
+    size_t aad_len = 0;
+    int rc = sync_message_aad(sender, recipient, created_at, &aad, &aad_len);
+    if (rc == 0)
+        rc = dnasync_envelope_seal(eks, n_eks, aad, aad_len, text, len, ctx->env,
+                                   &msg->ciphertext, &msg->ciphertext_len);
+    free(aad);
+    if (rc != 0)
+        return dnasync_err_set(&ctx->err, rc, "cannot encrypt the message: %s",
+                               dnasync_strerror(rc));
+    msg->sender = strdup(sender);
+    msg->recipient = strdup(recipient);
+    if (!msg->sender || !msg->recipient)
+        return dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
+    msg->created_at = created_at;
+    strcpy(msg->status, "sent");
+    rc = dnasync_message_id(sender, recipient, (uint64_t)created_at, msg->ciphertext,
+                            msg->ciphertext_len, msg->message_id);
+    const char *parts[2] = {sender, recipient};
+    if (rc == 0)
+        rc = dnasync_conversation_id(parts, 2, msg->conversation_id);
+    return rc == 0 ? 0 : dnasync_err_set(&ctx->err, rc, "cannot compute the message id");
+}
+
+static int check_names(sync_context_t *ctx, const char *a, const char *b)
+{
+    char why[256];
+    if (dnasync_name_check(a, why, sizeof why) != 0 || dnasync_name_check(b, why, sizeof why) != 0)
+        return dnasync_err_set(&ctx->err, DNASYNC_EINVAL, "invalid name: %s", why);
+    return DNASYNC_OK;
+}
+
+int sync_cache_add_text(sync_context_t *ctx, const char *sender, const char *recipient,
+                        const char *text, int64_t created_at, bool synced,
+                        char message_id_out[DNASYNC_ID_HEX_LEN + 1])
+{
+    int rc = check_names(ctx, sender, recipient);
+    if (rc != 0)
+        return rc;
+    if (!ctx->id)
+        return dnasync_err_set(&ctx->err, DNASYNC_EINVAL, "no identity keys set");
+    pthread_mutex_lock(&ctx->lock);
+    message_info_t msg;
+    memset(&msg, 0, sizeof msg);
+    const uint8_t *own = ctx->id->kem_ek;
+    if (!created_at)
+        created_at = (int64_t)dnasync_env_now(ctx->env);
+    rc = seal_message(ctx, sender, recipient, created_at, (const uint8_t *)text, strlen(text),
+                      &own, 1, &msg);
+    msg.synced_to_dht = synced;
+    int inserted = 0;
+    if (rc == 0 && dnasync_cache_insert(ctx->cache, &msg, &inserted) != 0)
+        rc = sync_cache_fail(ctx);
+    if (rc == 0)
+        memcpy(message_id_out, msg.message_id, sizeof msg.message_id);
+    message_info_clear(&msg);
+    pthread_mutex_unlock(&ctx->lock);
+    return rc;
+}
+
+int sync_send(sync_context_t *ctx, const char *recipient, const uint8_t *text, size_t text_len,
+              char message_id_out[DNASYNC_ID_HEX_LEN + 1])
+{
+    int rc = check_names(ctx, ctx->identity, recipient);
+    if (rc != 0)
+        return rc;
+    if (!ctx->id)
+        return dnasync_err_set(&ctx->err, DNASYNC_EINVAL, "no identity keys set");
+    pthread_mutex_lock(&ctx->lock);
+    message_info_t msg;
+    memset(&msg, 0, sizeof msg);
+    uint8_t *their = NULL;
+    const uint8_t *eks[2] = {ctx->id->kem_ek, NULL};
+    size_t n_eks = 1;
+    if (strcmp(recipient, ctx->identity) != 0) {
+        rc = sv_resolve_kem_key(ctx, recipient, &their);
+        eks[n_eks++] = their;
+    }
+    if (rc == 0)
+        rc = seal_message(ctx, ctx->identity, recipient, (int64_t)dnasync_env_now(ctx->env), text,
+                          text_len, eks, n_eks, &msg);
+    int inserted = 0;
+    if (rc == 0 && dnasync_cache_insert(ctx->cache, &msg, &inserted) != 0)
+        rc = sync_cache_fail(ctx);
+    if (rc == 0) {
+        memcpy(message_id_out, msg.message_id, sizeof msg.message_id);
+        /* Stored and pending: a failed upload is retried by the next pass. */
+        sync_upload_pending_locked(ctx, NULL);
+    }
+    free(their);
+    message_info_clear(&msg);
+    pthread_mutex_unlock(&ctx->lock);
+    return rc;
+}
+
+int sync_open_message(sync_context_t *ctx, const message_info_t *msg, char **text_out,
+                      size_t *text_len)
+{
+    *text_out = NULL;
+    if (!ctx->id)
+        return dnasync_err_set(&ctx->err, DNASYNC_EINVAL, "no identity keys set");
+    uint8_t *aad = NULL, *body = NULL;
+    size_t aad_len = 0, body_len = 0;
+    char why[256] = "";
+    int rc = sync_message_aad(msg->sender, msg->recipient, msg->created_at, &aad, &aad_len);
+    if (rc == 0)
+        rc = dnasync_envelope_open(ctx->id->kem_dk,
+                                   ctx->id->kem_ek, aad, aad_len,
+                                   msg->ciphertext, msg->ciphertext_len, &body, &body_len, why,
+                                   sizeof why);
+    free(aad);
+    if (rc != 0)
+        return dnasync_err_set(&ctx->err, rc, "message %.16s...: %s", msg->message_id,
+                               why[0] ? why : dnasync_strerror(rc));
+    char *text = malloc(body_len + 1);
+    if (!text) {
+        free(body);
+        return dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
+    }
+    memcpy(text, body, body_len);
+    text[body_len] = '\0';
+    free(body);
+    *text_out = text;
+    if (text_len)
+        *text_len = body_len;
+    return DNASYNC_OK;
+}
+
+int sync_pass(sync_context_t *ctx, size_t *uploaded, size_t *downloaded, size_t *deleted)
+{
+    pthread_mutex_lock(&ctx->lock);
+    int rc = sync_pass_locked(ctx, uploaded, downloaded, deleted);
+    pthread_mutex_unlock(&ctx->lock);
+    sync_events_deliver(ctx);
+    return rc;
+}
+
+int sync_get_message(sync_context_t *ctx, const char *message_id, message_info_t *out)
+{
+    pthread_mutex_lock(&ctx->lock);
+    int rc = dnasync_cache_get(ctx->cache, message_id, out);
+    if (rc == DNASYNC_ENOTFOUND)
+        dnasync_err_set(&ctx->err, rc, "no message %s in the cache", message_id);
+    else if (rc != 0)
+        sync_cache_fail(ctx);
+    pthread_mutex_unlock(&ctx->lock);
+    return rc;
+}

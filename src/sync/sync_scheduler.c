@@ -1,0 +1,240 @@
+/* When to sync: the periodic timer (with jitter), real-time wake-ups from a DHT listen, the
+ * listen's move to the new day's key, and the background thread that drives them. sync_tick is
+ * the whole policy and reads time from the env, so a simulated hour runs without sleeping.
+ *
+ * Locking: the listen callback runs on OpenDHT's thread and must never wait for ctx->lock
+ * (the lock holder may be waiting for that very thread), so wake-ups go through their own
+ * small mutex (wake_mu) and flag. */
+#define _POSIX_C_SOURCE 200809L
+#include "sync/sync_values.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct sync_bg {
+    pthread_t thread;
+    bool stop; /* under ctx->wake_mu */
+};
+
+static uint64_t next_periodic(sync_context_t *ctx, uint64_t now_ms)
+{
+    uint32_t jitter = 0;
+    if (ctx->jitter_s) {
+        uint8_t r[4];
+        if (dnasync_env_random(ctx->env, r, sizeof r) == 0)
+            jitter = ((uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 | (uint32_t)r[2] << 8 | r[3]) %
+                     (2 * ctx->jitter_s + 1);
+    }
+    /* interval ± jitter, so the devices of one identity do not all wake in step */
+    return now_ms + ((uint64_t)ctx->interval_s + jitter - ctx->jitter_s) * 1000u;
+}
+
+static bool take_wake(sync_context_t *ctx)
+{
+    pthread_mutex_lock(&ctx->wake_mu);
+    bool w = ctx->wake;
+    ctx->wake = false;
+    pthread_mutex_unlock(&ctx->wake_mu);
+    return w;
+}
+
+int sync_pass_locked(sync_context_t *ctx, size_t *up, size_t *down, size_t *del)
+{
+    size_t u = 0, d = 0, x = 0;
+    int rc = sync_need_network(ctx);
+    if (rc == 0) {
+        int r1 = sync_upload_pending_locked(ctx, &u);
+        int r2 = sync_upload_tombstones_locked(ctx, NULL);
+        int r3 = sync_download_window_locked(ctx, &d, &x);
+        rc = r1 ? r1 : r2 ? r2 : r3;
+    }
+    if (up)
+        *up = u;
+    if (down)
+        *down = d;
+    if (del)
+        *del = x;
+    return rc;
+}
+
+/* Caller holds ctx->lock. Runs what is due at env time now; returns when to come back. */
+static uint64_t tick_locked(sync_context_t *ctx, bool woken)
+{
+    uint64_t now = dnasync_env_now_ms(ctx->env);
+    ctx->sched.wakeups++;
+    if (ctx->sched.next_periodic_ms == 0)
+        ctx->sched.next_periodic_ms = now; /* the first tick runs at once */
+    if (ctx->realtime)
+        sync_realtime_rollover(ctx, now);
+    if (now >= ctx->sched.next_periodic_ms && now >= ctx->sched.backoff_until_ms) {
+        int rc = sync_pass_locked(ctx, NULL, NULL, NULL);
+        if (rc != 0) {
+            /* Failed pass: retry sooner than the interval, backing off 5 s, 10 s, ... */
+            uint32_t f = ctx->sched.failures < 6 ? ctx->sched.failures : 6;
+            ctx->sched.failures++;
+            uint64_t retry = now + (5000ull << f);
+            ctx->sched.backoff_until_ms = retry;
+            ctx->sched.next_periodic_ms = retry < next_periodic(ctx, now)
+                                              ? retry
+                                              : next_periodic(ctx, now);
+        } else {
+            ctx->sched.failures = 0;
+            ctx->sched.backoff_until_ms = 0;
+            ctx->sched.next_periodic_ms = next_periodic(ctx, now);
+        }
+    } else if (woken) {
+        sync_upload_pending_locked(ctx, NULL);
+        sync_download_recent_locked(ctx, NULL);
+    }
+    uint64_t next = ctx->sched.next_periodic_ms;
+    if (ctx->realtime) {
+        uint64_t day_end = (now / 86400000u + 1) * 86400000u;
+        if (day_end < next)
+            next = day_end;
+    }
+    return next;
+}
+
+uint64_t sync_tick(sync_context_t *ctx)
+{
+    bool woken = take_wake(ctx);
+    pthread_mutex_lock(&ctx->lock);
+    uint64_t next = tick_locked(ctx, woken);
+    pthread_mutex_unlock(&ctx->lock);
+    sync_events_deliver(ctx);
+    return next;
+}
+
+uint64_t sync_wakeups(sync_context_t *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    uint64_t n = ctx->sched.wakeups;
+    pthread_mutex_unlock(&ctx->lock);
+    return n;
+}
+
+void sync_wake(sync_context_t *ctx)
+{
+    pthread_mutex_lock(&ctx->wake_mu);
+    ctx->wake = true;
+    pthread_cond_signal(&ctx->wake_cond);
+    pthread_mutex_unlock(&ctx->wake_mu);
+}
+
+static void *bg_main(void *arg)
+{
+    sync_context_t *ctx = arg;
+    for (;;) {
+        uint64_t next = sync_tick(ctx);
+        pthread_mutex_lock(&ctx->wake_mu);
+        /* Sleep on the real clock for the env's distance to the next event, capped at a
+         * minute so a changed interval is picked up. */
+        uint64_t now = dnasync_env_now_ms(ctx->env);
+        uint64_t wait_ms = next > now ? next - now : 0;
+        if (wait_ms > 60000)
+            wait_ms = 60000;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += (time_t)(wait_ms / 1000);
+        ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        while (!ctx->bg->stop && !ctx->wake &&
+               pthread_cond_timedwait(&ctx->wake_cond, &ctx->wake_mu, &ts) != ETIMEDOUT) {
+        }
+        bool stop = ctx->bg->stop;
+        pthread_mutex_unlock(&ctx->wake_mu);
+        if (stop)
+            break;
+    }
+    return NULL;
+}
+
+void sync_run_background(sync_context_t *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    if (!ctx->bg) {
+        struct sync_bg *bg = calloc(1, sizeof *bg);
+        if (!bg) {
+            dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
+        } else {
+            ctx->bg = bg;
+            if (pthread_create(&bg->thread, NULL, bg_main, ctx) != 0) {
+                free(bg);
+                ctx->bg = NULL;
+                dnasync_err_set(&ctx->err, DNASYNC_ERR, "cannot start the background thread");
+            }
+        }
+    }
+    pthread_mutex_unlock(&ctx->lock);
+}
+
+void sync_background_stop(sync_context_t *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    struct sync_bg *bg = ctx->bg;
+    pthread_mutex_unlock(&ctx->lock);
+    if (!bg)
+        return;
+    pthread_mutex_lock(&ctx->wake_mu);
+    bg->stop = true;
+    pthread_cond_signal(&ctx->wake_cond);
+    pthread_mutex_unlock(&ctx->wake_mu);
+    pthread_join(bg->thread, NULL);
+    pthread_mutex_lock(&ctx->lock);
+    ctx->bg = NULL;
+    pthread_mutex_unlock(&ctx->lock);
+    free(bg);
+}
+
+/* --- real time --- */
+
+/* Listen on the summary key of the current day; move it when the day changes. */
+int sync_realtime_rollover(sync_context_t *ctx, uint64_t now_ms)
+{
+    int64_t day = (int64_t)(now_ms / 86400000u);
+    if (ctx->listen_day == day && ctx->listen_token)
+        return 0;
+    if (ctx->listen_token)
+        net_listen_cancel(ctx, ctx->listen_token);
+    ctx->listen_token = NULL;
+    ctx->listen_day = -1;
+    uint8_t key[20];
+    net_key_sum(ctx->identity, day, key);
+    int rc = net_listen(ctx, key, &ctx->listen_token);
+    if (rc == 0)
+        ctx->listen_day = day;
+    return rc;
+}
+
+bool sync_realtime_active(const sync_context_t *ctx) { return ctx->realtime; }
+
+int sync_enable_realtime(sync_context_t *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    int rc = sync_need_network(ctx);
+    if (rc == 0 && !ctx->realtime) {
+        rc = sync_realtime_rollover(ctx, dnasync_env_now_ms(ctx->env));
+        ctx->realtime = rc == 0;
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    if (rc == 0)
+        sync_run_background(ctx); /* the periodic safety net and the wake-up handler */
+    return rc;
+}
+
+int sync_disable_realtime(sync_context_t *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    if (ctx->listen_token)
+        net_listen_cancel(ctx, ctx->listen_token);
+    ctx->listen_token = NULL;
+    ctx->listen_day = -1;
+    ctx->realtime = false;
+    pthread_mutex_unlock(&ctx->lock);
+    return 0;
+}

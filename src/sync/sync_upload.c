@@ -1,0 +1,232 @@
+/* Upload: pending messages → both mailboxes on the DHT → confirmed → synced_to_dht = 1 →
+ * this device's summaries for the touched (mailbox, day) pairs. */
+#define _POSIX_C_SOURCE 200809L
+#include "sync/sync_fault.h"
+#include "sync/sync_values.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Summaries that could not be published are remembered in sync_meta and retried each pass. */
+#define DIRTY_KEY "summary_dirty"
+
+static int mark_summary_dirty(sync_context_t *ctx, const char *mailbox, int64_t day)
+{
+    char key[DNASYNC_NAME_MAX + 64];
+    snprintf(key, sizeof key, DIRTY_KEY ":%lld:%s", (long long)day, mailbox);
+    return dnasync_cache_meta_set(ctx->cache, key, "1");
+}
+
+int sync_publish_summary_locked(sync_context_t *ctx, const char *mailbox, int64_t day)
+{
+    sv_summary_t s;
+    memset(&s, 0, sizeof s);
+    int rc = dnasync_cache_index_summary(ctx->cache, mailbox, day, 1, s.count, s.xor);
+    if (rc != 0)
+        return sync_cache_fail(ctx);
+    /* The version only has to grow: the env clock in ms, never below the last one put. */
+    char vkey[DNASYNC_NAME_MAX + 64], *last = NULL;
+    snprintf(vkey, sizeof vkey, "summary_version:%lld:%s", (long long)day, mailbox);
+    s.version = dnasync_env_now_ms(ctx->env);
+    if (dnasync_cache_meta_get(ctx->cache, vkey, &last) == 0 && last) {
+        uint64_t prev = strtoull(last, NULL, 10);
+        if (s.version <= prev)
+            s.version = prev + 1;
+    }
+    free(last);
+    uint8_t *val = NULL;
+    size_t len = 0;
+    net_put_t put = {.kind = SV_SUMMARY, .created = (int64_t)dnasync_env_now(ctx->env)};
+    rc = sv_encode_summary(ctx, mailbox, day, &s, &val, &len, &put.vid);
+    if (rc != 0)
+        return rc;
+    put.val = val;
+    put.len = len;
+    net_key_sum(mailbox, day, put.key);
+    rc = net_put_many(ctx, &put, 1);
+    free(val);
+    char dkey[DNASYNC_NAME_MAX + 64], num[32];
+    snprintf(dkey, sizeof dkey, DIRTY_KEY ":%lld:%s", (long long)day, mailbox);
+    if (rc == 0 && put.ok) {
+        snprintf(num, sizeof num, "%llu", (unsigned long long)s.version);
+        if (dnasync_cache_meta_set(ctx->cache, vkey, num) != 0 ||
+            dnasync_cache_meta_delete(ctx->cache, dkey) != 0)
+            return sync_cache_fail(ctx);
+        return DNASYNC_OK;
+    }
+    mark_summary_dirty(ctx, mailbox, day);
+    return rc != 0 ? rc
+                   : dnasync_err_set(&ctx->err, DNASYNC_EDHT,
+                                     "summary for %s day %lld not confirmed", mailbox,
+                                     (long long)day);
+}
+
+static void publish_dirty_cb(void *user, const char *key, const char *value)
+{
+    (void)value;
+    sync_context_t *ctx = user;
+    long long day;
+    int off = 0;
+    if (sscanf(key, DIRTY_KEY ":%lld:%n", &day, &off) == 1 && off > 0)
+        sync_publish_summary_locked(ctx, key + off, day);
+}
+
+int sync_publish_dirty_summaries_locked(sync_context_t *ctx)
+{
+    return dnasync_cache_meta_each(ctx->cache, DIRTY_KEY ":", publish_dirty_cb, ctx);
+}
+
+typedef struct touched {
+    char mailbox[2][DNASYNC_NAME_MAX + 1];
+    size_t n;
+} touched_t;
+
+static void touch(touched_t *t, const char *mailbox)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->mailbox[i], mailbox) == 0)
+            return;
+    if (t->n < 2)
+        strcpy(t->mailbox[t->n++], mailbox);
+}
+
+/* Upload one batch: encode each message once, put it into both mailboxes, and mark the rows
+ * whose every put was confirmed. Rows that fail stay pending. */
+static int upload_batch(sync_context_t *ctx, const message_info_t *msgs, size_t n, size_t *done,
+                        touched_t *touched_self, int64_t day)
+{
+    net_put_t *puts = calloc(2 * n, sizeof *puts);
+    uint8_t **vals = calloc(n, sizeof *vals);
+    const char **ids = calloc(n, sizeof *ids);
+    size_t np = 0, nid = 0;
+    int rc = puts && vals && ids ? 0 : DNASYNC_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        size_t len = 0;
+        rc = sv_encode_message(ctx, &msgs[i], &vals[i], &len);
+        if (rc != 0)
+            break;
+        const char *boxes[2] = {msgs[i].recipient, msgs[i].sender};
+        size_t nb = strcmp(boxes[0], boxes[1]) == 0 ? 1 : 2;
+        for (size_t b = 0; b < nb; b++) {
+            net_put_t *p = &puts[np++];
+            net_key_box(boxes[b], day, sv_shard(msgs[i].message_id), p->key);
+            p->val = vals[i];
+            p->len = len;
+            p->kind = SV_MESSAGE;
+            p->vid = sv_message_vid(msgs[i].message_id);
+            p->created = msgs[i].created_at;
+        }
+    }
+    if (rc == 0)
+        rc = net_put_many(ctx, puts, np);
+    if (rc == 0)
+        sync_fault_crash_point();
+    if (rc == 0)
+        rc = dnasync_cache_begin(ctx->cache) == 0 ? 0 : sync_cache_fail(ctx);
+    bool in_tx = rc == 0;
+    for (size_t i = 0, p = 0; rc == 0 && i < n; i++) {
+        const char *boxes[2] = {msgs[i].recipient, msgs[i].sender};
+        size_t nb = strcmp(boxes[0], boxes[1]) == 0 ? 1 : 2;
+        bool ok = true;
+        for (size_t b = 0; b < nb; b++)
+            ok = ok && puts[p + b].ok;
+        for (size_t b = 0; ok && b < nb && rc == 0; b++) {
+            rc = dnasync_cache_index_add(ctx->cache, boxes[b], day, sv_shard(msgs[i].message_id),
+                                         puts[p + b].vid, msgs[i].message_id, SV_INDEX_MESSAGE, 1);
+            touch(touched_self, boxes[b]);
+        }
+        if (ok)
+            ids[nid++] = msgs[i].message_id;
+        p += nb;
+    }
+    if (rc == 0 && nid)
+        rc = dnasync_cache_mark_synced(ctx->cache, ids, nid);
+    if (in_tx) {
+        if (rc == 0 && dnasync_cache_commit(ctx->cache) != 0)
+            rc = DNASYNC_EIO;
+        if (rc != 0) {
+            dnasync_cache_rollback(ctx->cache);
+            sync_cache_fail(ctx);
+        }
+    }
+    for (size_t i = 0; vals && i < n; i++)
+        free(vals[i]);
+    free(vals);
+    free(puts);
+    free(ids);
+    if (rc == 0)
+        *done += nid;
+    if (rc == 0 && nid < n)
+        return dnasync_err_set(&ctx->err, DNASYNC_EDHT,
+                               "%zu of %zu messages not confirmed by the DHT; they stay pending",
+                               n - nid, n);
+    return rc;
+}
+
+int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded)
+{
+    size_t done = 0;
+    int rc = sync_need_network(ctx);
+    int64_t day = sync_today(ctx), cursor = 0;
+    touched_t touched = {.n = 0};
+    /* Walk every pending row by rowid, a batch at a time, so rows that fail (and stay
+     * pending) never hide the ones after them. */
+    while (rc == 0) {
+        message_info_t *batch = NULL;
+        size_t count = 0;
+        rc = dnasync_cache_pending(ctx->cache, cursor, SYNC_BATCH, &batch, &cursor, &count);
+        if (rc != 0) {
+            rc = sync_cache_fail(ctx);
+            break;
+        }
+        if (count == 0)
+            break;
+        int brc = upload_batch(ctx, batch, count, &done, &touched, day);
+        dnasync_cache_free_messages(batch, count);
+        if (brc != 0 && brc != DNASYNC_EDHT)
+            rc = brc;
+        else if (brc == DNASYNC_EDHT)
+            rc = brc; /* stop this pass; the back-off decides when to retry */
+    }
+    for (size_t i = 0; i < touched.n; i++)
+        if (sync_publish_summary_locked(ctx, touched.mailbox[i], day) != 0 && rc == 0)
+            rc = DNASYNC_EDHT;
+    if (rc == 0 && sync_publish_dirty_summaries_locked(ctx) != 0)
+        rc = sync_cache_fail(ctx);
+    if (rc == 0 && done > 0 &&
+        dnasync_cache_state_set_upload_time(ctx->cache, ctx->device_id,
+                                            (int64_t)dnasync_env_now(ctx->env)) != 0)
+        rc = sync_cache_fail(ctx);
+    if (uploaded)
+        *uploaded = done;
+    return rc;
+}
+
+int sync_upload_pending(sync_context_t *ctx)
+{
+    size_t done = 0;
+    pthread_mutex_lock(&ctx->lock);
+    int rc = sync_upload_pending_locked(ctx, &done);
+    if (rc == 0)
+        rc = sync_upload_tombstones_locked(ctx, NULL);
+    pthread_mutex_unlock(&ctx->lock);
+    return rc != 0 ? rc : (int)done;
+}
+
+int sync_upload_message(sync_context_t *ctx, const message_info_t *msg)
+{
+    if (msg->synced_to_dht)
+        return 1; /* already uploaded */
+    pthread_mutex_lock(&ctx->lock);
+    size_t done = 0;
+    touched_t touched = {.n = 0};
+    int64_t day = sync_today(ctx);
+    int rc = sync_need_network(ctx);
+    if (rc == 0)
+        rc = upload_batch(ctx, msg, 1, &done, &touched, day);
+    for (size_t i = 0; i < touched.n; i++)
+        sync_publish_summary_locked(ctx, touched.mailbox[i], day);
+    pthread_mutex_unlock(&ctx->lock);
+    return rc;
+}

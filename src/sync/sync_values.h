@@ -1,0 +1,87 @@
+/* Internal: building and checking the signed values dnasync puts on the DHT, and the
+ * network calls the engine makes. The only sync files that touch the codec and dht.h. */
+#ifndef DNASYNC_SYNC_VALUES_H
+#define DNASYNC_SYNC_VALUES_H
+
+#include "dnasync/dht_codec.h"
+#include "dnasync/dht_keys.h"
+#include "sync/sync_internal.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum sv_kind {
+    SV_MESSAGE = DHT_KIND_MESSAGE,
+    SV_TOMBSTONE = DHT_KIND_TOMBSTONE,
+    SV_SUMMARY = DHT_KIND_SUMMARY,
+    SV_IDENTITY = DHT_KIND_IDENTITY
+};
+/* Kinds recorded in the cache's DHT index. */
+enum { SV_INDEX_MESSAGE = 1, SV_INDEX_TOMBSTONE = 2, SV_INDEX_REJECTED = 3 };
+
+typedef struct sv_summary {
+    uint8_t writer[16];
+    uint64_t version;
+    uint32_t count[SYNC_SHARDS];
+    uint64_t xor[SYNC_SHARDS];
+} sv_summary_t;
+
+/* A value that decoded and passed every check. */
+typedef struct sv_value {
+    int kind;
+    message_info_t msg;                       /* SV_MESSAGE (owned) */
+    char message_id[DNASYNC_ID_HEX_LEN + 1];  /* SV_MESSAGE, SV_TOMBSTONE */
+    int64_t deleted_at;                       /* SV_TOMBSTONE */
+    sv_summary_t summary;                     /* SV_SUMMARY */
+} sv_value_t;
+void sv_value_clear(sv_value_t *v);
+
+/* Shard and value id of a (validated) message id; see dnasync/dht_keys.h, dht_codec.h. */
+#define sv_shard(id) ((unsigned)dht_shard_of(id))
+#define sv_message_vid(id) dht_message_value_id(id)
+uint64_t sv_tombstone_vid(const char *message_id, const char *device_id);
+
+/* Encoders: *out malloc'd, caller frees. */
+int sv_encode_message(sync_context_t *ctx, const message_info_t *msg, uint8_t **out, size_t *len);
+int sv_encode_tombstone(sync_context_t *ctx, const char *message_id, int64_t deleted_at,
+                        uint8_t **out, size_t *len);
+int sv_encode_summary(sync_context_t *ctx, const char *mailbox, int64_t day,
+                      const sv_summary_t *s, uint8_t **out, size_t *len, uint64_t *vid);
+int sv_encode_identity(sync_context_t *ctx, uint8_t **out, size_t *len);
+
+/* Decode and verify a value read from `mailbox`'s buckets: strict decoding, signature, the
+ * recomputed message id, the sender's pinned key, tombstones signed by the mailbox owner.
+ * 0 ok; DNASYNC_EAUTH/ECORRUPT/ECRYPTO with the reason in ctx->err otherwise. */
+int sv_decode_verify(sync_context_t *ctx, const char *mailbox, int64_t day, const uint8_t *val,
+                     size_t len, sv_value_t *out);
+
+/* The KEM public key of `name` (self: own key; others: the identity record from the DHT,
+ * checked against the pin store). *ek malloc'd (800 B). */
+int sv_resolve_kem_key(sync_context_t *ctx, const char *name, uint8_t **ek);
+/* Put this identity's record (idempotent; first claim wins on the DHT). */
+int sv_publish_identity(sync_context_t *ctx);
+
+/* --- network --- */
+typedef struct net_put {
+    uint8_t key[20];
+    const uint8_t *val;
+    size_t len;
+    int kind;        /* enum sv_kind: picks the DHT value type (lifetime) */
+    uint64_t vid;
+    int64_t created; /* Unix s */
+    bool ok;         /* out: confirmed stored */
+} net_put_t;
+typedef int (*net_value_cb)(void *user, uint64_t vid, const uint8_t *val, size_t len);
+
+#define net_key_box(mailbox, day, shard, key) dht_key_box(key, mailbox, day, (int)(shard))
+#define net_key_sum(mailbox, day, key) dht_key_sum(key, mailbox, day)
+#define net_key_id(name, key) dht_key_id(key, name)
+int net_put_many(sync_context_t *ctx, net_put_t *items, size_t n);
+int net_get(sync_context_t *ctx, const uint8_t key[20], net_value_cb cb, void *user);
+int net_list_ids(sync_context_t *ctx, const uint8_t key[20], uint64_t **ids, size_t *n);
+int net_get_ids(sync_context_t *ctx, const uint8_t key[20], const uint64_t *ids, size_t n,
+                net_value_cb cb, void *user);
+int net_listen(sync_context_t *ctx, const uint8_t key[20], void **token);
+void net_listen_cancel(sync_context_t *ctx, void *token);
+
+#endif

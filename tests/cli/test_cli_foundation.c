@@ -1,0 +1,232 @@
+/* The real dnasync binary against temporary homes: init, status, inbox, prune, cache-add and
+ * every kind of bad input (clear one-line error, right exit code, nothing stored lost). */
+#define _POSIX_C_SOURCE 200809L
+#include "check.h"
+#include "cli_run.h"
+#include "testenv.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char *root;
+
+static char *path_in(const char *name)
+{
+    char *p = malloc(4096);
+    snprintf(p, 4096, "%s/%s", root, name);
+    return p;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = calloc(1, 65536);
+    size_t n = fread(buf, 1, 65535, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void expect_fail(proc_result_t r, int code, const char *needle)
+{
+    if (r.exit_code != code || !strstr(r.err, needle) || strncmp(r.err, "dnasync: ", 9) != 0) {
+        fprintf(stderr, "expected exit %d with '%s', got %d: out=%s err=%s\n", code, needle,
+                r.exit_code, r.out, r.err);
+        exit(1);
+    }
+    /* one line */
+    CHECK(strchr(r.err, '\n') == r.err + strlen(r.err) - 1);
+    proc_result_free(&r);
+}
+
+static void test_usage_errors(void)
+{
+    proc_result_t r = cli_run(NULL, 0, "--help", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    CHECK(strstr(r.out, "inbox") && strstr(r.out, "prune"));
+    proc_result_free(&r);
+    char *home = path_in("h-usage");
+    expect_fail(cli_run(home, 0, "frobnicate", NULL), 2, "unknown command 'frobnicate'");
+    expect_fail(cli_run(home, 0, "init", NULL), 2, "init wants exactly one NAME");
+    expect_fail(cli_run(home, 0, "--bogus", "status", NULL), 2, "unknown option '--bogus'");
+    expect_fail(cli_run(home, 0, "prune", "--days", "x", NULL), 2, "--days wants a number");
+    expect_fail(cli_run(home, 0, "inbox", "--limit", "-3", NULL), 2, "--limit wants a number");
+    expect_fail(cli_run(home, 0, "status", NULL), 1, "no dnasync home");
+    r = cli_run(home, 0, "inbox", "--help", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    CHECK(strstr(r.out, "usage: dnasync inbox"));
+    proc_result_free(&r);
+    free(home);
+}
+
+static int exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static void test_bad_names(void)
+{
+    char *home = path_in("h-names");
+    char longname[80];
+    memset(longname, 'a', 65);
+    longname[65] = '\0';
+    expect_fail(cli_run(home, 0, "init", longname, NULL), 2, "65 bytes");
+    expect_fail(cli_run(home, 0, "init", "bad\xff\xfename", NULL), 2, "UTF-8");
+    expect_fail(cli_run(home, 0, "init", "", NULL), 2, "invalid name");
+    expect_fail(cli_run(home, 0, "init", "tab\tname", NULL), 2, "control");
+    CHECK(!exists(home)); /* a bad name creates nothing */
+    free(home);
+}
+
+static int count_columns(sqlite3 *db, const char *table)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", table);
+    sqlite3_stmt *st;
+    CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        n++;
+    sqlite3_finalize(st);
+    return n;
+}
+
+static void test_init_creates_home(void)
+{
+    char *home = path_in("h-alice");
+    proc_result_t r = cli_run(home, 1, "init", "alice", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    CHECK(strstr(r.out, "\"name\":\"alice\""));
+    proc_result_free(&r);
+
+    char p[4200];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/device_id", home);
+    CHECK(stat(p, &st) == 0);
+    CHECK_EQ_INT(st.st_mode & 0777, 0600);
+    char *dev = slurp(p);
+    CHECK(dev && strspn(dev, "0123456789abcdef") == 32);
+    snprintf(p, sizeof p, "%s/identity", home);
+    CHECK(stat(p, &st) == 0);
+    CHECK_EQ_INT(st.st_mode & 0777, 0600);
+
+    snprintf(p, sizeof p, "%s/cache.db", home);
+    sqlite3 *db;
+    CHECK(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+    CHECK_EQ_INT(count_columns(db, "messages"), 13);
+    CHECK_EQ_INT(count_columns(db, "conversations"), 6);
+    CHECK_EQ_INT(count_columns(db, "sync_state"), 5);
+    CHECK_EQ_INT(count_columns(db, "tombstones"), 3);
+    sqlite3_close(db);
+
+    /* A second init refuses and keeps everything. */
+    expect_fail(cli_run(home, 0, "init", "mallory", NULL), 1, "already");
+    snprintf(p, sizeof p, "%s/device_id", home);
+    char *dev2 = slurp(p);
+    CHECK_EQ_STR(dev, dev2);
+    r = cli_run(home, 1, "status", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    CHECK(strstr(r.out, "\"name\":\"alice\""));
+    proc_result_free(&r);
+    free(dev);
+    free(dev2);
+    free(home);
+}
+
+static void test_unwritable_home(void)
+{
+    char *file = path_in("plainfile");
+    FILE *f = fopen(file, "w");
+    CHECK(f);
+    fclose(f);
+    char home[4200];
+    snprintf(home, sizeof home, "%s/sub/home", file);
+    expect_fail(cli_run(home, 0, "init", "alice", NULL), 1, "cannot create home");
+    free(file);
+}
+
+static void test_corrupt_device_id(void)
+{
+    char *home = path_in("h-corrupt");
+    proc_result_t r = cli_run(home, 0, "init", "carol", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    proc_result_free(&r);
+    char p[4200];
+    snprintf(p, sizeof p, "%s/device_id", home);
+    FILE *f = fopen(p, "w");
+    CHECK(f);
+    fputs("not-a-device-id\n", f);
+    fclose(f);
+    expect_fail(cli_run(home, 0, "status", NULL), 1, "device_id");
+    char *after = slurp(p);
+    CHECK_EQ_STR(after, "not-a-device-id\n"); /* never silently replaced */
+    free(after);
+    free(home);
+}
+
+static void test_cache_add_inbox_prune(void)
+{
+    char *home = path_in("h-bob");
+    proc_result_t r = cli_run(home, 0, "init", "bob", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    proc_result_free(&r);
+
+    r = cli_run(home, 1, "cache-add", "--sender", "alice", "--recipient", "bob", "--text",
+                "hello \"bob\"", "--created-at", "2000000000", "--synced", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    CHECK(strstr(r.out, "\"message_id\":\""));
+    proc_result_free(&r);
+    r = cli_run(home, 1, "cache-add", "--sender", "bob", "--recipient", "alice", "--text",
+                "old pending", "--created-at", "1000000000", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    proc_result_free(&r);
+    r = cli_run(home, 1, "cache-add", "--sender", "alice", "--recipient", "bob", "--text",
+                "old synced", "--created-at", "1000000001", "--synced", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    proc_result_free(&r);
+
+    r = cli_run(home, 1, "inbox", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    char *first = strstr(r.out, "hello \\\"bob\\\"");
+    char *second = strstr(r.out, "old synced");
+    char *third = strstr(r.out, "old pending");
+    CHECK(first && second && third && first < second && second < third); /* newest first */
+    CHECK(strstr(r.out, "\"sender\":\"alice\",\"recipient\":\"bob\""));
+    proc_result_free(&r);
+
+    r = cli_run(home, 1, "status", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    CHECK(strstr(r.out, "\"pending_uploads\":1,"));
+    CHECK(strstr(r.out, "\"messages\":3,"));
+    proc_result_free(&r);
+
+    expect_fail(cli_run(home, 0, "prune", "--days", "0", NULL), 2, "at least 1");
+    r = cli_run(home, 1, "prune", "--days", "90", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    CHECK(strstr(r.out, "\"pruned\":1,"));
+    proc_result_free(&r);
+    r = cli_run(home, 1, "inbox", NULL);
+    CHECK(strstr(r.out, "old pending") && !strstr(r.out, "old synced"));
+    proc_result_free(&r);
+    free(home);
+}
+
+int main(void)
+{
+    root = test_tmpdir("cli");
+    RUN(test_usage_errors);
+    RUN(test_bad_names);
+    RUN(test_init_creates_home);
+    RUN(test_unwritable_home);
+    RUN(test_corrupt_device_id);
+    RUN(test_cache_add_inbox_prune);
+    test_rmtree(root);
+    free(root);
+    return 0;
+}
