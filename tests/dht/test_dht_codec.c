@@ -145,7 +145,9 @@ static void test_sizes(void)
     CHECK_EQ_INT(dht_value_encode(&v, &out, &len), 0);
     CHECK(len <= DHT_VALUE_MAX_BYTES);
     free(out);
+    free(v.payload);
     v.payload_len = DHT_VALUE_MAX_BYTES;
+    v.payload = calloc(1, v.payload_len);
     CHECK(dht_value_encode(&v, &out, &len) == DNASYNC_ETOOBIG);
     free(v.payload);
     uint8_t *big = calloc(1, DHT_VALUE_MAX_BYTES + 1);
