@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 struct dnasync_home {
@@ -124,13 +125,23 @@ static int start_dht(dnasync_home_t *h, const dnasync_home_options_t *opt, char 
     cfg.env = opt->env;
     cfg.bootstrap = (const char *const *)h->config.bootstrap;
     cfg.n_bootstrap = h->config.n_bootstrap;
-    int rc = dht_storage_init(&cfg, &h->dht);
-    if (rc != 0) {
-        fail(err, errlen, rc, "cannot start the DHT node: %s", dht_storage_errmsg(h->dht));
-        dht_storage_free(h->dht);
-        h->dht = NULL;
+    char why[256] = "";
+    int rc = dht_storage_init_err(&cfg, &h->dht, why, sizeof why);
+    if (rc != 0)
+        return fail(err, errlen, rc, "cannot start the DHT node: %s", why);
+    if (cfg.n_bootstrap == 0)
+        return DNASYNC_OK; /* a lone embedded node: a local store, nothing to wait for */
+    /* A node that reached nobody answers every get with "nothing": never let that pass for
+     * an empty mailbox. Wait (bounded) until the routing table has a peer. */
+    for (int i = 0; i < 200; i++) {
+        dht_storage_stats_t st;
+        if (dht_storage_stats(h->dht, &st) == 0 && st.nodes > 0)
+            return DNASYNC_OK;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
     }
-    return rc;
+    return fail(err, errlen, DNASYNC_EDHT, "cannot reach any DHT node (tried %s%s) within 10 s",
+                cfg.bootstrap[0], cfg.n_bootstrap > 1 ? " and others" : "");
 }
 
 int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasync_home_t **out,

@@ -76,6 +76,9 @@ int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded);
 int sync_publish_summary_locked(sync_context_t *ctx, const char *mailbox, int64_t day);
 int sync_publish_dirty_summaries_locked(sync_context_t *ctx);
 
+/* Publish this identity's record when it was not confirmed in the last week. */
+int sync_identity_refresh_locked(sync_context_t *ctx);
+
 /* --- sync_download.c --- */
 /* Every unclosed day of the window (new device or catch-up). */
 int sync_download_window_locked(sync_context_t *ctx, size_t *new_msgs, size_t *deleted);

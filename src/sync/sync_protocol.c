@@ -361,6 +361,8 @@ int sync_send(sync_context_t *ctx, const char *recipient, const uint8_t *text, s
     uint8_t *their = NULL;
     const uint8_t *eks[2] = {ctx->id->kem_ek, NULL};
     size_t n_eks = 1;
+    if (ctx->dht)
+        sync_identity_refresh_locked(ctx); /* so the recipient can check who wrote this */
     if (strcmp(recipient, ctx->identity) != 0) {
         rc = sv_resolve_kem_key(ctx, recipient, &their);
         eks[n_eks++] = their;

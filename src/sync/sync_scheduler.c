@@ -44,6 +44,8 @@ int sync_pass_locked(sync_context_t *ctx, size_t *up, size_t *down, size_t *del)
 {
     size_t u = 0, d = 0, x = 0;
     int rc = sync_need_network(ctx);
+    if (rc == 0)
+        rc = sync_identity_refresh_locked(ctx);
     if (rc == 0) {
         int r1 = sync_upload_pending_locked(ctx, &u);
         int r2 = sync_upload_tombstones_locked(ctx, NULL);

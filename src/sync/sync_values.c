@@ -321,3 +321,24 @@ int sv_decode_verify(sync_context_t *ctx, const char *mailbox, int64_t day, cons
         sv_value_clear(out);
     return rc;
 }
+
+#define ID_PUBLISHED "identity_published_at"
+
+int sync_identity_refresh_locked(sync_context_t *ctx)
+{
+    char *last = NULL;
+    uint64_t now = dnasync_env_now(ctx->env);
+    int rc = dnasync_cache_meta_get(ctx->cache, ID_PUBLISHED, &last);
+    if (rc != 0 && rc != DNASYNC_ENOTFOUND)
+        return sync_cache_fail(ctx);
+    uint64_t at = last ? strtoull(last, NULL, 10) : 0;
+    free(last);
+    if (at && now >= at && now - at < 7 * 86400u)
+        return DNASYNC_OK;
+    rc = sv_publish_identity(ctx);
+    if (rc != 0)
+        return rc;
+    char num[32];
+    snprintf(num, sizeof num, "%llu", (unsigned long long)now);
+    return dnasync_cache_meta_set(ctx->cache, ID_PUBLISHED, num) == 0 ? 0 : sync_cache_fail(ctx);
+}
