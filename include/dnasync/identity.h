@@ -76,7 +76,8 @@ int dnasync_pin_check_or_add(const char *home, const char *name, const uint8_t s
 
 /* A printable link code ("DNA1-" + base32) carrying id's name and master secret encrypted with
  * AES-256-GCM under scrypt(passphrase). *code_out freed with free(). Randomness from env.
- * 0 ok, DNASYNC_EINVAL (passphrase shorter than DNASYNC_LINKCODE_PASSPHRASE_MIN), ... */
+ * 0 ok; DNASYNC_EINVAL (NULL argument, passphrase shorter than DNASYNC_LINKCODE_PASSPHRASE_MIN
+ * bytes), DNASYNC_ECRYPTO (RNG or OpenSSL failure), DNASYNC_ENOMEM. */
 int dnasync_linkcode_make(const dnasync_identity_t *id, const char *passphrase,
                           const dnasync_env_t *env, char **code_out);
 /* The same with scrypt N = 2^log2_n (r = 8, p = 1); the code records the parameters. Tests use a
@@ -86,6 +87,8 @@ int dnasync_linkcode_make_params(const dnasync_identity_t *id, const char *passp
 
 /* Decrypt code with passphrase and write <home>/identity with the same master secret, creating
  * home (mode 0700) if it does not exist. On any failure nothing is created.
+ * env may be NULL (joining needs no randomness today). The CLI's `join` then calls
+ * dnasync_home_prepare for the device id and cache.
  * *out (may be NULL) freed with dnasync_identity_free. Errors (errbuf gets one line):
  *   DNASYNC_ECORRUPT  damaged or mistyped code (bad prefix, character, length or checksum)
  *   DNASYNC_EINVAL    unsupported code version or absurd KDF parameters
