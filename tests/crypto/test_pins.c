@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static char *home;
 static char pins_path[4096];
@@ -148,12 +150,79 @@ static void test_damaged_store(void)
     free(bob);
 }
 
+/* Four processes pin 25 names each, plus one name they all race for with different keys:
+ * every pin lands exactly once, the store stays well-formed, exactly one racer wins. */
+static void test_concurrent_processes(void)
+{
+    char *home2 = test_tmpdir("pins-conc");
+    pid_t pids[4];
+    for (int p = 0; p < 4; p++) {
+        pids[p] = fork();
+        CHECK(pids[p] >= 0);
+        if (pids[p] == 0) {
+            char name[32], err[512];
+            int failures = 0;
+            for (int i = 0; i < 25; i++) {
+                snprintf(name, sizeof name, "user-%d-%d", p, i);
+                keys_t *k = ident(name, (uint8_t)(p * 25 + i));
+                failures += dnasync_pin_check_or_add(home2, name, k->sign_pk, k->kem_ek, err,
+                                                     sizeof err) != 0;
+                free(k);
+                if (i == 12) {
+                    keys_t *race = ident("contested", (uint8_t)(200 + p));
+                    int rc = dnasync_pin_check_or_add(home2, "contested", race->sign_pk,
+                                                      race->kem_ek, err, sizeof err);
+                    free(race);
+                    failures += rc != 0 && rc != DNASYNC_EAUTH;
+                    if (rc == 0)
+                        failures += 100; /* counted by the parent: exactly one 0 */
+                }
+            }
+            _exit(failures > 99 ? 100 + failures % 100 : failures);
+        }
+    }
+    int winners = 0;
+    for (int p = 0; p < 4; p++) {
+        int st = 0;
+        CHECK(waitpid(pids[p], &st, 0) == pids[p]);
+        CHECK(WIFEXITED(st));
+        int code = WEXITSTATUS(st);
+        CHECK(code == 0 || code == 100);
+        winners += code == 100;
+    }
+    CHECK_EQ_INT(winners, 1);
+    /* every pin is there once and still matches */
+    char err[512];
+    for (int p = 0; p < 4; p++) {
+        for (int i = 0; i < 25; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "user-%d-%d", p, i);
+            keys_t *k = ident(name, (uint8_t)(p * 25 + i));
+            CHECK_EQ_INT(
+                dnasync_pin_check_or_add(home2, name, k->sign_pk, k->kem_ek, err, sizeof err), 0);
+            free(k);
+        }
+    }
+    char path[4096], line[512];
+    snprintf(path, sizeof path, "%s/pins", home2);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    int lines = 0;
+    while (fgets(line, sizeof line, f))
+        lines++;
+    fclose(f);
+    CHECK_EQ_INT(lines, 1 + 100 + 1);
+    test_rmtree(home2);
+    free(home2);
+}
+
 int main(void)
 {
     home = test_tmpdir("pins");
     snprintf(pins_path, sizeof pins_path, "%s/pins", home);
     RUN(test_tofu);
     RUN(test_damaged_store);
+    RUN(test_concurrent_processes);
     test_rmtree(home);
     free(home);
     return 0;
