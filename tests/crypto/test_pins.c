@@ -207,7 +207,7 @@ static void test_concurrent_processes(void)
             free(k);
         }
     }
-    char path[4096], line[512];
+    char path[4200], line[512];
     snprintf(path, sizeof path, "%s/pins", home2);
     FILE *f = fopen(path, "r");
     CHECK(f != NULL);
