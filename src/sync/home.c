@@ -116,8 +116,7 @@ int dnasync_home_init(const char *dir, const char *name, const dnasync_env_t *en
     return dnasync_home_prepare(dir, env, err, errlen);
 }
 
-static int start_dht(dnasync_home_t *h, const dnasync_home_options_t *opt, char *err,
-                     size_t errlen)
+static int start_dht(dnasync_home_t *h, const dnasync_home_options_t *opt, char *err, size_t errlen)
 {
     dht_storage_config_t cfg;
     dht_storage_config_default(&cfg);
@@ -176,11 +175,11 @@ int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasyn
         if (!h->sync)
             rc = fail(err, errlen, DNASYNC_ERR, "cannot start the sync engine on %s/cache.db", dir);
     }
-    if (rc == 0 && (sync_set_identity(h->sync, h->id, h->device_id) != 0 ||
-                    sync_set_home(h->sync, dir) != 0 ||
-                    sync_set_profile(h->sync, strcmp(h->config.profile, "mobile") == 0
-                                                  ? SYNC_PROFILE_MOBILE
-                                                  : SYNC_PROFILE_DESKTOP) != 0))
+    if (rc == 0 &&
+        (sync_set_identity(h->sync, h->id, h->device_id) != 0 || sync_set_home(h->sync, dir) != 0 ||
+         sync_set_profile(h->sync, strcmp(h->config.profile, "mobile") == 0
+                                       ? SYNC_PROFILE_MOBILE
+                                       : SYNC_PROFILE_DESKTOP) != 0))
         rc = fail(err, errlen, DNASYNC_ERR, "%s", sync_errmsg(h->sync));
     if (rc != 0) {
         dnasync_home_free(h);
@@ -203,8 +202,23 @@ void dnasync_home_free(dnasync_home_t *h)
     free(h);
 }
 
-sync_context_t *dnasync_home_sync(dnasync_home_t *h) { return h->sync; }
-const char *dnasync_home_name(const dnasync_home_t *h) { return h->id->name; }
-const char *dnasync_home_device_id(const dnasync_home_t *h) { return h->device_id; }
-const char *dnasync_home_profile(const dnasync_home_t *h) { return h->config.profile; }
-dht_storage_context_t *dnasync_home_dht(dnasync_home_t *h) { return h->dht; }
+sync_context_t *dnasync_home_sync(dnasync_home_t *h)
+{
+    return h->sync;
+}
+const char *dnasync_home_name(const dnasync_home_t *h)
+{
+    return h->id->name;
+}
+const char *dnasync_home_device_id(const dnasync_home_t *h)
+{
+    return h->device_id;
+}
+const char *dnasync_home_profile(const dnasync_home_t *h)
+{
+    return h->config.profile;
+}
+dht_storage_context_t *dnasync_home_dht(dnasync_home_t *h)
+{
+    return h->dht;
+}

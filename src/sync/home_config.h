@@ -7,8 +7,8 @@
 #define HOME_CONFIG_MAX_BOOTSTRAP 32
 
 typedef struct home_config {
-    char profile[16];                            /* "desktop" (default) or "mobile" */
-    char *bootstrap[HOME_CONFIG_MAX_BOOTSTRAP];  /* owned HOST:PORT strings */
+    char profile[16];                           /* "desktop" (default) or "mobile" */
+    char *bootstrap[HOME_CONFIG_MAX_BOOTSTRAP]; /* owned HOST:PORT strings */
     size_t n_bootstrap;
 } home_config_t;
 

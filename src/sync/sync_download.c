@@ -10,7 +10,7 @@
 
 typedef struct remote_sum {
     uint32_t count[SYNC_SHARDS];
-    uint64_t xor[SYNC_SHARDS];
+    uint64_t xor [SYNC_SHARDS];
     size_t writers;
 } remote_sum_t;
 
@@ -39,7 +39,7 @@ static int on_summary(void *user, uint64_t vid, const uint8_t *val, size_t len)
     }
     for (unsigned s = 0; s < SYNC_SHARDS; s++) {
         job->remote.count[s] += v.summary.count[s];
-        job->remote.xor[s] ^= v.summary.xor[s];
+        job->remote.xor [s] ^= v.summary.xor [s];
     }
     job->remote.writers++;
     sv_value_clear(&v);
@@ -66,10 +66,9 @@ static int apply_value(day_job_t *job, uint64_t vid, const sv_value_t *v)
         }
     }
     if (rc == 0)
-        rc = dnasync_cache_index_add(ctx->cache, job->mailbox, job->day, job->shard, vid,
-                                     v->message_id,
-                                     v->kind == SV_MESSAGE ? SV_INDEX_MESSAGE : SV_INDEX_TOMBSTONE,
-                                     0);
+        rc = dnasync_cache_index_add(
+            ctx->cache, job->mailbox, job->day, job->shard, vid, v->message_id,
+            v->kind == SV_MESSAGE ? SV_INDEX_MESSAGE : SV_INDEX_TOMBSTONE, 0);
     return rc == 0 ? 0 : sync_cache_fail(ctx);
 }
 
@@ -122,8 +121,8 @@ static int fetch_shard(day_job_t *job, uint32_t local_count)
         size_t n = 0, missing = 0;
         rc = net_list_ids(ctx, key, &ids, &n);
         for (size_t i = 0; rc == 0 && i < n; i++) {
-            int has = dnasync_cache_index_has(ctx->cache, job->mailbox, job->day, job->shard,
-                                              ids[i]);
+            int has =
+                dnasync_cache_index_has(ctx->cache, job->mailbox, job->day, job->shard, ids[i]);
             if (has < 0)
                 rc = sync_cache_fail(ctx);
             else if (!has)
@@ -145,10 +144,10 @@ static int fetch_shard(day_job_t *job, uint32_t local_count)
     return rc;
 }
 
-static bool sums_equal(const remote_sum_t *r, const uint32_t *count, const uint64_t *xor,
+static bool sums_equal(const remote_sum_t *r, const uint32_t *count, const uint64_t * xor,
                        unsigned s)
 {
-    return r->count[s] == count[s] && r->xor[s] == xor[s];
+    return r->count[s] == count[s] && r->xor [s] == xor[s];
 }
 
 static int download_day(sync_context_t *ctx, int64_t day, size_t *new_msgs, size_t *deleted)
@@ -170,7 +169,7 @@ static int download_day(sync_context_t *ctx, int64_t day, size_t *new_msgs, size
         return rc;
 
     uint32_t count[SYNC_SHARDS];
-    uint64_t xor[SYNC_SHARDS];
+    uint64_t xor [SYNC_SHARDS];
     if (dnasync_cache_index_summary(ctx->cache, ctx->identity, day, 0, count, xor) != 0)
         return sync_cache_fail(ctx);
     for (unsigned s = 0; s < SYNC_SHARDS; s++)
@@ -213,8 +212,8 @@ static int download_days(sync_context_t *ctx, int64_t from, int64_t to, size_t *
         if (rc != 0 && !first_err)
             first_err = rc;
     }
-    if (!first_err && dnasync_cache_state_set_download_time(ctx->cache, ctx->device_id,
-                                                           (int64_t)dnasync_env_now(ctx->env)) != 0)
+    if (!first_err && dnasync_cache_state_set_download_time(
+                          ctx->cache, ctx->device_id, (int64_t)dnasync_env_now(ctx->env)) != 0)
         first_err = sync_cache_fail(ctx);
     if (new_msgs)
         *new_msgs = n;

@@ -12,8 +12,8 @@
 #include <stdint.h>
 
 #define SYNC_SHARDS 128
-#define SYNC_BATCH 100          /* pending rows uploaded per batch */
-#define SYNC_DAY_GRACE_S 3600   /* a day is closed once verified this long after it ended */
+#define SYNC_BATCH 100        /* pending rows uploaded per batch */
+#define SYNC_DAY_GRACE_S 3600 /* a day is closed once verified this long after it ended */
 
 typedef struct sync_event_item {
     sync_event_kind_t kind;
@@ -52,14 +52,14 @@ struct sync_context {
     size_t pending_downloads; /* ids listed on the DHT but not fetched yet */
 
     bool realtime;
-    int64_t listen_day;       /* day whose summary key is listened to; -1 none */
+    int64_t listen_day; /* day whose summary key is listened to; -1 none */
     void *listen_token;
 
     sync_sched_t sched;
-    struct sync_bg *bg; /* background thread; NULL when not running */
+    struct sync_bg *bg;      /* background thread; NULL when not running */
     pthread_mutex_t wake_mu; /* never held while waiting for anything else */
     pthread_cond_t wake_cond;
-    bool wake;               /* a listen fired since the last tick */
+    bool wake; /* a listen fired since the last tick */
 };
 
 /* --- sync_protocol.c --- */

@@ -67,7 +67,8 @@ const char *sync_errmsg(const sync_context_t *ctx)
 int sync_set_identity(sync_context_t *ctx, const dnasync_identity_t *id, const char *device_id)
 {
     if (!id || !device_id || strlen(device_id) != DNASYNC_DEVICE_ID_LEN)
-        return dnasync_err_set(&ctx->err, DNASYNC_EINVAL, "identity and a 32-char device id needed");
+        return dnasync_err_set(&ctx->err, DNASYNC_EINVAL,
+                               "identity and a 32-char device id needed");
     pthread_mutex_lock(&ctx->lock);
     ctx->id = id;
     strcpy(ctx->device_id, device_id);
@@ -134,7 +135,8 @@ int sync_get_status(sync_context_t *ctx, sync_status_t *st)
     memset(st, 0, sizeof *st);
     pthread_mutex_lock(&ctx->lock);
     dnasync_sync_state_t row;
-    int rc = dnasync_cache_state_get(ctx->cache, ctx->device_id[0] ? ctx->device_id : "local", &row);
+    int rc =
+        dnasync_cache_state_get(ctx->cache, ctx->device_id[0] ? ctx->device_id : "local", &row);
     if (rc == DNASYNC_ENOTFOUND) {
         memset(&row, 0, sizeof row);
         rc = 0;
@@ -222,7 +224,10 @@ int sync_need_network(sync_context_t *ctx)
     return DNASYNC_OK;
 }
 
-int64_t sync_today(const sync_context_t *ctx) { return (int64_t)(dnasync_env_now(ctx->env) / 86400u); }
+int64_t sync_today(const sync_context_t *ctx)
+{
+    return (int64_t)(dnasync_env_now(ctx->env) / 86400u);
+}
 
 void sync_event_push(sync_context_t *ctx, sync_event_kind_t kind, const char *message_id,
                      size_t done, size_t total)
@@ -261,8 +266,8 @@ void sync_events_deliver(sync_context_t *ctx)
     free(events);
 }
 
-int sync_message_aad(const char *sender, const char *recipient, int64_t created_at,
-                     uint8_t **aad, size_t *aad_len)
+int sync_message_aad(const char *sender, const char *recipient, int64_t created_at, uint8_t **aad,
+                     size_t *aad_len)
 {
     /* "dnasync-msg-v1" NUL sender NUL recipient NUL created_at (8 bytes little-endian) */
     static const char tag[] = "dnasync-msg-v1";
@@ -291,8 +296,8 @@ static int seal_message(sync_context_t *ctx, const char *sender, const char *rec
     size_t aad_len = 0;
     int rc = sync_message_aad(sender, recipient, created_at, &aad, &aad_len);
     if (rc == 0)
-        rc = dnasync_envelope_seal(eks, n_eks, aad, aad_len, text, len, ctx->env,
-                                   &msg->ciphertext, &msg->ciphertext_len);
+        rc = dnasync_envelope_seal(eks, n_eks, aad, aad_len, text, len, ctx->env, &msg->ciphertext,
+                                   &msg->ciphertext_len);
     free(aad);
     if (rc != 0)
         return dnasync_err_set(&ctx->err, rc, "cannot encrypt the message: %s",
@@ -334,8 +339,8 @@ int sync_cache_add_text(sync_context_t *ctx, const char *sender, const char *rec
     const uint8_t *own = ctx->id->kem_ek;
     if (!created_at)
         created_at = (int64_t)dnasync_env_now(ctx->env);
-    rc = seal_message(ctx, sender, recipient, created_at, (const uint8_t *)text, strlen(text),
-                      &own, 1, &msg);
+    rc = seal_message(ctx, sender, recipient, created_at, (const uint8_t *)text, strlen(text), &own,
+                      1, &msg);
     msg.synced_to_dht = synced;
     int inserted = 0;
     if (rc == 0 && dnasync_cache_insert(ctx->cache, &msg, &inserted) != 0)
@@ -395,10 +400,8 @@ int sync_open_message(sync_context_t *ctx, const message_info_t *msg, char **tex
     char why[256] = "";
     int rc = sync_message_aad(msg->sender, msg->recipient, msg->created_at, &aad, &aad_len);
     if (rc == 0)
-        rc = dnasync_envelope_open(ctx->id->kem_dk,
-                                   ctx->id->kem_ek, aad, aad_len,
-                                   msg->ciphertext, msg->ciphertext_len, &body, &body_len, why,
-                                   sizeof why);
+        rc = dnasync_envelope_open(ctx->id->kem_dk, ctx->id->kem_ek, aad, aad_len, msg->ciphertext,
+                                   msg->ciphertext_len, &body, &body_len, why, sizeof why);
     free(aad);
     if (rc != 0)
         return dnasync_err_set(&ctx->err, rc, "message %.16s...: %s", msg->message_id,

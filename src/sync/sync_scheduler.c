@@ -78,9 +78,8 @@ static uint64_t tick_locked(sync_context_t *ctx, bool woken)
             ctx->sched.failures++;
             uint64_t retry = now + (5000ull << f);
             ctx->sched.backoff_until_ms = retry;
-            ctx->sched.next_periodic_ms = retry < next_periodic(ctx, now)
-                                              ? retry
-                                              : next_periodic(ctx, now);
+            ctx->sched.next_periodic_ms =
+                retry < next_periodic(ctx, now) ? retry : next_periodic(ctx, now);
         } else {
             ctx->sched.failures = 0;
             ctx->sched.backoff_until_ms = 0;
@@ -213,7 +212,10 @@ int sync_realtime_rollover(sync_context_t *ctx, uint64_t now_ms)
     return rc;
 }
 
-bool sync_realtime_active(const sync_context_t *ctx) { return ctx->realtime; }
+bool sync_realtime_active(const sync_context_t *ctx)
+{
+    return ctx->realtime;
+}
 
 int sync_enable_realtime(sync_context_t *ctx)
 {

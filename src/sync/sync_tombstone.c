@@ -93,12 +93,12 @@ int sync_delete_message(sync_context_t *ctx, const char *message_id)
     else if (rc != 0)
         rc = sync_cache_fail(ctx);
     else if (strcmp(msg.sender, ctx->identity) != 0 && strcmp(msg.recipient, ctx->identity) != 0)
-        rc = dnasync_err_set(&ctx->err, DNASYNC_EAUTH,
-                             "message %s is not in %s's mailbox", message_id, ctx->identity);
+        rc = dnasync_err_set(&ctx->err, DNASYNC_EAUTH, "message %s is not in %s's mailbox",
+                             message_id, ctx->identity);
     message_info_clear(&msg);
     int changed = 0;
-    if (rc == 0 && dnasync_cache_delete(ctx->cache, message_id,
-                                        (int64_t)dnasync_env_now(ctx->env), 0, &changed) != 0)
+    if (rc == 0 && dnasync_cache_delete(ctx->cache, message_id, (int64_t)dnasync_env_now(ctx->env),
+                                        0, &changed) != 0)
         rc = sync_cache_fail(ctx);
     /* The deletion is local and durable now; the tombstone goes out now if it can, else with
      * the next pass (it stays pending in the tombstones table). */

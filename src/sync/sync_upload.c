@@ -56,10 +56,10 @@ int sync_publish_summary_locked(sync_context_t *ctx, const char *mailbox, int64_
         return DNASYNC_OK;
     }
     mark_summary_dirty(ctx, mailbox, day);
-    return rc != 0 ? rc
-                   : dnasync_err_set(&ctx->err, DNASYNC_EDHT,
-                                     "summary for %s day %lld not confirmed", mailbox,
-                                     (long long)day);
+    return rc != 0
+               ? rc
+               : dnasync_err_set(&ctx->err, DNASYNC_EDHT, "summary for %s day %lld not confirmed",
+                                 mailbox, (long long)day);
 }
 
 static void publish_dirty_cb(void *user, const char *key, const char *value)

@@ -59,8 +59,8 @@ int sv_encode_tombstone(sync_context_t *ctx, const char *message_id, int64_t del
     return sign_and_encode(ctx, &v, out, len);
 }
 
-int sv_encode_summary(sync_context_t *ctx, const char *mailbox, int64_t day,
-                      const sv_summary_t *s, uint8_t **out, size_t *len, uint64_t *vid)
+int sv_encode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, const sv_summary_t *s,
+                      uint8_t **out, size_t *len, uint64_t *vid)
 {
     dht_summary_entry_t entries[SYNC_SHARDS];
     dht_value_t v;
@@ -74,7 +74,7 @@ int sv_encode_summary(sync_context_t *ctx, const char *mailbox, int64_t day,
     v.counter = s->version;
     for (unsigned i = 0; i < SYNC_SHARDS; i++)
         if (s->count[i])
-            entries[v.n_entries++] = (dht_summary_entry_t){(uint8_t)i, s->count[i], s->xor[i]};
+            entries[v.n_entries++] = (dht_summary_entry_t){(uint8_t)i, s->count[i], s->xor [i]};
     v.entries = entries;
     int rc = sign_and_encode(ctx, &v, out, len);
     *vid = dht_value_id(&v);
@@ -215,8 +215,8 @@ int sv_publish_identity(sync_context_t *ctx)
         return rc;
     dht_value_t v;
     memset(&v, 0, sizeof v);
-    net_put_t put = {.val = val, .len = len, .kind = SV_IDENTITY,
-                     .created = (int64_t)dnasync_env_now(ctx->env)};
+    net_put_t put = {
+        .val = val, .len = len, .kind = SV_IDENTITY, .created = (int64_t)dnasync_env_now(ctx->env)};
     if (dht_value_decode(val, len, &v) == 0)
         put.vid = dht_value_id(&v);
     dht_value_clear(&v);
@@ -239,7 +239,8 @@ static int reject(sync_context_t *ctx, int code, const char *why)
 static int check_message(sync_context_t *ctx, const char *mailbox, dht_value_t *v, sv_value_t *out)
 {
     if (strcmp(v->sender, mailbox) != 0 && strcmp(v->recipient, mailbox) != 0)
-        return reject(ctx, DNASYNC_EAUTH, "message in a mailbox that is neither sender's nor recipient's");
+        return reject(ctx, DNASYNC_EAUTH,
+                      "message in a mailbox that is neither sender's nor recipient's");
     char id[DNASYNC_ID_HEX_LEN + 1];
     if (dnasync_message_id(v->sender, v->recipient, v->created_at, v->payload, v->payload_len,
                            id) != 0 ||
@@ -286,9 +287,7 @@ int sv_decode_verify(sync_context_t *ctx, const char *mailbox, int64_t day, cons
     }
     out->kind = v.kind;
     switch (v.kind) {
-    case DHT_KIND_MESSAGE:
-        rc = check_message(ctx, mailbox, &v, out);
-        break;
+    case DHT_KIND_MESSAGE: rc = check_message(ctx, mailbox, &v, out); break;
     case DHT_KIND_TOMBSTONE: {
         /* Only the mailbox owner's devices delete in the owner's mailbox. */
         uint8_t pk[32];
@@ -310,11 +309,10 @@ int sv_decode_verify(sync_context_t *ctx, const char *mailbox, int64_t day, cons
         out->summary.version = v.counter;
         for (size_t i = 0; i < v.n_entries; i++) {
             out->summary.count[v.entries[i].shard] = v.entries[i].count;
-            out->summary.xor[v.entries[i].shard] = v.entries[i].xor_ids;
+            out->summary.xor [v.entries[i].shard] = v.entries[i].xor_ids;
         }
         break;
-    default:
-        rc = reject(ctx, DNASYNC_ECORRUPT, "unexpected kind in a mailbox");
+    default: rc = reject(ctx, DNASYNC_ECORRUPT, "unexpected kind in a mailbox");
     }
     dht_value_clear(&v);
     if (rc != 0)

@@ -23,16 +23,16 @@ typedef struct sv_summary {
     uint8_t writer[16];
     uint64_t version;
     uint32_t count[SYNC_SHARDS];
-    uint64_t xor[SYNC_SHARDS];
+    uint64_t xor [SYNC_SHARDS];
 } sv_summary_t;
 
 /* A value that decoded and passed every check. */
 typedef struct sv_value {
     int kind;
-    message_info_t msg;                       /* SV_MESSAGE (owned) */
-    char message_id[DNASYNC_ID_HEX_LEN + 1];  /* SV_MESSAGE, SV_TOMBSTONE */
-    int64_t deleted_at;                       /* SV_TOMBSTONE */
-    sv_summary_t summary;                     /* SV_SUMMARY */
+    message_info_t msg;                      /* SV_MESSAGE (owned) */
+    char message_id[DNASYNC_ID_HEX_LEN + 1]; /* SV_MESSAGE, SV_TOMBSTONE */
+    int64_t deleted_at;                      /* SV_TOMBSTONE */
+    sv_summary_t summary;                    /* SV_SUMMARY */
 } sv_value_t;
 void sv_value_clear(sv_value_t *v);
 
@@ -45,8 +45,8 @@ uint64_t sv_tombstone_vid(const char *message_id, const char *device_id);
 int sv_encode_message(sync_context_t *ctx, const message_info_t *msg, uint8_t **out, size_t *len);
 int sv_encode_tombstone(sync_context_t *ctx, const char *message_id, int64_t deleted_at,
                         uint8_t **out, size_t *len);
-int sv_encode_summary(sync_context_t *ctx, const char *mailbox, int64_t day,
-                      const sv_summary_t *s, uint8_t **out, size_t *len, uint64_t *vid);
+int sv_encode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, const sv_summary_t *s,
+                      uint8_t **out, size_t *len, uint64_t *vid);
 int sv_encode_identity(sync_context_t *ctx, uint8_t **out, size_t *len);
 
 /* Decode and verify a value read from `mailbox`'s buckets: strict decoding, signature, the
@@ -66,7 +66,7 @@ typedef struct net_put {
     uint8_t key[20];
     const uint8_t *val;
     size_t len;
-    int kind;        /* enum sv_kind: picks the DHT value type (lifetime) */
+    int kind; /* enum sv_kind: picks the DHT value type (lifetime) */
     uint64_t vid;
     int64_t created; /* Unix s */
     bool ok;         /* out: confirmed stored */

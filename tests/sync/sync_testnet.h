@@ -1,0 +1,53 @@
+/* Sync test harness: a loopback DHT of real OpenDHT nodes and devices that are real homes
+ * (identity file, device_id, cache.db) with their own DHT node and environment. */
+#ifndef DNASYNC_TEST_SYNC_NET_H
+#define DNASYNC_TEST_SYNC_NET_H
+
+#include "dnasync/dht.h"
+#include "dnasync/home.h"
+#include "testenv.h"
+
+#define TNET_MAX 8
+
+typedef struct tnet {
+    dht_storage_context_t *nodes[TNET_MAX];
+    size_t n;
+    char boot[TNET_MAX][32]; /* "127.0.0.1:PORT" per node */
+    char *dir;               /* temp root for the devices' homes */
+} tnet_t;
+
+typedef struct tdev {
+    char home[4200];
+    dnasync_home_t *h;
+    sync_context_t *sync;
+    test_clock_t clock; /* used when the device runs on a test clock */
+} tdev_t;
+
+/* n storage nodes, each bootstrapped to the first. full_mesh: wait (bounded) until every node
+ * knows every other, as in a network that has run a while (takes OpenDHT ~20 s); otherwise
+ * until each knows one peer. */
+void tnet_start(tnet_t *net, size_t n, int full_mesh);
+/* Stop node i (simulates a node going away). */
+void tnet_stop_node(tnet_t *net, size_t i);
+void tnet_free(tnet_t *net);
+
+/* A new identity `name` in a fresh home (tag names the folder). fake_clock: run on a test clock
+ * starting at the real time (so the DHT's expiry agrees) instead of the real clock. */
+void tdev_init(tdev_t *d, tnet_t *net, const char *tag, const char *name, int fake_clock);
+/* Another device of d's identity, linked with a link code. */
+void tdev_link(tdev_t *d, tdev_t *from, tnet_t *net, const char *tag, int fake_clock);
+/* Open the home (going online through the first live node). */
+void tdev_open(tdev_t *d, tnet_t *net);
+/* Go offline (closes the home: cache, DHT node, background thread). */
+void tdev_close(tdev_t *d);
+
+/* Send text; returns the message id in out. */
+void tdev_send(tdev_t *d, const char *to, const char *text, char out[65]);
+/* One sync pass; CHECKs it succeeded and returns the counts. */
+void tdev_sync(tdev_t *d, size_t *up, size_t *down, size_t *del);
+/* Number of visible (non-deleted) messages in the inbox; texts joined with '|' into buf. */
+size_t tdev_inbox(tdev_t *d, char *buf, size_t len);
+/* Whether message id is visible in the inbox. */
+int tdev_has(tdev_t *d, const char *id);
+
+#endif

@@ -1,0 +1,185 @@
+/* Alice's desktop and mobile and Bob, each a real home with its own DHT node, on a loopback DHT
+ * of three nodes: messages, sent copies, idempotence, deletions (also while offline and before
+ * the message arrives), offline catch-up over days, same text at the same second, real time. */
+#define _POSIX_C_SOURCE 200809L
+#include "check.h"
+#include "sync_testnet.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static tnet_t net;
+static tdev_t desk, mob, bob;
+
+static void test_message_reaches_all_devices(void)
+{
+    char id[65], buf[4096];
+    size_t up = 0, down = 0, del = 0;
+    tdev_sync(&bob, NULL, NULL, NULL); /* publishes bob's identity record */
+    tdev_send(&desk, "bob", "Hi Bob, dinner at 8?", id);
+    sync_status_t st;
+    CHECK_EQ_INT(sync_get_status(desk.sync, &st), 0);
+    CHECK_EQ_INT(st.pending_uploads, 0); /* confirmed by the DHT, then marked */
+
+    tdev_sync(&mob, &up, &down, &del);
+    CHECK_EQ_INT(down, 1); /* the sent copy reaches Alice's other device */
+    CHECK_EQ_INT(tdev_inbox(&mob, buf, sizeof buf), 1);
+    CHECK_EQ_STR(buf, "Hi Bob, dinner at 8?");
+    tdev_sync(&bob, &up, &down, &del);
+    CHECK_EQ_INT(down, 1);
+    CHECK(tdev_has(&bob, id));
+    CHECK_EQ_INT(tdev_inbox(&bob, buf, sizeof buf), 1);
+    CHECK_EQ_STR(buf, "Hi Bob, dinner at 8?");
+
+    /* idempotent: nothing new the second time, still one row */
+    tdev_sync(&mob, &up, &down, &del);
+    CHECK_EQ_INT(down, 0);
+    CHECK_EQ_INT(tdev_inbox(&mob, NULL, 0), 1);
+    CHECK_EQ_INT(sync_get_status(mob.sync, &st), 0);
+    CHECK_EQ_INT(st.verified_days, st.window_days);
+}
+
+static void test_delete_follows(void)
+{
+    char id[65];
+    size_t del = 0;
+    tdev_send(&desk, "bob", "typo", id);
+    tdev_sync(&mob, NULL, NULL, NULL);
+    CHECK(tdev_has(&mob, id));
+    CHECK_EQ_INT(sync_delete_message(desk.sync, id), 0);
+    CHECK(!tdev_has(&desk, id));
+    tdev_sync(&mob, NULL, NULL, &del);
+    CHECK_EQ_INT(del, 1);
+    CHECK(!tdev_has(&mob, id));
+    /* Bob keeps his copy: a deletion is for the owner's devices. */
+    tdev_sync(&bob, NULL, NULL, NULL);
+    CHECK(tdev_has(&bob, id));
+    /* Deleting a message that is not there is a clear error. */
+    CHECK(sync_delete_message(
+              desk.sync, "ff00000000000000000000000000000000000000000000000000000000000000") != 0);
+    CHECK(strstr(sync_errmsg(desk.sync), "no message"));
+}
+
+static void test_tombstone_before_message(void)
+{
+    /* The desktop writes a message it cannot upload yet (cache only) and deletes it at once:
+     * the tombstone goes out first, the message later. */
+    char id[65];
+    size_t del = 0, down = 0;
+    CHECK_EQ_INT(sync_cache_add_text(desk.sync, "alice", "bob", "secret", 0, false, id), 0);
+    CHECK_EQ_INT(sync_delete_message(desk.sync, id), 0);
+    sync_status_t st;
+    CHECK_EQ_INT(sync_get_status(desk.sync, &st), 0);
+    CHECK_EQ_INT(st.pending_tombstones, 0);
+    CHECK_EQ_INT(st.pending_uploads, 1);
+    tdev_sync(&mob, NULL, &down, &del);
+    CHECK_EQ_INT(del, 1); /* tombstone applied to a message this device never saw */
+    CHECK_EQ_INT(down, 0);
+    tdev_sync(&desk, NULL, NULL, NULL); /* now the message itself goes up */
+    tdev_sync(&mob, NULL, &down, NULL);
+    CHECK_EQ_INT(down, 1);
+    CHECK(!tdev_has(&mob, id)); /* arrived after its tombstone: stays deleted */
+    message_info_t m;
+    memset(&m, 0, sizeof m);
+    CHECK_EQ_INT(sync_get_message(mob.sync, id, &m), 0);
+    CHECK(m.deleted);
+    message_info_clear(&m);
+}
+
+static void test_same_text_same_second(void)
+{
+    char a[65], b[65];
+    /* both devices' clocks at the same second */
+    desk.clock.now_ms = mob.clock.now_ms = (desk.clock.now_ms / 1000) * 1000;
+    tdev_send(&desk, "bob", "Hello", a);
+    tdev_send(&mob, "bob", "Hello", b);
+    CHECK(strcmp(a, b) != 0);
+    size_t down = 0;
+    tdev_sync(&bob, NULL, &down, NULL);
+    CHECK_EQ_INT(down, 2);
+    CHECK(tdev_has(&bob, a) && tdev_has(&bob, b));
+}
+
+static void test_offline_catch_up(void)
+{
+    /* The mobile goes offline; over four days the desktop sends and deletes; it comes back. */
+    tdev_close(&mob);
+    char ids[4][65];
+    for (int d = 0; d < 4; d++) {
+        char text[32];
+        snprintf(text, sizeof text, "day %d", d);
+        tdev_send(&desk, "bob", text, ids[d]);
+        test_clock_advance(&desk.clock, 86400);
+    }
+    CHECK_EQ_INT(sync_delete_message(desk.sync, ids[1]), 0);
+    test_clock_advance(&mob.clock, 4 * 86400);
+    tdev_open(&mob, &net);
+    size_t down = 0, del = 0;
+    tdev_sync(&mob, NULL, &down, &del);
+    CHECK_EQ_INT(down, 4);
+    CHECK_EQ_INT(del, 1);
+    CHECK(tdev_has(&mob, ids[0]) && !tdev_has(&mob, ids[1]) && tdev_has(&mob, ids[2]) &&
+          tdev_has(&mob, ids[3]));
+    sync_status_t st;
+    CHECK_EQ_INT(sync_get_status(mob.sync, &st), 0);
+    CHECK_EQ_INT(st.verified_days, st.window_days);
+}
+
+static int arrivals;
+static char arrived[65];
+static void on_event(void *user, const sync_event_t *ev)
+{
+    (void)user;
+    if (ev->kind == SYNC_EVENT_MESSAGE) {
+        arrivals++;
+        snprintf(arrived, sizeof arrived, "%s", ev->message_id);
+    }
+}
+
+static void test_realtime(void)
+{
+    /* Real time needs the real clock: a fresh device of Alice's on it. */
+    tdev_t web;
+    tdev_link(&web, &desk, &net, "alice-web", 0);
+    tdev_open(&web, &net);
+    sync_set_event_callback(web.sync, on_event, NULL);
+    CHECK_EQ_INT(sync_enable_realtime(web.sync), 0);
+    sync_status_t st;
+    CHECK_EQ_INT(sync_get_status(web.sync, &st), 0);
+    CHECK(st.realtime_enabled);
+    /* wait (bounded) for the first background pass to finish catching up */
+    for (int i = 0; i < 200 && tdev_inbox(&web, NULL, 0) == 0; i++)
+        nanosleep(&(struct timespec){0, 50000000}, NULL);
+    arrivals = 0;
+    char id[65];
+    tdev_send(&desk, "bob", "live", id);
+    for (int i = 0; i < 200 && strcmp(arrived, id) != 0; i++)
+        nanosleep(&(struct timespec){0, 50000000}, NULL);
+    CHECK_EQ_STR(arrived, id); /* pushed, without calling sync */
+    CHECK(tdev_has(&web, id));
+    CHECK_EQ_INT(sync_disable_realtime(web.sync), 0);
+    tdev_close(&web);
+}
+
+int main(void)
+{
+    tnet_start(&net, 3, 0);
+    tdev_init(&desk, &net, "alice-desktop", "alice", 1);
+    tdev_link(&mob, &desk, &net, "alice-mobile", 1);
+    tdev_init(&bob, &net, "bob", "bob", 1);
+    tdev_open(&desk, &net);
+    tdev_open(&mob, &net);
+    tdev_open(&bob, &net);
+    RUN(test_message_reaches_all_devices);
+    RUN(test_delete_follows);
+    RUN(test_tombstone_before_message);
+    RUN(test_same_text_same_second);
+    RUN(test_offline_catch_up);
+    RUN(test_realtime);
+    tdev_close(&desk);
+    tdev_close(&mob);
+    tdev_close(&bob);
+    tnet_free(&net);
+    return 0;
+}
