@@ -8,8 +8,9 @@
  *    the storage layer never holds signing keys. The lifetime is not a per-call ttl: it is the
  *    value type's (message 30 days, tombstone 60, summary 31, identity 365), applied by every
  *    storing node from its own type registry;
- *  - dht_storage_delete_message does not exist: a deletion is a tombstone value with the message's
- *    value id, which storing nodes let replace the message (same author) — see docs/dht.md;
+ *  - dht_storage_delete_message does not exist: a deletion is a separate tombstone value (its own
+ *    value id) put into the deleting owner's mailbox bucket of the deletion day; the message itself
+ *    stays on the DHT until it expires — see docs/dht.md;
  *  - dht_storage_get_messages_since does not exist: "since" is a set of (day, shard) keys plus an
  *    id diff (dht_list_ids) done by the sync engine.
  *

@@ -55,7 +55,7 @@ typedef enum dht_value_kind {
 typedef struct dht_summary_entry {
     uint8_t shard;    /* 0..DNASYNC_DHT_SHARDS-1 */
     uint32_t count;   /* values this writer put in that shard that day */
-    uint64_t xor_ids; /* XOR of the value ids (first 8 bytes of each message id, big-endian) */
+    uint64_t xor_ids; /* XOR of the value ids (dht_value_id) of the values put there */
 } dht_summary_entry_t;
 
 typedef struct dht_value {
@@ -115,14 +115,17 @@ int dht_value_sign(dht_value_t *v, const uint8_t sk[DNASYNC_SIGN_SK_BYTES]);
 int dht_value_verify(const dht_value_t *v);
 
 /* The OpenDHT value id of a value (never 0):
- *   MESSAGE, TOMBSTONE: first 8 bytes of the message id, big-endian (a tombstone replaces its
- *     message); IDENTITY: first 8 bytes of SHA-256("dnasync/1/id/" name);
+ *   MESSAGE: first 8 bytes of the message id, big-endian;
+ *   TOMBSTONE: first 8 bytes of SHA-256("dnasync/1/tomb/" message_id "/" deleted_at decimal "/"
+ *     author_pk as 64 lowercase hex) — its own id, so a tombstone never shares (or replaces) its
+ *     message's id and both can sit in one bucket, each counted once by summaries;
+ *   IDENTITY: first 8 bytes of SHA-256("dnasync/1/id/" name);
  *   SUMMARY: first 8 bytes of SHA-256("dnasync/1/sum/" mailbox "/" day "/" writer_id hex).
  * A computed 0 becomes 1. Returns 0 for an invalid value. */
 uint64_t dht_value_id(const dht_value_t *v);
 
-/* First 8 bytes of a hex message id as a big-endian integer (also what summaries XOR);
- * 0 for a malformed id. */
+/* First 8 bytes of a hex message id as a big-endian integer: a MESSAGE value's id (a tombstone's
+ * id is NOT this, see dht_value_id); 0 for a malformed id. */
 uint64_t dht_message_value_id(const char *message_id_hex);
 
 /* Static name of a kind ("message", ...), "unknown" otherwise. */

@@ -109,9 +109,10 @@ bool edit_policy(dht::InfoHash, const std::shared_ptr<dht::Value> &o,
         if (value_ok(n->type, n->id, n->data.data(), n->data.size(), &nv) &&
             dht_value_decode(o->data.data(), o->data.size(), &ov) == 0 &&
             std::memcmp(ov.author_pk, nv.author_pk, sizeof ov.author_pk) == 0) {
-            if (ov.kind == DHT_KIND_MESSAGE && nv.kind == DHT_KIND_TOMBSTONE)
-                ok = std::strcmp(ov.message_id, nv.message_id) == 0;
-            else if (ov.kind == DHT_KIND_SUMMARY && nv.kind == DHT_KIND_SUMMARY)
+            // Messages and tombstones are never edited (a tombstone has its own id, see
+            // dht_value_id): other bytes under an existing id are refused. Identical re-puts are
+            // refreshes that OpenDHT handles before any policy.
+            if (ov.kind == DHT_KIND_SUMMARY && nv.kind == DHT_KIND_SUMMARY)
                 ok = nv.counter > ov.counter && nv.day == ov.day &&
                      std::strcmp(nv.mailbox, ov.mailbox) == 0 &&
                      std::memcmp(nv.writer_id, ov.writer_id, DHT_WRITER_ID_BYTES) == 0;

@@ -243,8 +243,15 @@ uint64_t dht_value_id(const dht_value_t *v)
     char buf[256];
     int n;
     switch (v->kind) {
-    case DHT_KIND_MESSAGE:
-    case DHT_KIND_TOMBSTONE: return dht_message_value_id(v->message_id);
+    case DHT_KIND_MESSAGE: return dht_message_value_id(v->message_id);
+    case DHT_KIND_TOMBSTONE: {
+        /* its own id, never the message's: both coexist, and each summary counts distinct ids */
+        char a[2 * DNASYNC_SIGN_PK_BYTES + 1];
+        dnasync_hex_encode(v->author_pk, DNASYNC_SIGN_PK_BYTES, a);
+        n = snprintf(buf, sizeof buf, "dnasync/1/tomb/%s/%llu/%s", v->message_id,
+                     (unsigned long long)v->deleted_at, a);
+        break;
+    }
     case DHT_KIND_IDENTITY: n = snprintf(buf, sizeof buf, "dnasync/1/id/%s", v->name); break;
     default: {
         char w[2 * DHT_WRITER_ID_BYTES + 1];

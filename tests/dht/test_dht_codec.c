@@ -58,7 +58,8 @@ static void test_roundtrip(void)
     free(forged);
     dht_value_clear(&v);
 
-    /* tombstone: same value id as its message */
+    /* tombstone: its own value id, never its message's (the expected ids are literals computed
+     * independently with python3 hashlib / cryptography, see test_tombstone_id) */
     uint8_t *tb;
     size_t tlen;
     tu_tombstone(&tb, &tlen, 7, "bob", 1700000100, sk);
@@ -66,7 +67,40 @@ static void test_roundtrip(void)
     CHECK_EQ_INT(v.kind, DHT_KIND_TOMBSTONE);
     char mid[65];
     tu_message_id(mid, 7);
-    CHECK(dht_value_id(&v) == dht_message_value_id(mid));
+    CHECK_EQ_STR(v.message_id, mid);
+    CHECK(dht_value_id(&v) != dht_message_value_id(mid));
+    /* Ed25519 public key of tu_seed(1), then
+     * sha256("dnasync/1/tomb/" mid "/1700000100/" pk hex)[0:8] */
+    char pkhex[65];
+    static const char hexd[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        pkhex[2 * i] = hexd[v.author_pk[i] >> 4];
+        pkhex[2 * i + 1] = hexd[v.author_pk[i] & 15];
+    }
+    pkhex[64] = '\0';
+    CHECK_EQ_STR(pkhex, "0360edf1a07c2925df03f78df48e545f6d12f64e76a0957bd38d08092e1a04fe");
+    CHECK(dht_value_id(&v) == 0x1700ea52eced33b1ull);
+    CHECK(dnad_policy_store_ok(DNASYNC_DHT_TYPE_TOMBSTONE, 0x1700ea52eced33b1ull, tb, tlen));
+    /* under its message's id (the old "replacement" id) or as another type: refused */
+    CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_TOMBSTONE, dht_message_value_id(mid), tb, tlen));
+    CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_MESSAGE, dht_value_id(&v), tb, tlen));
+    /* a re-signed tombstone whose content no longer matches the id it is offered under */
+    v.deleted_at++;
+    CHECK_EQ_INT(dht_value_sign(&v, sk), 0);
+    uint8_t *tb2;
+    size_t tlen2;
+    CHECK_EQ_INT(dht_value_encode(&v, &tb2, &tlen2), 0);
+    CHECK(dht_value_id(&v) != 0x1700ea52eced33b1ull);
+    CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_TOMBSTONE, 0x1700ea52eced33b1ull, tb2, tlen2));
+    CHECK(dnad_policy_store_ok(DNASYNC_DHT_TYPE_TOMBSTONE, dht_value_id(&v), tb2, tlen2));
+    free(tb2);
+    /* another author signing the same (message, deleted_at): another id */
+    v.deleted_at--;
+    uint8_t other[32];
+    tu_seed(other, 99);
+    CHECK_EQ_INT(dht_value_sign(&v, other), 0);
+    CHECK(dht_value_id(&v) != 0x1700ea52eced33b1ull);
+    CHECK(dht_value_id(&v) != 0);
     dht_value_clear(&v);
     free(tb);
 
@@ -124,6 +158,38 @@ static void test_roundtrip(void)
     dht_value_clear(&v);
     free(tr);
     free(buf);
+}
+
+/* The tombstone id formula on a fixed input. Expected value computed independently:
+ *   python3 -c 'import hashlib; t = "dnasync/1/tomb/07000007" + "0"*48 + "538453d7/1700000100/"
+ *   + bytes(range(32)).hex(); print(hashlib.sha256(t.encode()).hexdigest()[:16])'
+ *   -> c7c7d67a2a599a63 */
+static void test_tombstone_id(void)
+{
+    dht_value_t t;
+    memset(&t, 0, sizeof t);
+    t.version = DHT_VALUE_FORMAT;
+    t.kind = DHT_KIND_TOMBSTONE;
+    t.sig_scheme = DNASYNC_SIGN_SCHEME_ED25519;
+    t.created_at = 1700000100;
+    t.deleted_at = 1700000100;
+    strcpy(t.message_id, "07000007000000000000000000000000000000000000000000000000538453d7");
+    t.owner = "bob";
+    for (int i = 0; i < 32; i++)
+        t.author_pk[i] = (uint8_t)i;
+    CHECK(dht_value_id(&t) == 0xc7c7d67a2a599a63ull);
+    /* the owner and created_at are not part of the id; deleted_at and the author are */
+    t.owner = "carol";
+    t.created_at = 5;
+    CHECK(dht_value_id(&t) == 0xc7c7d67a2a599a63ull);
+    t.deleted_at = 1700000101;
+    CHECK(dht_value_id(&t) != 0xc7c7d67a2a599a63ull);
+    t.deleted_at = 1700000100;
+    t.author_pk[31] ^= 1;
+    CHECK(dht_value_id(&t) != 0xc7c7d67a2a599a63ull);
+    /* invalid value: 0 */
+    t.message_id[0] = 'X';
+    CHECK(dht_value_id(&t) == 0);
 }
 
 static void test_sizes(void)
@@ -207,6 +273,7 @@ int main(void)
 {
     RUN(test_keys);
     RUN(test_roundtrip);
+    RUN(test_tombstone_id);
     RUN(test_sizes);
     RUN(test_fuzz);
     return 0;

@@ -1,5 +1,5 @@
 /* A lone embedded node: stores and serves, lifetimes (29 vs 31 days), size and policy checks,
- * tombstone replacing its message, listen/cancel. */
+ * a tombstone beside its message (own value id), summary edits, listen/cancel. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "dht/dht_internal.h"
@@ -22,6 +22,41 @@ static void sleep_ms(long ms)
 static uint64_t now_s(void)
 {
     return clk.now_ms / 1000u;
+}
+
+/* Encoded, signed SUMMARY of mailbox/day by a fixed writer; returns its value id. */
+static uint64_t make_summary(uint8_t **out, size_t *len, const char *mailbox, int64_t day,
+                             uint64_t counter, const uint8_t sk[32])
+{
+    dht_value_t v;
+    memset(&v, 0, sizeof v);
+    v.version = DHT_VALUE_FORMAT;
+    v.kind = DHT_KIND_SUMMARY;
+    v.created_at = (uint64_t)day * 86400u;
+    v.mailbox = (char *)mailbox;
+    v.day = (uint64_t)day;
+    memset(v.writer_id, 0x5a, sizeof v.writer_id);
+    v.counter = counter;
+    dht_summary_entry_t e = {3, (uint32_t)counter, 0x1234u * counter};
+    v.entries = &e;
+    v.n_entries = 1;
+    CHECK_EQ_INT(dht_value_sign(&v, sk), 0);
+    CHECK_EQ_INT(dht_value_encode(&v, out, len), 0);
+    return dht_value_id(&v);
+}
+
+/* The version of the summary this node serves for key (its own copy comes first), 0 if none. */
+static uint64_t local_summary_counter(dht_storage_context_t *ctx, const uint8_t key[20])
+{
+    dht_value_t *vals;
+    size_t n;
+    uint64_t c = 0;
+    if (dht_storage_get_values(ctx, key, &vals, &n, NULL) != 0)
+        return 0;
+    if (n == 1 && vals[0].kind == DHT_KIND_SUMMARY)
+        c = vals[0].counter;
+    dht_values_free(vals, n);
+    return c;
 }
 
 static void test_store_and_serve(void)
@@ -62,16 +97,36 @@ static void test_store_and_serve(void)
     CHECK_EQ_INT(rn, 0);
     free(ids);
 
-    /* tombstone by the same author replaces the message at the same key and id */
+    /* a tombstone deleting it the same day lands in the same bucket (owner bob = recipient) under
+     * its own id: message and tombstone coexist, both retrievable */
     uint8_t *tb;
     size_t tlen;
     tu_tombstone(&tb, &tlen, 3, "bob", now_s(), sk);
+    dht_value_t tv;
+    CHECK_EQ_INT(dht_value_decode(tb, tlen, &tv), 0);
+    uint64_t tvid = dht_value_id(&tv);
+    dht_value_clear(&tv);
+    CHECK(tvid != 0 && tvid != dht_message_value_id(id));
     uint8_t tkey[20];
     CHECK_EQ_INT(dht_storage_put_tombstone(ctx, tb, tlen, 0, tkey), 0);
     CHECK(memcmp(tkey, key, 20) == 0);
+    CHECK_EQ_INT(dht_list_ids(ctx, key, &ids, &n), 0);
+    CHECK_EQ_INT(n, 2);
+    CHECK((ids[0] == tvid && ids[1] == dht_message_value_id(id)) ||
+          (ids[1] == tvid && ids[0] == dht_message_value_id(id)));
+    free(ids);
+    CHECK_EQ_INT(dht_get_by_ids(ctx, key, &tvid, 1, &raw, &rn), 0);
+    CHECK_EQ_INT(rn, 1);
+    CHECK(raw[0].type == DNASYNC_DHT_TYPE_TOMBSTONE);
+    CHECK(raw[0].len == tlen && memcmp(raw[0].data, tb, tlen) == 0);
+    dht_raw_values_free(raw, rn);
     CHECK_EQ_INT(dht_storage_get_values(ctx, key, &vals, &n, NULL), 0);
-    CHECK_EQ_INT(n, 1);
-    CHECK_EQ_INT(vals[0].kind, DHT_KIND_TOMBSTONE);
+    CHECK_EQ_INT(n, 2);
+    CHECK(vals[0].kind != vals[1].kind);
+    for (size_t i = 0; i < n; i++) {
+        CHECK_EQ_STR(vals[i].message_id, id);
+        CHECK(vals[i].kind == DHT_KIND_MESSAGE || vals[i].kind == DHT_KIND_TOMBSTONE);
+    }
     dht_values_free(vals, n);
 
     dht_storage_stats_t st;
@@ -136,17 +191,22 @@ static void test_refusals(void)
     size_t len;
     tu_message(&msg, &len, 5, "alice", "bob", 10, now_s(), sk);
     CHECK(dht_put(ctx, key, msg, len, DNASYNC_DHT_TYPE_MESSAGE, 12345, 0) == DNASYNC_ECORRUPT);
-    /* a forged edit: another author's tombstone cannot replace the message */
     char id[65];
     tu_message_id(id, 5);
     uint64_t vid = dht_message_value_id(id);
     CHECK_EQ_INT(dht_put(ctx, key, msg, len, DNASYNC_DHT_TYPE_MESSAGE, vid, 0), 0);
+    /* tombstones under their message's id (the old "replacement" id), by the author and by
+     * another key: refused client-side, and (below, raw through a peer) by the storing node */
     uint8_t other[32];
     tu_seed(other, 99);
-    uint8_t *tb;
-    size_t tlen;
-    tu_tombstone(&tb, &tlen, 5, "bob", now_s(), other);
-    /* the local put path of OpenDHT skips policies, so play the remote edit through a peer */
+    uint8_t *tb, *tbo;
+    size_t tlen, tolen;
+    tu_tombstone(&tb, &tlen, 5, "bob", now_s(), sk);
+    tu_tombstone(&tbo, &tolen, 5, "bob", now_s(), other);
+    CHECK(dht_put(ctx, key, tb, tlen, DNASYNC_DHT_TYPE_TOMBSTONE, vid, 0) == DNASYNC_ECORRUPT);
+    CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_TOMBSTONE, vid, tb, tlen));
+    CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_TOMBSTONE, vid, tbo, tolen));
+    /* the local put path of OpenDHT skips policies, so play remote puts and edits through a peer */
     dht_storage_context_t *peer = NULL;
     char addr[32];
     tu_addr(ctx, addr);
@@ -157,10 +217,33 @@ static void test_refusals(void)
             break;
         sleep_ms(100);
     }
-    (void)dht_put(peer, key, tb, tlen, DNASYNC_DHT_TYPE_TOMBSTONE, vid, 0);
-    /* node-side: raw garbage through the adapter (bypassing client checks) is not stored */
+    /* summary edits: the same author's higher version replaces (edit policy), another author's
+     * summary under the same id (the id names mailbox, day and writer, not the author) does not */
+    uint8_t skey[20], *s1, *s2, *s3;
+    size_t l1, l2, l3;
+    int64_t day = dht_upload_day(now_s());
+    CHECK_EQ_INT(dht_key_sum(skey, "bob", day), 0);
+    uint64_t sid = make_summary(&s1, &l1, "bob", day, 1, sk);
+    CHECK(make_summary(&s2, &l2, "bob", day, 2, sk) == sid);
+    CHECK(make_summary(&s3, &l3, "bob", day, 3, other) == sid);
+    CHECK_EQ_INT(dht_storage_put_summary(ctx, s1, l1), 0);
+    (void)dht_put(peer, skey, s2, l2, DNASYNC_DHT_TYPE_SUMMARY, sid, 0);
+    uint64_t counter = 0;
+    for (int i = 0; i < 50 && counter != 2; i++) {
+        counter = local_summary_counter(ctx, skey);
+        if (counter != 2)
+            sleep_ms(100);
+    }
+    CHECK(counter == 2); /* the legitimate edit arrived through the network */
     dht_storage_stats_t before, after;
     CHECK_EQ_INT(dht_storage_stats(ctx, &before), 0);
+    (void)dht_put(peer, skey, s3, l3, DNASYNC_DHT_TYPE_SUMMARY, sid, 0);
+    /* node-side: raw values through the adapter (bypassing client checks) are not stored:
+     * tombstones under their message's id, garbage */
+    CHECK_EQ_INT(
+        dnad_put(peer->node, key, tb, tlen, DNASYNC_DHT_TYPE_TOMBSTONE, vid, 0, NULL, NULL), 0);
+    CHECK_EQ_INT(
+        dnad_put(peer->node, key, tbo, tolen, DNASYNC_DHT_TYPE_TOMBSTONE, vid, 0, NULL, NULL), 0);
     uint8_t gkey[20];
     dht_key_hash("dnasync/test/garbage", gkey);
     /* (dnad_put is the raw adapter: no client-side checks) */
@@ -178,9 +261,14 @@ static void test_refusals(void)
     size_t n;
     CHECK_EQ_INT(dht_storage_get_values(ctx, key, &vals, &n, NULL), 0);
     CHECK_EQ_INT(n, 1);
-    CHECK_EQ_INT(vals[0].kind, DHT_KIND_MESSAGE); /* not replaced by the forged tombstone */
+    CHECK_EQ_INT(vals[0].kind, DHT_KIND_MESSAGE); /* the message is still there, alone */
     dht_values_free(vals, n);
+    CHECK(local_summary_counter(ctx, skey) == 2); /* the forged summary edit was refused */
     dht_storage_free(peer);
+    free(s1);
+    free(s2);
+    free(s3);
+    free(tbo);
     free(tb);
     free(msg);
     free(junk);
