@@ -2,7 +2,7 @@
  * DNASYNC_FAULT environment variable (comma-separated): nothing happens unless it is set.
  *   crash-after-put  die by SIGKILL after the DHT confirmed a message put, before the cache
  *                    marks it synced (the worst moment for a crash)
- *   drop-fetch       silently drop the first value this process fetches (a lossy read) */
+ *   drop-fetch       the first id listing this process makes loses one id (an incomplete read) */
 #define _POSIX_C_SOURCE 200809L
 #include "sync/sync_fault.h"
 

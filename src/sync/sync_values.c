@@ -46,7 +46,7 @@ int sv_encode_message(sync_context_t *ctx, const message_info_t *msg, uint8_t **
 }
 
 int sv_encode_tombstone(sync_context_t *ctx, const char *message_id, int64_t deleted_at,
-                        uint8_t **out, size_t *len)
+                        uint8_t **out, size_t *len, uint64_t *vid)
 {
     dht_value_t v;
     memset(&v, 0, sizeof v);
@@ -56,7 +56,9 @@ int sv_encode_tombstone(sync_context_t *ctx, const char *message_id, int64_t del
     v.deleted_at = (uint64_t)deleted_at;
     memcpy(v.message_id, message_id, DNASYNC_ID_HEX_LEN + 1);
     v.owner = ctx->identity;
-    return sign_and_encode(ctx, &v, out, len);
+    int rc = sign_and_encode(ctx, &v, out, len);
+    *vid = dht_value_id(&v); /* needs author_pk, set by the signing */
+    return rc;
 }
 
 int sv_encode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, const sv_summary_t *s,

@@ -39,12 +39,11 @@ void sv_value_clear(sv_value_t *v);
 /* Shard and value id of a (validated) message id; see dnasync/dht_keys.h, dht_codec.h. */
 #define sv_shard(id) ((unsigned)dht_shard_of(id))
 #define sv_message_vid(id) dht_message_value_id(id)
-uint64_t sv_tombstone_vid(const char *message_id, const char *device_id);
 
 /* Encoders: *out malloc'd, caller frees. */
 int sv_encode_message(sync_context_t *ctx, const message_info_t *msg, uint8_t **out, size_t *len);
 int sv_encode_tombstone(sync_context_t *ctx, const char *message_id, int64_t deleted_at,
-                        uint8_t **out, size_t *len);
+                        uint8_t **out, size_t *len, uint64_t *vid);
 int sv_encode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, const sv_summary_t *s,
                       uint8_t **out, size_t *len, uint64_t *vid);
 int sv_encode_identity(sync_context_t *ctx, uint8_t **out, size_t *len);

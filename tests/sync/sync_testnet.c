@@ -18,11 +18,11 @@ void tnet_start(tnet_t *net, size_t n, int full_mesh)
         dht_storage_config_t cfg;
         dht_storage_config_default(&cfg);
         cfg.strict_types = 0;
-        const char *boot[1] = {net->boot[0]};
-        if (i > 0) {
-            cfg.bootstrap = boot;
-            cfg.n_bootstrap = 1;
-        }
+        const char *boot[TNET_MAX];
+        for (size_t k = 0; k < i; k++)
+            boot[k] = net->boot[k];
+        cfg.bootstrap = boot; /* every earlier node, as an operator would list them */
+        cfg.n_bootstrap = i;
         char err[256];
         if (dht_storage_init_err(&cfg, &net->nodes[i], err, sizeof err) != 0) {
             fprintf(stderr, "node %zu: %s\n", i, err);
@@ -110,14 +110,15 @@ void tdev_link(tdev_t *d, tdev_t *from, tnet_t *net, const char *tag, int fake_c
 
 void tdev_open(tdev_t *d, tnet_t *net)
 {
-    const char *boot[1] = {NULL};
-    for (size_t i = 0; i < net->n && !boot[0]; i++)
+    const char *boot[TNET_MAX];
+    size_t nb = 0;
+    for (size_t i = 0; i < net->n; i++)
         if (net->nodes[i])
-            boot[0] = net->boot[i];
+            boot[nb++] = net->boot[i];
     dnasync_home_options_t opt = {
         .env = d->clock.env.now_ms ? &d->clock.env : NULL,
         .bootstrap = boot,
-        .n_bootstrap = 1,
+        .n_bootstrap = nb,
         .network = true,
     };
     char err[512];

@@ -23,8 +23,8 @@ typedef struct tdev {
     test_clock_t clock; /* used when the device runs on a test clock */
 } tdev_t;
 
-/* n storage nodes, each bootstrapped to the first. full_mesh: wait (bounded) until every node
- * knows every other, as in a network that has run a while (takes OpenDHT ~20 s); otherwise
+/* n storage nodes, each bootstrapped to all earlier ones. full_mesh: wait (bounded) until every
+ * node knows every other, as in a network that has run a while (takes OpenDHT ~20 s); otherwise
  * until each knows one peer. */
 void tnet_start(tnet_t *net, size_t n, int full_mesh);
 /* Stop node i (simulates a node going away). */
