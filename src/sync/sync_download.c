@@ -10,7 +10,7 @@
 
 typedef struct remote_sum {
     uint32_t count[SYNC_SHARDS];
-    uint64_t xor [SYNC_SHARDS];
+    uint64_t xors[SYNC_SHARDS];
     size_t writers;
 } remote_sum_t;
 
@@ -39,7 +39,7 @@ static int on_summary(void *user, uint64_t vid, const uint8_t *val, size_t len)
     }
     for (unsigned s = 0; s < SYNC_SHARDS; s++) {
         job->remote.count[s] += v.summary.count[s];
-        job->remote.xor [s] ^= v.summary.xor [s];
+        job->remote.xors[s] ^= v.summary.xors[s];
     }
     job->remote.writers++;
     sv_value_clear(&v);
@@ -158,51 +158,50 @@ static int fetch_shard(day_job_t *job, uint32_t local_count)
     return rc;
 }
 
-static bool sums_equal(const remote_sum_t *r, const uint32_t *count, const uint64_t * xor,
+static bool sums_equal(const remote_sum_t *r, const uint32_t *count, const uint64_t *xors,
                        unsigned s)
 {
-    return r->count[s] == count[s] && r->xor [s] == xor[s];
+    return r->count[s] == count[s] && r->xors[s] == xors[s];
 }
 
-static int download_day(sync_context_t *ctx, int64_t day, size_t *new_msgs, size_t *deleted)
+/* sums: the day's summary key, already read (net_get_many). */
+static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, size_t *new_msgs,
+                        size_t *deleted)
 {
     dnasync_cache_day_t state;
     if (dnasync_cache_day_get(ctx->cache, ctx->identity, day, &state) != 0)
         return sync_cache_fail(ctx);
-    if (state.closed)
-        return 0;
     day_job_t job;
     memset(&job, 0, sizeof job);
     job.ctx = ctx;
     job.mailbox = ctx->identity;
     job.day = day;
-    uint8_t key[20];
-    net_key_sum(ctx->identity, day, key);
-    int rc = net_get(ctx, key, on_summary, &job);
-    if (rc != 0)
-        return rc;
+    if (sums->rc != 0)
+        return dnasync_err_set(&ctx->err, sums->rc, "DHT get of day %lld's summaries failed",
+                               (long long)day);
+    net_multi_each(sums, on_summary, &job);
 
     uint32_t count[SYNC_SHARDS];
-    uint64_t xor [SYNC_SHARDS];
-    if (dnasync_cache_index_summary(ctx->cache, ctx->identity, day, 0, count, xor) != 0)
+    uint64_t xors[SYNC_SHARDS];
+    if (dnasync_cache_index_summary(ctx->cache, ctx->identity, day, 0, count, xors) != 0)
         return sync_cache_fail(ctx);
     for (unsigned s = 0; s < SYNC_SHARDS; s++)
-        if (!sums_equal(&job.remote, count, xor, s) && job.remote.count[s] > count[s])
+        if (!sums_equal(&job.remote, count, xors, s) && job.remote.count[s] > count[s])
             job.total += job.remote.count[s] - count[s];
     int first_err = 0;
     for (unsigned s = 0; s < SYNC_SHARDS; s++) {
-        if (sums_equal(&job.remote, count, xor, s))
+        if (sums_equal(&job.remote, count, xors, s))
             continue;
         job.shard = s;
         int frc = fetch_shard(&job, count[s]);
         if (frc != 0 && !first_err)
             first_err = frc; /* keep going: other shards can still be fetched */
     }
-    if (dnasync_cache_index_summary(ctx->cache, ctx->identity, day, 0, count, xor) != 0)
+    if (dnasync_cache_index_summary(ctx->cache, ctx->identity, day, 0, count, xors) != 0)
         return sync_cache_fail(ctx);
     bool verified = !first_err && !job.transient;
     for (unsigned s = 0; verified && s < SYNC_SHARDS; s++)
-        verified = sums_equal(&job.remote, count, xor, s);
+        verified = sums_equal(&job.remote, count, xors, s);
     int64_t now = (int64_t)dnasync_env_now(ctx->env);
     state.verified = verified;
     state.closed = verified && now >= (day + 1) * 86400 + SYNC_DAY_GRACE_S;
@@ -220,12 +219,27 @@ static int download_days(sync_context_t *ctx, int64_t from, int64_t to, size_t *
     int rc = sync_need_network(ctx), first_err = 0;
     if (rc != 0)
         return rc;
-    size_t n = 0, d = 0;
-    for (int64_t day = from; day <= to; day++) {
-        rc = download_day(ctx, day, &n, &d);
+    size_t n = 0, d = 0, count = 0;
+    net_multi_t sums[SYNC_WINDOW_DAYS + 1];
+    int64_t days[SYNC_WINDOW_DAYS + 1];
+    for (int64_t day = from; day <= to && count < SYNC_WINDOW_DAYS + 1; day++) {
+        dnasync_cache_day_t state;
+        if (dnasync_cache_day_get(ctx->cache, ctx->identity, day, &state) != 0)
+            return sync_cache_fail(ctx);
+        if (state.closed)
+            continue; /* verified after it ended: nothing can change there any more */
+        memset(&sums[count], 0, sizeof sums[count]);
+        net_key_sum(ctx->identity, day, sums[count].key);
+        days[count++] = day;
+    }
+    /* One summary read per open day, all at once: the latency of one get, not of 31. */
+    net_get_many(ctx, sums, count);
+    for (size_t i = 0; i < count; i++) {
+        rc = download_day(ctx, days[i], &sums[i], &n, &d);
         if (rc != 0 && !first_err)
             first_err = rc;
     }
+    net_multi_free(sums, count);
     if (!first_err && dnasync_cache_state_set_download_time(
                           ctx->cache, ctx->device_id, (int64_t)dnasync_env_now(ctx->env)) != 0)
         first_err = sync_cache_fail(ctx);

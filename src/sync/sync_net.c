@@ -3,6 +3,7 @@
 #include "dnasync/dht.h"
 #include "sync/sync_values.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,61 @@ int net_get_ids(sync_context_t *ctx, const uint8_t key[20], const uint64_t *ids,
     if (rc != 0)
         return net_fail(ctx, rc, "get by id");
     return deliver(ctx, vals, count, cb, user);
+}
+
+#define NET_THREADS 8
+
+typedef struct multi_job {
+    sync_context_t *ctx;
+    net_multi_t *items;
+    size_t n, next;
+    pthread_mutex_t mu;
+} multi_job_t;
+
+static void *multi_worker(void *arg)
+{
+    multi_job_t *job = arg;
+    for (;;) {
+        pthread_mutex_lock(&job->mu);
+        size_t i = job->next < job->n ? job->next++ : job->n;
+        pthread_mutex_unlock(&job->mu);
+        if (i == job->n)
+            return NULL;
+        net_multi_t *it = &job->items[i];
+        it->rc = dht_get(job->ctx->dht, it->key, &it->vals, &it->count);
+    }
+}
+
+void net_get_many(sync_context_t *ctx, net_multi_t *items, size_t n)
+{
+    multi_job_t job = {.ctx = ctx, .items = items, .n = n, .next = 0};
+    pthread_mutex_init(&job.mu, NULL);
+    pthread_t th[NET_THREADS];
+    size_t started = 0;
+    for (; started < NET_THREADS && started + 1 < n; started++)
+        if (pthread_create(&th[started], NULL, multi_worker, &job) != 0)
+            break;
+    multi_worker(&job); /* this thread works too; with no helpers it does everything */
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&job.mu);
+}
+
+int net_multi_each(const net_multi_t *item, net_value_cb cb, void *user)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < item->count; i++)
+        rc = cb(user, item->vals[i].id, item->vals[i].data, item->vals[i].len);
+    return rc;
+}
+
+void net_multi_free(net_multi_t *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        dht_raw_values_free(items[i].vals, items[i].count);
+        items[i].vals = NULL;
+        items[i].count = 0;
+    }
 }
 
 /* Runs on the DHT thread: only flags a wake-up (never takes ctx->lock). */

@@ -22,7 +22,7 @@ int sync_publish_summary_locked(sync_context_t *ctx, const char *mailbox, int64_
 {
     sv_summary_t s;
     memset(&s, 0, sizeof s);
-    int rc = dnasync_cache_index_summary(ctx->cache, mailbox, day, 1, s.count, s.xor);
+    int rc = dnasync_cache_index_summary(ctx->cache, mailbox, day, 1, s.count, s.xors);
     if (rc != 0)
         return sync_cache_fail(ctx);
     /* The version only has to grow: the env clock in ms, never below the last one put. */

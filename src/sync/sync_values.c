@@ -76,7 +76,7 @@ int sv_encode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, con
     v.counter = s->version;
     for (unsigned i = 0; i < SYNC_SHARDS; i++)
         if (s->count[i])
-            entries[v.n_entries++] = (dht_summary_entry_t){(uint8_t)i, s->count[i], s->xor [i]};
+            entries[v.n_entries++] = (dht_summary_entry_t){(uint8_t)i, s->count[i], s->xors[i]};
     v.entries = entries;
     int rc = sign_and_encode(ctx, &v, out, len);
     *vid = dht_value_id(&v);
@@ -311,7 +311,7 @@ int sv_decode_verify(sync_context_t *ctx, const char *mailbox, int64_t day, cons
         out->summary.version = v.counter;
         for (size_t i = 0; i < v.n_entries; i++) {
             out->summary.count[v.entries[i].shard] = v.entries[i].count;
-            out->summary.xor [v.entries[i].shard] = v.entries[i].xor_ids;
+            out->summary.xors[v.entries[i].shard] = v.entries[i].xor_ids;
         }
         break;
     default: rc = reject(ctx, DNASYNC_ECORRUPT, "unexpected kind in a mailbox");

@@ -23,7 +23,7 @@ typedef struct sv_summary {
     uint8_t writer[16];
     uint64_t version;
     uint32_t count[SYNC_SHARDS];
-    uint64_t xor [SYNC_SHARDS];
+    uint64_t xors[SYNC_SHARDS];
 } sv_summary_t;
 
 /* A value that decoded and passed every check. */
@@ -80,6 +80,18 @@ int net_get(sync_context_t *ctx, const uint8_t key[20], net_value_cb cb, void *u
 int net_list_ids(sync_context_t *ctx, const uint8_t key[20], uint64_t **ids, size_t *n);
 int net_get_ids(sync_context_t *ctx, const uint8_t key[20], const uint64_t *ids, size_t n,
                 net_value_cb cb, void *user);
+/* Several gets at once (a few threads; the DHT layer is thread-safe). Each item gets its own
+ * rc and values; free them with net_multi_free. */
+typedef struct net_multi {
+    uint8_t key[20];
+    int rc;
+    struct dht_raw_value *vals;
+    size_t count;
+} net_multi_t;
+void net_get_many(sync_context_t *ctx, net_multi_t *items, size_t n);
+/* cb for each value of an item (in order); stops at the first non-zero return. */
+int net_multi_each(const net_multi_t *item, net_value_cb cb, void *user);
+void net_multi_free(net_multi_t *items, size_t n);
 int net_listen(sync_context_t *ctx, const uint8_t key[20], void **token);
 void net_listen_cancel(sync_context_t *ctx, void *token);
 
