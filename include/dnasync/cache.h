@@ -235,6 +235,9 @@ int dnasync_cache_index_has(dnasync_cache_t *c, const char *mailbox, int64_t day
  * left out); mine_only counts only what this device put. Arrays of DNASYNC_INDEX_SHARDS. */
 int dnasync_cache_index_summary(dnasync_cache_t *c, const char *mailbox, int64_t day,
                                 int mine_only, uint32_t *count, uint64_t *xor_ids);
+/* The same for one shard (all writers). */
+int dnasync_cache_index_shard(dnasync_cache_t *c, const char *mailbox, int64_t day, unsigned shard,
+                              uint32_t *count, uint64_t *xor_ids);
 /* A day never recorded reads as all zero. */
 int dnasync_cache_day_get(dnasync_cache_t *c, const char *mailbox, int64_t day,
                           dnasync_cache_day_t *out);

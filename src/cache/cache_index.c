@@ -86,8 +86,8 @@ int dnasync_cache_index_has(dnasync_cache_t *c, const char *mailbox, int64_t day
     return rc;
 }
 
-int dnasync_cache_index_summary(dnasync_cache_t *c, const char *mailbox, int64_t day,
-                                int mine_only, uint32_t *count, uint64_t *xor_ids)
+int dnasync_cache_index_summary(dnasync_cache_t *c, const char *mailbox, int64_t day, int mine_only,
+                                uint32_t *count, uint64_t *xor_ids)
 {
     memset(count, 0, DNASYNC_INDEX_SHARDS * sizeof *count);
     memset(xor_ids, 0, DNASYNC_INDEX_SHARDS * sizeof *xor_ids);
@@ -101,6 +101,25 @@ int dnasync_cache_index_summary(dnasync_cache_t *c, const char *mailbox, int64_t
             count[shard]++;
             xor_ids[shard] ^= (uint64_t)sqlite3_column_int64(st, 1);
         }
+        rc = 0;
+    }
+    if (rc == 0)
+        cache_done(st);
+    return rc < 0 ? rc : DNASYNC_OK;
+}
+
+int dnasync_cache_index_shard(dnasync_cache_t *c, const char *mailbox, int64_t day, unsigned shard,
+                              uint32_t *count, uint64_t *xor_ids)
+{
+    *count = 0;
+    *xor_ids = 0;
+    sqlite3_stmt *st = c->st[ST_INDEX_SHARD];
+    int rc = bind_bucket(c, st, mailbox, day);
+    if (rc == 0)
+        rc = cache_bind_i64(c, st, 3, shard);
+    while (rc == 0 && (rc = cache_step(c, st, "summarise a shard")) == 1) {
+        (*count)++;
+        *xor_ids ^= (uint64_t)sqlite3_column_int64(st, 1);
         rc = 0;
     }
     if (rc == 0)

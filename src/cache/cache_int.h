@@ -62,6 +62,7 @@ enum cache_stmt {
     ST_INDEX_ADD,
     ST_INDEX_HAS,
     ST_INDEX_SHARDS,
+    ST_INDEX_SHARD,
     ST_DAY_GET,
     ST_DAY_SET,
     ST_COUNT

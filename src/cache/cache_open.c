@@ -199,6 +199,8 @@ static const char *const SQL[ST_COUNT] = {
                      "value_id = ?4",
     [ST_INDEX_SHARDS] = "SELECT shard, value_id FROM dht_index WHERE mailbox = ?1 AND day = ?2 "
                         "AND kind <> 3 AND (?3 = 0 OR mine = 1)",
+    [ST_INDEX_SHARD] = "SELECT count(*), value_id FROM dht_index WHERE mailbox = ?1 AND day = ?2 "
+                       "AND shard = ?3 AND kind <> 3 GROUP BY value_id",
     [ST_DAY_GET] = "SELECT verified, closed, checked_at FROM sync_days WHERE mailbox = ?1 AND "
                    "day = ?2",
     [ST_DAY_SET] = "INSERT INTO sync_days (mailbox, day, verified, closed, checked_at) VALUES "

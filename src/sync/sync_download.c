@@ -118,7 +118,7 @@ static int fetch_shard(day_job_t *job, uint32_t local_count)
     uint64_t *ids = NULL;
     size_t n = 0, missing = 0;
     int rc = net_list_ids(ctx, key, &ids, &n);
-    if (rc == 0 && n > 0 && sync_fault_once(SYNC_FAULT_DROP_FETCH))
+    if (rc == 0 && n > 0 && sync_fault_drop())
         n--; /* injected: this read did not see one id (a node that lacked it) */
     for (size_t i = 0; rc == 0 && i < n; i++) {
         int has = dnasync_cache_index_has(ctx->cache, job->mailbox, job->day, job->shard, ids[i]);
@@ -193,9 +193,21 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
         if (sums_equal(&job.remote, count, xors, s))
             continue;
         job.shard = s;
-        int frc = fetch_shard(&job, count[s]);
-        if (frc != 0 && !first_err)
-            first_err = frc; /* keep going: other shards can still be fetched */
+        /* A listing can miss ids that only some nodes hold yet: list again (bounded) while
+         * the shard still differs from what its writers say they put there. */
+        for (int round = 0; round < SYNC_LIST_ROUNDS; round++) {
+            int frc = fetch_shard(&job, count[s]);
+            if (frc != 0) {
+                if (!first_err)
+                    first_err = frc; /* keep going: other shards can still be fetched */
+                break;
+            }
+            if (dnasync_cache_index_shard(ctx->cache, ctx->identity, day, s, &count[s], &xors[s]) !=
+                0)
+                return sync_cache_fail(ctx);
+            if (sums_equal(&job.remote, count, xors, s))
+                break;
+        }
     }
     if (dnasync_cache_index_summary(ctx->cache, ctx->identity, day, 0, count, xors) != 0)
         return sync_cache_fail(ctx);

@@ -2,7 +2,8 @@
  * DNASYNC_FAULT environment variable (comma-separated): nothing happens unless it is set.
  *   crash-after-put  die by SIGKILL after the DHT confirmed a message put, before the cache
  *                    marks it synced (the worst moment for a crash)
- *   drop-fetch       the first id listing this process makes loses one id (an incomplete read) */
+ *   drop-fetch[:N]   the first N id listings (default 1) this process makes each lose one id,
+ *                    as when the answering nodes lack a value (an incomplete read) */
 #define _POSIX_C_SOURCE 200809L
 #include "sync/sync_fault.h"
 
@@ -12,7 +13,9 @@
 #include <string.h>
 
 static unsigned faults;
+static unsigned drops_left; /* drop-fetch budget, under mu */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void load(void)
 {
@@ -21,8 +24,11 @@ static void load(void)
         return;
     if (strstr(v, "crash-after-put"))
         faults |= SYNC_FAULT_CRASH_AFTER_PUT;
-    if (strstr(v, "drop-fetch"))
+    const char *d = strstr(v, "drop-fetch");
+    if (d) {
         faults |= SYNC_FAULT_DROP_FETCH;
+        drops_left = d[10] == ':' ? (unsigned)strtoul(d + 11, NULL, 10) : 1;
+    }
 }
 
 bool sync_fault(unsigned fault)
@@ -37,15 +43,14 @@ void sync_fault_crash_point(void)
         raise(SIGKILL);
 }
 
-bool sync_fault_once(unsigned fault)
+bool sync_fault_drop(void)
 {
-    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-    static unsigned used;
-    if (!sync_fault(fault))
+    if (!sync_fault(SYNC_FAULT_DROP_FETCH))
         return false;
     pthread_mutex_lock(&mu);
-    bool first = (used & fault) == 0;
-    used |= fault;
+    bool drop = drops_left > 0;
+    if (drop)
+        drops_left--;
     pthread_mutex_unlock(&mu);
-    return first;
+    return drop;
 }
