@@ -7,6 +7,8 @@
  *   dnasync/1/box/<mailbox>/<upload_day>/<shard>   messages and tombstones
  *   dnasync/1/sum/<mailbox>/<upload_day>           per-writer-device summaries
  *   dnasync/1/id/<name>                            identity records
+ *   dnasync/1/bell/<mailbox>/<upload_day>          doorbell: one copy of the last value of
+ *                                                  each upload batch, only for listeners
  *
  * upload_day = floor(first put time / 86400) (UTC day number, decimal), shard = first byte of the
  * SHA-256 message id mod DNASYNC_DHT_SHARDS (decimal). See docs/dht.md. */
@@ -40,6 +42,7 @@ int dht_name_valid(const char *name);
 int dht_key_name_box(char *out, size_t outlen, const char *mailbox, int64_t day, int shard);
 int dht_key_name_sum(char *out, size_t outlen, const char *mailbox, int64_t day);
 int dht_key_name_id(char *out, size_t outlen, const char *name);
+int dht_key_name_bell(char *out, size_t outlen, const char *mailbox, int64_t day);
 
 /* key = SHA-1(name) (no NUL), the same bytes as OpenDHT's InfoHash::get(name). */
 void dht_key_hash(const char *name, uint8_t key[DNASYNC_DHT_KEY_BYTES]);
@@ -48,6 +51,9 @@ void dht_key_hash(const char *name, uint8_t key[DNASYNC_DHT_KEY_BYTES]);
 int dht_key_box(uint8_t key[DNASYNC_DHT_KEY_BYTES], const char *mailbox, int64_t day, int shard);
 int dht_key_sum(uint8_t key[DNASYNC_DHT_KEY_BYTES], const char *mailbox, int64_t day);
 int dht_key_id(uint8_t key[DNASYNC_DHT_KEY_BYTES], const char *name);
+/* Why a doorbell: OpenDHT 2.4.12 pushes only values with a new id to listeners, never a re-put
+ * (edited) value such as a summary, so real-time devices listen here instead (docs/sync.md). */
+int dht_key_bell(uint8_t key[DNASYNC_DHT_KEY_BYTES], const char *mailbox, int64_t day);
 
 #ifdef __cplusplus
 }

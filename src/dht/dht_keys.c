@@ -70,6 +70,13 @@ int dht_key_name_sum(char *out, size_t outlen, const char *mailbox, int64_t day)
     return fit(snprintf(out, outlen, "dnasync/1/sum/%s/%lld", mailbox, (long long)day), outlen);
 }
 
+int dht_key_name_bell(char *out, size_t outlen, const char *mailbox, int64_t day)
+{
+    if (!out || !dht_name_valid(mailbox) || day < 0)
+        return DNASYNC_EINVAL;
+    return fit(snprintf(out, outlen, "dnasync/1/bell/%s/%lld", mailbox, (long long)day), outlen);
+}
+
 int dht_key_name_id(char *out, size_t outlen, const char *name)
 {
     if (!out || !dht_name_valid(name))
@@ -95,6 +102,15 @@ int dht_key_sum(uint8_t key[DNASYNC_DHT_KEY_BYTES], const char *mailbox, int64_t
 {
     char name[DNASYNC_DHT_KEYNAME_MAX];
     int rc = dht_key_name_sum(name, sizeof name, mailbox, day);
+    if (rc == 0)
+        dht_key_hash(name, key);
+    return rc;
+}
+
+int dht_key_bell(uint8_t key[DNASYNC_DHT_KEY_BYTES], const char *mailbox, int64_t day)
+{
+    char name[DNASYNC_DHT_KEYNAME_MAX];
+    int rc = dht_key_name_bell(name, sizeof name, mailbox, day);
     if (rc == 0)
         dht_key_hash(name, key);
     return rc;

@@ -138,6 +138,14 @@ void net_multi_free(net_multi_t *items, size_t n)
     }
 }
 
+void net_ring(sync_context_t *ctx, const char *mailbox, int64_t day, const net_put_t *value)
+{
+    uint8_t key[20];
+    if (net_key_bell(mailbox, day, key) == 0)
+        (void)dht_put(ctx->dht, key, value->val, value->len, type_of(value->kind), value->vid,
+                      (uint64_t)value->created);
+}
+
 /* Runs on the DHT thread: only flags a wake-up (never takes ctx->lock). */
 static void on_listen(void *user, const dht_raw_value_t *value, int expired)
 {

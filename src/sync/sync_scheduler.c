@@ -194,7 +194,7 @@ void sync_background_stop(sync_context_t *ctx)
 
 /* --- real time --- */
 
-/* Listen on the summary key of the current day; move it when the day changes. */
+/* Listen on the doorbell key of the current day; move it when the day changes. */
 int sync_realtime_rollover(sync_context_t *ctx, uint64_t now_ms)
 {
     int64_t day = (int64_t)(now_ms / 86400000u);
@@ -205,7 +205,7 @@ int sync_realtime_rollover(sync_context_t *ctx, uint64_t now_ms)
     ctx->listen_token = NULL;
     ctx->listen_day = -1;
     uint8_t key[20];
-    net_key_sum(ctx->identity, day, key);
+    net_key_bell(ctx->identity, day, key);
     int rc = net_listen(ctx, key, &ctx->listen_token);
     if (rc == 0)
         ctx->listen_day = day;

@@ -12,7 +12,7 @@ int sync_upload_tombstones_locked(sync_context_t *ctx, size_t *uploaded)
     size_t done = 0;
     int rc = sync_need_network(ctx);
     int64_t day = sync_today(ctx);
-    bool any = false;
+    touched_t touched = {NULL, 0, 0};
     while (rc == 0) {
         dnasync_tombstone_t *tombs = NULL;
         size_t n = 0;
@@ -47,6 +47,7 @@ int sync_upload_tombstones_locked(sync_context_t *ctx, size_t *uploaded)
                                              sv_shard(tombs[i].message_id), puts[i].vid,
                                              tombs[i].message_id, SV_INDEX_TOMBSTONE, 1);
                 ids[nid++] = tombs[i].message_id;
+                sync_touch(&touched, ctx->identity, &puts[i]);
             }
             if (rc == 0 && nid)
                 rc = dnasync_cache_tombstone_mark_synced(ctx->cache, ids, nid);
@@ -64,13 +65,12 @@ int sync_upload_tombstones_locked(sync_context_t *ctx, size_t *uploaded)
         free(ids);
         free(tombs);
         done += nid;
-        any = any || nid > 0;
         if (rc == 0 && nid < n)
             rc = dnasync_err_set(&ctx->err, DNASYNC_EDHT,
                                  "%zu deletions not confirmed by the DHT; they stay pending",
                                  n - nid);
     }
-    if (any && sync_publish_summary_locked(ctx, ctx->identity, day) != 0 && rc == 0)
+    if (sync_publish_touched(ctx, &touched, day) != 0 && rc == 0)
         rc = DNASYNC_EDHT;
     if (uploaded)
         *uploaded = done;

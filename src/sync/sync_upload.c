@@ -77,18 +77,47 @@ int sync_publish_dirty_summaries_locked(sync_context_t *ctx)
     return dnasync_cache_meta_each(ctx->cache, DIRTY_KEY ":", publish_dirty_cb, ctx);
 }
 
-typedef struct touched {
-    char mailbox[2][DNASYNC_NAME_MAX + 1];
-    size_t n;
-} touched_t;
-
-static void touch(touched_t *t, const char *mailbox)
+void sync_touch(touched_t *t, const char *mailbox, const net_put_t *last)
 {
-    for (size_t i = 0; i < t->n; i++)
-        if (strcmp(t->mailbox[i], mailbox) == 0)
-            return;
-    if (t->n < 2)
-        strcpy(t->mailbox[t->n++], mailbox);
+    touched_box_t *b = NULL;
+    for (size_t i = 0; i < t->n && !b; i++)
+        if (strcmp(t->box[i].mailbox, mailbox) == 0)
+            b = &t->box[i];
+    if (!b) {
+        if (t->n == t->cap) {
+            size_t cap = t->cap ? 2 * t->cap : 4;
+            touched_box_t *p = realloc(t->box, cap * sizeof *p);
+            if (!p)
+                return; /* the summary goes out with the next pass (still dirty-free: mine) */
+            t->box = p;
+            t->cap = cap;
+        }
+        b = &t->box[t->n++];
+        memset(b, 0, sizeof *b);
+        snprintf(b->mailbox, sizeof b->mailbox, "%s", mailbox);
+    }
+    uint8_t *copy = malloc(last->len);
+    if (!copy)
+        return;
+    memcpy(copy, last->val, last->len);
+    free((void *)b->bell.val);
+    b->bell = *last;
+    b->bell.val = copy;
+}
+
+int sync_publish_touched(sync_context_t *ctx, touched_t *t, int64_t day)
+{
+    int rc = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (sync_publish_summary_locked(ctx, t->box[i].mailbox, day) != 0)
+            rc = DNASYNC_EDHT;
+        else if (t->box[i].bell.val)
+            net_ring(ctx, t->box[i].mailbox, day, &t->box[i].bell);
+        free((void *)t->box[i].bell.val);
+    }
+    free(t->box);
+    memset(t, 0, sizeof *t);
+    return rc;
 }
 
 /* Upload one batch: encode each message once, put it into both mailboxes, and mark the rows
@@ -134,7 +163,7 @@ static int upload_batch(sync_context_t *ctx, const message_info_t *msgs, size_t 
         for (size_t b = 0; ok && b < nb && rc == 0; b++) {
             rc = dnasync_cache_index_add(ctx->cache, boxes[b], day, sv_shard(msgs[i].message_id),
                                          puts[p + b].vid, msgs[i].message_id, SV_INDEX_MESSAGE, 1);
-            touch(touched_self, boxes[b]);
+            sync_touch(touched_self, boxes[b], &puts[p + b]);
         }
         if (ok)
             ids[nid++] = msgs[i].message_id;
@@ -169,7 +198,7 @@ int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded)
     size_t done = 0;
     int rc = sync_need_network(ctx);
     int64_t day = sync_today(ctx), cursor = 0;
-    touched_t touched = {.n = 0};
+    touched_t touched = {NULL, 0, 0};
     /* Walk every pending row by rowid, a batch at a time, so rows that fail (and stay
      * pending) never hide the ones after them. */
     while (rc == 0) {
@@ -189,9 +218,8 @@ int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded)
         else if (brc == DNASYNC_EDHT)
             rc = brc; /* stop this pass; the back-off decides when to retry */
     }
-    for (size_t i = 0; i < touched.n; i++)
-        if (sync_publish_summary_locked(ctx, touched.mailbox[i], day) != 0 && rc == 0)
-            rc = DNASYNC_EDHT;
+    if (sync_publish_touched(ctx, &touched, day) != 0 && rc == 0)
+        rc = DNASYNC_EDHT;
     if (rc == 0 && sync_publish_dirty_summaries_locked(ctx) != 0)
         rc = sync_cache_fail(ctx);
     if (rc == 0 && done > 0 &&
@@ -220,13 +248,12 @@ int sync_upload_message(sync_context_t *ctx, const message_info_t *msg)
         return 1; /* already uploaded */
     pthread_mutex_lock(&ctx->lock);
     size_t done = 0;
-    touched_t touched = {.n = 0};
+    touched_t touched = {NULL, 0, 0};
     int64_t day = sync_today(ctx);
     int rc = sync_need_network(ctx);
     if (rc == 0)
         rc = upload_batch(ctx, msg, 1, &done, &touched, day);
-    for (size_t i = 0; i < touched.n; i++)
-        sync_publish_summary_locked(ctx, touched.mailbox[i], day);
+    sync_publish_touched(ctx, &touched, day);
     pthread_mutex_unlock(&ctx->lock);
     return rc;
 }

@@ -75,6 +75,9 @@ typedef int (*net_value_cb)(void *user, uint64_t vid, const uint8_t *val, size_t
 #define net_key_box(mailbox, day, shard, key) dht_key_box(key, mailbox, day, (int)(shard))
 #define net_key_sum(mailbox, day, key) dht_key_sum(key, mailbox, day)
 #define net_key_id(name, key) dht_key_id(key, name)
+#define net_key_bell(mailbox, day, key) dht_key_bell(key, mailbox, day)
+/* Ring the doorbell of (mailbox, day) with a copy of an uploaded value (best effort). */
+void net_ring(sync_context_t *ctx, const char *mailbox, int64_t day, const net_put_t *value);
 int net_put_many(sync_context_t *ctx, net_put_t *items, size_t n);
 int net_get(sync_context_t *ctx, const uint8_t key[20], net_value_cb cb, void *user);
 int net_list_ids(sync_context_t *ctx, const uint8_t key[20], uint64_t **ids, size_t *n);
@@ -94,5 +97,19 @@ int net_multi_each(const net_multi_t *item, net_value_cb cb, void *user);
 void net_multi_free(net_multi_t *items, size_t n);
 int net_listen(sync_context_t *ctx, const uint8_t key[20], void **token);
 void net_listen_cancel(sync_context_t *ctx, void *token);
+
+/* The mailboxes an upload pass wrote to, each with a copy of the last value confirmed there:
+ * after the summary is re-put, that copy rings the mailbox's doorbell for real-time devices. */
+typedef struct touched_box {
+    char mailbox[DNASYNC_NAME_MAX + 1];
+    net_put_t bell; /* bell.val owned (malloc'd copy) */
+} touched_box_t;
+typedef struct touched {
+    touched_box_t *box;
+    size_t n, cap;
+} touched_t;
+void sync_touch(touched_t *t, const char *mailbox, const net_put_t *last);
+/* Re-put this device's summary of every touched mailbox, ring its doorbell, free t. */
+int sync_publish_touched(sync_context_t *ctx, touched_t *t, int64_t day);
 
 #endif

@@ -128,13 +128,15 @@ static void test_offline_catch_up(void)
 }
 
 static int arrivals;
-static char arrived[65];
+static char arrived[65], deleted[65];
 static void on_event(void *user, const sync_event_t *ev)
 {
     (void)user;
     if (ev->kind == SYNC_EVENT_MESSAGE) {
         arrivals++;
         snprintf(arrived, sizeof arrived, "%s", ev->message_id);
+    } else if (ev->kind == SYNC_EVENT_DELETED) {
+        snprintf(deleted, sizeof deleted, "%s", ev->message_id);
     }
 }
 
@@ -159,6 +161,23 @@ static void test_realtime(void)
         nanosleep(&(struct timespec){0, 50000000}, NULL);
     CHECK_EQ_STR(arrived, id); /* pushed, without calling sync */
     CHECK(tdev_has(&web, id));
+    /* a deletion on another of Alice's devices is pushed too */
+    char own[65];
+    tdev_t web2;
+    tdev_link(&web2, &desk, &net, "alice-web2", 0);
+    tdev_open(&web2, &net);
+    tdev_sync(&web2, NULL, NULL, NULL);
+    CHECK(tdev_has(&web2, id));
+    tdev_send(&web2, "alice", "note to self", own);
+    for (int i = 0; i < 200 && strcmp(arrived, own) != 0; i++)
+        nanosleep(&(struct timespec){0, 50000000}, NULL);
+    CHECK_EQ_STR(arrived, own);
+    CHECK_EQ_INT(sync_delete_message(web2.sync, id), 0);
+    for (int i = 0; i < 200 && strcmp(deleted, id) != 0; i++)
+        nanosleep(&(struct timespec){0, 50000000}, NULL);
+    CHECK_EQ_STR(deleted, id);
+    CHECK(!tdev_has(&web, id));
+    tdev_close(&web2);
     CHECK_EQ_INT(sync_disable_realtime(web.sync), 0);
     tdev_close(&web);
 }
