@@ -122,6 +122,11 @@ static int start_dht(dnasync_home_t *h, const dnasync_home_options_t *opt, char 
     dht_storage_config_default(&cfg);
     cfg.port = opt->port;
     cfg.env = opt->env;
+    /* Keep this device's DHT port and routing table between runs: a device that comes back
+     * under the address others already know does not leave a dead node behind each run. */
+    char persist[4200];
+    snprintf(persist, sizeof persist, "%s/dht", h->dir);
+    cfg.persist_dir = persist;
     cfg.bootstrap = (const char *const *)h->config.bootstrap;
     cfg.n_bootstrap = h->config.n_bootstrap;
     char why[256] = "";
