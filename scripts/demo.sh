@@ -14,8 +14,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-t0=$(date +%s.%N)
-say() { printf '[%6.2fs] %s\n' "$(echo "$(date +%s.%N) - $t0" | bc)" "$*"; }
+t0=$(date +%s%N)
+say() { local t; t=$(( ($(date +%s%N) - t0) / 10000000 )); printf '[%4d.%02ds] %s\n' $((t / 100)) $((t % 100)) "$*"; }
 step() { printf '\n== %s\n' "$*"; }
 
 # Start a storage node; wait (bounded) for its "listening" line and echo its port.

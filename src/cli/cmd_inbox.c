@@ -27,8 +27,8 @@ static void print_one(const cli_t *cli, sync_context_t *sync, const message_info
             json_str(&j, "error", sync_errmsg(sync));
         json_end(&j);
     } else {
-        printf("%s  %" PRId64 "  %s -> %s  [%s]\n    %s\n", m->message_id, m->created_at,
-               m->sender, m->recipient, m->status, ok ? text : "(cannot decrypt)");
+        printf("%s  %" PRId64 "  %s -> %s  [%s]\n    %s\n", m->message_id, m->created_at, m->sender,
+               m->recipient, m->status, ok ? text : "(cannot decrypt)");
     }
     free(text);
 }

@@ -13,8 +13,7 @@ static int run(cli_t *cli, int argc, char **argv)
     if (len == 0)
         return cli_error(CLI_USAGE, "send: TEXT is empty");
     if (len > SYNC_MAX_TEXT)
-        return cli_error(CLI_USAGE, "send: TEXT is %zu bytes, the limit is %d", len,
-                         SYNC_MAX_TEXT);
+        return cli_error(CLI_USAGE, "send: TEXT is %zu bytes, the limit is %d", len, SYNC_MAX_TEXT);
     dnasync_home_t *home;
     if (cli_open_home(cli, true, &home) != CLI_OK)
         return CLI_FAIL;
@@ -33,7 +32,8 @@ static int run(cli_t *cli, int argc, char **argv)
             json_bool(&j, "pending", pending);
             json_end(&j);
         } else {
-            printf("%s%s\n", id, pending ? " (stored; upload pending, retried by the next sync)" : "");
+            printf("%s%s\n", id,
+                   pending ? " (stored; upload pending, retried by the next sync)" : "");
         }
     }
     dnasync_home_free(home);

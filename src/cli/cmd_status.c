@@ -92,8 +92,7 @@ static int run(cli_t *cli, int argc, char **argv)
         printf("realtime            %s\n", st.realtime_enabled ? "on" : "off");
         printf("verified days       %u of %u\n", st.verified_days, st.window_days);
         if (st.oldest_unverified_expiry)
-            printf("oldest unverified day expires at %" PRIu64 "\n",
-                   st.oldest_unverified_expiry);
+            printf("oldest unverified day expires at %" PRIu64 "\n", st.oldest_unverified_expiry);
         printf("rejected values     %" PRIu64 "\n", st.rejected_values);
         if (show_days)
             printf("days:\n");

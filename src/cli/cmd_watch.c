@@ -22,7 +22,8 @@ static void on_event(void *user, const sync_event_t *ev)
     message_info_t msg;
     memset(&msg, 0, sizeof msg);
     char *text = NULL;
-    bool have = ev->kind == SYNC_EVENT_MESSAGE && sync_get_message(w->sync, ev->message_id, &msg) == 0;
+    bool have =
+        ev->kind == SYNC_EVENT_MESSAGE && sync_get_message(w->sync, ev->message_id, &msg) == 0;
     if (have)
         sync_open_message(w->sync, &msg, &text, NULL);
     if (w->cli->json) {

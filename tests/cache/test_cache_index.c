@@ -21,10 +21,11 @@ static void test_index(void)
     CHECK_EQ_INT(dnasync_cache_index_has(c, "alice", 20000, 10, 0x1234), 0);
     CHECK_EQ_INT(dnasync_cache_index_add(c, "alice", 20000, 10, 0x1234, id, 1, 0), 0);
     CHECK_EQ_INT(dnasync_cache_index_add(c, "alice", 20000, 10, 0x1234, id, 1, 1), 0); /* again */
-    CHECK_EQ_INT(dnasync_cache_index_add(c, "alice", 20000, 10, 0xF000000000000001ull, id, 2, 0), 0);
+    CHECK_EQ_INT(dnasync_cache_index_add(c, "alice", 20000, 10, 0xF000000000000001ull, id, 2, 0),
+                 0);
     CHECK_EQ_INT(dnasync_cache_index_add(c, "alice", 20000, 11, 0x99, "", 3, 0), 0); /* rejected */
-    CHECK_EQ_INT(dnasync_cache_index_add(c, "alice", 20001, 10, 0x5, id, 1, 1), 0); /* other day */
-    CHECK_EQ_INT(dnasync_cache_index_add(c, "bob", 20000, 10, 0x6, id, 1, 1), 0);  /* other box */
+    CHECK_EQ_INT(dnasync_cache_index_add(c, "alice", 20001, 10, 0x5, id, 1, 1), 0);  /* other day */
+    CHECK_EQ_INT(dnasync_cache_index_add(c, "bob", 20000, 10, 0x6, id, 1, 1), 0);    /* other box */
     CHECK_EQ_INT(dnasync_cache_index_has(c, "alice", 20000, 10, 0x1234), 1);
     CHECK_EQ_INT(dnasync_cache_index_has(c, "alice", 20000, 11, 0x99), 1);
     CHECK_EQ_INT(dnasync_cache_index_has(c, "alice", 20000, 11, 0x1234), 0);
