@@ -100,8 +100,6 @@ const char *sync_errmsg(const sync_context_t *ctx);
 int sync_set_identity(sync_context_t *ctx, const dnasync_identity_t *id, const char *device_id);
 int sync_set_profile(sync_context_t *ctx, sync_profile_t profile);
 int sync_set_interval(sync_context_t *ctx, uint32_t seconds, uint32_t jitter_seconds);
-/* Read receipts stay on this device unless enabled (privacy trade-off of the spec). */
-int sync_set_share_read_receipts(sync_context_t *ctx, bool share);
 void sync_set_event_callback(sync_context_t *ctx, sync_event_cb cb, void *user);
 /* Home directory for identity pins (copied). */
 int sync_set_home(sync_context_t *ctx, const char *home);
@@ -119,6 +117,8 @@ int sync_open_message(sync_context_t *ctx, const message_info_t *msg, char **tex
 int sync_list_messages(sync_context_t *ctx, const char *conversation_id, size_t limit,
                        message_info_t **out, size_t *count);
 void sync_free_messages(message_info_t *msgs, size_t count);
+/* Read receipts stay on this device (the spec's privacy default); syncing them to one's own
+ * devices is not built yet. */
 int sync_mark_read(sync_context_t *ctx, const char *message_id);
 /* One cached message by id; out is cleared with message_info_clear. DNASYNC_ENOTFOUND. */
 int sync_get_message(sync_context_t *ctx, const char *message_id, message_info_t *out);

@@ -45,7 +45,6 @@ struct sync_context {
 
     sync_profile_t profile;
     uint32_t interval_s, jitter_s;
-    bool share_read_receipts;
     sync_event_cb event_cb;
     void *event_user;
     sync_event_item_t *events; /* queued under the lock, delivered without it */

@@ -114,14 +114,6 @@ int sync_set_interval(sync_context_t *ctx, uint32_t seconds, uint32_t jitter_sec
     return DNASYNC_OK;
 }
 
-int sync_set_share_read_receipts(sync_context_t *ctx, bool share)
-{
-    pthread_mutex_lock(&ctx->lock);
-    ctx->share_read_receipts = share;
-    pthread_mutex_unlock(&ctx->lock);
-    return DNASYNC_OK;
-}
-
 void sync_set_event_callback(sync_context_t *ctx, sync_event_cb cb, void *user)
 {
     pthread_mutex_lock(&ctx->lock);
