@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# `make bench`: sync cost against the raw DHT and SQLite ceilings, side by side in one run.
+# usage: scripts/bench.sh [BUILD_DIR]   (env: BENCH_ROUNDS=3, BENCH_N=10000, BENCH_OUT=BENCHMARKS.md)
+# Starts its own loopback DHT of 5 in-process OpenDHT nodes (bench_net), runs every phase as its
+# own process (so peak RSS is per phase), prints one table and writes it to BENCHMARKS.md.
+set -euo pipefail
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$(cd "$BUILD" && pwd)/bench
+R=${BENCH_ROUNDS:-3}
+N=${BENCH_N:-10000}
+RT_N=${BENCH_RT_N:-200}
+OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
+for b in bench_net bench_upload bench_download bench_realtime bench_idle bench_cache bench_mobile bench_crypto; do
+  [ -x "$BIN/$b" ] || { echo "bench: $BIN/$b missing (build first: make build)" >&2; exit 1; }
+done
+W=$(mktemp -d "${TMPDIR:-/tmp}/dnasync-bench-XXXXXX")
+RES=$W/results.txt
+LOG=$W/log.txt
+: >"$RES"
+NET_PID=
+cleanup() {
+  if [ -n "$NET_PID" ]; then kill "$NET_PID" 2>/dev/null || true; wait "$NET_PID" 2>/dev/null || true; fi
+  rm -rf "$W"
+}
+trap cleanup EXIT
+T_START=$(date +%s)
+say() { printf '[bench %4ds] %s\n' $(( $(date +%s) - T_START )) "$*" >&2; }
+
+# run NAME ARGS...: one process; its RESULT lines go to $RES (and its last output to $W/last)
+run() {
+  local prog=$1; shift
+  if ! timeout 300 "$BIN/$prog" "$@" >"$W/last" 2>>"$LOG"; then
+    echo "bench: $prog $* failed; log:" >&2; tail -5 "$LOG" >&2; cat "$W/last" >&2; exit 1
+  fi
+  [ "${NOAPPEND:-0}" = 1 ] || grep '^RESULT ' "$W/last" >>"$RES" || true
+}
+last() { awk -v k="$1" '$1=="RESULT" && $2==k {v=$3} END {print v}' "$W/last"; }
+add() { echo "RESULT $1 $2" >>"$RES"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4f", a / b; else print 0 }'; }
+
+say "starting the loopback DHT (5 nodes)"
+"$BIN/bench_net" "$W/ready" 900 2>>"$LOG" &
+NET_PID=$!
+
+# No network needed: run while the nodes find each other (they mostly sleep meanwhile).
+say "crypto"
+run bench_crypto 5
+say "cache ceiling ($N rows, 5 rounds)"
+run bench_cache "$W" "$N" 5
+
+for _ in $(seq 1 1200); do [ -s "$W/ready" ] && break; sleep 0.1; done
+[ -s "$W/ready" ] || { echo "bench: DHT did not start" >&2; cat "$LOG" >&2; exit 1; }
+BOOT=$(head -1 "$W/ready")
+say "$(grep bench_net "$LOG" | tail -1)"
+
+# 1. upload, dnasync and the raw floor interleaved round by round; the naive layout once per
+#    round too (same value sizes, same batches of 100).
+for r in $(seq 1 "$R"); do
+  say "upload round $r/$R: dnasync"
+  run bench_upload prep "$W" "ua$r" "$N"
+  run bench_upload dnasync "$W" "ua$r" "$N" "$BOOT"; d=$(last upload_dnasync_s)
+  say "upload round $r/$R: raw floor"
+  run bench_upload floor "$W" "fa$r" "$N" "$BOOT"; f=$(last upload_floor_s)
+  add upload_ratio_floor "$(ratio "$d" "$f")"
+  if [ "$r" = 1 ]; then
+    say "upload: naive layout (one key per message)"
+    run bench_upload naive "$W" "na$r" "$N" "$BOOT"; nv=$(last upload_naive_s)
+    add upload_naive_over_dnasync "$(ratio "$nv" "$d")"
+  fi
+done
+# 2. initial sync to a brand-new device, same interleaving.
+for r in $(seq 1 "$R"); do
+  say "initial sync round $r/$R: dnasync"
+  run bench_download dnasync "$W" "ub$r" "ua$r" "$BOOT"; d=$(last download_dnasync_s)
+  grep '^PROGRESS' "$W/last" | tail -1 >"$W/progress" || true
+  say "initial sync round $r/$R: raw floor"
+  run bench_download floor "$W" "ua$r" "$BOOT"; f=$(last download_floor_s)
+  add download_ratio_floor "$(ratio "$d" "$f")"
+  if [ "$r" = 1 ]; then
+    say "initial sync: naive layout"
+    run bench_download naive "$W" "na$r" "$BOOT"; nv=$(last download_naive_s)
+    add download_naive_over_dnasync "$(ratio "$nv" "$d")"
+  fi
+done
+# 4. idle pass on the device that just caught up
+say "idle passes"
+run bench_idle "$W" ub1 20 "$BOOT"
+# 3. real-time latency
+say "real-time latency ($RT_N messages)"
+run bench_realtime "$W" rt1 "$RT_N" "$BOOT"
+# 7. mobile profile, one simulated hour
+say "mobile profile (simulated hour)"
+run bench_mobile "$W" mo1 "$BOOT"
+# 6. growth: 1,000 messages (the 10,000 point is phase 2)
+for r in $(seq 1 "$R"); do
+  say "growth: 1,000 messages, round $r/$R"
+  NOAPPEND=1 run bench_upload prep "$W" "gs$r" 1000
+  NOAPPEND=1 run bench_upload dnasync "$W" "gs$r" 1000 "$BOOT"
+  sed -n 's/^RESULT upload_dnasync_s /RESULT growth1k_upload_s /p' "$W/last" >>"$RES"
+  NOAPPEND=1 run bench_download dnasync "$W" "gt$r" "gs$r" "$BOOT"
+  sed -n 's/^RESULT download_dnasync_\(s\|rss_kb\|cpu_s\) /RESULT growth1k_\1 /p' "$W/last" >>"$RES"
+done
+if [ -n "${BENCH_GROWTH_N:-}" ]; then
+  say "growth: $BENCH_GROWTH_N messages (one round)"
+  NOAPPEND=1 run bench_upload prep "$W" gl1 "$BENCH_GROWTH_N"
+  NOAPPEND=1 run bench_upload dnasync "$W" gl1 "$BENCH_GROWTH_N" "$BOOT"
+  NOAPPEND=1 run bench_download dnasync "$W" gm1 gl1 "$BOOT"
+  sed -n 's/^RESULT download_dnasync_\(s\|rss_kb\|cpu_s\) /RESULT growthbig_\1 /p' "$W/last" >>"$RES"
+fi
+TOTAL=$(( $(date +%s) - T_START ))
+say "done in ${TOTAL}s"
+cp "$RES" "$W/results.keep" 2>/dev/null || true
+
+# ---- the table ----
+# st NAME [scale]: "median (min–max, n)"; med NAME [scale]: the median only
+stats() {
+  awk -v k="$1" -v s="${2:-1}" -v f="${3:-%.3g}" '$1=="RESULT" && $2==k {v[n++]=$3*s}
+    END { if (!n) { print "n/a"; exit }
+          for (i=0;i<n;i++) for (j=i+1;j<n;j++) if (v[j]<v[i]) {t=v[i];v[i]=v[j];v[j]=t}
+          m = n%2 ? v[(n-1)/2] : (v[n/2-1]+v[n/2])/2
+          if (mode=="med") printf f, m; else if (n==1) printf f" (1 run)", m;
+          else printf f" ("f"–"f", %d runs)", m, v[0], v[n-1], n }' mode="$4" "$RES"
+}
+st() { stats "$1" "${2:-1}" "${3:-%.3g}" full; }
+med() { stats "$1" "${2:-1}" "${3:-%.6g}" med; }
+goal() { awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN { ok = op=="<=" ? v<=g : op=="<" ? v<g : v>=g; print ok ? "met" : "**missed**" }'; }
+
+CPU=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
+REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (work tree has uncommitted changes)" || true)
+UPR=$(med upload_ratio_floor); DLR=$(med download_ratio_floor)
+UPN=$(med upload_naive_over_dnasync); DLN=$(med download_naive_over_dnasync)
+IDR=$(med idle_requests); IDC=$(med idle_cpu_ms); CR=$(med cache_dnasync_over_plain)
+PER_MSG_10K=$(awk -v s="$(med download_dnasync_s)" -v n="$N" 'BEGIN{printf "%.3g", s/n*1000}')
+PER_MSG_1K=$(awk -v s="$(med growth1k_s)" 'BEGIN{printf "%.3g", s/1000*1000}')
+RSS_10K=$(med download_dnasync_rss_kb); RSS_1K=$(med growth1k_rss_kb)
+EXTRA_S=$(awk -v a="$(med growth1k_s)" -v b="$(med download_dnasync_s)" -v n="$N" 'BEGIN{sl=(b-a)/(n-1000); printf "%.0f", b+sl*(100000-n)}')
+EXTRA_RSS=$(awk -v a="$RSS_1K" -v b="$RSS_10K" -v n="$N" 'BEGIN{sl=(b-a)/(n-1000); printf "%.0f", (b+sl*(100000-n))/1024}')
+{
+cat <<HDR
+# Benchmarks
+
+\`make bench\` (scripts/bench.sh, programs in bench/) on this machine: $(nproc) cores, $CPU,
+$(date -u '+%Y-%m-%d %H:%M UTC'), commit $REV$DIRTY; whole run ${TOTAL}s.
+A loopback DHT of 5 OpenDHT nodes in one process (bench_net); every device phase is its own
+process with its own DHT node (as a home opens it), so RSS is per phase. Figures are medians
+over runs in this one run ("median (min–max, runs)"); dnasync and its reference are measured
+alternately, round by round, and each ratio is taken per round. DHT requests are counted at the
+DHT adapter (the bench links with \`--wrap\` around dnad_put / dnad_get / dnad_list_ids /
+dnad_listen): a put, a get, an id listing, a listen each count one; bytes are value payload
+bytes sent and received plus 8 per listed id (not UDP bytes). $N messages have 1,024-byte
+bodies; every value is $(med upload_dnasync_value_bytes %.0f) B on the wire for dnasync and $(med upload_floor_value_bytes %.0f) B for the floors.
+
+| # | measure | dnasync | reference | ratio | goal | |
+|---|---|---|---|---|---|---|
+| 1a | upload $N msgs, s | $(st upload_dnasync_s) | raw \`dht_put_batch\`, same keys/sizes/batches of 100: $(st upload_floor_s) | $(st upload_ratio_floor) × floor | ≤ 1.25× | $(goal "$UPR" "<=" 1.25) |
+| 1b | upload, naive layout (one key per msg) | | $(st upload_naive_s) | naive is $(st upload_naive_over_dnasync) × slower | ≥ 5× | $(goal "$UPN" ">=" 5) |
+| 1c | upload DHT requests / puts | $(st upload_dnasync_requests) / $(st upload_dnasync_puts) | floor $(st upload_floor_requests) / $(st upload_floor_puts); naive $(st upload_naive_requests) | | | |
+| 2a | initial sync of $N to a new device, s | $(st download_dnasync_s) | raw list + get-by-ids of the same keys: $(st download_floor_s) | $(st download_ratio_floor) × floor | ≤ 1.25× | $(goal "$DLR" "<=" 1.25) |
+| 2b | initial sync, naive layout | | one \`dht_get\` per message key: $(st download_naive_s) | naive is $(st download_naive_over_dnasync) × slower | ≥ 5× | $(goal "$DLN" ">=" 5) |
+| 2c | initial sync: CPU s / peak RSS MiB / requests | $(st download_dnasync_cpu_s) / $(st download_dnasync_rss_kb 0.0009765625) / $(st download_dnasync_requests) | floor $(st download_floor_cpu_s) / $(st download_floor_rss_kb 0.0009765625) / $(st download_floor_requests) | | | |
+| 2d | progress line (SYNC_EVENT_PROGRESS) | last: $(sed 's/PROGRESS //' "$W/progress" 2>/dev/null); first event after $(st download_dnasync_first_progress_s) s of the pass | | | | |
+| 3 | real-time latency, send call → B's MESSAGE event, ms | p50 $(awk '$2=="realtime_latency_ms"{print $3}' "$RES" | sort -g | awk '{v[NR]=$1} END{printf "%.1f", v[int((NR+1)/2)]}'), p99 $(awk '$2=="realtime_latency_ms"{print $3}' "$RES" | sort -g | awk '{v[NR]=$1} END{i=int(NR*0.99+0.999); if(i<1)i=1; printf "%.1f", v[i]}'), max $(awk '$2=="realtime_latency_ms"{print $3}' "$RES" | sort -g | tail -1 | awk '{printf "%.1f",$1}') ($(grep -c ' realtime_latency_ms ' "$RES") msgs, $(med realtime_timeouts) lost) | of which A's \`sync_send\` call: p50 $(med realtime_send_call_ms 1 %.1f) | | | |
+| 4 | idle \`sync_pass\` (in sync): requests / bytes / CPU ms | $(st idle_requests) / $(st idle_bytes) / $(st idle_cpu_ms) | wall ms $(st idle_wall_ms) | | ≤ 4 req, < 5 ms CPU | $(goal "$IDR" "<=" 4) / $(goal "$IDC" "<" 5) |
+| 5 | cache insert of $N downloaded msgs in one transaction, rows/s | \`dnasync_cache_insert\` $(st cache_dnasync_rows_per_s) | plain prepared INSERT, same schema: $(st cache_plain_rows_per_s) | $(st cache_dnasync_over_plain) of ceiling (with the engine's index row per value: $(st cache_engine_over_plain)) | ≥ 0.5 | $(goal "$CR" ">=" 0.5) |
+| 6 | growth: initial sync, ms per msg / peak RSS MiB | 1,000: $PER_MSG_1K ms, $(awk -v r="$RSS_1K" 'BEGIN{printf "%.0f", r/1024}') MiB; $N: $PER_MSG_10K ms, $(awk -v r="$RSS_10K" 'BEGIN{printf "%.0f", r/1024}') MiB | 100,000: not run (see below); linear extrapolation ≈ ${EXTRA_S} s, ≈ ${EXTRA_RSS} MiB | | | |
+| 7 | mobile profile, per simulated hour | $(st mobile_requests_per_hour) requests, $(st mobile_wakeups_per_hour) wake-ups, $(st mobile_cpu_ms_per_hour) CPU ms | | | | |
+| 8 | crypto, ops/s (one core) | ML-KEM-512 keygen $(st crypto_mlkem_keygen_per_s 1 %.0f), encaps $(st crypto_mlkem_encaps_per_s 1 %.0f), decaps $(st crypto_mlkem_decaps_per_s 1 %.0f); envelope (1 KiB, 1 recipient) seal $(st crypto_envelope_seal_per_s 1 %.0f), open $(st crypto_envelope_open_per_s 1 %.0f) | | | | |
+
+HDR
+} >"$W/table.md"
+cat "$W/table.md"
+if [ -f "$ROOT/bench/BENCHMARKS.notes.md" ]; then
+  cat "$W/table.md" "$ROOT/bench/BENCHMARKS.notes.md" >"$OUT"
+else
+  cp "$W/table.md" "$OUT"
+fi
+echo "bench: written to $OUT" >&2
