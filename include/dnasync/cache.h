@@ -216,7 +216,12 @@ int dnasync_cache_meta_each(dnasync_cache_t *c, const char *prefix,
  * stores these facts; it never talks to the DHT. --- */
 
 #define DNASYNC_INDEX_SHARDS 128
-enum { DNASYNC_INDEX_MESSAGE = 1, DNASYNC_INDEX_TOMBSTONE = 2, DNASYNC_INDEX_REJECTED = 3 };
+enum {
+    DNASYNC_INDEX_MESSAGE = 1,
+    DNASYNC_INDEX_TOMBSTONE = 2,
+    DNASYNC_INDEX_REJECTED = 3,
+    DNASYNC_INDEX_RECEIPT = 4
+};
 
 typedef struct dnasync_cache_day {
     int verified;       /* the writers' summaries matched what this device holds */
@@ -233,8 +238,8 @@ int dnasync_cache_index_has(dnasync_cache_t *c, const char *mailbox, int64_t day
                             uint64_t vid);
 /* Per shard: how many message/tombstone values are held and the XOR of their ids (rejected ones
  * left out); mine_only counts only what this device put. Arrays of DNASYNC_INDEX_SHARDS. */
-int dnasync_cache_index_summary(dnasync_cache_t *c, const char *mailbox, int64_t day,
-                                int mine_only, uint32_t *count, uint64_t *xor_ids);
+int dnasync_cache_index_summary(dnasync_cache_t *c, const char *mailbox, int64_t day, int mine_only,
+                                uint32_t *count, uint64_t *xor_ids);
 /* The same for one shard (all writers). */
 int dnasync_cache_index_shard(dnasync_cache_t *c, const char *mailbox, int64_t day, unsigned shard,
                               uint32_t *count, uint64_t *xor_ids);

@@ -10,6 +10,8 @@
  *   MESSAGE:   [6] message_id str 64 (lowercase hex)  [7] sender str  [8] recipient str
  *              [9] payload bin (the encrypted envelope)
  *   TOMBSTONE: [6] message_id str 64  [7] deleted_at uint  [8] owner str (mailbox owner)
+ *   RECEIPT:   [6] message_id str 64  [7] read_at uint  [8] owner str (mailbox owner): a read
+ *              receipt shared among the owner's own devices (only when the owner opts in)
  *   IDENTITY:  [6] name str  [7] signing_pk bin 32 (= author_pk)  [8] kem_pk bin 800
  *              [9] devices array of str 32 (device ids, lowercase hex; may be empty, max 16)
  *   SUMMARY:   [6] mailbox str  [7] day uint  [8] writer_id bin 16  [9] version uint
@@ -49,7 +51,8 @@ typedef enum dht_value_kind {
     DHT_KIND_MESSAGE = 1,
     DHT_KIND_TOMBSTONE = 2,
     DHT_KIND_IDENTITY = 3,
-    DHT_KIND_SUMMARY = 4
+    DHT_KIND_SUMMARY = 4,
+    DHT_KIND_RECEIPT = 5
 } dht_value_kind_t;
 
 typedef struct dht_summary_entry {
@@ -73,8 +76,9 @@ typedef struct dht_value {
     char *recipient;
     uint8_t *payload;
     size_t payload_len;
-    /* TOMBSTONE */
+    /* TOMBSTONE (deleted_at) and RECEIPT (read_at) */
     uint64_t deleted_at;
+    uint64_t read_at;
     char *owner;
     /* IDENTITY */
     char *name;

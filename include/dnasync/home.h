@@ -16,12 +16,12 @@ extern "C" {
 typedef struct dnasync_home dnasync_home_t;
 
 typedef struct dnasync_home_options {
-    const dnasync_env_t *env;          /* NULL = real clock and RNG */
-    const char *profile;               /* "desktop"/"mobile"; NULL = config, else desktop */
-    const char *const *bootstrap;      /* HOST:PORT; added to <home>/config for next time */
+    const dnasync_env_t *env;     /* NULL = real clock and RNG */
+    const char *profile;          /* "desktop"/"mobile"; NULL = config, else desktop */
+    const char *const *bootstrap; /* HOST:PORT; added to <home>/config for next time */
     size_t n_bootstrap;
-    int port;                          /* local DHT port, 0 = any */
-    bool network;                      /* start a DHT node and join the network */
+    int port;     /* local DHT port, 0 = any */
+    bool network; /* start a DHT node and join the network */
 } dnasync_home_options_t;
 
 /* Create a new home for identity `name`: directory (mode 0700), identity keys, device_id,

@@ -20,7 +20,8 @@ int dnasync_sign_public(uint8_t pk[32], const uint8_t sk[32]);
 /* Sign msg[0..len) with the secret seed. 0 ok, DNASYNC_ECRYPTO. */
 int dnasync_sign(uint8_t sig[64], const uint8_t sk[32], const uint8_t *msg, size_t len);
 /* 0 if sig is a valid signature of msg by pk, DNASYNC_EAUTH otherwise. */
-int dnasync_sign_verify(const uint8_t pk[32], const uint8_t *msg, size_t len, const uint8_t sig[64]);
+int dnasync_sign_verify(const uint8_t pk[32], const uint8_t *msg, size_t len,
+                        const uint8_t sig[64]);
 
 #ifdef __cplusplus
 }

@@ -9,18 +9,18 @@ extern "C" {
 
 enum dnasync_status {
     DNASYNC_OK = 0,
-    DNASYNC_ERR = -1,        /* generic failure */
-    DNASYNC_EINVAL = -2,     /* bad argument or input */
-    DNASYNC_ENOMEM = -3,     /* allocation failed */
-    DNASYNC_EIO = -4,        /* file or database I/O failed */
-    DNASYNC_ENOTFOUND = -5,  /* no such item */
-    DNASYNC_ECRYPTO = -6,    /* decryption / verification failed */
-    DNASYNC_ETIMEOUT = -7,   /* network operation timed out */
-    DNASYNC_ETOOBIG = -8,    /* value exceeds a size limit */
-    DNASYNC_ECORRUPT = -9,   /* stored or received data is malformed */
-    DNASYNC_EEXIST = -10,    /* already exists / conflicting claim */
-    DNASYNC_EDHT = -11,      /* DHT operation failed */
-    DNASYNC_EAUTH = -12      /* wrong passphrase, bad signature, not authorised */
+    DNASYNC_ERR = -1,       /* generic failure */
+    DNASYNC_EINVAL = -2,    /* bad argument or input */
+    DNASYNC_ENOMEM = -3,    /* allocation failed */
+    DNASYNC_EIO = -4,       /* file or database I/O failed */
+    DNASYNC_ENOTFOUND = -5, /* no such item */
+    DNASYNC_ECRYPTO = -6,   /* decryption / verification failed */
+    DNASYNC_ETIMEOUT = -7,  /* network operation timed out */
+    DNASYNC_ETOOBIG = -8,   /* value exceeds a size limit */
+    DNASYNC_ECORRUPT = -9,  /* stored or received data is malformed */
+    DNASYNC_EEXIST = -10,   /* already exists / conflicting claim */
+    DNASYNC_EDHT = -11,     /* DHT operation failed */
+    DNASYNC_EAUTH = -12     /* wrong passphrase, bad signature, not authorised */
 };
 
 /* Static, never NULL. */

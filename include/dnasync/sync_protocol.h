@@ -45,28 +45,33 @@ typedef struct sync_status {
     size_t pending_downloads;    /* ids seen on the DHT but not fetched yet */
     bool realtime_enabled;
     /* extensions */
-    size_t pending_tombstones;   /* deletions not yet confirmed on the DHT */
-    size_t messages;             /* rows in the cache (including soft-deleted) */
-    uint32_t verified_days;      /* days of the 30-day window proven complete */
-    uint32_t window_days;        /* SYNC_WINDOW_DAYS + 1 (today included) */
-    uint64_t oldest_unverified_expiry; /* Unix s when the oldest unverified day leaves the DHT; 0 none */
-    uint64_t rejected_values;    /* values refused (bad signature, id mismatch, oversize, ...) */
+    size_t pending_tombstones; /* deletions not yet confirmed on the DHT */
+    size_t messages;           /* rows in the cache (including soft-deleted) */
+    uint32_t verified_days;    /* days of the 30-day window proven complete */
+    uint32_t window_days;      /* SYNC_WINDOW_DAYS + 1 (today included) */
+    uint64_t
+        oldest_unverified_expiry; /* Unix s when the oldest unverified day leaves the DHT; 0 none */
+    uint64_t rejected_values;     /* values refused (bad signature, id mismatch, oversize, ...) */
 } sync_status_t;
 
 /* One day of the window, for `dnasync status`. */
 typedef struct sync_day_status {
-    int64_t day;          /* UTC day number (Unix s / 86400) */
-    bool verified;        /* summary matched what this device holds */
-    bool closed;          /* verified after the day ended: never re-read */
-    uint64_t expires_at;  /* Unix s when values uploaded that day expire from the DHT */
+    int64_t day;         /* UTC day number (Unix s / 86400) */
+    bool verified;       /* summary matched what this device holds */
+    bool closed;         /* verified after the day ended: never re-read */
+    uint64_t expires_at; /* Unix s when values uploaded that day expire from the DHT */
 } sync_day_status_t;
 
 /* What the background thread reports (for `dnasync watch`). message_id is borrowed for the call. */
-typedef enum sync_event_kind { SYNC_EVENT_MESSAGE, SYNC_EVENT_DELETED, SYNC_EVENT_PROGRESS } sync_event_kind_t;
+typedef enum sync_event_kind {
+    SYNC_EVENT_MESSAGE,
+    SYNC_EVENT_DELETED,
+    SYNC_EVENT_PROGRESS
+} sync_event_kind_t;
 typedef struct sync_event {
     sync_event_kind_t kind;
-    const char *message_id;  /* MESSAGE / DELETED */
-    size_t done, total;      /* PROGRESS: values fetched of values to fetch */
+    const char *message_id; /* MESSAGE / DELETED */
+    size_t done, total;     /* PROGRESS: values fetched of values to fetch */
 } sync_event_t;
 typedef void (*sync_event_cb)(void *user, const sync_event_t *ev);
 
@@ -79,12 +84,12 @@ sync_context_t *sync_init(sqlite3 *db, dht_storage_context_t *dht_ctx, const cha
                           const dnasync_env_t *env);
 
 int sync_upload_message(sync_context_t *ctx, const message_info_t *msg); /* 0 ok / 1 already */
-int sync_upload_pending(sync_context_t *ctx);            /* uploads every pending row; count */
+int sync_upload_pending(sync_context_t *ctx); /* uploads every pending row; count */
 int sync_download_messages(sync_context_t *ctx, const char *conversation_id); /* new in conv */
-int sync_download_all(sync_context_t *ctx);               /* new messages, all conversations */
+int sync_download_all(sync_context_t *ctx); /* new messages, all conversations */
 int sync_delete_message(sync_context_t *ctx, const char *message_id);
-int sync_download_tombstones(sync_context_t *ctx);        /* deletions applied */
-void sync_run_background(sync_context_t *ctx);            /* starts the periodic thread */
+int sync_download_tombstones(sync_context_t *ctx); /* deletions applied */
+void sync_run_background(sync_context_t *ctx);     /* starts the periodic thread */
 int sync_enable_realtime(sync_context_t *ctx);
 int sync_disable_realtime(sync_context_t *ctx);
 int sync_get_status(sync_context_t *ctx, sync_status_t *status_out);
@@ -117,8 +122,11 @@ int sync_open_message(sync_context_t *ctx, const message_info_t *msg, char **tex
 int sync_list_messages(sync_context_t *ctx, const char *conversation_id, size_t limit,
                        message_info_t **out, size_t *count);
 void sync_free_messages(message_info_t *msgs, size_t count);
-/* Read receipts stay on this device (the spec's privacy default); syncing them to one's own
- * devices is not built yet. */
+/* Mark a message read. Read receipts stay on this device unless sharing is on (the spec's
+ * privacy trade-off): then a receipt signed by this identity goes to its own mailbox and its
+ * other devices mark the message read too. Receipts from the identity's other devices are
+ * always applied. Sharing is off by default. */
+int sync_set_share_read_receipts(sync_context_t *ctx, bool share);
 int sync_mark_read(sync_context_t *ctx, const char *message_id);
 /* One cached message by id; out is cleared with message_info_clear. DNASYNC_ENOTFOUND. */
 int sync_get_message(sync_context_t *ctx, const char *message_id, message_info_t *out);

@@ -167,6 +167,8 @@ void register_types(dht::Dht &d, bool strict)
                                   days(DNASYNC_DHT_TTL_IDENTITY_DAYS), store_policy, edit_policy));
     d.registerType(dht::ValueType(DNASYNC_DHT_TYPE_SUMMARY, "dnasync summary",
                                   days(DNASYNC_DHT_TTL_SUMMARY_DAYS), store_policy, edit_policy));
+    d.registerType(dht::ValueType(DNASYNC_DHT_TYPE_RECEIPT, "dnasync receipt",
+                                  days(DNASYNC_DHT_TTL_RECEIPT_DAYS), store_policy, edit_policy));
 }
 
 void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -275,6 +277,7 @@ uint16_t dnad_type_of_kind(int kind)
     case DHT_KIND_TOMBSTONE: return DNASYNC_DHT_TYPE_TOMBSTONE;
     case DHT_KIND_IDENTITY: return DNASYNC_DHT_TYPE_IDENTITY;
     case DHT_KIND_SUMMARY: return DNASYNC_DHT_TYPE_SUMMARY;
+    case DHT_KIND_RECEIPT: return DNASYNC_DHT_TYPE_RECEIPT;
     default: return 0;
     }
 }
@@ -286,6 +289,7 @@ int dnad_kind_of_type(uint16_t type)
     case DNASYNC_DHT_TYPE_TOMBSTONE: return DHT_KIND_TOMBSTONE;
     case DNASYNC_DHT_TYPE_IDENTITY: return DHT_KIND_IDENTITY;
     case DNASYNC_DHT_TYPE_SUMMARY: return DHT_KIND_SUMMARY;
+    case DNASYNC_DHT_TYPE_RECEIPT: return DHT_KIND_RECEIPT;
     default: return 0;
     }
 }

@@ -19,6 +19,7 @@ const char *dht_kind_name(int kind)
     switch (kind) {
     case DHT_KIND_MESSAGE: return "message";
     case DHT_KIND_TOMBSTONE: return "tombstone";
+    case DHT_KIND_RECEIPT: return "receipt";
     case DHT_KIND_IDENTITY: return "identity";
     case DHT_KIND_SUMMARY: return "summary";
     default: return "unknown";
@@ -46,6 +47,7 @@ static int validate(const dht_value_t *v)
                dht_name_valid(v->recipient) && (v->payload || v->payload_len == 0) &&
                v->payload_len <= DHT_VALUE_MAX_BYTES;
     case DHT_KIND_TOMBSTONE:
+    case DHT_KIND_RECEIPT:
         return lower_hex(v->message_id, DNASYNC_ID_HEX_LEN) && dht_name_valid(v->owner);
     case DHT_KIND_IDENTITY:
         if (!dht_name_valid(v->name) || v->n_devices > DHT_MAX_DEVICES ||
@@ -94,7 +96,9 @@ static int encode_sig(const dht_value_t *v, const uint8_t *sig, uint8_t **out, s
     msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    size_t n = v->kind == DHT_KIND_SUMMARY ? 11 : v->kind == DHT_KIND_TOMBSTONE ? 9 : 10;
+    size_t n = v->kind == DHT_KIND_SUMMARY                                    ? 11
+               : v->kind == DHT_KIND_TOMBSTONE || v->kind == DHT_KIND_RECEIPT ? 9
+                                                                              : 10;
     msgpack_pack_array(&pk, n);
     msgpack_pack_uint8(&pk, v->version);
     msgpack_pack_uint8(&pk, v->kind);
@@ -110,8 +114,9 @@ static int encode_sig(const dht_value_t *v, const uint8_t *sig, uint8_t **out, s
         pack_bin(&pk, v->payload, v->payload_len);
         break;
     case DHT_KIND_TOMBSTONE:
+    case DHT_KIND_RECEIPT:
         pack_str(&pk, v->message_id);
-        msgpack_pack_uint64(&pk, v->deleted_at);
+        msgpack_pack_uint64(&pk, v->kind == DHT_KIND_RECEIPT ? v->read_at : v->deleted_at);
         pack_str(&pk, v->owner);
         break;
     case DHT_KIND_IDENTITY:
@@ -250,6 +255,13 @@ uint64_t dht_value_id(const dht_value_t *v)
         dnasync_hex_encode(v->author_pk, DNASYNC_SIGN_PK_BYTES, a);
         n = snprintf(buf, sizeof buf, "dnasync/1/tomb/%s/%llu/%s", v->message_id,
                      (unsigned long long)v->deleted_at, a);
+        break;
+    }
+    case DHT_KIND_RECEIPT: {
+        char a[2 * DNASYNC_SIGN_PK_BYTES + 1];
+        dnasync_hex_encode(v->author_pk, DNASYNC_SIGN_PK_BYTES, a);
+        n = snprintf(buf, sizeof buf, "dnasync/1/read/%s/%llu/%s", v->message_id,
+                     (unsigned long long)v->read_at, a);
         break;
     }
     case DHT_KIND_IDENTITY: n = snprintf(buf, sizeof buf, "dnasync/1/id/%s", v->name); break;
@@ -445,7 +457,7 @@ static int decode_fields(rd_t *r, dht_value_t *v, int *oom)
     if (r->bad || v->version != DHT_VALUE_FORMAT)
         return -1;
     size_t want = v->kind == DHT_KIND_SUMMARY                                     ? 11
-                  : v->kind == DHT_KIND_TOMBSTONE                                 ? 9
+                  : v->kind == DHT_KIND_TOMBSTONE || v->kind == DHT_KIND_RECEIPT  ? 9
                   : (v->kind == DHT_KIND_MESSAGE || v->kind == DHT_KIND_IDENTITY) ? 10
                                                                                   : 0;
     if (n != want)
@@ -474,10 +486,13 @@ static int decode_fields(rd_t *r, dht_value_t *v, int *oom)
         break;
     }
     case DHT_KIND_TOMBSTONE:
+    case DHT_KIND_RECEIPT: {
         rd_str_into(r, v->message_id, DNASYNC_ID_HEX_LEN);
-        v->deleted_at = rd_uint(r, (uint64_t)INT64_MAX);
+        uint64_t at = rd_uint(r, (uint64_t)INT64_MAX);
+        *(v->kind == DHT_KIND_RECEIPT ? &v->read_at : &v->deleted_at) = at;
         v->owner = rd_str(r, DNASYNC_NAME_MAX, oom);
         break;
+    }
     case DHT_KIND_IDENTITY: {
         v->name = rd_str(r, DNASYNC_NAME_MAX, oom);
         rd_fixed(r, v->signing_pk, DNASYNC_SIGN_PK_BYTES);

@@ -49,26 +49,30 @@ static int on_summary(void *user, uint64_t vid, const uint8_t *val, size_t len)
 static int apply_value(day_job_t *job, uint64_t vid, const sv_value_t *v)
 {
     sync_context_t *ctx = job->ctx;
-    int rc = 0;
+    int rc = 0, kind = SV_INDEX_MESSAGE;
     if (v->kind == SV_MESSAGE) {
         int inserted = 0;
         rc = dnasync_cache_insert(ctx->cache, &v->msg, &inserted);
         if (rc == 0 && inserted) {
             job->new_msgs++;
+            rc = sync_receipt_arrived_message(ctx, v->message_id);
             sync_event_push(ctx, SYNC_EVENT_MESSAGE, v->message_id, 0, 0);
         }
-    } else {
+    } else if (v->kind == SV_TOMBSTONE) {
         int changed = 0;
+        kind = SV_INDEX_TOMBSTONE;
         rc = dnasync_cache_delete(ctx->cache, v->message_id, v->deleted_at, 1, &changed);
         if (rc == 0 && changed) {
             job->deleted++;
             sync_event_push(ctx, SYNC_EVENT_DELETED, v->message_id, 0, 0);
         }
+    } else {
+        kind = SV_INDEX_RECEIPT;
+        rc = sync_receipt_apply(ctx, v->message_id, v->deleted_at);
     }
     if (rc == 0)
-        rc = dnasync_cache_index_add(
-            ctx->cache, job->mailbox, job->day, job->shard, vid, v->message_id,
-            v->kind == SV_MESSAGE ? SV_INDEX_MESSAGE : SV_INDEX_TOMBSTONE, 0);
+        rc = dnasync_cache_index_add(ctx->cache, job->mailbox, job->day, job->shard, vid,
+                                     v->message_id, kind, 0);
     return rc == 0 ? 0 : sync_cache_fail(ctx);
 }
 
@@ -81,7 +85,7 @@ static int on_value(void *user, uint64_t vid, const uint8_t *val, size_t len)
     sv_value_t v;
     memset(&v, 0, sizeof v);
     int rc = sv_decode_verify(ctx, job->mailbox, job->day, val, len, &v);
-    if (rc == 0 && (v.kind == SV_MESSAGE || v.kind == SV_TOMBSTONE) &&
+    if (rc == 0 && (v.kind == SV_MESSAGE || v.kind == SV_TOMBSTONE || v.kind == SV_RECEIPT) &&
         sv_shard(v.message_id) == job->shard &&
         (v.kind != SV_MESSAGE || sv_message_vid(v.message_id) == vid)) {
         rc = apply_value(job, vid, &v);

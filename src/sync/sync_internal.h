@@ -45,6 +45,7 @@ struct sync_context {
 
     sync_profile_t profile;
     uint32_t interval_s, jitter_s;
+    bool share_read_receipts; /* send this device's read receipts to the identity's others */
     sync_event_cb event_cb;
     void *event_user;
     sync_event_item_t *events; /* queued under the lock, delivered without it */
@@ -89,6 +90,14 @@ int sync_download_recent_locked(sync_context_t *ctx, size_t *new_msgs);
 
 /* --- sync_tombstone.c --- */
 int sync_upload_tombstones_locked(sync_context_t *ctx, size_t *uploaded);
+
+/* --- sync_receipts.c --- */
+int sync_upload_receipts_locked(sync_context_t *ctx, size_t *uploaded);
+/* A receipt from another of this identity's devices: mark read (or remember it until the
+ * message arrives). */
+int sync_receipt_apply(sync_context_t *ctx, const char *message_id, int64_t read_at);
+/* A message just arrived: apply a receipt that came before it. */
+int sync_receipt_arrived_message(sync_context_t *ctx, const char *message_id);
 
 /* --- sync_scheduler.c --- */
 int sync_pass_locked(sync_context_t *ctx, size_t *up, size_t *down, size_t *del);

@@ -14,6 +14,7 @@ static uint16_t type_of(int kind)
     case SV_MESSAGE: return DNASYNC_DHT_TYPE_MESSAGE;
     case SV_TOMBSTONE: return DNASYNC_DHT_TYPE_TOMBSTONE;
     case SV_SUMMARY: return DNASYNC_DHT_TYPE_SUMMARY;
+    case SV_RECEIPT: return DNASYNC_DHT_TYPE_RECEIPT;
     default: return DNASYNC_DHT_TYPE_IDENTITY;
     }
 }

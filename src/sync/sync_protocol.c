@@ -176,14 +176,12 @@ void sync_free_messages(message_info_t *msgs, size_t count)
     dnasync_cache_free_messages(msgs, count);
 }
 
-int sync_mark_read(sync_context_t *ctx, const char *message_id)
+int sync_set_share_read_receipts(sync_context_t *ctx, bool share)
 {
     pthread_mutex_lock(&ctx->lock);
-    int rc = dnasync_cache_mark_read(ctx->cache, message_id, (int64_t)dnasync_env_now(ctx->env));
-    if (rc != 0)
-        dnasync_err_set(&ctx->err, rc, "%s", dnasync_cache_errmsg(ctx->cache));
+    ctx->share_read_receipts = share;
     pthread_mutex_unlock(&ctx->lock);
-    return rc;
+    return DNASYNC_OK;
 }
 
 int sync_prune_old_messages(sync_context_t *ctx, uint32_t days)

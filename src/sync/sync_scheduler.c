@@ -49,6 +49,8 @@ int sync_pass_locked(sync_context_t *ctx, size_t *up, size_t *down, size_t *del)
     if (rc == 0) {
         int r1 = sync_upload_pending_locked(ctx, &u);
         int r2 = sync_upload_tombstones_locked(ctx, NULL);
+        if (r2 == 0)
+            r2 = sync_upload_receipts_locked(ctx, NULL);
         int r3 = sync_download_window_locked(ctx, &d, &x);
         rc = r1 ? r1 : r2 ? r2 : r3;
     }

@@ -61,6 +61,22 @@ int sv_encode_tombstone(sync_context_t *ctx, const char *message_id, int64_t del
     return rc;
 }
 
+int sv_encode_receipt(sync_context_t *ctx, const char *message_id, int64_t read_at, uint8_t **out,
+                      size_t *len, uint64_t *vid)
+{
+    dht_value_t v;
+    memset(&v, 0, sizeof v);
+    v.version = DHT_VALUE_FORMAT;
+    v.kind = DHT_KIND_RECEIPT;
+    v.created_at = (uint64_t)read_at;
+    v.read_at = (uint64_t)read_at;
+    memcpy(v.message_id, message_id, DNASYNC_ID_HEX_LEN + 1);
+    v.owner = ctx->identity;
+    int rc = sign_and_encode(ctx, &v, out, len);
+    *vid = dht_value_id(&v);
+    return rc;
+}
+
 int sv_encode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, const sv_summary_t *s,
                       uint8_t **out, size_t *len, uint64_t *vid)
 {
@@ -290,16 +306,17 @@ int sv_decode_verify(sync_context_t *ctx, const char *mailbox, int64_t day, cons
     out->kind = v.kind;
     switch (v.kind) {
     case DHT_KIND_MESSAGE: rc = check_message(ctx, mailbox, &v, out); break;
-    case DHT_KIND_TOMBSTONE: {
-        /* Only the mailbox owner's devices delete in the owner's mailbox. */
+    case DHT_KIND_TOMBSTONE:
+    case DHT_KIND_RECEIPT: {
+        /* Only the mailbox owner's devices delete or mark read in the owner's mailbox. */
         uint8_t pk[32];
         rc = strcmp(v.owner, mailbox) == 0 ? resolve(ctx, mailbox, pk, NULL) : DNASYNC_EAUTH;
         if (rc == 0 && memcmp(pk, v.author_pk, 32) != 0)
             rc = DNASYNC_EAUTH;
         if (rc == DNASYNC_EAUTH)
-            rc = reject(ctx, rc, "tombstone not signed by the mailbox owner");
+            rc = reject(ctx, rc, "tombstone or receipt not signed by the mailbox owner");
         memcpy(out->message_id, v.message_id, sizeof out->message_id);
-        out->deleted_at = (int64_t)v.deleted_at;
+        out->deleted_at = (int64_t)(v.kind == DHT_KIND_RECEIPT ? v.read_at : v.deleted_at);
         break;
     }
     case DHT_KIND_SUMMARY:

@@ -14,10 +14,16 @@ enum sv_kind {
     SV_MESSAGE = DHT_KIND_MESSAGE,
     SV_TOMBSTONE = DHT_KIND_TOMBSTONE,
     SV_SUMMARY = DHT_KIND_SUMMARY,
-    SV_IDENTITY = DHT_KIND_IDENTITY
+    SV_IDENTITY = DHT_KIND_IDENTITY,
+    SV_RECEIPT = DHT_KIND_RECEIPT
 };
 /* Kinds recorded in the cache's DHT index. */
-enum { SV_INDEX_MESSAGE = 1, SV_INDEX_TOMBSTONE = 2, SV_INDEX_REJECTED = 3 };
+enum {
+    SV_INDEX_MESSAGE = DNASYNC_INDEX_MESSAGE,
+    SV_INDEX_TOMBSTONE = DNASYNC_INDEX_TOMBSTONE,
+    SV_INDEX_REJECTED = DNASYNC_INDEX_REJECTED,
+    SV_INDEX_RECEIPT = DNASYNC_INDEX_RECEIPT
+};
 
 typedef struct sv_summary {
     uint8_t writer[16];
@@ -44,6 +50,8 @@ void sv_value_clear(sv_value_t *v);
 int sv_encode_message(sync_context_t *ctx, const message_info_t *msg, uint8_t **out, size_t *len);
 int sv_encode_tombstone(sync_context_t *ctx, const char *message_id, int64_t deleted_at,
                         uint8_t **out, size_t *len, uint64_t *vid);
+int sv_encode_receipt(sync_context_t *ctx, const char *message_id, int64_t read_at, uint8_t **out,
+                      size_t *len, uint64_t *vid);
 int sv_encode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, const sv_summary_t *s,
                       uint8_t **out, size_t *len, uint64_t *vid);
 int sv_encode_identity(sync_context_t *ctx, uint8_t **out, size_t *len);

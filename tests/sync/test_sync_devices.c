@@ -101,6 +101,38 @@ static void test_same_text_same_second(void)
     CHECK(tdev_has(&bob, a) && tdev_has(&bob, b));
 }
 
+static int is_read(tdev_t *d, const char *id)
+{
+    message_info_t m;
+    memset(&m, 0, sizeof m);
+    CHECK_EQ_INT(sync_get_message(d->sync, id, &m), 0);
+    int read = strcmp(m.status, "read") == 0;
+    message_info_clear(&m);
+    return read;
+}
+
+static void test_read_receipts(void)
+{
+    char a[65], b[65];
+    tdev_send(&bob, "alice", "one", a);
+    tdev_send(&bob, "alice", "two", b);
+    tdev_sync(&desk, NULL, NULL, NULL);
+    tdev_sync(&mob, NULL, NULL, NULL);
+    /* by default a receipt stays on the device that read */
+    CHECK_EQ_INT(sync_mark_read(desk.sync, a), 0);
+    CHECK(is_read(&desk, a));
+    tdev_sync(&desk, NULL, NULL, NULL);
+    tdev_sync(&mob, NULL, NULL, NULL);
+    CHECK(!is_read(&mob, a));
+    /* shared: the other device marks it read too */
+    CHECK_EQ_INT(sync_set_share_read_receipts(desk.sync, true), 0);
+    CHECK_EQ_INT(sync_mark_read(desk.sync, b), 0);
+    tdev_sync(&mob, NULL, NULL, NULL);
+    CHECK(is_read(&mob, b));
+    CHECK(!is_read(&mob, a));
+    CHECK_EQ_INT(sync_set_share_read_receipts(desk.sync, false), 0);
+}
+
 static void test_offline_catch_up(void)
 {
     /* The mobile goes offline; over four days the desktop sends and deletes; it comes back. */
@@ -195,6 +227,7 @@ int main(void)
     RUN(test_delete_follows);
     RUN(test_tombstone_before_message);
     RUN(test_same_text_same_second);
+    RUN(test_read_receipts);
     RUN(test_offline_catch_up);
     RUN(test_realtime);
     tdev_close(&desk);

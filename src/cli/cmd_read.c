@@ -1,0 +1,52 @@
+#include "cli/cli.h"
+#include "cli/json.h"
+#include "cli/open.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int run(cli_t *cli, int argc, char **argv)
+{
+    const char *id = NULL;
+    bool share = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--share") == 0)
+            share = true;
+        else if (!id)
+            id = argv[i];
+        else
+            return cli_error(CLI_USAGE, "read: unexpected argument '%s'", argv[i]);
+    }
+    if (!id || strlen(id) != DNASYNC_ID_HEX_LEN ||
+        strspn(id, "0123456789abcdef") != DNASYNC_ID_HEX_LEN)
+        return cli_error(CLI_USAGE, "read wants one MESSAGE_ID of 64 lowercase hex characters");
+    dnasync_home_t *home;
+    if (cli_open_home(cli, share, &home) != CLI_OK)
+        return CLI_FAIL;
+    sync_context_t *sync = dnasync_home_sync(home);
+    sync_set_share_read_receipts(sync, share);
+    int rc = CLI_OK;
+    message_info_t msg = {0};
+    if (sync_get_message(sync, id, &msg) != 0 || sync_mark_read(sync, id) != 0) {
+        rc = cli_error(CLI_FAIL, "%s", sync_errmsg(sync));
+    } else if (cli->json) {
+        json_line_t j;
+        json_begin(&j, stdout);
+        json_str(&j, "read", id);
+        json_bool(&j, "shared", share);
+        json_end(&j);
+    } else {
+        printf("marked %s read%s\n", id, share ? " on all your devices" : " on this device");
+    }
+    message_info_clear(&msg);
+    dnasync_home_free(home);
+    return rc;
+}
+
+const cli_command_t cli_cmd_read = {
+    "read", "mark a message read (here, or with --share on all your devices)",
+    "usage: dnasync read MESSAGE_ID [--share]\n"
+    "Read receipts stay on this device by default. --share puts a receipt signed by your\n"
+    "identity into your own mailbox, so your other devices mark the message read too\n"
+    "(nobody else can read or forge it, but DHT nodes see that you read something).\n",
+    run};
