@@ -269,9 +269,48 @@ static void test_fuzz(void)
     free(buf);
 }
 
+/* A read receipt: strict round trip, its own id (not its message's, not a tombstone's with the
+ * same time), accepted by the node policy under type 0x6405 only. */
+static void test_receipt(void)
+{
+    uint8_t sk[32];
+    tu_seed(sk, 3);
+    dht_value_t v;
+    memset(&v, 0, sizeof v);
+    v.version = DHT_VALUE_FORMAT;
+    v.kind = DHT_KIND_RECEIPT;
+    v.created_at = v.read_at = 1700000000;
+    tu_message_id(v.message_id, 9);
+    v.owner = "alice";
+    CHECK_EQ_INT(dht_value_sign(&v, sk), 0);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    CHECK_EQ_INT(dht_value_encode(&v, &buf, &len), 0);
+    dht_value_t d;
+    CHECK_EQ_INT(dht_value_decode(buf, len, &d), 0);
+    CHECK_EQ_INT(d.kind, DHT_KIND_RECEIPT);
+    CHECK(d.read_at == 1700000000 && d.deleted_at == 0);
+    CHECK_EQ_STR(d.owner, "alice");
+    CHECK_EQ_INT(dht_value_verify(&d), 0);
+    uint64_t id = dht_value_id(&d);
+    CHECK(id != 0 && id != dht_message_value_id(v.message_id));
+    dht_value_t t = v;
+    t.kind = DHT_KIND_TOMBSTONE;
+    t.deleted_at = t.read_at;
+    CHECK(dht_value_id(&t) != id);
+    CHECK(dnad_policy_store_ok(DNASYNC_DHT_TYPE_RECEIPT, id, buf, len));
+    CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_TOMBSTONE, id, buf, len));
+    CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_RECEIPT, id + 1, buf, len));
+    buf[len - 1] ^= 1; /* the owner's name changes: the signature no longer holds */
+    CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_RECEIPT, id, buf, len));
+    dht_value_clear(&d);
+    free(buf);
+}
+
 int main(void)
 {
     RUN(test_keys);
+    RUN(test_receipt);
     RUN(test_roundtrip);
     RUN(test_tombstone_id);
     RUN(test_sizes);
