@@ -1,6 +1,8 @@
 /* DHT key names (see include/dnasync/dht_keys.h and docs/dht.md). */
 #include "dnasync/dht_keys.h"
 
+#include "common/hex.h"
+
 #include "dnasync/message.h"
 #include "dnasync/status.h"
 
@@ -13,26 +15,12 @@ int64_t dht_upload_day(uint64_t unix_s)
     return (int64_t)(unix_s / 86400u);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int dht_shard_of(const char *id)
 {
-    if (!id || strlen(id) != DNASYNC_ID_HEX_LEN)
+    uint8_t b[DNASYNC_ID_HEX_LEN / 2];
+    if (!id || dnasync_hex_decode(id, b, sizeof b) != 0)
         return DNASYNC_EINVAL;
-    for (size_t i = 0; i < DNASYNC_ID_HEX_LEN; i++)
-        if (hexval(id[i]) < 0)
-            return DNASYNC_EINVAL;
-    int b = hexval(id[0]) * 16 + hexval(id[1]);
-    return b % DNASYNC_DHT_SHARDS;
+    return b[0] % DNASYNC_DHT_SHARDS;
 }
 
 int dht_name_valid(const char *name)

@@ -154,10 +154,7 @@ static int fetch_shard(day_job_t *job, uint32_t local_count)
     free(ids);
     if (rc == 0 && job->rc != 0)
         rc = job->rc;
-    if (rc == 0 && dnasync_cache_commit(ctx->cache) != 0)
-        rc = sync_cache_fail(ctx);
-    if (rc != 0)
-        dnasync_cache_rollback(ctx->cache);
+    rc = sync_tx_finish(ctx, rc);
     job->rc = 0;
     return rc;
 }

@@ -71,6 +71,8 @@ void sync_event_push(sync_context_t *ctx, sync_event_kind_t kind, const char *me
 /* Deliver queued events; caller must NOT hold ctx->lock. */
 void sync_events_deliver(sync_context_t *ctx);
 int sync_cache_fail(sync_context_t *ctx);
+/* End a cache transaction: commit when rc == 0, else roll back. Returns rc or DNASYNC_EIO. */
+int sync_tx_finish(sync_context_t *ctx, int rc);
 int sync_need_network(sync_context_t *ctx);
 int64_t sync_today(const sync_context_t *ctx);
 

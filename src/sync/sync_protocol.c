@@ -205,6 +205,18 @@ int sync_cache_fail(sync_context_t *ctx)
     return dnasync_err_set(&ctx->err, DNASYNC_EIO, "cache: %s", dnasync_cache_errmsg(ctx->cache));
 }
 
+int sync_tx_finish(sync_context_t *ctx, int rc)
+{
+    if (rc == 0 && dnasync_cache_commit(ctx->cache) != 0)
+        rc = DNASYNC_EIO;
+    if (rc != 0) {
+        dnasync_cache_rollback(ctx->cache);
+        if (rc == DNASYNC_EIO)
+            sync_cache_fail(ctx);
+    }
+    return rc;
+}
+
 int sync_need_network(sync_context_t *ctx)
 {
     if (!ctx->dht)

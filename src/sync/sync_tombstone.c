@@ -49,14 +49,9 @@ int sync_upload_tombstones_locked(sync_context_t *ctx, size_t *uploaded)
                 ids[nid++] = tombs[i].message_id;
                 sync_touch(&touched, ctx->identity, &puts[i]);
             }
-            if (rc == 0 && nid)
-                rc = dnasync_cache_tombstone_mark_synced(ctx->cache, ids, nid);
-            if (rc == 0 && dnasync_cache_commit(ctx->cache) != 0)
-                rc = DNASYNC_EIO;
-            if (rc != 0) {
-                dnasync_cache_rollback(ctx->cache);
-                sync_cache_fail(ctx);
-            }
+            if (rc == 0 && nid && dnasync_cache_tombstone_mark_synced(ctx->cache, ids, nid) != 0)
+                rc = sync_cache_fail(ctx);
+            rc = sync_tx_finish(ctx, rc);
         }
         for (size_t i = 0; vals && i < n; i++)
             free(vals[i]);

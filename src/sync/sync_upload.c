@@ -169,16 +169,10 @@ static int upload_batch(sync_context_t *ctx, const message_info_t *msgs, size_t 
             ids[nid++] = msgs[i].message_id;
         p += nb;
     }
-    if (rc == 0 && nid)
-        rc = dnasync_cache_mark_synced(ctx->cache, ids, nid);
-    if (in_tx) {
-        if (rc == 0 && dnasync_cache_commit(ctx->cache) != 0)
-            rc = DNASYNC_EIO;
-        if (rc != 0) {
-            dnasync_cache_rollback(ctx->cache);
-            sync_cache_fail(ctx);
-        }
-    }
+    if (rc == 0 && nid && dnasync_cache_mark_synced(ctx->cache, ids, nid) != 0)
+        rc = sync_cache_fail(ctx);
+    if (in_tx)
+        rc = sync_tx_finish(ctx, rc);
     for (size_t i = 0; vals && i < n; i++)
         free(vals[i]);
     free(vals);
