@@ -122,7 +122,7 @@ stats() {
           if (mode=="med") printf f, m; else if (n==1) printf f" (1 run)", m;
           else printf f" ("f"–"f", %d runs)", m, v[0], v[n-1], n }' mode="$4" "$RES"
 }
-st() { stats "$1" "${2:-1}" "${3:-%.3g}" full; }
+st() { stats "$1" "${2:-1}" "${3:-%.4g}" full; }
 med() { stats "$1" "${2:-1}" "${3:-%.6g}" med; }
 goal() { awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN { ok = op=="<=" ? v<=g : op=="<" ? v<g : v>=g; print ok ? "met" : "**missed**" }'; }
 
@@ -150,22 +150,22 @@ alternately, round by round, and each ratio is taken per round. DHT requests are
 DHT adapter (the bench links with \`--wrap\` around dnad_put / dnad_get / dnad_list_ids /
 dnad_listen): a put, a get, an id listing, a listen each count one; bytes are value payload
 bytes sent and received plus 8 per listed id (not UDP bytes). $N messages have 1,024-byte
-bodies; every value is $(med upload_dnasync_value_bytes %.0f) B on the wire for dnasync and $(med upload_floor_value_bytes %.0f) B for the floors.
+bodies; every value is $(med upload_dnasync_value_bytes 1 %.0f) B on the wire for dnasync and $(med upload_floor_value_bytes 1 %.0f) B for the floors.
 
 | # | measure | dnasync | reference | ratio | goal | |
 |---|---|---|---|---|---|---|
 | 1a | upload $N msgs, s | $(st upload_dnasync_s) | raw \`dht_put_batch\`, same keys/sizes/batches of 100: $(st upload_floor_s) | $(st upload_ratio_floor) × floor | ≤ 1.25× | $(goal "$UPR" "<=" 1.25) |
 | 1b | upload, naive layout (one key per msg) | | $(st upload_naive_s) | naive is $(st upload_naive_over_dnasync) × slower | ≥ 5× | $(goal "$UPN" ">=" 5) |
-| 1c | upload DHT requests / puts | $(st upload_dnasync_requests) / $(st upload_dnasync_puts) | floor $(st upload_floor_requests) / $(st upload_floor_puts); naive $(st upload_naive_requests) | | | |
+| 1c | upload DHT requests / puts | $(st upload_dnasync_requests 1 %.0f) / $(st upload_dnasync_puts 1 %.0f) | floor $(st upload_floor_requests 1 %.0f) / $(st upload_floor_puts 1 %.0f); naive $(st upload_naive_requests 1 %.0f) | | | |
 | 2a | initial sync of $N to a new device, s | $(st download_dnasync_s) | raw list + get-by-ids of the same keys: $(st download_floor_s) | $(st download_ratio_floor) × floor | ≤ 1.25× | $(goal "$DLR" "<=" 1.25) |
 | 2b | initial sync, naive layout | | one \`dht_get\` per message key: $(st download_naive_s) | naive is $(st download_naive_over_dnasync) × slower | ≥ 5× | $(goal "$DLN" ">=" 5) |
-| 2c | initial sync: CPU s / peak RSS MiB / requests | $(st download_dnasync_cpu_s) / $(st download_dnasync_rss_kb 0.0009765625) / $(st download_dnasync_requests) | floor $(st download_floor_cpu_s) / $(st download_floor_rss_kb 0.0009765625) / $(st download_floor_requests) | | | |
+| 2c | initial sync: CPU s / peak RSS MiB / requests | $(st download_dnasync_cpu_s) / $(st download_dnasync_rss_kb 0.0009765625) / $(st download_dnasync_requests 1 %.0f) | floor $(st download_floor_cpu_s) / $(st download_floor_rss_kb 0.0009765625) / $(st download_floor_requests 1 %.0f) | | | |
 | 2d | progress line (SYNC_EVENT_PROGRESS) | last: $(sed 's/PROGRESS //' "$W/progress" 2>/dev/null); first event after $(st download_dnasync_first_progress_s) s of the pass | | | | |
 | 3 | real-time latency, send call → B's MESSAGE event, ms | p50 $(awk '$2=="realtime_latency_ms"{print $3}' "$RES" | sort -g | awk '{v[NR]=$1} END{printf "%.1f", v[int((NR+1)/2)]}'), p99 $(awk '$2=="realtime_latency_ms"{print $3}' "$RES" | sort -g | awk '{v[NR]=$1} END{i=int(NR*0.99+0.999); if(i<1)i=1; printf "%.1f", v[i]}'), max $(awk '$2=="realtime_latency_ms"{print $3}' "$RES" | sort -g | tail -1 | awk '{printf "%.1f",$1}') ($(grep -c ' realtime_latency_ms ' "$RES") msgs, $(med realtime_timeouts) lost) | of which A's \`sync_send\` call: p50 $(med realtime_send_call_ms 1 %.1f) | | | |
-| 4 | idle \`sync_pass\` (in sync): requests / bytes / CPU ms | $(st idle_requests) / $(st idle_bytes) / $(st idle_cpu_ms) | wall ms $(st idle_wall_ms) | | ≤ 4 req, < 5 ms CPU | $(goal "$IDR" "<=" 4) / $(goal "$IDC" "<" 5) |
-| 5 | cache insert of $N downloaded msgs in one transaction, rows/s | \`dnasync_cache_insert\` $(st cache_dnasync_rows_per_s) | plain prepared INSERT, same schema: $(st cache_plain_rows_per_s) | $(st cache_dnasync_over_plain) of ceiling (with the engine's index row per value: $(st cache_engine_over_plain)) | ≥ 0.5 | $(goal "$CR" ">=" 0.5) |
-| 6 | growth: initial sync, ms per msg / peak RSS MiB | 1,000: $PER_MSG_1K ms, $(awk -v r="$RSS_1K" 'BEGIN{printf "%.0f", r/1024}') MiB; $N: $PER_MSG_10K ms, $(awk -v r="$RSS_10K" 'BEGIN{printf "%.0f", r/1024}') MiB | 100,000: not run (see below); linear extrapolation ≈ ${EXTRA_S} s, ≈ ${EXTRA_RSS} MiB | | | |
-| 7 | mobile profile, per simulated hour | $(st mobile_requests_per_hour) requests, $(st mobile_wakeups_per_hour) wake-ups, $(st mobile_cpu_ms_per_hour) CPU ms | | | | |
+| 4 | idle \`sync_pass\` (in sync): requests / bytes / CPU ms | $(st idle_requests 1 %.0f) / $(st idle_bytes 1 %.0f) / $(st idle_cpu_ms) | wall ms $(st idle_wall_ms) | | ≤ 4 req, < 5 ms CPU | $(goal "$IDR" "<=" 4) / $(goal "$IDC" "<" 5) |
+| 5 | cache insert of $N downloaded msgs in one transaction, rows/s | \`dnasync_cache_insert\` $(st cache_dnasync_rows_per_s 1 %.0f) | plain prepared INSERT, same schema: $(st cache_plain_rows_per_s 1 %.0f) | $(st cache_dnasync_over_plain) of ceiling (with the engine's index row per value: $(st cache_engine_over_plain)) | ≥ 0.5 | $(goal "$CR" ">=" 0.5) |
+| 6 | growth: initial sync, ms per msg / peak RSS MiB (3 runs each, medians) | 1,000: $PER_MSG_1K ms, $(awk -v r="$RSS_1K" 'BEGIN{printf "%.0f", r/1024}') MiB; $N: $PER_MSG_10K ms, $(awk -v r="$RSS_10K" 'BEGIN{printf "%.0f", r/1024}') MiB | 100,000: not run (see below); linear extrapolation ≈ ${EXTRA_S} s, ≈ ${EXTRA_RSS} MiB | | | |
+| 7 | mobile profile, per simulated hour | $(st mobile_requests_per_hour 1 %.0f) requests, $(st mobile_wakeups_per_hour 1 %.0f) wake-ups, $(st mobile_cpu_ms_per_hour) CPU ms | | | | |
 | 8 | crypto, ops/s (one core) | ML-KEM-512 keygen $(st crypto_mlkem_keygen_per_s 1 %.0f), encaps $(st crypto_mlkem_encaps_per_s 1 %.0f), decaps $(st crypto_mlkem_decaps_per_s 1 %.0f); envelope (1 KiB, 1 recipient) seal $(st crypto_envelope_seal_per_s 1 %.0f), open $(st crypto_envelope_open_per_s 1 %.0f) | | | | |
 
 HDR
