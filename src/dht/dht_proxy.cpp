@@ -3,6 +3,12 @@
 #ifndef OPENDHT_JSONCPP
 #define OPENDHT_JSONCPP 1
 #endif
+// It is also built with push notifications: without this switch the DhtProxyServer layout seen
+// here is smaller than the library's and its constructor writes past our allocation (ASan:
+// new-delete-type-mismatch, 3176 vs 3224 bytes).
+#ifndef OPENDHT_PUSH_NOTIFICATIONS
+#define OPENDHT_PUSH_NOTIFICATIONS 1
+#endif
 #include "dht/dht_proxy.h"
 
 #include "dnasync/dht.h"
