@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "dnasync/dht.h"
+#include "dnasync/identity.h"
 #include "dnasync/ids.h"
 #include "sync_testnet.h"
 
@@ -31,7 +32,7 @@ static void put_signed(dht_storage_context_t *node, const uint8_t key[20], dht_v
 
 /* Mallory's summary for one shard of (mailbox, day), claiming the value vid. */
 static void put_summary(dht_storage_context_t *node, const char *mailbox, int64_t day, int shard,
-                        uint64_t vid, const uint8_t sk[32])
+                        uint64_t vid, const uint8_t sk[32], uint8_t writer)
 {
     dht_summary_entry_t e = {(uint8_t)shard, 1, vid};
     dht_value_t s;
@@ -41,7 +42,7 @@ static void put_summary(dht_storage_context_t *node, const char *mailbox, int64_
     s.created_at = (uint64_t)time(NULL);
     s.mailbox = (char *)mailbox;
     s.day = (uint64_t)day;
-    memset(s.writer_id, 0x66, sizeof s.writer_id);
+    memset(s.writer_id, writer, sizeof s.writer_id);
     s.counter = 1;
     s.entries = &e;
     s.n_entries = 1;
@@ -85,7 +86,7 @@ int main(void)
     int shard = dht_shard_of(m.message_id);
     CHECK_EQ_INT(dht_key_box(key, "bob", day, shard), 0);
     put_signed(net.nodes[0], key, &m, mallory, DNASYNC_DHT_TYPE_MESSAGE);
-    put_summary(net.nodes[0], "bob", day, shard, dht_value_id(&m), mallory);
+    put_summary(net.nodes[0], "bob", day, shard, dht_value_id(&m), mallory, 1);
     size_t down = 0;
     tdev_sync(&bob, NULL, &down, NULL);
     CHECK_EQ_INT(down, 0);
@@ -107,7 +108,7 @@ int main(void)
     shard = dht_shard_of(id);
     CHECK_EQ_INT(dht_key_box(key, "alice", day, shard), 0);
     put_signed(net.nodes[0], key, &t, mallory, DNASYNC_DHT_TYPE_TOMBSTONE);
-    put_summary(net.nodes[0], "alice", day, shard, dht_value_id(&t), mallory);
+    put_summary(net.nodes[0], "alice", day, shard, dht_value_id(&t), mallory, 2);
     size_t del = 0;
     tdev_sync(&mob, NULL, &down, &del);
     CHECK_EQ_INT(del, 0);
@@ -116,6 +117,30 @@ int main(void)
     CHECK(st.rejected_values >= 1);
     /* Mallory's summary names a value nobody can accept: that day stays unverified (told). */
     CHECK(st.verified_days < st.window_days);
+
+    /* 3. Signed by Alice's real key, but the message id does not match the content. */
+    dnasync_identity_t *alice = NULL;
+    char err[256];
+    CHECK_EQ_INT(dnasync_identity_load(desk.home, &alice, err, sizeof err), 0);
+    dht_value_t x = m;
+    uint8_t other[100];
+    memset(other, 0xcd, sizeof other);
+    x.payload = other;
+    x.created_at = m.created_at + 1; /* the id is computed for another second */
+    CHECK_EQ_INT(
+        dnasync_message_id("alice", "bob", m.created_at, other, sizeof other, x.message_id), 0);
+    shard = dht_shard_of(x.message_id);
+    CHECK_EQ_INT(dht_key_box(key, "bob", day, shard), 0);
+    put_signed(net.nodes[0], key, &x, alice->sign_sk, DNASYNC_DHT_TYPE_MESSAGE);
+    put_summary(net.nodes[0], "bob", day, shard, dht_value_id(&x), mallory, 3);
+    CHECK_EQ_INT(sync_get_status(bob.sync, &st), 0);
+    uint64_t rejected = st.rejected_values;
+    tdev_sync(&bob, NULL, &down, NULL);
+    CHECK_EQ_INT(down, 0);
+    CHECK(!tdev_has(&bob, x.message_id));
+    CHECK_EQ_INT(sync_get_status(bob.sync, &st), 0);
+    CHECK(st.rejected_values > rejected);
+    dnasync_identity_free(alice);
 
     tdev_close(&bob);
     tdev_close(&mob);
