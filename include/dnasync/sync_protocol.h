@@ -8,8 +8,10 @@
  *
  * Threading: every function here may be called from any thread, also while the background
  * thread (sync_run_background / sync_enable_realtime) runs: one mutex per context serialises
- * them. Event callbacks run on the background thread with that mutex released; they may call
- * any sync_* function except sync_free. */
+ * them. Event callbacks run on the thread that runs the pass (the background thread, or the
+ * caller of sync_pass / sync_download_*), with that mutex released, as soon as each shard is
+ * committed (so a long catch-up reports progress while it runs); they may call any sync_*
+ * function except sync_free. */
 #ifndef DNASYNC_SYNC_PROTOCOL_H
 #define DNASYNC_SYNC_PROTOCOL_H
 

@@ -209,6 +209,9 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
             if (sums_equal(&job.remote, count, xors, s))
                 break;
         }
+        /* The shard is committed: hand its arrivals and the progress to the caller now, not
+         * at the end of a long catch-up. */
+        sync_events_flush_locked(ctx);
     }
     if (dnasync_cache_index_summary(ctx->cache, ctx->identity, day, 0, count, xors) != 0)
         return sync_cache_fail(ctx);

@@ -70,6 +70,9 @@ void sync_event_push(sync_context_t *ctx, sync_event_kind_t kind, const char *me
                      size_t done, size_t total);
 /* Deliver queued events; caller must NOT hold ctx->lock. */
 void sync_events_deliver(sync_context_t *ctx);
+/* The same from inside a pass, between two committed steps: releases ctx->lock for the
+ * callbacks (other calls may run in between; every step before is committed). */
+void sync_events_flush_locked(sync_context_t *ctx);
 int sync_cache_fail(sync_context_t *ctx);
 /* End a cache transaction: commit when rc == 0, else roll back. Returns rc or DNASYNC_EIO. */
 int sync_tx_finish(sync_context_t *ctx, int rc);

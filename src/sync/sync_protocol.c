@@ -268,6 +268,15 @@ void sync_events_deliver(sync_context_t *ctx)
     free(events);
 }
 
+void sync_events_flush_locked(sync_context_t *ctx)
+{
+    if (ctx->n_events == 0)
+        return;
+    pthread_mutex_unlock(&ctx->lock);
+    sync_events_deliver(ctx);
+    pthread_mutex_lock(&ctx->lock);
+}
+
 int sync_message_aad(const char *sender, const char *recipient, int64_t created_at, uint8_t **aad,
                      size_t *aad_len)
 {
