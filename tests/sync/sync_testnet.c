@@ -191,3 +191,19 @@ int tdev_has(tdev_t *d, const char *id)
     message_info_clear(&m);
     return visible;
 }
+
+void tdev_sync_until(tdev_t *d, const char *id)
+{
+    for (int i = 0; i < 20; i++) {
+        tdev_sync(d, NULL, NULL, NULL);
+        message_info_t m;
+        memset(&m, 0, sizeof m);
+        int rc = sync_get_message(d->sync, id, &m);
+        message_info_clear(&m);
+        if (rc == 0)
+            return;
+        nanosleep(&(struct timespec){0, 100000000}, NULL);
+    }
+    fprintf(stderr, "%s never received %s\n", d->home, id);
+    exit(1);
+}
