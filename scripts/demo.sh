@@ -69,7 +69,7 @@ ID1=$(dev alice-desktop --json send bob "Hi Bob, dinner at 8?" | sed -n 's/.*"me
 say "alice-desktop: sent ${ID1:0:16}... 'Hi Bob, dinner at 8?'"
 for _ in $(seq 100); do grep -q "${ID1:0:16}" "$WORK/watch.log" && break; sleep 0.1; done
 say "alice-web (real-time): $(grep "${ID1:0:16}" "$WORK/watch.log" | head -1)"
-dev alice-mobile sync >/dev/null
+dev alice-mobile --profile mobile sync >/dev/null
 say "alice-mobile (periodic sync): inbox = $(texts alice-mobile)"
 dev bob sync >/dev/null
 say "bob: inbox = $(texts bob)"
@@ -79,7 +79,7 @@ dev alice-desktop delete "$ID1" >/dev/null
 say "alice-desktop: deleted ${ID1:0:16}..."
 for _ in $(seq 100); do grep -q "deleted ${ID1:0:16}" "$WORK/watch.log" && break; sleep 0.1; done
 say "alice-web (real-time): $(grep "deleted ${ID1:0:16}" "$WORK/watch.log" | head -1)"
-dev alice-mobile sync >/dev/null
+dev alice-mobile --profile mobile sync >/dev/null
 say "alice-mobile: inbox = [$(texts alice-mobile)]"
 
 step "alice-mobile goes offline; meanwhile Alice writes and deletes on her desktop"
@@ -91,9 +91,10 @@ dev bob sync >/dev/null
 say "bob: inbox = $(texts bob)"
 
 step "alice-mobile comes back online and catches up"
-dev alice-mobile sync
+dev alice-mobile --profile mobile sync
 say "alice-mobile: inbox = [$(texts alice-mobile)]"
-dev alice-mobile status --days | head -12
+say "alice-mobile: $(dev alice-mobile status | grep -E '^verified days')"
+dev alice-mobile --json status --days | grep '"day"' | tail -3
 
 step "Stopping everything"
 kill -INT "$WATCH"; wait "$WATCH" 2>/dev/null || true
