@@ -1,5 +1,6 @@
 /* Upload of N messages (1 KiB bodies) from one device, three ways under the same pacing
- * (dht_put_batch calls of 100 items, as the engine's SYNC_BATCH):
+ * (dht_put_batch calls of 1,000 items, as the engine's SYNC_PUT_GROUP: it reads pending rows
+ * 100 at a time and puts up to 1,000 of them in one reliable batch):
  *   prep     create the home TAG (identity TAG) and N pending messages (sync_cache_add_text)
  *   dnasync  open that home online and time sync_upload_pending
  *   floor    the same kind of values (same sizes) put raw into box/TAG/<day>/<shard> keys
@@ -14,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH 100
+#define BATCH 1000
 
 static void report(const char *mode, size_t n, double secs, const bench_counts_t *a,
                    const bench_counts_t *b)
