@@ -96,6 +96,10 @@ int cache_run(dnasync_cache_t *c, sqlite3_stmt *st, const char *what);
 /* One step: 1 = row, 0 = done, negative = recorded error (the statement is then reset). */
 int cache_step(dnasync_cache_t *c, sqlite3_stmt *st, const char *what);
 
+/* Runs statement `which` (one text parameter) for every id, in one atomic section. */
+int cache_run_for_ids(dnasync_cache_t *c, int which, const char *const *ids, size_t n,
+                      const char *what);
+
 /* Internal atomic sections: BEGIN IMMEDIATE when no transaction is open, else a SAVEPOINT.
  * cache_tx_end commits (rc == 0) or rolls back (rc != 0) and returns rc or a commit error. */
 int cache_tx_begin(dnasync_cache_t *c, int *own);

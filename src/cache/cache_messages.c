@@ -241,24 +241,7 @@ int dnasync_cache_pending(dnasync_cache_t *c, int64_t after_rowid, size_t limit,
 
 int dnasync_cache_mark_synced(dnasync_cache_t *c, const char *const *ids, size_t n)
 {
-    if (!c || (!ids && n))
-        return DNASYNC_EINVAL;
-    int own;
-    int rc = cache_tx_begin(c, &own);
-    if (rc)
-        return rc;
-    sqlite3_stmt *st = c->st[ST_MARK_SYNCED];
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        if (!ids[i]) {
-            rc = dnasync_err_set(&c->err, DNASYNC_EINVAL, "cache: mark_synced: NULL id");
-            break;
-        }
-        if ((rc = cache_bind_text(c, st, 1, ids[i])))
-            cache_done(st);
-        else
-            rc = cache_run(c, st, "mark synced");
-    }
-    return cache_tx_end(c, own, rc);
+    return cache_run_for_ids(c, ST_MARK_SYNCED, ids, n, "mark synced");
 }
 
 static int count_query(dnasync_cache_t *c, int which, size_t *n, const char *what)

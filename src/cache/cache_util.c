@@ -233,3 +233,26 @@ int cache_check_id(dnasync_cache_t *c, const char *id, const char *what)
     return dnasync_err_set(&c->err, DNASYNC_EINVAL,
                            "cache: %s: message id must be 64 lowercase hex characters", what);
 }
+
+int cache_run_for_ids(dnasync_cache_t *c, int which, const char *const *ids, size_t n,
+                      const char *what)
+{
+    if (!c || (!ids && n))
+        return DNASYNC_EINVAL;
+    int own;
+    int rc = cache_tx_begin(c, &own);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = c->st[which];
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (!ids[i]) {
+            rc = dnasync_err_set(&c->err, DNASYNC_EINVAL, "cache: %s: NULL id", what);
+            break;
+        }
+        if ((rc = cache_bind_text(c, st, 1, ids[i])))
+            cache_done(st);
+        else
+            rc = cache_run(c, st, what);
+    }
+    return cache_tx_end(c, own, rc);
+}
