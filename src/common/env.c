@@ -28,7 +28,10 @@ static int real_random(void *user, uint8_t *out, size_t len)
 
 static const dnasync_env_t default_env = {real_now_ms, real_random, NULL};
 
-const dnasync_env_t *dnasync_env_default(void) { return &default_env; }
+const dnasync_env_t *dnasync_env_default(void)
+{
+    return &default_env;
+}
 
 uint64_t dnasync_env_now_ms(const dnasync_env_t *env)
 {
@@ -37,7 +40,10 @@ uint64_t dnasync_env_now_ms(const dnasync_env_t *env)
     return env->now_ms(env->user);
 }
 
-uint64_t dnasync_env_now(const dnasync_env_t *env) { return dnasync_env_now_ms(env) / 1000u; }
+uint64_t dnasync_env_now(const dnasync_env_t *env)
+{
+    return dnasync_env_now_ms(env) / 1000u;
+}
 
 int dnasync_env_random(const dnasync_env_t *env, uint8_t *out, size_t len)
 {

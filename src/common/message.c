@@ -16,7 +16,10 @@ void message_info_clear(message_info_t *msg)
     memset(msg, 0, sizeof *msg);
 }
 
-static char *dup_str(const char *s) { return s ? strdup(s) : NULL; }
+static char *dup_str(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
 
 int message_info_copy(message_info_t *dst, const message_info_t *src)
 {

@@ -6,9 +6,9 @@
 #include <sys/types.h>
 
 typedef struct proc_result {
-    int exit_code;  /* exit status, or 128+signal, or -1 when it could not run / timed out */
-    char *out;      /* everything printed on stdout (NUL-terminated, malloc'd) */
-    char *err;      /* stderr */
+    int exit_code; /* exit status, or 128+signal, or -1 when it could not run / timed out */
+    char *out;     /* everything printed on stdout (NUL-terminated, malloc'd) */
+    char *err;     /* stderr */
 } proc_result_t;
 
 /* Run argv (NULL-terminated) with extra environment entries "K=V" (NULL-terminated or NULL),

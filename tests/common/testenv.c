@@ -7,7 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-static uint64_t clock_now(void *user) { return ((test_clock_t *)user)->now_ms; }
+static uint64_t clock_now(void *user)
+{
+    return ((test_clock_t *)user)->now_ms;
+}
 
 /* splitmix64: fast and reproducible; fine for tests, never for keys in production. */
 static int clock_random(void *user, uint8_t *out, size_t len)
@@ -31,7 +34,10 @@ void test_clock_init(test_clock_t *c, uint64_t start_s, uint64_t seed)
     c->env.user = c;
 }
 
-void test_clock_advance(test_clock_t *c, uint64_t seconds) { c->now_ms += seconds * 1000u; }
+void test_clock_advance(test_clock_t *c, uint64_t seconds)
+{
+    c->now_ms += seconds * 1000u;
+}
 
 char *test_tmpdir(const char *tag)
 {
@@ -55,4 +61,7 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ft
     return remove(p);
 }
 
-void test_rmtree(const char *path) { nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS); }
+void test_rmtree(const char *path)
+{
+    nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS);
+}

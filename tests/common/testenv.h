@@ -5,9 +5,9 @@
 #include "dnasync/env.h"
 
 typedef struct test_clock {
-    uint64_t now_ms;     /* what now_ms() returns; tests move it freely */
-    uint64_t rng_state;  /* deterministic "randomness" (NOT secure; tests only) */
-    dnasync_env_t env;   /* points back at this struct */
+    uint64_t now_ms;    /* what now_ms() returns; tests move it freely */
+    uint64_t rng_state; /* deterministic "randomness" (NOT secure; tests only) */
+    dnasync_env_t env;  /* points back at this struct */
 } test_clock_t;
 
 /* Start at `start_s` seconds since the epoch; randomness seeded with `seed`. */
