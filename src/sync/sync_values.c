@@ -266,8 +266,8 @@ static int check_message(sync_context_t *ctx, const char *mailbox, dht_value_t *
         return reject(ctx, DNASYNC_EAUTH, "recomputed message id differs");
     uint8_t pk[32];
     int rc = resolve(ctx, v->sender, pk, NULL);
-    if (rc == DNASYNC_EDHT || rc == DNASYNC_ETIMEOUT)
-        return rc; /* cannot check now: transient */
+    if (rc == DNASYNC_EDHT || rc == DNASYNC_ETIMEOUT || rc == DNASYNC_ENOTFOUND)
+        return DNASYNC_EDHT; /* cannot check now (no record found yet): try again next pass */
     if (rc != 0 || memcmp(pk, v->author_pk, 32) != 0)
         return reject(ctx, DNASYNC_EAUTH, "message not signed by its sender's identity");
     message_info_t *m = &out->msg;

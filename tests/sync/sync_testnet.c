@@ -194,7 +194,7 @@ int tdev_has(tdev_t *d, const char *id)
 
 void tdev_sync_until(tdev_t *d, const char *id)
 {
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < 300; i++) {
         if (i == 20)
             fprintf(stderr, "%s: still waiting for %.16s after 20 passes\n", d->home, id);
         tdev_sync(d, NULL, NULL, NULL);

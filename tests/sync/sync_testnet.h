@@ -45,7 +45,7 @@ void tdev_close(tdev_t *d);
 void tdev_send(tdev_t *d, const char *to, const char *text, char out[65]);
 /* One sync pass; CHECKs it succeeded and returns the counts. */
 void tdev_sync(tdev_t *d, size_t *up, size_t *down, size_t *del);
-/* Sync (bounded: 100 passes, 100 ms apart) until message id is in d's cache; CHECKs it arrived.
+/* Sync (bounded: 300 passes, 100 ms apart) until message id is in d's cache; CHECKs it arrived.
  * For values just put by another device, which reach every storing node a little later. */
 void tdev_sync_until(tdev_t *d, const char *id);
 /* Number of visible (non-deleted) messages in the inbox; texts joined with '|' into buf. */
