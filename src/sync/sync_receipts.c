@@ -65,7 +65,7 @@ int sync_upload_receipts_locked(sync_context_t *ctx, size_t *uploaded)
     int64_t day = sync_today(ctx);
     for (size_t i = 0; rc == 0 && i < p.n; i++) {
         uint8_t *val = NULL;
-        rc = sv_encode_receipt(ctx, p.ids[i], p.at[i], &val, &puts[i].len, &puts[i].vid);
+        rc = sv_encode_mark(ctx, SV_RECEIPT, p.ids[i], p.at[i], &val, &puts[i].len, &puts[i].vid);
         puts[i].val = val;
         puts[i].kind = SV_RECEIPT;
         puts[i].created = p.at[i];

@@ -28,8 +28,8 @@ int sync_upload_tombstones_locked(sync_context_t *ctx, size_t *uploaded)
         size_t nid = 0;
         rc = puts && vals && ids ? 0 : DNASYNC_ENOMEM;
         for (size_t i = 0; rc == 0 && i < n; i++) {
-            rc = sv_encode_tombstone(ctx, tombs[i].message_id, tombs[i].deleted_at, &vals[i],
-                                     &puts[i].len, &puts[i].vid);
+            rc = sv_encode_mark(ctx, SV_TOMBSTONE, tombs[i].message_id, tombs[i].deleted_at,
+                                &vals[i], &puts[i].len, &puts[i].vid);
             net_key_box(ctx->identity, day, sv_shard(tombs[i].message_id), puts[i].key);
             puts[i].val = vals[i];
             puts[i].kind = SV_TOMBSTONE;

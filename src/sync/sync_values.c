@@ -45,35 +45,22 @@ int sv_encode_message(sync_context_t *ctx, const message_info_t *msg, uint8_t **
     return sign_and_encode(ctx, &v, out, len);
 }
 
-int sv_encode_tombstone(sync_context_t *ctx, const char *message_id, int64_t deleted_at,
-                        uint8_t **out, size_t *len, uint64_t *vid)
+int sv_encode_mark(sync_context_t *ctx, int kind, const char *message_id, int64_t at, uint8_t **out,
+                   size_t *len, uint64_t *vid)
 {
     dht_value_t v;
     memset(&v, 0, sizeof v);
     v.version = DHT_VALUE_FORMAT;
-    v.kind = DHT_KIND_TOMBSTONE;
-    v.created_at = (uint64_t)deleted_at;
-    v.deleted_at = (uint64_t)deleted_at;
+    v.kind = (uint8_t)kind;
+    v.created_at = (uint64_t)at;
+    if (kind == SV_RECEIPT)
+        v.read_at = (uint64_t)at;
+    else
+        v.deleted_at = (uint64_t)at;
     memcpy(v.message_id, message_id, DNASYNC_ID_HEX_LEN + 1);
     v.owner = ctx->identity;
     int rc = sign_and_encode(ctx, &v, out, len);
     *vid = dht_value_id(&v); /* needs author_pk, set by the signing */
-    return rc;
-}
-
-int sv_encode_receipt(sync_context_t *ctx, const char *message_id, int64_t read_at, uint8_t **out,
-                      size_t *len, uint64_t *vid)
-{
-    dht_value_t v;
-    memset(&v, 0, sizeof v);
-    v.version = DHT_VALUE_FORMAT;
-    v.kind = DHT_KIND_RECEIPT;
-    v.created_at = (uint64_t)read_at;
-    v.read_at = (uint64_t)read_at;
-    memcpy(v.message_id, message_id, DNASYNC_ID_HEX_LEN + 1);
-    v.owner = ctx->identity;
-    int rc = sign_and_encode(ctx, &v, out, len);
-    *vid = dht_value_id(&v);
     return rc;
 }
 

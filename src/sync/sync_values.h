@@ -48,10 +48,9 @@ void sv_value_clear(sv_value_t *v);
 
 /* Encoders: *out malloc'd, caller frees. */
 int sv_encode_message(sync_context_t *ctx, const message_info_t *msg, uint8_t **out, size_t *len);
-int sv_encode_tombstone(sync_context_t *ctx, const char *message_id, int64_t deleted_at,
-                        uint8_t **out, size_t *len, uint64_t *vid);
-int sv_encode_receipt(sync_context_t *ctx, const char *message_id, int64_t read_at, uint8_t **out,
-                      size_t *len, uint64_t *vid);
+/* A TOMBSTONE (at = deleted_at) or RECEIPT (at = read_at) for this identity's own mailbox. */
+int sv_encode_mark(sync_context_t *ctx, int kind, const char *message_id, int64_t at, uint8_t **out,
+                   size_t *len, uint64_t *vid);
 int sv_encode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, const sv_summary_t *s,
                       uint8_t **out, size_t *len, uint64_t *vid);
 int sv_encode_identity(sync_context_t *ctx, uint8_t **out, size_t *len);

@@ -3,12 +3,12 @@
  * create nothing. Skipped (exit 77) while the commands are not registered in the CLI yet. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
+#include "cli_run.h"
 #include "dnasync/identity.h"
 #include "proc.h"
 #include "testenv.h"
 
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,29 +18,6 @@
 #define PASS "correct horse"
 
 static char *root;
-
-static proc_result_t run(const char *home, int json, ...)
-{
-    char *argv[32];
-    int n = 0;
-    argv[n++] = (char *)DNASYNC_CLI_PATH;
-    if (home) {
-        argv[n++] = (char *)"--home";
-        argv[n++] = (char *)home;
-    }
-    if (json)
-        argv[n++] = (char *)"--json";
-    va_list ap;
-    va_start(ap, json);
-    const char *a;
-    while (n < 31 && (a = va_arg(ap, const char *)))
-        argv[n++] = (char *)a;
-    va_end(ap);
-    argv[n] = NULL;
-    proc_result_t r;
-    CHECK(proc_run(argv, NULL, 60, &r) == 0);
-    return r;
-}
 
 static char *home_path(const char *name)
 {
@@ -72,7 +49,7 @@ static void expect_fail(proc_result_t r, int code, const char *needle)
 
 static char *make_code(const char *home)
 {
-    proc_result_t r = run(home, 0, "link-code", "--passphrase", PASS, NULL);
+    proc_result_t r = cli_run(home, 0, "link-code", "--passphrase", PASS, NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strncmp(r.out, "DNA1-", 5) == 0);
     size_t len = strlen(r.out);
@@ -98,19 +75,19 @@ int main(void)
     char *a = home_path("desktop"), *b = home_path("phone"), *c = home_path("web");
     char *d = home_path("never"), *e = home_path("empty");
 
-    r = run(a, 0, "init", "alice", NULL);
+    r = cli_run(a, 0, "init", "alice", NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
 
     /* link-code: plain and --json */
     char *code = make_code(a);
-    r = run(a, 1, "link-code", "--passphrase=" PASS, NULL);
+    r = cli_run(a, 1, "link-code", "--passphrase=" PASS, NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strncmp(r.out, "{\"code\":\"DNA1-", 14) == 0 && strstr(r.out, "\"}\n") != NULL);
     proc_result_free(&r);
 
     /* join: a whole new device of alice */
-    r = run(b, 0, "join", code, "--passphrase", PASS, NULL);
+    r = cli_run(b, 0, "join", code, "--passphrase", PASS, NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK_EQ_STR(r.out, "alice\n");
     CHECK_EQ_STR(r.err, "");
@@ -124,52 +101,54 @@ int main(void)
     CHECK(memcmp(ia->kem_ek, ib->kem_ek, sizeof ia->kem_ek) == 0);
     dnasync_identity_free(ia);
     dnasync_identity_free(ib);
-    r = run(c, 1, "join", "--passphrase", PASS, code, NULL);
+    r = cli_run(c, 1, "join", "--passphrase", PASS, code, NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK_EQ_STR(r.out, "{\"name\":\"alice\"}\n");
     proc_result_free(&r);
 
     /* failures create nothing */
-    expect_fail(run(d, 0, "join", code, "--passphrase", "wrong horse", NULL), 1,
+    expect_fail(cli_run(d, 0, "join", code, "--passphrase", "wrong horse", NULL), 1,
                 "wrong passphrase");
     CHECK(!exists(d, NULL));
     char *bad = strdup(code);
     bad[10] = bad[10] == 'A' ? 'B' : 'A';
-    expect_fail(run(d, 0, "join", bad, "--passphrase", PASS, NULL), 1, "damaged or mistyped");
+    expect_fail(cli_run(d, 0, "join", bad, "--passphrase", PASS, NULL), 1, "damaged or mistyped");
     bad[10] = '9';
-    expect_fail(run(d, 0, "join", bad, "--passphrase", PASS, NULL), 1, "invalid character '9'");
-    expect_fail(run(d, 0, "join", "hello", "--passphrase", PASS, NULL), 1, "not a link code");
+    expect_fail(cli_run(d, 0, "join", bad, "--passphrase", PASS, NULL), 1, "invalid character '9'");
+    expect_fail(cli_run(d, 0, "join", "hello", "--passphrase", PASS, NULL), 1, "not a link code");
     CHECK(!exists(d, NULL));
     free(bad);
 
     /* an existing identity is never replaced */
-    expect_fail(run(b, 0, "join", code, "--passphrase", PASS, NULL), 1, "already has an identity");
+    expect_fail(cli_run(b, 0, "join", code, "--passphrase", PASS, NULL), 1,
+                "already has an identity");
 
     /* usage errors: exit 2 */
-    expect_fail(run(d, 0, "join", "--passphrase", PASS, NULL), 2, "join wants exactly one CODE");
-    expect_fail(run(d, 0, "join", code, code, "--passphrase", PASS, NULL), 2,
+    expect_fail(cli_run(d, 0, "join", "--passphrase", PASS, NULL), 2,
+                "join wants exactly one CODE");
+    expect_fail(cli_run(d, 0, "join", code, code, "--passphrase", PASS, NULL), 2,
                 "unexpected argument");
-    expect_fail(run(d, 0, "join", code, "--frob", NULL), 2, "unknown option '--frob'");
-    expect_fail(run(d, 0, "join", code, "--passphrase", NULL), 2, "--passphrase wants a value");
-    expect_fail(run(a, 0, "link-code", "--passphrase", "short", NULL), 2, "at least 8 bytes");
-    expect_fail(run(a, 0, "link-code", "extra", NULL), 2, "unexpected argument");
+    expect_fail(cli_run(d, 0, "join", code, "--frob", NULL), 2, "unknown option '--frob'");
+    expect_fail(cli_run(d, 0, "join", code, "--passphrase", NULL), 2, "--passphrase wants a value");
+    expect_fail(cli_run(a, 0, "link-code", "--passphrase", "short", NULL), 2, "at least 8 bytes");
+    expect_fail(cli_run(a, 0, "link-code", "extra", NULL), 2, "unexpected argument");
     CHECK(!exists(d, NULL));
 
     /* link-code without an identity */
-    expect_fail(run(e, 0, "link-code", "--passphrase", PASS, NULL), 1, "no identity in");
+    expect_fail(cli_run(e, 0, "link-code", "--passphrase", PASS, NULL), 1, "no identity in");
 
     /* no passphrase and no terminal: only checkable when this process has none either */
     int tty = open("/dev/tty", O_RDWR | O_NOCTTY);
     if (tty < 0) {
-        expect_fail(run(d, 0, "join", code, NULL), 2, "no terminal");
-        expect_fail(run(a, 0, "link-code", NULL), 2, "no terminal");
+        expect_fail(cli_run(d, 0, "join", code, NULL), 2, "no terminal");
+        expect_fail(cli_run(a, 0, "link-code", NULL), 2, "no terminal");
         CHECK(!exists(d, NULL));
     } else {
         close(tty);
         fprintf(stderr, "note: a terminal is attached; the no-terminal case is not checked\n");
     }
 
-    r = run(NULL, 0, "join", "--help", NULL);
+    r = cli_run(NULL, 0, "join", "--help", NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "join CODE") != NULL);
     proc_result_free(&r);

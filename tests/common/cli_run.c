@@ -1,5 +1,7 @@
 #include "cli_run.h"
 
+#include "check.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -22,9 +24,6 @@ proc_result_t cli_run(const char *home, int json, ...)
     va_end(ap);
     argv[n] = NULL;
     proc_result_t r;
-    if (proc_run(argv, NULL, 60, &r) != 0) {
-        fprintf(stderr, "cannot run %s\n", DNASYNC_CLI_PATH);
-        r.exit_code = -1;
-    }
+    CHECK(proc_run(argv, NULL, 60, &r) == 0);
     return r;
 }
