@@ -33,7 +33,7 @@
 extern "C" {
 #endif
 
-#define DNASYNC_CACHE_SCHEMA_VERSION 4 /* PRAGMA user_version after all migrations */
+#define DNASYNC_CACHE_SCHEMA_VERSION 5 /* PRAGMA user_version after all migrations */
 
 typedef struct dnasync_cache dnasync_cache_t;
 
@@ -101,13 +101,20 @@ int dnasync_cache_rollback(dnasync_cache_t *c);
  * Idempotent on message_id: a duplicate sets *inserted = 0, returns 0 and leaves the stored row
  * untouched. A new message creates/updates its conversation (type "group" when group_id != 0,
  * else "direct"). If a tombstone for the id exists the row is stored with deleted = 1 and is
- * not counted as unread. inserted may be NULL. */
+ * not counted as unread. inserted may be NULL.
+ * The ciphertext is stored zlib-compressed (messages.ciphertext_encoding = 1) only when it has
+ * 64..DNASYNC_ENVELOPE_MAX_BYTES bytes, a byte-histogram check finds it compressible and the
+ * zlib stream is strictly smaller; otherwise as it is (encoding 0). Envelopes practically never
+ * compress. Every read (get, pending, list) returns the original bytes. */
 int dnasync_cache_insert(dnasync_cache_t *c, const message_info_t *msg, int *inserted);
 /* Inserts msgs[0..n) in one transaction: any failure rolls back the whole batch (nothing
  * stored) and returns the error. *inserted (may be NULL) counts the new rows. */
 int dnasync_cache_insert_batch(dnasync_cache_t *c, const message_info_t *msgs, size_t n,
                                size_t *inserted);
-/* out is overwritten (not freed first); clear it with message_info_clear. DNASYNC_ENOTFOUND. */
+/* out is overwritten (not freed first); clear it with message_info_clear. DNASYNC_ENOTFOUND.
+ * A stored compressed ciphertext that does not inflate to exactly its recorded length (or an
+ * unknown encoding) is DNASYNC_ECORRUPT, naming the message id; out is then left zeroed. The
+ * bulk reads below (pending, list) fail the same way when such a row is among theirs. */
 int dnasync_cache_get(dnasync_cache_t *c, const char *message_id, message_info_t *out);
 /* 1 present (deleted or not), 0 absent, negative on error. */
 int dnasync_cache_has(dnasync_cache_t *c, const char *message_id);
@@ -206,6 +213,12 @@ int dnasync_cache_meta_delete(dnasync_cache_t *c, const char *key);
 int dnasync_cache_message_count(dnasync_cache_t *c, size_t *n);
 /* Rows of one conversation (NULL = all). */
 int dnasync_cache_count_conversation(dnasync_cache_t *c, const char *conversation_id, size_t *n);
+/* Ciphertext storage over all rows of messages (soft-deleted included), each pointer may be
+ * NULL: *rows, *compressed_rows (ciphertext_encoding = 1), *raw_bytes (the sum of original
+ * ciphertext lengths, what the callers see) and *stored_bytes (the sum of the stored blobs'
+ * lengths, compressed or not). Read-only; SQL over the table, so it costs a scan. */
+int dnasync_cache_compression_stats(dnasync_cache_t *c, int64_t *rows, int64_t *compressed_rows,
+                                    int64_t *raw_bytes, int64_t *stored_bytes);
 /* cb for every sync_meta entry whose key starts with prefix, in key order; the strings are
  * borrowed for the call. cb must not write to the cache. */
 int dnasync_cache_meta_each(dnasync_cache_t *c, const char *prefix,

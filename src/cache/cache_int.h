@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <zlib.h>
 
 /* Every statement the cache runs, prepared once at open (SQL in cache_open.c). */
 enum cache_stmt {
@@ -65,6 +66,7 @@ enum cache_stmt {
     ST_INDEX_SHARD,
     ST_DAY_GET,
     ST_DAY_SET,
+    ST_COMPRESS_STATS,
     ST_COUNT
 };
 
@@ -74,12 +76,26 @@ struct dnasync_cache {
     char *self; /* owned copy of the identity, or NULL */
     sqlite3_stmt *st[ST_COUNT];
     dnasync_err_t err;
+    /* Ciphertext compression (cache_compress.c), each set up on first use and reused:
+     * deflate state and its output buffer (DNASYNC_ENVELOPE_MAX_BYTES), inflate state. */
+    z_stream zdef;
+    z_stream zinf;
+    int zdef_ready, zinf_ready;
+    uint8_t *zbuf;
 };
 
 /* Columns every message query selects, in the order cache_row_to_msg reads them. */
 #define CACHE_MSG_COLS                                                                             \
     "id, message_id, conversation_id, sender, recipient, ciphertext, status, created_at, "         \
-    "delivered_at, read_at, synced_to_dht, deleted, group_id"
+    "delivered_at, read_at, synced_to_dht, deleted, group_id, ciphertext_encoding, "               \
+    "ciphertext_len"
+
+/* messages.ciphertext_encoding (migration 5). */
+enum { CACHE_CT_RAW = 0, CACHE_CT_ZLIB = 1 };
+/* Payloads shorter than this are always stored raw (zlib's 6 bytes of framing and the block
+ * header leave nothing to gain), and so are payloads over DNASYNC_ENVELOPE_MAX_BYTES (which also
+ * bounds what a read ever inflates). */
+#define CACHE_COMPRESS_MIN 64
 
 /* Records the SQLite error of the connection with a short description; returns the status. */
 int cache_sql_err(dnasync_cache_t *c, int rc, const char *what);
@@ -105,7 +121,24 @@ int cache_run_for_ids(dnasync_cache_t *c, int which, const char *const *ids, siz
 int cache_tx_begin(dnasync_cache_t *c, int *own);
 int cache_tx_end(dnasync_cache_t *c, int own, int rc);
 
-/* Copies the current row (CACHE_MSG_COLS) into *m (zeroed first). *rowid may be NULL. */
+/* 1 if p[0..n) is worth a deflate attempt: CACHE_COMPRESS_MIN <= n <= DNASYNC_ENVELOPE_MAX_BYTES
+ * and a byte histogram over a sample says it is not uniform-looking (cache_compress.c). */
+int cache_ct_candidate(const uint8_t *p, size_t n);
+/* How to store the ciphertext raw[0..len): *enc = CACHE_CT_RAW with *out = raw, *out_len = len,
+ * or CACHE_CT_ZLIB with *out = the handle's buffer (valid until the next call) holding a zlib
+ * stream of *out_len < len bytes. Never fails: any zlib trouble means "store raw". */
+void cache_ct_encode(dnasync_cache_t *c, const uint8_t *raw, size_t len, const uint8_t **out,
+                     size_t *out_len, int *enc);
+/* Inflates a CACHE_CT_ZLIB blob into a malloc'd buffer of exactly orig_len bytes (*out; caller
+ * frees). id names the message in the error. 0, DNASYNC_ECORRUPT (bad length, bad stream, wrong
+ * size) or DNASYNC_ENOMEM, recorded in c->err. */
+int cache_ct_decode(dnasync_cache_t *c, const char *id, const uint8_t *blob, size_t blob_len,
+                    int64_t orig_len, uint8_t **out);
+/* Releases the compression state of the handle (dnasync_cache_free). */
+void cache_ct_free(dnasync_cache_t *c);
+
+/* Copies the current row (CACHE_MSG_COLS) into *m (zeroed first), ciphertext decoded (the
+ * caller gets the original bytes). *rowid may be NULL. */
 int cache_row_to_msg(dnasync_cache_t *c, sqlite3_stmt *st, message_info_t *m, int64_t *rowid);
 /* Runs st (bound, returning CACHE_MSG_COLS rows) into a malloc'd array. */
 int cache_collect_msgs(dnasync_cache_t *c, sqlite3_stmt *st, size_t limit, message_info_t **out,

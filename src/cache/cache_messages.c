@@ -112,11 +112,20 @@ static int insert_one(dnasync_cache_t *c, const message_info_t *m, int *inserted
         return tomb;
     int deleted = m->deleted || tomb;
 
+    /* Compressed only where that makes it strictly smaller (cache_compress.c); stored points
+     * either at the caller's bytes or at the handle's buffer, copied by the bind. */
+    const uint8_t *stored;
+    size_t stored_len;
+    int enc;
+    cache_ct_encode(c, m->ciphertext, m->ciphertext_len, &stored, &stored_len, &enc);
     sqlite3_stmt *st = c->st[ST_MSG_INSERT];
     if ((rc = cache_bind_text(c, st, 1, m->message_id)) || (rc = cache_bind_text(c, st, 2, conv)) ||
         (rc = cache_bind_text(c, st, 3, m->sender)) ||
         (rc = cache_bind_text(c, st, 4, m->recipient)) ||
-        (rc = cache_bind_blob(c, st, 5, m->ciphertext, m->ciphertext_len)) ||
+        (rc = cache_bind_blob(c, st, 5, stored, stored_len)) ||
+        (rc = cache_bind_i64(c, st, 13, enc)) ||
+        (rc = cache_bind_i64_or_null(c, st, 14,
+                                     enc == CACHE_CT_ZLIB ? (int64_t)m->ciphertext_len : 0)) ||
         (rc = cache_bind_text(c, st, 6, status)) ||
         (rc = cache_bind_i64(c, st, 7, m->created_at)) ||
         (rc = cache_bind_i64_or_null(c, st, 8, m->delivered_at)) ||

@@ -88,7 +88,15 @@ static const char MIGRATION_4[] =
     "    verified INTEGER NOT NULL DEFAULT 0, closed INTEGER NOT NULL DEFAULT 0,\n"
     "    checked_at INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (mailbox, day)) WITHOUT ROWID;\n";
 
-static const char *const MIGRATIONS[] = {MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4};
+/* Cached ciphertext stored zlib-compressed where that makes it strictly smaller (cache_compress.c):
+ * ciphertext_encoding 0 = the bytes as they are, 1 = a zlib stream of them; ciphertext_len = the
+ * original length of an encoding-1 row (NULL for raw rows). Existing rows stay raw. */
+static const char MIGRATION_5[] =
+    "ALTER TABLE messages ADD COLUMN ciphertext_encoding INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE messages ADD COLUMN ciphertext_len INTEGER;\n";
+
+static const char *const MIGRATIONS[] = {MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4,
+                                         MIGRATION_5};
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 _Static_assert(N_MIGRATIONS == DNASYNC_CACHE_SCHEMA_VERSION, "schema version = migration count");
 
@@ -105,8 +113,9 @@ static const char *const SQL[ST_COUNT] = {
     [ST_USER_VERSION] = "PRAGMA user_version",
     [ST_MSG_INSERT] =
         "INSERT INTO messages (message_id, conversation_id, sender, recipient, ciphertext, "
-        "status, created_at, delivered_at, read_at, synced_to_dht, deleted, group_id) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+        "status, created_at, delivered_at, read_at, synced_to_dht, deleted, group_id, "
+        "ciphertext_encoding, ciphertext_len) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
         "ON CONFLICT(message_id) DO NOTHING",
     [ST_MSG_GET] = "SELECT " CACHE_MSG_COLS " FROM messages WHERE message_id = ?1",
     [ST_MSG_HAS] = "SELECT 1 FROM messages WHERE message_id = ?1",
@@ -206,6 +215,10 @@ static const char *const SQL[ST_COUNT] = {
     [ST_DAY_SET] = "INSERT INTO sync_days (mailbox, day, verified, closed, checked_at) VALUES "
                    "(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET verified = excluded.verified, "
                    "closed = excluded.closed, checked_at = excluded.checked_at",
+    [ST_COMPRESS_STATS] =
+        "SELECT count(*), IFNULL(sum(ciphertext_encoding = 1), 0), "
+        "IFNULL(sum(CASE WHEN ciphertext_encoding = 1 THEN ciphertext_len "
+        "ELSE length(ciphertext) END), 0), IFNULL(sum(length(ciphertext)), 0) FROM messages",
 };
 
 static int read_user_version(dnasync_cache_t *c, int *v)
@@ -423,6 +436,7 @@ void dnasync_cache_free(dnasync_cache_t *c)
         (void)sqlite3_finalize(c->st[i]); /* NULL is a no-op; errors were reported at step */
     if (c->owns_db && c->db)
         (void)sqlite3_close_v2(c->db); /* all our statements are finalized above */
+    cache_ct_free(c);
     free(c->self);
     free(c);
 }

@@ -138,9 +138,24 @@ int cache_row_to_msg(dnasync_cache_t *c, sqlite3_stmt *st, message_info_t *m, in
     col_fixed(st, 2, m->conversation_id, sizeof m->conversation_id);
     m->sender = col_strdup(st, 3);
     m->recipient = col_strdup(st, 4);
+    int64_t enc = sqlite3_column_int64(st, 13);
+    int64_t orig_len = sqlite3_column_int64(st, 14); /* NULL (raw rows) reads as 0 */
     const void *blob = sqlite3_column_blob(st, 5);
     int bl = sqlite3_column_bytes(st, 5);
-    if (bl > 0) {
+    if (enc == CACHE_CT_ZLIB) {
+        int rc = cache_ct_decode(c, m->message_id, blob, (size_t)bl, orig_len, &m->ciphertext);
+        if (rc) {
+            message_info_clear(m);
+            return rc;
+        }
+        m->ciphertext_len = (size_t)orig_len; /* checked by cache_ct_decode */
+    } else if (enc != CACHE_CT_RAW) {
+        int e = dnasync_err_set(&c->err, DNASYNC_ECORRUPT,
+                                "cache: message %.64s: unknown ciphertext encoding %lld",
+                                m->message_id, (long long)enc);
+        message_info_clear(m);
+        return e;
+    } else if (bl > 0) {
         m->ciphertext = malloc((size_t)bl);
         if (m->ciphertext) {
             memcpy(m->ciphertext, blob, (size_t)bl);

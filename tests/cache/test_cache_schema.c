@@ -6,7 +6,8 @@
 #include <sys/stat.h>
 
 /* The spec's definitions (../shared/spec/sync-protocol.md, "Schema"):
- * name, declared type, notnull, default (NULL = none), pk. */
+ * name, declared type, notnull, default (NULL = none), pk. The last two columns of messages,
+ * ciphertext_encoding and ciphertext_len, are not the spec's: migration 5 adds them. */
 typedef struct col {
     const char *name, *type;
     int notnull;
@@ -14,14 +15,22 @@ typedef struct col {
     int pk;
 } col_t;
 
-static const col_t MESSAGES[] = {
-    {"id", "INTEGER", 0, NULL, 1},           {"message_id", "TEXT", 1, NULL, 0},
-    {"conversation_id", "TEXT", 1, NULL, 0}, {"sender", "TEXT", 1, NULL, 0},
-    {"recipient", "TEXT", 1, NULL, 0},       {"ciphertext", "BLOB", 1, NULL, 0},
-    {"status", "TEXT", 0, "'sent'", 0},      {"created_at", "INTEGER", 1, NULL, 0},
-    {"delivered_at", "INTEGER", 0, NULL, 0}, {"read_at", "INTEGER", 0, NULL, 0},
-    {"synced_to_dht", "BOOLEAN", 0, "0", 0}, {"deleted", "BOOLEAN", 0, "0", 0},
-    {"group_id", "INTEGER", 0, NULL, 0},     {NULL, NULL, 0, NULL, 0}};
+static const col_t MESSAGES[] = {{"id", "INTEGER", 0, NULL, 1},
+                                 {"message_id", "TEXT", 1, NULL, 0},
+                                 {"conversation_id", "TEXT", 1, NULL, 0},
+                                 {"sender", "TEXT", 1, NULL, 0},
+                                 {"recipient", "TEXT", 1, NULL, 0},
+                                 {"ciphertext", "BLOB", 1, NULL, 0},
+                                 {"status", "TEXT", 0, "'sent'", 0},
+                                 {"created_at", "INTEGER", 1, NULL, 0},
+                                 {"delivered_at", "INTEGER", 0, NULL, 0},
+                                 {"read_at", "INTEGER", 0, NULL, 0},
+                                 {"synced_to_dht", "BOOLEAN", 0, "0", 0},
+                                 {"deleted", "BOOLEAN", 0, "0", 0},
+                                 {"group_id", "INTEGER", 0, NULL, 0},
+                                 {"ciphertext_encoding", "INTEGER", 1, "0", 0},
+                                 {"ciphertext_len", "INTEGER", 0, NULL, 0},
+                                 {NULL, NULL, 0, NULL, 0}};
 static const col_t CONVERSATIONS[] = {{"id", "TEXT", 0, NULL, 1},
                                       {"type", "TEXT", 1, NULL, 0},
                                       {"participants", "TEXT", 1, NULL, 0},
@@ -100,7 +109,7 @@ static void test_migrate_empty_file(void)
     tcache_t t;
     tcache_open(&t, NULL);
     CHECK_EQ_INT(dnasync_cache_user_version(t.c), DNASYNC_CACHE_SCHEMA_VERSION);
-    CHECK_EQ_INT(DNASYNC_CACHE_SCHEMA_VERSION, 4);
+    CHECK_EQ_INT(DNASYNC_CACHE_SCHEMA_VERSION, 5);
     check_schema(t.c);
     sqlite3_stmt *st;
     CHECK_EQ_INT(sqlite3_prepare_v2(dnasync_cache_db(t.c), "PRAGMA journal_mode", -1, &st, NULL),
@@ -123,7 +132,7 @@ static void test_reopen_keeps_data(void)
     CHECK_EQ_INT(dnasync_cache_meta_set(t.c, "k", "v"), 0);
     dnasync_cache_free(t.c);
     CHECK_EQ_INT(dnasync_cache_open(t.path, &t.c), 0); /* migrations are a no-op now */
-    CHECK_EQ_INT(dnasync_cache_user_version(t.c), 4);
+    CHECK_EQ_INT(dnasync_cache_user_version(t.c), 5);
     CHECK_EQ_INT(dnasync_cache_has(t.c, m.message_id), 1);
     char *v = NULL;
     CHECK_EQ_INT(dnasync_cache_meta_get(t.c, "k", &v), 0);
@@ -144,8 +153,10 @@ static void test_upgrade_from_v1(void)
     CHECK_EQ_INT(dnasync_cache_insert(t.c, &m, NULL), 0);
     CHECK_EQ_INT(dnasync_cache_state_set_upload_time(t.c, "dev", 5), 0);
     sqlite3 *db = dnasync_cache_db(t.c);
-    /* undo migrations 4, 3 and 2 by hand and break the counter */
+    /* undo migrations 5, 4, 3 and 2 by hand and break the counter */
     CHECK_EQ_INT(sqlite3_exec(db,
+                              "ALTER TABLE messages DROP COLUMN ciphertext_len;"
+                              "ALTER TABLE messages DROP COLUMN ciphertext_encoding;"
                               "DROP TRIGGER trg_pending_insert; DROP TRIGGER trg_pending_delete;"
                               "DROP TRIGGER trg_pending_update; DROP TRIGGER trg_state_insert;"
                               "DROP TABLE sync_meta; DROP TABLE dht_index; DROP TABLE sync_days;"
@@ -155,7 +166,7 @@ static void test_upgrade_from_v1(void)
                  SQLITE_OK);
     dnasync_cache_free(t.c);
     CHECK_EQ_INT(dnasync_cache_open(t.path, &t.c), 0);
-    CHECK_EQ_INT(dnasync_cache_user_version(t.c), 4);
+    CHECK_EQ_INT(dnasync_cache_user_version(t.c), 5);
     check_schema(t.c);
     CHECK_EQ_INT(dnasync_cache_has(t.c, m.message_id), 1);
     dnasync_sync_state_t s;
@@ -242,7 +253,7 @@ static void test_wrap(void)
     dnasync_cache_t *c;
     CHECK_EQ_INT(dnasync_cache_wrap(db, &c), 0);
     CHECK(dnasync_cache_db(c) == db);
-    CHECK_EQ_INT(dnasync_cache_user_version(c), 4);
+    CHECK_EQ_INT(dnasync_cache_user_version(c), 5);
     check_schema(c);
     dnasync_cache_free(c);
     /* the connection is still ours and usable; wrapping again is a no-op migration */
