@@ -100,7 +100,11 @@ void dht_raw_values_free(dht_raw_value_t *v, size_t count);
 int dht_put(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
             const uint8_t *value, size_t len, uint16_t type, uint64_t id, uint64_t created);
 
-/* All values of a key. *out (array of *count) freed with dht_raw_values_free. */
+/* All values of a key. *out (array of *count) freed with dht_raw_values_free. Where nodes hold
+ * different editions of one id (a summary edited in place, an identity record), the newest
+ * edition by the nodes' edit policy is returned, whichever node answered first; versions of one
+ * id that are not editions of each other (another author) are all returned, so an id may appear
+ * more than once. */
 int dht_get(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
             dht_raw_value_t **out, size_t *count);
 /* Value ids of a key, without payloads. *ids malloc'd; caller frees with free(). */

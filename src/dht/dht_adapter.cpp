@@ -99,29 +99,36 @@ bool store_policy(dht::InfoHash, std::shared_ptr<dht::Value> &v, const dht::Info
     return ok;
 }
 
+// Whether n is a later edition of o that every node accepts in place of it: same author, and
+// a higher counter (summaries) or a later claim (identity records). Messages, tombstones and
+// receipts are never edited (a tombstone has its own id, see dht_value_id); identical re-puts
+// are refreshes that OpenDHT handles before any policy.
+bool newer_edition(const dht::Value &o, const dht::Value &n)
+{
+    if (foreign_features(n) || foreign_features(o))
+        return false;
+    bool ok = false;
+    dht_value_t ov, nv;
+    std::memset(&ov, 0, sizeof ov);
+    if (value_ok(n.type, n.id, n.data.data(), n.data.size(), &nv) &&
+        dht_value_decode(o.data.data(), o.data.size(), &ov) == 0 &&
+        std::memcmp(ov.author_pk, nv.author_pk, sizeof ov.author_pk) == 0) {
+        if (ov.kind == DHT_KIND_SUMMARY && nv.kind == DHT_KIND_SUMMARY)
+            ok = nv.counter > ov.counter && nv.day == ov.day &&
+                 std::strcmp(nv.mailbox, ov.mailbox) == 0 &&
+                 std::memcmp(nv.writer_id, ov.writer_id, DHT_WRITER_ID_BYTES) == 0;
+        else if (ov.kind == DHT_KIND_IDENTITY && nv.kind == DHT_KIND_IDENTITY)
+            ok = nv.created_at > ov.created_at && std::strcmp(nv.name, ov.name) == 0;
+    }
+    dht_value_clear(&ov);
+    dht_value_clear(&nv);
+    return ok;
+}
+
 bool edit_policy(dht::InfoHash, const std::shared_ptr<dht::Value> &o,
                  std::shared_ptr<dht::Value> &n, const dht::InfoHash &, const dht::SockAddr &)
 {
-    bool ok = false;
-    if (o && n && !foreign_features(*n) && !foreign_features(*o)) {
-        dht_value_t ov, nv;
-        std::memset(&ov, 0, sizeof ov);
-        if (value_ok(n->type, n->id, n->data.data(), n->data.size(), &nv) &&
-            dht_value_decode(o->data.data(), o->data.size(), &ov) == 0 &&
-            std::memcmp(ov.author_pk, nv.author_pk, sizeof ov.author_pk) == 0) {
-            // Messages and tombstones are never edited (a tombstone has its own id, see
-            // dht_value_id): other bytes under an existing id are refused. Identical re-puts are
-            // refreshes that OpenDHT handles before any policy.
-            if (ov.kind == DHT_KIND_SUMMARY && nv.kind == DHT_KIND_SUMMARY)
-                ok = nv.counter > ov.counter && nv.day == ov.day &&
-                     std::strcmp(nv.mailbox, ov.mailbox) == 0 &&
-                     std::memcmp(nv.writer_id, ov.writer_id, DHT_WRITER_ID_BYTES) == 0;
-            else if (ov.kind == DHT_KIND_IDENTITY && nv.kind == DHT_KIND_IDENTITY)
-                ok = nv.created_at > ov.created_at && std::strcmp(nv.name, ov.name) == 0;
-        }
-        dht_value_clear(&ov);
-        dht_value_clear(&nv);
-    }
+    bool ok = o && n && newer_edition(*o, *n);
     if (!ok)
         g_refused++;
     return ok;
@@ -496,11 +503,28 @@ int dnad_put(dnad_node_t *n, const uint8_t key[20], const uint8_t *data, size_t 
 
 namespace
 {
+using Versions = std::vector<std::shared_ptr<dht::Value>>;
+
 struct GetState : Waiter {
-    std::map<uint64_t, std::shared_ptr<dht::Value>> vals;
+    std::map<uint64_t, Versions> vals; // distinct versions per id, newest edition only
     std::set<uint64_t> ids;
     int pending{0};
 };
+
+// Nodes may hold different editions of one id (a node that missed the latest summary edit keeps
+// the older one, and Dht::get answers from the local store first): keep the newest edition, not
+// the first to arrive, and any unrelated version (another author) for the reader to judge.
+void merge_version(Versions &vers, const std::shared_ptr<dht::Value> &v)
+{
+    for (auto &e : vers)
+        if (*e == *v || newer_edition(*v, *e))
+            return; // already held, or an older edition of one held
+    vers.erase(std::remove_if(
+                   vers.begin(), vers.end(),
+                   [&v](const std::shared_ptr<dht::Value> &e) { return newer_edition(*e, *v); }),
+               vers.end());
+    vers.push_back(v);
+}
 } // namespace
 
 int dnad_get(dnad_node_t *n, const uint8_t key[20], const uint64_t *ids, size_t n_ids,
@@ -518,7 +542,7 @@ int dnad_get(dnad_node_t *n, const uint8_t key[20], const uint64_t *ids, size_t 
         auto onvals = [st](const std::vector<std::shared_ptr<dht::Value>> &vs) {
             std::lock_guard<std::mutex> l(st->m);
             for (auto &v : vs)
-                st->vals.emplace(v->id, v);
+                merge_version(st->vals[v->id], v);
             return true;
         };
         auto ondone = [st](bool, const std::vector<std::shared_ptr<dht::Node>> &) {
@@ -539,27 +563,32 @@ int dnad_get(dnad_node_t *n, const uint8_t key[20], const uint64_t *ids, size_t 
     if (!st->wait(timeout_ms))
         return DNASYNC_ETIMEOUT;
     std::lock_guard<std::mutex> l(st->m);
-    if (st->vals.empty())
+    size_t total = 0;
+    for (auto &kv : st->vals)
+        total += kv.second.size();
+    if (total == 0)
         return DNASYNC_OK;
-    auto *arr = static_cast<dnad_value_t *>(std::calloc(st->vals.size(), sizeof(dnad_value_t)));
+    auto *arr = static_cast<dnad_value_t *>(std::calloc(total, sizeof(dnad_value_t)));
     if (!arr)
         return DNASYNC_ENOMEM;
     size_t i = 0;
     for (auto &kv : st->vals) {
-        const auto &v = *kv.second;
-        if (!want.empty() && std::find(want.begin(), want.end(), v.id) == want.end())
+        if (!want.empty() && std::find(want.begin(), want.end(), kv.first) == want.end())
             continue;
-        arr[i].id = v.id;
-        arr[i].type = v.type;
-        arr[i].len = v.data.size();
-        arr[i].data = static_cast<uint8_t *>(std::malloc(v.data.size() ? v.data.size() : 1));
-        if (!arr[i].data) {
-            dnad_values_free(arr, i);
-            return DNASYNC_ENOMEM;
+        for (auto &vp : kv.second) {
+            const auto &v = *vp;
+            arr[i].id = v.id;
+            arr[i].type = v.type;
+            arr[i].len = v.data.size();
+            arr[i].data = static_cast<uint8_t *>(std::malloc(v.data.size() ? v.data.size() : 1));
+            if (!arr[i].data) {
+                dnad_values_free(arr, i);
+                return DNASYNC_ENOMEM;
+            }
+            if (!v.data.empty())
+                std::memcpy(arr[i].data, v.data.data(), v.data.size());
+            i++;
         }
-        if (!v.data.empty())
-            std::memcpy(arr[i].data, v.data.data(), v.data.size());
-        i++;
     }
     *out = arr;
     *count = i;

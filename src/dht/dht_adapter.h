@@ -73,7 +73,8 @@ int dnad_put(dnad_node_t *n, const uint8_t key[20], const uint8_t *data, size_t 
 
 /* Blocking get of a key: every value (ids == NULL) or the values with the given ids (each with
  * Where().id, evaluated by the storing nodes). *out is an array of *count values; free with
- * dnad_values_free. 0 ok, DNASYNC_ETIMEOUT (nothing returned), DNASYNC_ENOMEM. */
+ * dnad_values_free. Per id: the newest edition (edit policy), plus any version that is no
+ * edition of it. 0 ok, DNASYNC_ETIMEOUT (nothing returned), DNASYNC_ENOMEM. */
 int dnad_get(dnad_node_t *n, const uint8_t key[20], const uint64_t *ids, size_t n_ids,
              int timeout_ms, dnad_value_t **out, size_t *count);
 void dnad_values_free(dnad_value_t *v, size_t count);

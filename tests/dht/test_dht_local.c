@@ -46,15 +46,20 @@ static uint64_t make_summary(uint8_t **out, size_t *len, const char *mailbox, in
 }
 
 /* The version of the summary this node serves for key (its own copy comes first), 0 if none. */
-static uint64_t local_summary_counter(dht_storage_context_t *ctx, const uint8_t key[20])
+/* The counter of the summary by author_pk that a get through ctx returns (0 if none). A get
+ * returns the newest edition per author: another author's value under the same id is a
+ * separate version, never an edition of this one. */
+static uint64_t local_summary_counter(dht_storage_context_t *ctx, const uint8_t key[20],
+                                      const uint8_t author_pk[32])
 {
     dht_value_t *vals;
     size_t n;
     uint64_t c = 0;
     if (dht_storage_get_values(ctx, key, &vals, &n, NULL) != 0)
         return 0;
-    if (n == 1 && vals[0].kind == DHT_KIND_SUMMARY)
-        c = vals[0].counter;
+    for (size_t i = 0; i < n; i++)
+        if (vals[i].kind == DHT_KIND_SUMMARY && memcmp(vals[i].author_pk, author_pk, 32) == 0)
+            c = c ? UINT64_MAX : vals[i].counter; /* two editions of one author: wrong */
     dht_values_free(vals, n);
     return c;
 }
@@ -226,11 +231,16 @@ static void test_refusals(void)
     uint64_t sid = make_summary(&s1, &l1, "bob", day, 1, sk);
     CHECK(make_summary(&s2, &l2, "bob", day, 2, sk) == sid);
     CHECK(make_summary(&s3, &l3, "bob", day, 3, other) == sid);
+    uint8_t pk[32];
+    dht_value_t d1;
+    CHECK_EQ_INT(dht_value_decode(s1, l1, &d1), 0);
+    memcpy(pk, d1.author_pk, sizeof pk);
+    dht_value_clear(&d1);
     CHECK_EQ_INT(dht_storage_put_summary(ctx, s1, l1), 0);
     (void)dht_put(peer, skey, s2, l2, DNASYNC_DHT_TYPE_SUMMARY, sid, 0);
     uint64_t counter = 0;
     for (int i = 0; i < 50 && counter != 2; i++) {
-        counter = local_summary_counter(ctx, skey);
+        counter = local_summary_counter(ctx, skey, pk);
         if (counter != 2)
             sleep_ms(100);
     }
@@ -263,7 +273,7 @@ static void test_refusals(void)
     CHECK_EQ_INT(n, 1);
     CHECK_EQ_INT(vals[0].kind, DHT_KIND_MESSAGE); /* the message is still there, alone */
     dht_values_free(vals, n);
-    CHECK(local_summary_counter(ctx, skey) == 2); /* the forged summary edit was refused */
+    CHECK(local_summary_counter(ctx, skey, pk) == 2); /* the forged summary edit was refused */
     dht_storage_free(peer);
     free(s1);
     free(s2);
