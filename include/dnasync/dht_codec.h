@@ -113,6 +113,8 @@ int dht_value_signing_bytes(const dht_value_t *v, uint8_t **out, size_t *out_len
 
 /* Sets sig_scheme, author_pk (derived from sk; for IDENTITY also signing_pk) and sig. */
 int dht_value_sign(dht_value_t *v, const uint8_t sk[DNASYNC_SIGN_SK_BYTES]);
+/* The same with a key built once (dnasync_sign_key_new): for a writer signing many values. */
+int dht_value_sign_key(dht_value_t *v, const dnasync_sign_key_t *key);
 
 /* 0 when sig_scheme is Ed25519 and sig is author_pk's signature over the signing bytes
  * (IDENTITY: also signing_pk == author_pk); DNASYNC_EAUTH otherwise. */

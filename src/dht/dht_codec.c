@@ -184,13 +184,13 @@ int dht_value_signing_bytes(const dht_value_t *v, uint8_t **out, size_t *out_len
     return DNASYNC_OK;
 }
 
-int dht_value_sign(dht_value_t *v, const uint8_t sk[DNASYNC_SIGN_SK_BYTES])
+int dht_value_sign_key(dht_value_t *v, const dnasync_sign_key_t *key)
 {
-    if (!v || !sk)
+    const uint8_t *pk = dnasync_sign_key_public(key);
+    if (!v || !pk)
         return DNASYNC_EINVAL;
     v->sig_scheme = DNASYNC_SIGN_SCHEME_ED25519;
-    if (dnasync_sign_public(v->author_pk, sk) != 0)
-        return DNASYNC_ECRYPTO;
+    memcpy(v->author_pk, pk, DNASYNC_SIGN_PK_BYTES);
     if (v->kind == DHT_KIND_IDENTITY)
         memcpy(v->signing_pk, v->author_pk, DNASYNC_SIGN_PK_BYTES);
     uint8_t *msg;
@@ -198,9 +198,23 @@ int dht_value_sign(dht_value_t *v, const uint8_t sk[DNASYNC_SIGN_SK_BYTES])
     int rc = dht_value_signing_bytes(v, &msg, &n);
     if (rc)
         return rc;
-    rc = dnasync_sign(v->sig, sk, msg, n);
+    rc = dnasync_sign_with(key, v->sig, msg, n);
     free(msg);
     return rc ? DNASYNC_ECRYPTO : DNASYNC_OK;
+}
+
+int dht_value_sign(dht_value_t *v, const uint8_t sk[DNASYNC_SIGN_SK_BYTES])
+{
+    if (!v || !sk)
+        return DNASYNC_EINVAL;
+    /* one key for the public key and the signature (each build derives the public key) */
+    dnasync_sign_key_t *key = NULL;
+    int rc = dnasync_sign_key_new(sk, &key);
+    if (rc == DNASYNC_ENOMEM)
+        return rc;
+    rc = rc ? DNASYNC_ECRYPTO : dht_value_sign_key(v, key);
+    dnasync_sign_key_free(key);
+    return rc;
 }
 
 int dht_value_verify(const dht_value_t *v)

@@ -66,9 +66,36 @@ static void test_round_trip_and_bit_flips(void)
     CHECK_EQ_INT(dnasync_sign_verify(pk, msg, sizeof msg - 1, sig), DNASYNC_EAUTH);
 }
 
+/* A key built once signs exactly as the seed does, with the same public key. */
+static void test_built_key(void)
+{
+    uint8_t sk[32], pk[32], sig[64], sig2[64];
+    unhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", sk, 32);
+    dnasync_sign_key_t *key = (dnasync_sign_key_t *)1;
+    CHECK_EQ_INT(dnasync_sign_key_new(NULL, &key), DNASYNC_EINVAL);
+    CHECK(key == NULL);
+    CHECK(dnasync_sign_key_public(NULL) == NULL);
+    dnasync_sign_key_free(NULL);
+    CHECK_EQ_INT(dnasync_sign_key_new(sk, &key), 0);
+    CHECK_EQ_INT(dnasync_sign_public(pk, sk), 0);
+    CHECK(memcmp(dnasync_sign_key_public(key), pk, 32) == 0);
+    uint8_t msg[100];
+    for (size_t n = 0; n <= sizeof msg; n += 25) {
+        for (size_t i = 0; i < n; i++)
+            msg[i] = (uint8_t)(i * 29 + n);
+        CHECK_EQ_INT(dnasync_sign_with(key, sig, msg, n), 0);
+        CHECK_EQ_INT(dnasync_sign(sig2, sk, msg, n), 0);
+        CHECK(memcmp(sig, sig2, 64) == 0);
+        CHECK_EQ_INT(dnasync_sign_verify(pk, msg, n, sig), 0);
+    }
+    CHECK_EQ_INT(dnasync_sign_with(NULL, sig, msg, 1), DNASYNC_ECRYPTO);
+    dnasync_sign_key_free(key);
+}
+
 int main(void)
 {
     RUN(test_rfc8032_vector1);
     RUN(test_round_trip_and_bit_flips);
+    RUN(test_built_key);
     return 0;
 }

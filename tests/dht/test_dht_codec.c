@@ -124,6 +124,21 @@ static void test_roundtrip(void)
     CHECK_EQ_STR(v.devices[0], dev);
     CHECK_EQ_INT(dht_value_verify(&v), 0);
     dht_value_clear(&v);
+    /* a key built once (dht_value_sign_key) gives the same bytes, signing_pk included */
+    dnasync_sign_key_t *key = NULL;
+    CHECK_EQ_INT(dnasync_sign_key_new(sk, &key), 0);
+    dht_value_t idk = idv;
+    memset(idk.author_pk, 0, sizeof idk.author_pk);
+    memset(idk.signing_pk, 0, sizeof idk.signing_pk);
+    memset(idk.sig, 0, sizeof idk.sig);
+    CHECK_EQ_INT(dht_value_sign_key(&idk, key), 0);
+    uint8_t *kb;
+    size_t klen;
+    CHECK_EQ_INT(dht_value_encode(&idk, &kb, &klen), 0);
+    CHECK(klen == ilen && memcmp(kb, ib, ilen) == 0);
+    free(kb);
+    CHECK(dht_value_sign_key(&idk, NULL) == DNASYNC_EINVAL);
+    dnasync_sign_key_free(key);
     free(ib);
 
     dht_value_t sv;
