@@ -31,6 +31,9 @@ typedef struct dnasync_identity {
     uint8_t kem_ek[DNASYNC_KEM_EK_BYTES]; /* ML-KEM-512 encapsulation key */
     uint8_t kem_dk[DNASYNC_KEM_DK_BYTES]; /* SECRET: ML-KEM-512 decapsulation key */
     uint8_t kem_key_id[8];                /* dnasync_envelope_key_id(kem_ek) */
+    /* sign_sk built once for signing (dnasync/sign.h: dnasync_sign_with); owned, freed with
+     * the identity */
+    struct dnasync_sign_key *sign_key;
 } dnasync_identity_t;
 
 /* Derive every key from a master secret (deterministic). name must pass dnasync_name_check.

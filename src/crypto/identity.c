@@ -42,7 +42,7 @@ int dnasync_identity_from_master(const char *name, const uint8_t master[DNASYNC_
     if (derive(master, info_sign, sizeof info_sign - 1, id->sign_sk) != 0 ||
         derive(master, info_kem_d, sizeof info_kem_d - 1, d) != 0 ||
         derive(master, info_kem_z, sizeof info_kem_z - 1, z) != 0 ||
-        dnasync_sign_public(id->sign_pk, id->sign_sk) != 0 ||
+        dnasync_sign_key_new(id->sign_sk, &id->sign_key) != 0 ||
         mlkem512_keygen_internal(id->kem_ek, id->kem_dk, d, z) != 0 ||
         dnasync_envelope_key_id(id->kem_ek, id->kem_key_id) != 0)
         rc = DNASYNC_ECRYPTO;
@@ -52,6 +52,7 @@ int dnasync_identity_from_master(const char *name, const uint8_t master[DNASYNC_
         dnasync_identity_free(id);
         return rc;
     }
+    memcpy(id->sign_pk, dnasync_sign_key_public(id->sign_key), sizeof id->sign_pk);
     *out = id;
     return DNASYNC_OK;
 }
@@ -60,6 +61,7 @@ void dnasync_identity_free(dnasync_identity_t *id)
 {
     if (!id)
         return;
+    dnasync_sign_key_free(id->sign_key);
     OPENSSL_cleanse(id, sizeof *id);
     free(id);
 }

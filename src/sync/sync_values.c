@@ -20,7 +20,8 @@ void sv_value_clear(sv_value_t *v)
 
 static int sign_and_encode(sync_context_t *ctx, dht_value_t *v, uint8_t **out, size_t *len)
 {
-    int rc = dht_value_sign(v, ctx->id->sign_sk);
+    int rc = ctx->id->sign_key ? dht_value_sign_key(v, ctx->id->sign_key)
+                               : dht_value_sign(v, ctx->id->sign_sk);
     if (rc == 0)
         rc = dht_value_encode(v, out, len);
     if (rc != 0)

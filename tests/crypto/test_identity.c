@@ -102,6 +102,11 @@ static void test_determinism(void)
     uint8_t sig[64];
     CHECK_EQ_INT(dnasync_sign(sig, a->sign_sk, (const uint8_t *)"m", 1), 0);
     CHECK_EQ_INT(dnasync_sign_verify(b->sign_pk, (const uint8_t *)"m", 1, sig), 0);
+    /* the identity's built signing key is the same key */
+    uint8_t sig2[64];
+    CHECK(memcmp(dnasync_sign_key_public(a->sign_key), a->sign_pk, 32) == 0);
+    CHECK_EQ_INT(dnasync_sign_with(a->sign_key, sig2, (const uint8_t *)"m", 1), 0);
+    CHECK(memcmp(sig, sig2, 64) == 0);
     test_clock_t clk;
     test_clock_init(&clk, 1, 3);
     const uint8_t *eks[1] = {a->kem_ek};
