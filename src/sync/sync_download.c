@@ -22,6 +22,7 @@ typedef struct day_job {
     remote_sum_t remote;
     size_t new_msgs, deleted, fetched, total;
     bool transient; /* a value could not be checked now (e.g. identity lookup failed) */
+    bool drop_one;  /* injected fault: this read loses one value */
     int rc;
 } day_job_t;
 
@@ -82,6 +83,10 @@ static int on_value(void *user, uint64_t vid, const uint8_t *val, size_t len)
     sync_context_t *ctx = job->ctx;
     if (dnasync_cache_index_has(ctx->cache, job->mailbox, job->day, job->shard, vid) == 1)
         return 0;
+    if (job->drop_one) {
+        job->drop_one = false;
+        return 0;
+    }
     sv_value_t v;
     memset(&v, 0, sizeof v);
     int rc = sv_decode_verify(ctx, job->mailbox, job->day, val, len, &v);
@@ -107,18 +112,29 @@ static int on_value(void *user, uint64_t vid, const uint8_t *val, size_t len)
     return job->rc;
 }
 
-/* Fetch what this device lacks from one shard, inside one transaction. */
-static int fetch_shard(day_job_t *job, uint32_t local_count)
+/* Fetch what this device lacks from one shard, inside one transaction.
+ * whole = 0: list the ids (small replies), then fetch only the missing ones a few at a time.
+ * A listing is one node's view, not the union (OpenDHT 2.4's query de-duplication keeps only
+ * the first answer, often this device's own partial store; docs/dht.md), so when the shard
+ * still differs from its summaries afterwards, whole = 1 reads the key with a get, whose
+ * answers are merged across every storing node. The get costs more (every node sends every
+ * value), which is why it is the fallback and not the first read. */
+static int fetch_shard(day_job_t *job, int whole)
 {
     sync_context_t *ctx = job->ctx;
     uint8_t key[20];
     net_key_box(job->mailbox, job->day, job->shard, key);
     if (dnasync_cache_begin(ctx->cache) != 0)
         return sync_cache_fail(ctx);
-    /* List the ids (small replies), then fetch only the missing ones a few at a time: a
-     * whole-key get makes every storing node answer with every value at once, and on a busy
-     * key that burst overflows the UDP receive buffer (docs/dht.md, measured). */
-    (void)local_count;
+    if (whole) {
+        job->drop_one = sync_fault_drop();
+        int grc = net_get(ctx, key, on_value, job);
+        job->drop_one = false;
+        if (grc == 0 && job->rc != 0)
+            grc = job->rc;
+        job->rc = 0;
+        return sync_tx_finish(ctx, grc);
+    }
     uint64_t *ids = NULL;
     size_t n = 0, missing = 0;
     int rc = net_list_ids(ctx, key, &ids, &n);
@@ -194,10 +210,10 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
         if (sums_equal(&job.remote, count, xors, s))
             continue;
         job.shard = s;
-        /* A listing can miss ids that only some nodes hold yet: list again (bounded) while
-         * the shard still differs from what its writers say they put there. */
-        for (int round = 0; round < SYNC_LIST_ROUNDS; round++) {
-            int frc = fetch_shard(&job, count[s]);
+        /* A listing can miss ids (see fetch_shard): read the whole key (bounded) while the
+         * shard still differs from what its writers say they put there. */
+        for (int round = 0; round < SYNC_SHARD_ROUNDS; round++) {
+            int frc = fetch_shard(&job, round > 0);
             if (frc != 0) {
                 if (!first_err)
                     first_err = frc; /* keep going: other shards can still be fetched */

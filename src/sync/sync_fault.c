@@ -2,8 +2,8 @@
  * DNASYNC_FAULT environment variable (comma-separated): nothing happens unless it is set.
  *   crash-after-put  die by SIGKILL after the DHT confirmed a message put, before the cache
  *                    marks it synced (the worst moment for a crash)
- *   drop-fetch[:N]   the first N id listings (default 1) this process makes each lose one id,
- *                    as when the answering nodes lack a value (an incomplete read) */
+ *   drop-fetch[:N]   the first N shard reads (id listings or whole-key gets, default 1) this
+ *                    process makes each lose one value, as when the answering nodes lack it */
 #define _POSIX_C_SOURCE 200809L
 #include "sync/sync_fault.h"
 

@@ -15,7 +15,7 @@
 #define SYNC_BATCH 100        /* pending rows uploaded per batch */
 #define SYNC_PUT_GROUP 1000   /* rows per reliable DHT put batch */
 #define SYNC_FETCH_CHUNK 16   /* ids fetched per request burst */
-#define SYNC_LIST_ROUNDS 3    /* listings of a shard per pass while it differs */
+#define SYNC_SHARD_ROUNDS 2   /* reads of a differing shard per pass: a listing, then a get */
 #define SYNC_FETCH_ROUNDS 3   /* tries for ids a read lost */
 #define SYNC_DAY_GRACE_S 3600 /* a day is closed once verified this long after it ended */
 

@@ -111,6 +111,20 @@ static int is_read(tdev_t *d, const char *id)
     return read;
 }
 
+/* Two sends back to back edit bob's summary of alice's mailbox twice within milliseconds. A node
+ * that missed the second edit used to hide it from a device whose reads that node answered
+ * first (tests/dht/test_dht_editions.c); both of alice's devices must get both messages. */
+static void test_back_to_back(void)
+{
+    char a[65], b[65];
+    tdev_send(&bob, "alice", "first of two", a);
+    tdev_send(&bob, "alice", "second of two", b);
+    tdev_sync_until(&desk, a);
+    tdev_sync_until(&desk, b);
+    tdev_sync_until(&mob, a);
+    tdev_sync_until(&mob, b);
+}
+
 static void test_read_receipts(void)
 {
     char a[65], b[65];
@@ -243,6 +257,7 @@ int main(void)
     RUN(test_delete_follows);
     RUN(test_tombstone_before_message);
     RUN(test_same_text_same_second);
+    RUN(test_back_to_back);
     RUN(test_read_receipts);
     RUN(test_offline_catch_up);
     RUN(test_realtime);
