@@ -120,8 +120,19 @@ int __wrap_dnad_listen(dnad_node_t *n, const uint8_t key[20], dnad_value_cb cb, 
     return __real_dnad_listen(n, key, cb, user, timeout_ms, token);
 }
 
+static dht_storage_context_t *wire_ctx;
+
+void bench_counts_track(dht_storage_context_t *dht)
+{
+    wire_ctx = dht;
+}
+
 void bench_counts_now(bench_counts_t *o)
 {
+    o->wire = 0;
+    dht_storage_stats_t st;
+    if (wire_ctx && dht_storage_stats(wire_ctx, &st) == 0)
+        o->wire = st.sent_find + st.sent_get + st.sent_put + st.sent_listen + st.sent_ping;
     o->puts = c_puts;
     o->put_bytes = c_put_bytes;
     o->gets = c_gets;

@@ -27,7 +27,12 @@ typedef struct bench_counts {
     uint64_t get_bytes;        /* payload bytes received */
     uint64_t lists, list_ids;  /* id listings and ids received */
     uint64_t listens;
+    uint64_t wire; /* OpenDHT protocol requests the tracked node sent (all kinds) */
 } bench_counts_t;
+/* The node whose OpenDHT requests bench_counts_now reads into .wire (NULL: none). What the wire
+ * carries differs from the adapter calls: OpenDHT 2.4 fetches each value of a get with its own
+ * request to every storing node (a SELECT id, then a get per id). */
+void bench_counts_track(dht_storage_context_t *dht);
 void bench_counts_now(bench_counts_t *out);
 uint64_t bench_counts_requests(const bench_counts_t *a, const bench_counts_t *b); /* b - a */
 uint64_t bench_counts_bytes(const bench_counts_t *a, const bench_counts_t *b);    /* b - a */

@@ -43,6 +43,8 @@ static void report(const char *mode, size_t n, double secs, double cpu, const be
     bench_result(k, cpu);
     snprintf(k, sizeof k, "download_%s_requests", mode);
     bench_result(k, (double)bench_counts_requests(a, b));
+    snprintf(k, sizeof k, "download_%s_wire", mode);
+    bench_result(k, (double)(b->wire - a->wire));
     snprintf(k, sizeof k, "download_%s_bytes", mode);
     bench_result(k, (double)bench_counts_bytes(a, b));
     snprintf(k, sizeof k, "download_%s_rss_kb", mode);
@@ -75,6 +77,7 @@ int main(int argc, char **argv)
         dnasync_home_t *h = bench_home_open(dir, tag, boot, NULL, NULL);
         sync_context_t *s = dnasync_home_sync(h);
         bench_wait_nodes(dnasync_home_dht(h), 3);
+        bench_counts_track(dnasync_home_dht(h));
         sync_set_event_callback(s, on_event, NULL);
         size_t down = 0;
         bench_counts_now(&a);
@@ -95,6 +98,7 @@ int main(int argc, char **argv)
     const char *src = argv[3], *boot = argv[4];
     dht_storage_context_t *dht = bench_dht_open(boot);
     bench_wait_nodes(dht, 3);
+    bench_counts_track(dht);
     size_t got = 0;
     bench_counts_now(&a);
     double c0 = bench_cpu(), t0 = bench_mono();

@@ -27,6 +27,8 @@ static void report(const char *mode, size_t n, double secs, const bench_counts_t
     bench_result(k, (double)n / secs);
     snprintf(k, sizeof k, "upload_%s_requests", mode);
     bench_result(k, (double)bench_counts_requests(a, b));
+    snprintf(k, sizeof k, "upload_%s_wire", mode);
+    bench_result(k, (double)(b->wire - a->wire));
     snprintf(k, sizeof k, "upload_%s_puts", mode);
     bench_result(k, (double)(b->puts - a->puts));
     snprintf(k, sizeof k, "upload_%s_value_bytes", mode);
@@ -43,6 +45,7 @@ static void raw_upload(const char *mode, const char *dir, const char *tag, size_
     int naive = strcmp(mode, "naive") == 0;
     dht_storage_context_t *dht = bench_dht_open(boot);
     bench_wait_nodes(dht, 3);
+    bench_counts_track(dht);
     uint64_t now = dnasync_env_now(NULL);
     int64_t day = dht_upload_day(now);
     bench_value_t *v = bench_make_values(tag, n, now);
@@ -125,6 +128,7 @@ int main(int argc, char **argv)
         dnasync_home_t *h = bench_home_open(dir, tag, boot, NULL, NULL);
         sync_context_t *s = dnasync_home_sync(h);
         bench_wait_nodes(dnasync_home_dht(h), 3);
+        bench_counts_track(dnasync_home_dht(h));
         bench_counts_t a, b;
         bench_counts_now(&a);
         double t0 = bench_mono();

@@ -30,7 +30,7 @@ say() { printf '[bench %4ds] %s\n' $(( $(date +%s) - T_START )) "$*" >&2; }
 # run NAME ARGS...: one process; its RESULT lines go to $RES (and its last output to $W/last)
 run() {
   local prog=$1; shift
-  if ! timeout 300 "$BIN/$prog" "$@" >"$W/last" 2>>"$LOG"; then
+  if ! timeout "${RUN_TIMEOUT:-300}" "$BIN/$prog" "$@" >"$W/last" 2>>"$LOG"; then
     echo "bench: $prog $* failed; log:" >&2; tail -5 "$LOG" >&2; cat "$W/last" >&2; exit 1
   fi
   [ "${NOAPPEND:-0}" = 1 ] || grep '^RESULT ' "$W/last" >>"$RES" || true
@@ -40,7 +40,7 @@ add() { echo "RESULT $1 $2" >>"$RES"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4f", a / b; else print 0 }'; }
 
 say "starting the loopback DHT (5 nodes)"
-"$BIN/bench_net" "$W/ready" 900 2>>"$LOG" &
+"$BIN/bench_net" "$W/ready" "$([ -n "${BENCH_GROWTH_N:-}" ] && echo 3600 || echo 900)" 2>>"$LOG" &
 NET_PID=$!
 
 # No network needed: run while the nodes find each other (they mostly sleep meanwhile).
@@ -103,9 +103,9 @@ for r in $(seq 1 "$R"); do
 done
 if [ -n "${BENCH_GROWTH_N:-}" ]; then
   say "growth: $BENCH_GROWTH_N messages (one round)"
-  NOAPPEND=1 run bench_upload prep "$W" gl1 "$BENCH_GROWTH_N"
-  NOAPPEND=1 run bench_upload dnasync "$W" gl1 "$BENCH_GROWTH_N" "$BOOT"
-  NOAPPEND=1 run bench_download dnasync "$W" gm1 gl1 "$BOOT"
+  RUN_TIMEOUT=1200 NOAPPEND=1 run bench_upload prep "$W" gl1 "$BENCH_GROWTH_N"
+  RUN_TIMEOUT=1200 NOAPPEND=1 run bench_upload dnasync "$W" gl1 "$BENCH_GROWTH_N" "$BOOT"
+  RUN_TIMEOUT=1200 NOAPPEND=1 run bench_download dnasync "$W" gm1 gl1 "$BOOT"
   sed -n 's/^RESULT download_dnasync_\(s\|rss_kb\|cpu_s\) /RESULT growthbig_\1 /p' "$W/last" >>"$RES"
 fi
 TOTAL=$(( $(date +%s) - T_START ))
@@ -137,6 +137,12 @@ PER_MSG_1K=$(awk -v s="$(med growth1k_s)" 'BEGIN{printf "%.3g", s/1000*1000}')
 RSS_10K=$(med download_dnasync_rss_kb); RSS_1K=$(med growth1k_rss_kb)
 EXTRA_S=$(awk -v a="$(med growth1k_s)" -v b="$(med download_dnasync_s)" -v n="$N" 'BEGIN{sl=(b-a)/(n-1000); printf "%.0f", b+sl*(100000-n)}')
 EXTRA_RSS=$(awk -v a="$RSS_1K" -v b="$RSS_10K" -v n="$N" 'BEGIN{sl=(b-a)/(n-1000); printf "%.0f", (b+sl*(100000-n))/1024}')
+INV_N=$(awk -v n="$N" 'BEGIN{printf "%.10f", 1/n}')
+if grep -q ' growthbig_s ' "$RES"; then
+  BIG="${BENCH_GROWTH_N}: $(awk -v s="$(med growthbig_s)" -v n="$BENCH_GROWTH_N" 'BEGIN{printf "%.3g", s/n*1000}') ms, $(awk -v r="$(med growthbig_rss_kb)" 'BEGIN{printf "%.0f", r/1024}') MiB (1 run; $(med growthbig_s 1 %.1f) s, CPU $(med growthbig_cpu_s 1 %.1f) s)"
+else
+  BIG="100,000: not run (BENCH_GROWTH_N=100000); linear extrapolation ≈ ${EXTRA_S} s, ≈ ${EXTRA_RSS} MiB"
+fi
 {
 cat <<HDR
 # Benchmarks
@@ -157,14 +163,16 @@ bodies; every value is $(med upload_dnasync_value_bytes 1 %.0f) B on the wire fo
 | 1a | upload $N msgs, s | $(st upload_dnasync_s) | raw \`dht_put_batch\`, same keys/sizes/batches of 1,000: $(st upload_floor_s) | $(st upload_ratio_floor) × floor | ≤ 1.25× | $(goal "$UPR" "<=" 1.25) |
 | 1b | upload, naive layout (one key per msg) | | $(st upload_naive_s) | naive is $(st upload_naive_over_dnasync) × slower | ≥ 5× | $(goal "$UPN" ">=" 5) |
 | 1c | upload DHT requests / puts | $(st upload_dnasync_requests 1 %.0f) / $(st upload_dnasync_puts 1 %.0f) | floor $(st upload_floor_requests 1 %.0f) / $(st upload_floor_puts 1 %.0f); naive $(st upload_naive_requests 1 %.0f) | | | |
+| 1d | upload: OpenDHT requests on the wire per message (the device's node, all kinds) | $(st upload_dnasync_wire "$INV_N" %.3g) | floor $(st upload_floor_wire "$INV_N" %.3g); naive $(st upload_naive_wire "$INV_N" %.3g) | | | |
 | 2a | initial sync of $N to a new device, s | $(st download_dnasync_s) | raw list + get-by-ids of the same keys: $(st download_floor_s) | $(st download_ratio_floor) × floor | ≤ 1.25× | $(goal "$DLR" "<=" 1.25) |
 | 2b | initial sync, naive layout | | one \`dht_get\` per message key: $(st download_naive_s) | naive is $(st download_naive_over_dnasync) × slower | ≥ 5× | $(goal "$DLN" ">=" 5) |
 | 2c | initial sync: CPU s / peak RSS MiB / requests | $(st download_dnasync_cpu_s) / $(st download_dnasync_rss_kb 0.0009765625) / $(st download_dnasync_requests 1 %.0f) | floor $(st download_floor_cpu_s) / $(st download_floor_rss_kb 0.0009765625) / $(st download_floor_requests 1 %.0f) | | | |
+| 2e | initial sync: OpenDHT requests on the wire per message (the device's node, all kinds) | $(st download_dnasync_wire "$INV_N" %.3g) | floor $(st download_floor_wire "$INV_N" %.3g); naive $(st download_naive_wire "$INV_N" %.3g) | | | |
 | 2d | progress line (SYNC_EVENT_PROGRESS) | last: $(sed 's/PROGRESS //' "$W/progress" 2>/dev/null); first event after $(st download_dnasync_first_progress_s) s of the pass | | | | |
 | 3 | real-time latency, send call → B's MESSAGE event, ms | p50 $(awk '$2=="realtime_latency_ms"{print $3}' "$RES" | sort -g | awk '{v[NR]=$1} END{printf "%.1f", v[int((NR+1)/2)]}'), p99 $(awk '$2=="realtime_latency_ms"{print $3}' "$RES" | sort -g | awk '{v[NR]=$1} END{i=int(NR*0.99+0.999); if(i<1)i=1; printf "%.1f", v[i]}'), max $(awk '$2=="realtime_latency_ms"{print $3}' "$RES" | sort -g | tail -1 | awk '{printf "%.1f",$1}') ($(grep -c ' realtime_latency_ms ' "$RES") msgs, $(med realtime_timeouts) lost) | of which A's \`sync_send\` call: p50 $(med realtime_send_call_ms 1 %.1f) | | | |
 | 4 | idle \`sync_pass\` (in sync): requests / bytes / CPU ms | $(st idle_requests 1 %.0f) / $(st idle_bytes 1 %.0f) / $(st idle_cpu_ms) | wall ms $(st idle_wall_ms) | | ≤ 4 req, < 5 ms CPU | $(goal "$IDR" "<=" 4) / $(goal "$IDC" "<" 5) |
 | 5 | cache insert of $N downloaded msgs in one transaction, rows/s | \`dnasync_cache_insert\` $(st cache_dnasync_rows_per_s 1 %.0f) | plain prepared INSERT, same schema: $(st cache_plain_rows_per_s 1 %.0f) | $(st cache_dnasync_over_plain) of ceiling (with the engine's index row per value: $(st cache_engine_over_plain)) | ≥ 0.5 | $(goal "$CR" ">=" 0.5) |
-| 6 | growth: initial sync, ms per msg / peak RSS MiB (3 runs each, medians) | 1,000: $PER_MSG_1K ms, $(awk -v r="$RSS_1K" 'BEGIN{printf "%.0f", r/1024}') MiB; $N: $PER_MSG_10K ms, $(awk -v r="$RSS_10K" 'BEGIN{printf "%.0f", r/1024}') MiB | 100,000: not run (see below); linear extrapolation ≈ ${EXTRA_S} s, ≈ ${EXTRA_RSS} MiB | | | |
+| 6 | growth: initial sync, ms per msg / peak RSS MiB (3 runs each, medians) | 1,000: $PER_MSG_1K ms, $(awk -v r="$RSS_1K" 'BEGIN{printf "%.0f", r/1024}') MiB; $N: $PER_MSG_10K ms, $(awk -v r="$RSS_10K" 'BEGIN{printf "%.0f", r/1024}') MiB | $BIG | | | |
 | 7 | mobile profile, per simulated hour | $(st mobile_requests_per_hour 1 %.0f) requests, $(st mobile_wakeups_per_hour 1 %.0f) wake-ups, $(st mobile_cpu_ms_per_hour) CPU ms | | | | |
 | 8 | crypto, ops/s (one core) | ML-KEM-512 keygen $(st crypto_mlkem_keygen_per_s 1 %.0f), encaps $(st crypto_mlkem_encaps_per_s 1 %.0f), decaps $(st crypto_mlkem_decaps_per_s 1 %.0f); envelope (1 KiB, 1 recipient) seal $(st crypto_envelope_seal_per_s 1 %.0f), open $(st crypto_envelope_open_per_s 1 %.0f) | | | | |
 

@@ -149,6 +149,9 @@ typedef struct dht_storage_stats {
     uint16_t port;    /* bound UDP port */
     char node_id[41]; /* hex */
     uint64_t refused; /* values the policies refused since start */
+    /* OpenDHT protocol requests this node sent since start (what the wire carries, below the
+     * dnasync calls: a get of one value id is a SELECT id then a get, to every storing node). */
+    uint64_t sent_find, sent_get, sent_put, sent_listen, sent_ping;
 } dht_storage_stats_t;
 int dht_storage_stats(dht_storage_context_t *ctx, dht_storage_stats_t *out);
 

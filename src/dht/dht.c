@@ -416,5 +416,10 @@ int dht_storage_stats(dht_storage_context_t *ctx, dht_storage_stats_t *out)
     out->port = s.port;
     memcpy(out->node_id, s.node_id, sizeof out->node_id);
     out->refused = s.refused;
+    out->sent_ping = s.sent[0];
+    out->sent_find = s.sent[1];
+    out->sent_get = s.sent[2];
+    out->sent_listen = s.sent[3];
+    out->sent_put = s.sent[4];
     return DNASYNC_OK;
 }

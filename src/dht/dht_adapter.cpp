@@ -209,6 +209,7 @@ struct dnad_node {
     std::string persist_dir;
     std::map<uint64_t, std::shared_ptr<ListenEntry>> listens;
     uint64_t next_listen{1};
+    uint64_t sent[5]{}; // requests sent since start (OpenDHT resets its own counters on read)
 
     bool post(Op op)
     {
@@ -720,8 +721,11 @@ int dnad_get_stats(dnad_node_t *n, int timeout_ms, dnad_stats_t *out)
         dnad_stats_t s{};
     };
     auto st = std::make_shared<S>();
-    bool posted = n->post([st](dht::Dht &d) {
+    bool posted = n->post([st, n](dht::Dht &d) {
         dnad_stats_t s{};
+        auto sent = d.getNodeMessageStats(false); // ping, find, get, listen, put
+        for (size_t i = 0; i < 5 && i < sent.size(); i++)
+            s.sent[i] = n->sent[i] += sent[i];
         auto sz = d.getStoreSize();
         s.store_bytes = sz.first;
         s.values = sz.second;

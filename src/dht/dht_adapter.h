@@ -42,6 +42,8 @@ typedef struct dnad_stats {
     uint16_t port;    /* bound port */
     char node_id[41]; /* hex */
     uint64_t refused; /* values refused by the policies since start */
+    uint64_t sent[5]; /* OpenDHT requests this node sent since start: ping, find, get (each
+                         paginated step counts), listen, put */
 } dnad_stats_t;
 
 typedef struct dnad_value {
