@@ -72,12 +72,10 @@ static int open_cache(const char *dir, sqlite3 **db, char *err, size_t errlen)
     char path[4200];
     snprintf(path, sizeof path, "%s/cache.db", dir);
     dnasync_cache_t *cache = NULL;
-    int rc = dnasync_cache_open(path, &cache);
-    if (rc != 0) {
-        fail(err, errlen, rc, "cache %s: %s", path, dnasync_cache_errmsg(cache));
-        dnasync_cache_free(cache);
-        return rc;
-    }
+    char why[512] = "";
+    int rc = dnasync_cache_open_err(path, &cache, why, sizeof why);
+    if (rc != 0) /* no handle to ask: the reason comes through why */
+        return fail(err, errlen, rc, "cache %s: %s", path, why);
     /* The cache handle migrated the file; the sync context wraps its own handle. */
     dnasync_cache_free(cache);
     if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {

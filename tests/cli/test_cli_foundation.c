@@ -170,6 +170,28 @@ static void test_corrupt_device_id(void)
     free(home);
 }
 
+/* A cache file that is not a database: the command says why (SQLite's reason, not a generic
+ * one) and leaves the file as it was. */
+static void test_corrupt_cache(void)
+{
+    char *home = path_in("h-badcache");
+    proc_result_t r = cli_run(home, 0, "init", "dave", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    proc_result_free(&r);
+    char p[4200];
+    snprintf(p, sizeof p, "%s/cache.db", home);
+    FILE *f = fopen(p, "w");
+    CHECK(f);
+    for (int i = 0; i < 64; i++)
+        fputs("this is no SQLite database. ", f);
+    fclose(f);
+    expect_fail(cli_run(home, 0, "status", NULL), 1, "not a database");
+    char *after = slurp(p);
+    CHECK(strncmp(after, "this is no SQLite database. ", 28) == 0); /* untouched */
+    free(after);
+    free(home);
+}
+
 static void test_cache_add_inbox_prune(void)
 {
     char *home = path_in("h-bob");
@@ -225,6 +247,7 @@ int main(void)
     RUN(test_init_creates_home);
     RUN(test_unwritable_home);
     RUN(test_corrupt_device_id);
+    RUN(test_corrupt_cache);
     RUN(test_cache_add_inbox_prune);
     test_rmtree(root);
     free(root);
