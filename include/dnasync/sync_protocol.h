@@ -53,7 +53,8 @@ typedef struct sync_status {
     uint32_t window_days;      /* SYNC_WINDOW_DAYS + 1 (today included) */
     uint64_t
         oldest_unverified_expiry; /* Unix s when the oldest unverified day leaves the DHT; 0 none */
-    uint64_t rejected_values;     /* values refused (bad signature, id mismatch, oversize, ...) */
+    uint64_t rejected_values;     /* values refused (bad signature, id mismatch, oversize, ...),
+                                     all runs of this home (kept in the cache) */
 } sync_status_t;
 
 /* One day of the window, for `dnasync status`. */

@@ -52,7 +52,8 @@ struct sync_context {
     sync_event_item_t *events; /* queued under the lock, delivered without it */
     size_t n_events, cap_events;
 
-    uint64_t rejected;        /* values refused since the context started */
+    uint64_t rejected;        /* values refused since the last save (sync_rejected_save_locked) */
+    uint64_t rejected_saved;  /* refusals of all runs, kept in sync_meta */
     size_t pending_downloads; /* ids listed on the DHT but not fetched yet */
 
     bool realtime;
@@ -107,6 +108,8 @@ int sync_receipt_arrived_message(sync_context_t *ctx, const char *message_id);
 
 /* --- sync_scheduler.c --- */
 int sync_pass_locked(sync_context_t *ctx, size_t *up, size_t *down, size_t *del);
+/* Adds this run's refusals to the count kept in the cache (status shows all runs). */
+void sync_rejected_save_locked(sync_context_t *ctx);
 void sync_wake(sync_context_t *ctx); /* from the DHT thread: never takes ctx->lock */
 void sync_background_stop(sync_context_t *ctx);
 int sync_realtime_rollover(sync_context_t *ctx, uint64_t now_ms);

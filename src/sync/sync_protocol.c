@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define REJECTED_KEY "rejected_values"
+
 sync_context_t *sync_init(sqlite3 *db, dht_storage_context_t *dht_ctx, const char *identity,
                           const dnasync_env_t *env)
 {
@@ -41,7 +43,23 @@ sync_context_t *sync_init(sqlite3 *db, dht_storage_context_t *dht_ctx, const cha
         sync_free(ctx);
         return NULL;
     }
+    char *saved = NULL;
+    if (dnasync_cache_meta_get(ctx->cache, REJECTED_KEY, &saved) == 0 && saved)
+        ctx->rejected_saved = strtoull(saved, NULL, 10);
+    free(saved);
     return ctx;
+}
+
+void sync_rejected_save_locked(sync_context_t *ctx)
+{
+    if (ctx->rejected == 0)
+        return;
+    char v[24];
+    snprintf(v, sizeof v, "%llu", (unsigned long long)(ctx->rejected_saved + ctx->rejected));
+    if (dnasync_cache_meta_set(ctx->cache, REJECTED_KEY, v) == 0) {
+        ctx->rejected_saved += ctx->rejected;
+        ctx->rejected = 0;
+    } /* else: kept in memory, saved with the next pass */
 }
 
 void sync_free(sync_context_t *ctx)
@@ -150,7 +168,7 @@ int sync_get_status(sync_context_t *ctx, sync_status_t *st)
         st->realtime_enabled = sync_realtime_active(ctx);
         st->pending_tombstones = tombs;
         st->messages = total;
-        st->rejected_values = ctx->rejected;
+        st->rejected_values = ctx->rejected_saved + ctx->rejected;
         rc = sync_days_summary(ctx, &st->verified_days, &st->window_days,
                                &st->oldest_unverified_expiry);
     }

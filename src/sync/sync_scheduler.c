@@ -54,6 +54,7 @@ int sync_pass_locked(sync_context_t *ctx, size_t *up, size_t *down, size_t *del)
         int r3 = sync_download_window_locked(ctx, &d, &x);
         rc = r1 ? r1 : r2 ? r2 : r3;
     }
+    sync_rejected_save_locked(ctx);
     if (up)
         *up = u;
     if (down)

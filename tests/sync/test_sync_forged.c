@@ -140,6 +140,12 @@ int main(void)
     CHECK(!tdev_has(&bob, x.message_id));
     CHECK_EQ_INT(sync_get_status(bob.sync, &st), 0);
     CHECK(st.rejected_values > rejected);
+    /* the count survives a restart (status of a fresh CLI run shows it too) */
+    rejected = st.rejected_values;
+    tdev_close(&bob);
+    tdev_open(&bob, &net);
+    CHECK_EQ_INT(sync_get_status(bob.sync, &st), 0);
+    CHECK_EQ_INT(st.rejected_values, rejected);
     dnasync_identity_free(alice);
 
     tdev_close(&bob);
