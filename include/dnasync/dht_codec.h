@@ -10,8 +10,10 @@
  *   MESSAGE:   [6] message_id str 64 (lowercase hex)  [7] sender str  [8] recipient str
  *              [9] payload bin (the encrypted envelope)
  *   TOMBSTONE: [6] message_id str 64  [7] deleted_at uint  [8] owner str (mailbox owner)
- *   RECEIPT:   [6] message_id str 64  [7] read_at uint  [8] owner str (mailbox owner): a read
- *              receipt shared among the owner's own devices (only when the owner opts in)
+ *              [9] writer_id bin 16 (the deleting device)
+ *   RECEIPT:   [6] message_id str 64  [7] read_at uint  [8] owner str (mailbox owner)
+ *              [9] writer_id bin 16: a read receipt shared among the owner's own devices
+ *              (only when the owner opts in)
  *   IDENTITY:  [6] name str  [7] signing_pk bin 32 (= author_pk)  [8] kem_pk bin 800
  *              [9] devices array of str 32 (device ids, lowercase hex; may be empty, max 16)
  *   SUMMARY:   [6] mailbox str  [7] day uint  [8] writer_id bin 16  [9] version uint
@@ -123,8 +125,10 @@ int dht_value_verify(const dht_value_t *v);
 /* The OpenDHT value id of a value (never 0):
  *   MESSAGE: first 8 bytes of the message id, big-endian;
  *   TOMBSTONE: first 8 bytes of SHA-256("dnasync/1/tomb/" message_id "/" deleted_at decimal "/"
- *     author_pk as 64 lowercase hex) — its own id, so a tombstone never shares (or replaces) its
- *     message's id and both can sit in one bucket, each counted once by summaries;
+ *     author_pk as 64 lowercase hex "/" writer_id as 32 lowercase hex) — its own id, so a
+ *     tombstone never shares (or replaces) its message's id and both can sit in one bucket, and
+ *     two devices deleting in the same second write two values, each counted by its own summary;
+ *   RECEIPT: the same with "dnasync/1/read/" and read_at;
  *   IDENTITY: first 8 bytes of SHA-256("dnasync/1/id/" name);
  *   SUMMARY: first 8 bytes of SHA-256("dnasync/1/sum/" mailbox "/" day "/" writer_id hex).
  * A computed 0 becomes 1. Returns 0 for an invalid value. */

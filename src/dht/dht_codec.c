@@ -96,9 +96,7 @@ static int encode_sig(const dht_value_t *v, const uint8_t *sig, uint8_t **out, s
     msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    size_t n = v->kind == DHT_KIND_SUMMARY                                    ? 11
-               : v->kind == DHT_KIND_TOMBSTONE || v->kind == DHT_KIND_RECEIPT ? 9
-                                                                              : 10;
+    size_t n = v->kind == DHT_KIND_SUMMARY ? 11 : 10;
     msgpack_pack_array(&pk, n);
     msgpack_pack_uint8(&pk, v->version);
     msgpack_pack_uint8(&pk, v->kind);
@@ -118,6 +116,7 @@ static int encode_sig(const dht_value_t *v, const uint8_t *sig, uint8_t **out, s
         pack_str(&pk, v->message_id);
         msgpack_pack_uint64(&pk, v->kind == DHT_KIND_RECEIPT ? v->read_at : v->deleted_at);
         pack_str(&pk, v->owner);
+        pack_bin(&pk, v->writer_id, DHT_WRITER_ID_BYTES);
         break;
     case DHT_KIND_IDENTITY:
         pack_str(&pk, v->name);
@@ -265,17 +264,21 @@ uint64_t dht_value_id(const dht_value_t *v)
     case DHT_KIND_MESSAGE: return dht_message_value_id(v->message_id);
     case DHT_KIND_TOMBSTONE: {
         /* its own id, never the message's: both coexist, and each summary counts distinct ids */
-        char a[2 * DNASYNC_SIGN_PK_BYTES + 1];
+        /* and the writing device's: two devices deleting in the same second are two values,
+         * each counted by its own device's summary */
+        char a[2 * DNASYNC_SIGN_PK_BYTES + 1], w[2 * DHT_WRITER_ID_BYTES + 1];
         dnasync_hex_encode(v->author_pk, DNASYNC_SIGN_PK_BYTES, a);
-        n = snprintf(buf, sizeof buf, "dnasync/1/tomb/%s/%llu/%s", v->message_id,
-                     (unsigned long long)v->deleted_at, a);
+        dnasync_hex_encode(v->writer_id, DHT_WRITER_ID_BYTES, w);
+        n = snprintf(buf, sizeof buf, "dnasync/1/tomb/%s/%llu/%s/%s", v->message_id,
+                     (unsigned long long)v->deleted_at, a, w);
         break;
     }
     case DHT_KIND_RECEIPT: {
-        char a[2 * DNASYNC_SIGN_PK_BYTES + 1];
+        char a[2 * DNASYNC_SIGN_PK_BYTES + 1], w[2 * DHT_WRITER_ID_BYTES + 1];
         dnasync_hex_encode(v->author_pk, DNASYNC_SIGN_PK_BYTES, a);
-        n = snprintf(buf, sizeof buf, "dnasync/1/read/%s/%llu/%s", v->message_id,
-                     (unsigned long long)v->read_at, a);
+        dnasync_hex_encode(v->writer_id, DHT_WRITER_ID_BYTES, w);
+        n = snprintf(buf, sizeof buf, "dnasync/1/read/%s/%llu/%s/%s", v->message_id,
+                     (unsigned long long)v->read_at, a, w);
         break;
     }
     case DHT_KIND_IDENTITY: n = snprintf(buf, sizeof buf, "dnasync/1/id/%s", v->name); break;
@@ -470,10 +473,9 @@ static int decode_fields(rd_t *r, dht_value_t *v, int *oom)
     v->kind = (uint8_t)rd_uint(r, 255);
     if (r->bad || v->version != DHT_VALUE_FORMAT)
         return -1;
-    size_t want = v->kind == DHT_KIND_SUMMARY                                     ? 11
-                  : v->kind == DHT_KIND_TOMBSTONE || v->kind == DHT_KIND_RECEIPT  ? 9
-                  : (v->kind == DHT_KIND_MESSAGE || v->kind == DHT_KIND_IDENTITY) ? 10
-                                                                                  : 0;
+    size_t want = v->kind == DHT_KIND_SUMMARY                                  ? 11
+                  : v->kind >= DHT_KIND_MESSAGE && v->kind <= DHT_KIND_RECEIPT ? 10
+                                                                               : 0;
     if (n != want)
         return -1;
     v->created_at = rd_uint(r, (uint64_t)INT64_MAX);
@@ -505,6 +507,7 @@ static int decode_fields(rd_t *r, dht_value_t *v, int *oom)
         uint64_t at = rd_uint(r, (uint64_t)INT64_MAX);
         *(v->kind == DHT_KIND_RECEIPT ? &v->read_at : &v->deleted_at) = at;
         v->owner = rd_str(r, DNASYNC_NAME_MAX, oom);
+        rd_fixed(r, v->writer_id, DHT_WRITER_ID_BYTES);
         break;
     }
     case DHT_KIND_IDENTITY: {

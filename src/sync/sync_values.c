@@ -60,6 +60,7 @@ int sv_encode_mark(sync_context_t *ctx, int kind, const char *message_id, int64_
         v.deleted_at = (uint64_t)at;
     memcpy(v.message_id, message_id, DNASYNC_ID_HEX_LEN + 1);
     v.owner = ctx->identity;
+    dnasync_hex_decode(ctx->device_id, v.writer_id, DHT_WRITER_ID_BYTES);
     int rc = sign_and_encode(ctx, &v, out, len);
     *vid = dht_value_id(&v); /* needs author_pk, set by the signing */
     return rc;

@@ -70,7 +70,7 @@ static void test_roundtrip(void)
     CHECK_EQ_STR(v.message_id, mid);
     CHECK(dht_value_id(&v) != dht_message_value_id(mid));
     /* Ed25519 public key of tu_seed(1), then
-     * sha256("dnasync/1/tomb/" mid "/1700000100/" pk hex)[0:8] */
+     * sha256("dnasync/1/tomb/" mid "/1700000100/" pk hex "/" 32 zeros, the writer)[0:8] */
     char pkhex[65];
     static const char hexd[] = "0123456789abcdef";
     for (int i = 0; i < 32; i++) {
@@ -79,8 +79,8 @@ static void test_roundtrip(void)
     }
     pkhex[64] = '\0';
     CHECK_EQ_STR(pkhex, "0360edf1a07c2925df03f78df48e545f6d12f64e76a0957bd38d08092e1a04fe");
-    CHECK(dht_value_id(&v) == 0x1700ea52eced33b1ull);
-    CHECK(dnad_policy_store_ok(DNASYNC_DHT_TYPE_TOMBSTONE, 0x1700ea52eced33b1ull, tb, tlen));
+    CHECK(dht_value_id(&v) == 0x9c02906ea154928bull);
+    CHECK(dnad_policy_store_ok(DNASYNC_DHT_TYPE_TOMBSTONE, 0x9c02906ea154928bull, tb, tlen));
     /* under its message's id (the old "replacement" id) or as another type: refused */
     CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_TOMBSTONE, dht_message_value_id(mid), tb, tlen));
     CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_MESSAGE, dht_value_id(&v), tb, tlen));
@@ -90,8 +90,8 @@ static void test_roundtrip(void)
     uint8_t *tb2;
     size_t tlen2;
     CHECK_EQ_INT(dht_value_encode(&v, &tb2, &tlen2), 0);
-    CHECK(dht_value_id(&v) != 0x1700ea52eced33b1ull);
-    CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_TOMBSTONE, 0x1700ea52eced33b1ull, tb2, tlen2));
+    CHECK(dht_value_id(&v) != 0x9c02906ea154928bull);
+    CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_TOMBSTONE, 0x9c02906ea154928bull, tb2, tlen2));
     CHECK(dnad_policy_store_ok(DNASYNC_DHT_TYPE_TOMBSTONE, dht_value_id(&v), tb2, tlen2));
     free(tb2);
     /* another author signing the same (message, deleted_at): another id */
@@ -99,7 +99,7 @@ static void test_roundtrip(void)
     uint8_t other[32];
     tu_seed(other, 99);
     CHECK_EQ_INT(dht_value_sign(&v, other), 0);
-    CHECK(dht_value_id(&v) != 0x1700ea52eced33b1ull);
+    CHECK(dht_value_id(&v) != 0x9c02906ea154928bull);
     CHECK(dht_value_id(&v) != 0);
     dht_value_clear(&v);
     free(tb);
@@ -177,8 +177,9 @@ static void test_roundtrip(void)
 
 /* The tombstone id formula on a fixed input. Expected value computed independently:
  *   python3 -c 'import hashlib; t = "dnasync/1/tomb/07000007" + "0"*48 + "538453d7/1700000100/"
- *   + bytes(range(32)).hex(); print(hashlib.sha256(t.encode()).hexdigest()[:16])'
- *   -> c7c7d67a2a599a63 */
+ *   + bytes(range(32)).hex() + "/" + bytes(range(16)).hex();
+ *   print(hashlib.sha256(t.encode()).hexdigest()[:16])'
+ *   -> 5ec63579ab38ee5d */
 static void test_tombstone_id(void)
 {
     dht_value_t t;
@@ -192,16 +193,22 @@ static void test_tombstone_id(void)
     t.owner = "bob";
     for (int i = 0; i < 32; i++)
         t.author_pk[i] = (uint8_t)i;
-    CHECK(dht_value_id(&t) == 0xc7c7d67a2a599a63ull);
-    /* the owner and created_at are not part of the id; deleted_at and the author are */
+    for (int i = 0; i < 16; i++)
+        t.writer_id[i] = (uint8_t)i;
+    CHECK(dht_value_id(&t) == 0x5ec63579ab38ee5dull);
+    /* the owner and created_at are not part of the id; deleted_at, the author and the writing
+     * device are (two devices deleting in the same second write two values) */
     t.owner = "carol";
     t.created_at = 5;
-    CHECK(dht_value_id(&t) == 0xc7c7d67a2a599a63ull);
+    CHECK(dht_value_id(&t) == 0x5ec63579ab38ee5dull);
     t.deleted_at = 1700000101;
-    CHECK(dht_value_id(&t) != 0xc7c7d67a2a599a63ull);
+    CHECK(dht_value_id(&t) != 0x5ec63579ab38ee5dull);
     t.deleted_at = 1700000100;
+    t.writer_id[15] ^= 1;
+    CHECK(dht_value_id(&t) != 0x5ec63579ab38ee5dull);
+    t.writer_id[15] ^= 1;
     t.author_pk[31] ^= 1;
-    CHECK(dht_value_id(&t) != 0xc7c7d67a2a599a63ull);
+    CHECK(dht_value_id(&t) != 0x5ec63579ab38ee5dull);
     /* invalid value: 0 */
     t.message_id[0] = 'X';
     CHECK(dht_value_id(&t) == 0);
@@ -297,6 +304,7 @@ static void test_receipt(void)
     v.created_at = v.read_at = 1700000000;
     tu_message_id(v.message_id, 9);
     v.owner = "alice";
+    memset(v.writer_id, 0xa5, sizeof v.writer_id);
     CHECK_EQ_INT(dht_value_sign(&v, sk), 0);
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -306,6 +314,7 @@ static void test_receipt(void)
     CHECK_EQ_INT(d.kind, DHT_KIND_RECEIPT);
     CHECK(d.read_at == 1700000000 && d.deleted_at == 0);
     CHECK_EQ_STR(d.owner, "alice");
+    CHECK(memcmp(d.writer_id, v.writer_id, sizeof v.writer_id) == 0);
     CHECK_EQ_INT(dht_value_verify(&d), 0);
     uint64_t id = dht_value_id(&d);
     CHECK(id != 0 && id != dht_message_value_id(v.message_id));
@@ -316,7 +325,7 @@ static void test_receipt(void)
     CHECK(dnad_policy_store_ok(DNASYNC_DHT_TYPE_RECEIPT, id, buf, len));
     CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_TOMBSTONE, id, buf, len));
     CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_RECEIPT, id + 1, buf, len));
-    buf[len - 1] ^= 1; /* the owner's name changes: the signature no longer holds */
+    buf[len - 1] ^= 1; /* the writer id changes: the signature no longer holds */
     CHECK(!dnad_policy_store_ok(DNASYNC_DHT_TYPE_RECEIPT, id, buf, len));
     dht_value_clear(&d);
     free(buf);
