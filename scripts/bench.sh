@@ -19,8 +19,9 @@ RES=$W/results.txt
 LOG=$W/log.txt
 : >"$RES"
 NET_PID=
+FRESH_PID=
 cleanup() {
-  if [ -n "$NET_PID" ]; then kill "$NET_PID" 2>/dev/null || true; wait "$NET_PID" 2>/dev/null || true; fi
+  for p in $NET_PID $FRESH_PID; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   rm -rf "$W"
 }
 trap cleanup EXIT
@@ -28,8 +29,10 @@ T_START=$(date +%s)
 say() { printf '[bench %4ds] %s\n' $(( $(date +%s) - T_START )) "$*" >&2; }
 
 # run NAME ARGS...: one process; its RESULT lines go to $RES (and its last output to $W/last)
+PHASES=0
 run() {
   local prog=$1; shift
+  case " $* " in *" ${BOOT:-none} "*) PHASES=$((PHASES + 1)) ;; esac
   if ! timeout "${RUN_TIMEOUT:-300}" "$BIN/$prog" "$@" >"$W/last" 2>>"$LOG"; then
     echo "bench: $prog $* failed; log:" >&2; tail -5 "$LOG" >&2; cat "$W/last" >&2; exit 1
   fi
@@ -42,6 +45,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4f", a / b; else
 say "starting the loopback DHT (5 nodes)"
 "$BIN/bench_net" "$W/ready" "$([ -n "${BENCH_GROWTH_N:-}" ] && echo 3600 || echo 900)" 2>>"$LOG" &
 NET_PID=$!
+# A second, untouched network for row 3's reference: no device process ever leaves it, so it
+# holds no dead nodes (the shared one collects one per finished phase process).
+"$BIN/bench_net" "$W/ready-fresh" 900 2>>"$LOG" &
+FRESH_PID=$!
 
 # No network needed: run while the nodes find each other (they mostly sleep meanwhile).
 say "crypto"
@@ -86,9 +93,16 @@ done
 # 4. idle pass on the device that just caught up
 say "idle passes"
 run bench_idle "$W" ub1 20 "$BOOT"
-# 3. real-time latency
+# 3. real-time latency, on the shared network (after every phase above left its dead node) and
+#    on the fresh one
 say "real-time latency ($RT_N messages)"
 run bench_realtime "$W" rt1 "$RT_N" "$BOOT"
+DEAD=$PHASES # device processes that joined the shared network and left it
+[ -s "$W/ready-fresh" ] || { echo "bench: the fresh DHT did not start" >&2; exit 1; }
+say "real-time latency ($RT_N messages), fresh network"
+NOAPPEND=1 run bench_realtime "$W" rt0 "$RT_N" "$(head -1 "$W/ready-fresh")"
+sed -n 's/^RESULT realtime_\(latency_ms\|send_call_ms\|timeouts\) /RESULT fresh_realtime_\1 /p' "$W/last" >>"$RES"
+kill "$FRESH_PID" 2>/dev/null || true; wait "$FRESH_PID" 2>/dev/null || true; FRESH_PID=
 # 7. mobile profile, one simulated hour
 say "mobile profile (simulated hour)"
 run bench_mobile "$W" mo1 "$BOOT"
@@ -124,6 +138,12 @@ stats() {
 }
 st() { stats "$1" "${2:-1}" "${3:-%.4g}" full; }
 med() { stats "$1" "${2:-1}" "${3:-%.6g}" med; }
+# pcts NAME: "p50 X, p99 Y, max Z" of every value of NAME
+pcts() {
+  awk -v k="$1" '$2==k {print $3}' "$RES" | sort -g |
+    awk '{v[NR]=$1} END { if (!NR) { print "n/a"; exit }
+      i=int(NR*0.99+0.999); if(i<1)i=1; printf "p50 %.1f, p99 %.1f, max %.1f", v[int((NR+1)/2)], v[i], v[NR] }'
+}
 goal() { awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN { ok = op=="<=" ? v<=g : op=="<" ? v<g : v>=g; print ok ? "met" : "**missed**" }'; }
 
 CPU=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
@@ -169,10 +189,10 @@ bodies; every value is $(med upload_dnasync_value_bytes 1 %.0f) B on the wire fo
 | 2c | initial sync: CPU s / peak RSS MiB / requests | $(st download_dnasync_cpu_s) / $(st download_dnasync_rss_kb 0.0009765625) / $(st download_dnasync_requests 1 %.0f) | floor $(st download_floor_cpu_s) / $(st download_floor_rss_kb 0.0009765625) / $(st download_floor_requests 1 %.0f) | | | |
 | 2e | initial sync: OpenDHT requests on the wire per message (the device's node, all kinds) | $(st download_dnasync_wire "$INV_N" %.3g) | floor $(st download_floor_wire "$INV_N" %.3g); naive $(st download_naive_wire "$INV_N" %.3g) | | | |
 | 2d | progress line (SYNC_EVENT_PROGRESS) | last: $(sed 's/PROGRESS //' "$W/progress" 2>/dev/null); first event after $(st download_dnasync_first_progress_s) s of the pass | | | | |
-| 3 | real-time latency, send call → B's MESSAGE event, ms | p50 $(awk '$2=="realtime_latency_ms"{print $3}' "$RES" | sort -g | awk '{v[NR]=$1} END{printf "%.1f", v[int((NR+1)/2)]}'), p99 $(awk '$2=="realtime_latency_ms"{print $3}' "$RES" | sort -g | awk '{v[NR]=$1} END{i=int(NR*0.99+0.999); if(i<1)i=1; printf "%.1f", v[i]}'), max $(awk '$2=="realtime_latency_ms"{print $3}' "$RES" | sort -g | tail -1 | awk '{printf "%.1f",$1}') ($(grep -c ' realtime_latency_ms ' "$RES") msgs, $(med realtime_timeouts) lost) | of which A's \`sync_send\` call: p50 $(med realtime_send_call_ms 1 %.1f) | | | |
+| 3 | real-time latency, send call → B's MESSAGE event, ms | $(pcts realtime_latency_ms) ($(grep -c ' realtime_latency_ms ' "$RES") msgs, $(med realtime_timeouts) lost), on the shared network after $DEAD device processes left it; of which A's \`sync_send\` call: $(pcts realtime_send_call_ms) | the same on a fresh 5-node network no device ever left: $(pcts fresh_realtime_latency_ms) ($(med fresh_realtime_timeouts) lost); send call $(pcts fresh_realtime_send_call_ms) | | | |
 | 4 | idle \`sync_pass\` (in sync): requests / bytes / CPU ms | $(st idle_requests 1 %.0f) / $(st idle_bytes 1 %.0f) / $(st idle_cpu_ms) | wall ms $(st idle_wall_ms) | | ≤ 4 req, < 5 ms CPU | $(goal "$IDR" "<=" 4) / $(goal "$IDC" "<" 5) |
 | 5 | cache insert of $N downloaded msgs in one transaction, rows/s | \`dnasync_cache_insert\` $(st cache_dnasync_rows_per_s 1 %.0f) | plain prepared INSERT, same schema: $(st cache_plain_rows_per_s 1 %.0f) | $(st cache_dnasync_over_plain) of ceiling (with the engine's index row per value: $(st cache_engine_over_plain)) | ≥ 0.5 | $(goal "$CR" ">=" 0.5) |
-| 6 | growth: initial sync, ms per msg / peak RSS MiB (3 runs each, medians) | 1,000: $PER_MSG_1K ms, $(awk -v r="$RSS_1K" 'BEGIN{printf "%.0f", r/1024}') MiB; $N: $PER_MSG_10K ms, $(awk -v r="$RSS_10K" 'BEGIN{printf "%.0f", r/1024}') MiB | $BIG | | | |
+| 6 | growth: initial sync, ms per msg / peak RSS MiB ($R runs each, medians) | 1,000: $PER_MSG_1K ms, $(awk -v r="$RSS_1K" 'BEGIN{printf "%.0f", r/1024}') MiB; $N: $PER_MSG_10K ms, $(awk -v r="$RSS_10K" 'BEGIN{printf "%.0f", r/1024}') MiB | $BIG | | | |
 | 7 | mobile profile, per simulated hour | $(st mobile_requests_per_hour 1 %.0f) requests, $(st mobile_wakeups_per_hour 1 %.0f) wake-ups, $(st mobile_cpu_ms_per_hour) CPU ms | | | | |
 | 8 | crypto, ops/s (one core) | ML-KEM-512 keygen $(st crypto_mlkem_keygen_per_s 1 %.0f), encaps $(st crypto_mlkem_encaps_per_s 1 %.0f), decaps $(st crypto_mlkem_decaps_per_s 1 %.0f); envelope (1 KiB, 1 recipient) seal $(st crypto_envelope_seal_per_s 1 %.0f), open $(st crypto_envelope_open_per_s 1 %.0f) | | | | |
 
