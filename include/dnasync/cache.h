@@ -113,8 +113,9 @@ int dnasync_cache_insert_batch(dnasync_cache_t *c, const message_info_t *msgs, s
                                size_t *inserted);
 /* out is overwritten (not freed first); clear it with message_info_clear. DNASYNC_ENOTFOUND.
  * A stored compressed ciphertext that does not inflate to exactly its recorded length (or an
- * unknown encoding) is DNASYNC_ECORRUPT, naming the message id; out is then left zeroed. The
- * bulk reads below (pending, list) fail the same way when such a row is among theirs. */
+ * unknown encoding) is DNASYNC_ECORRUPT, with the message id and the reason in
+ * dnasync_cache_errmsg; out is then left zeroed. The bulk reads below (pending, list) skip such
+ * a row instead of failing (see "damaged rows"). */
 int dnasync_cache_get(dnasync_cache_t *c, const char *message_id, message_info_t *out);
 /* 1 present (deleted or not), 0 absent, negative on error. */
 int dnasync_cache_has(dnasync_cache_t *c, const char *message_id);
@@ -123,8 +124,10 @@ int dnasync_cache_has(dnasync_cache_t *c, const char *message_id);
 void dnasync_cache_free_messages(message_info_t *msgs, size_t count);
 
 /* Up to limit (1..10000) rows with synced_to_dht = 0 and rowid > after_rowid, in rowid order.
- * *last_rowid gets the rowid of the last row returned (pass it back as after_rowid for the next
- * batch; unchanged when *count == 0). *out is NULL when *count == 0. */
+ * Damaged rows (below) are skipped and do not count against limit. *last_rowid (may be NULL)
+ * gets the rowid of the last row returned or skipped (pass it back as after_rowid for the next
+ * batch, so the walk moves past damaged rows); unchanged when no row was read. *count == 0 means
+ * no readable pending row follows after_rowid. *out is NULL when *count == 0. */
 int dnasync_cache_pending(dnasync_cache_t *c, int64_t after_rowid, size_t limit,
                           message_info_t **out, int64_t *last_rowid, size_t *count);
 /* Sets synced_to_dht = 1 for the given ids (borrowed) in one transaction; unknown ids are
@@ -133,9 +136,36 @@ int dnasync_cache_mark_synced(dnasync_cache_t *c, const char *const *ids, size_t
 int dnasync_cache_pending_count(dnasync_cache_t *c, size_t *n);
 
 /* Inbox, newest first (created_at DESC, rowid DESC). conversation_id / recipient NULL = any.
- * limit 0 = no limit. Soft-deleted rows only with include_deleted. */
+ * limit 0 = no limit. Soft-deleted rows only with include_deleted. Damaged rows (below) are
+ * skipped and do not count against limit. */
 int dnasync_cache_list(dnasync_cache_t *c, const char *conversation_id, const char *recipient,
                        size_t limit, int include_deleted, message_info_t **out, size_t *count);
+
+/* --- damaged rows ---
+ * A row whose stored ciphertext cannot be decoded (a compressed stream damaged on disk, a
+ * recorded length that cannot be right, an unknown encoding: what dnasync_cache_get reports as
+ * DNASYNC_ECORRUPT) never fails or hides the others in a bulk read (dnasync_cache_pending,
+ * dnasync_cache_list): the read skips it, returns every readable row, moves *last_rowid past it,
+ * counts it and reports it to the damaged callback. Only DNASYNC_ECORRUPT rows are skipped; out
+ * of memory or an SQLite error still fails the call. A read never deletes or rewrites the row:
+ * it stays as stored (a pending one stays pending), dnasync_cache_get of its id keeps returning
+ * DNASYNC_ECORRUPT, and writes that do not read the ciphertext (mark read/synced, delete) work
+ * on it. Each bulk read that meets the row skips and counts it again. */
+
+/* Rows skipped by bulk reads on c since it was opened (the same row once per read); 0 for NULL. */
+int64_t dnasync_cache_damaged_count(const dnasync_cache_t *c);
+/* The last row skipped since open: copies its message id into message_id_out (may be NULL) and
+ * returns the reason (e.g. "stored compressed ciphertext is corrupt (incorrect data check; ...)";
+ * borrowed, valid until the next bulk read on c or dnasync_cache_free). With none: NULL, and
+ * message_id_out is "". */
+const char *dnasync_cache_damaged_last(const dnasync_cache_t *c,
+                                       char message_id_out[DNASYNC_ID_HEX_LEN + 1]);
+/* Called once for every row a bulk read skips, during that read, with the row's message id and
+ * the reason (both borrowed for the call). cb must not call any function on c (the read's
+ * statement is still running). NULL clears it. The cache never logs anything itself. */
+typedef void (*dnasync_cache_damaged_cb)(void *user, const char *message_id, const char *reason);
+void dnasync_cache_set_damaged_callback(dnasync_cache_t *c, dnasync_cache_damaged_cb cb,
+                                        void *user);
 
 /* status 'read', read_at; the conversation's unread_count drops once (never below 0) if the
  * message was counted unread. Marking an already-read message changes nothing. ENOTFOUND. */

@@ -82,6 +82,13 @@ struct dnasync_cache {
     z_stream zinf;
     int zdef_ready, zinf_ready;
     uint8_t *zbuf;
+    /* Rows the bulk reads skipped because their ciphertext cannot be decoded (cache_util.c):
+     * how many since open, the last one's id and reason, and who is told about each. */
+    int64_t damaged;
+    char damaged_id[DNASYNC_ID_HEX_LEN + 1];
+    char damaged_why[512];
+    dnasync_cache_damaged_cb damaged_cb;
+    void *damaged_user;
 };
 
 /* Columns every message query selects, in the order cache_row_to_msg reads them. */
@@ -140,7 +147,10 @@ void cache_ct_free(dnasync_cache_t *c);
 /* Copies the current row (CACHE_MSG_COLS) into *m (zeroed first), ciphertext decoded (the
  * caller gets the original bytes). *rowid may be NULL. */
 int cache_row_to_msg(dnasync_cache_t *c, sqlite3_stmt *st, message_info_t *m, int64_t *rowid);
-/* Runs st (bound, returning CACHE_MSG_COLS rows) into a malloc'd array. */
+/* Runs st (bound, returning CACHE_MSG_COLS rows) into a malloc'd array of at most limit rows
+ * (0 = all). A row cache_row_to_msg finds DNASYNC_ECORRUPT is skipped, counted and reported
+ * (c->damaged, the damaged callback) and does not count against limit; *last_rowid (may be
+ * NULL) gets the rowid of the last row returned or skipped. Other errors fail the call. */
 int cache_collect_msgs(dnasync_cache_t *c, sqlite3_stmt *st, size_t limit, message_info_t **out,
                        size_t *count, int64_t *last_rowid);
 

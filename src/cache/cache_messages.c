@@ -240,8 +240,10 @@ int dnasync_cache_pending(dnasync_cache_t *c, int64_t after_rowid, size_t limit,
         return dnasync_err_set(&c->err, DNASYNC_EINVAL, "cache: pending: limit must be 1..10000");
     sqlite3_stmt *st = c->st[ST_PENDING];
     int rc;
-    if ((rc = cache_bind_i64(c, st, 1, after_rowid)) ||
-        (rc = cache_bind_i64(c, st, 2, (int64_t)limit))) {
+    /* No SQL LIMIT (-1): a damaged row is skipped and must not take the place of a readable one,
+     * so cache_collect_msgs stops after `limit` rows returned (rows are read lazily, in index
+     * order, so nothing is read beyond them). */
+    if ((rc = cache_bind_i64(c, st, 1, after_rowid)) || (rc = cache_bind_i64(c, st, 2, -1))) {
         cache_done(st);
         return rc;
     }
@@ -295,7 +297,7 @@ int dnasync_cache_list(dnasync_cache_t *c, const char *conversation_id, const ch
     if ((conversation_id && (rc = cache_bind_text(c, st, 1, conversation_id))) ||
         (recipient && (rc = cache_bind_text(c, st, 2, recipient))) ||
         (rc = cache_bind_i64(c, st, 3, include_deleted ? 1 : 0)) ||
-        (rc = cache_bind_i64(c, st, 4, limit ? (int64_t)limit : -1))) {
+        (rc = cache_bind_i64(c, st, 4, -1))) { /* limit: in cache_collect_msgs, as in pending */
         cache_done(st);
         return rc;
     }

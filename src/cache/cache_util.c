@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cache/cache_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,15 +186,34 @@ void dnasync_cache_free_messages(message_info_t *msgs, size_t count)
     free(msgs);
 }
 
+/* Records a row whose ciphertext cannot be decoded (cache_row_to_msg said DNASYNC_ECORRUPT, its
+ * reason in c->err): counted, remembered as the last one, passed to the damaged callback. The
+ * row itself is not touched. c->err goes back to what it was: the read goes on and succeeds. */
+static void note_damaged(dnasync_cache_t *c, sqlite3_stmt *st, const dnasync_err_t *before)
+{
+    c->damaged++;
+    col_fixed(st, 1, c->damaged_id, sizeof c->damaged_id);
+    /* The reason without the "cache: message <id>: " its message starts with. */
+    const char *msg = dnasync_err_msg(&c->err);
+    char prefix[DNASYNC_ID_HEX_LEN + 32];
+    int pl = snprintf(prefix, sizeof prefix, "cache: message %s: ", c->damaged_id);
+    if (pl > 0 && (size_t)pl < sizeof prefix && strncmp(msg, prefix, (size_t)pl) == 0)
+        msg += pl;
+    snprintf(c->damaged_why, sizeof c->damaged_why, "%s", msg);
+    c->err = *before;
+    if (c->damaged_cb)
+        c->damaged_cb(c->damaged_user, c->damaged_id, c->damaged_why);
+}
+
 int cache_collect_msgs(dnasync_cache_t *c, sqlite3_stmt *st, size_t limit, message_info_t **out,
                        size_t *count, int64_t *last_rowid)
 {
     message_info_t *arr = NULL;
     size_t n = 0, cap = 0;
-    int rc;
-    while ((rc = cache_step(c, st, "read messages")) == 1) {
-        if (limit && n >= limit)
-            break;
+    int rc = 0;
+    dnasync_err_t before = c->err;
+    /* Bounded by the statement's rows (and its LIMIT, if bound). */
+    while ((!limit || n < limit) && (rc = cache_step(c, st, "read messages")) == 1) {
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 16;
             message_info_t *na = realloc(arr, nc * sizeof *na);
@@ -206,9 +226,15 @@ int cache_collect_msgs(dnasync_cache_t *c, sqlite3_stmt *st, size_t limit, messa
         }
         int64_t rowid;
         rc = cache_row_to_msg(c, st, &arr[n], &rowid);
-        if (rc)
+        if (rc == DNASYNC_ECORRUPT) {
+            /* Damaged on disk: skip it (the others are still readable), never fail on it. */
+            note_damaged(c, st, &before);
+            rc = 0;
+        } else if (rc) {
             break;
-        n++;
+        } else {
+            n++;
+        }
         if (last_rowid)
             *last_rowid = rowid;
     }
@@ -228,6 +254,28 @@ int cache_collect_msgs(dnasync_cache_t *c, sqlite3_stmt *st, size_t limit, messa
     *out = arr;
     *count = n;
     return 0;
+}
+
+int64_t dnasync_cache_damaged_count(const dnasync_cache_t *c)
+{
+    return c ? c->damaged : 0;
+}
+
+const char *dnasync_cache_damaged_last(const dnasync_cache_t *c,
+                                       char message_id_out[DNASYNC_ID_HEX_LEN + 1])
+{
+    int any = c && c->damaged > 0;
+    if (message_id_out)
+        snprintf(message_id_out, DNASYNC_ID_HEX_LEN + 1, "%s", any ? c->damaged_id : "");
+    return any ? c->damaged_why : NULL;
+}
+
+void dnasync_cache_set_damaged_callback(dnasync_cache_t *c, dnasync_cache_damaged_cb cb, void *user)
+{
+    if (!c)
+        return;
+    c->damaged_cb = cb;
+    c->damaged_user = cb ? user : NULL;
 }
 
 int cache_valid_id(const char *s)

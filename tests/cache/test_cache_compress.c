@@ -1,6 +1,7 @@
 /* Ciphertext compression (migration 5): compressible payloads stored as zlib streams and read
  * back byte-identical through every read path, random bytes and real envelopes stored raw, the
- * size limits, the batch path, corrupt streams refused with ECORRUPT (and nothing else broken),
+ * size limits, the batch path, corrupt streams refused with ECORRUPT by get and skipped (counted,
+ * reported, left as stored) by the bulk reads, with nothing else broken,
  * the upgrade of a version-4 file, and the counters. */
 #define _POSIX_C_SOURCE 200809L
 #include "cache/cache_int.h" /* cache_ct_candidate, CACHE_COMPRESS_MIN */
@@ -457,9 +458,82 @@ static void test_batch(void)
 
 /* After the stored row of `bad` was damaged: get/list/pending reading it say ECORRUPT with the
  * id; everything else still works. */
-static void check_damaged(dnasync_cache_t *c, const char *bad, const char *bad_conv,
-                          const message_info_t *good, const uint8_t *good_bytes, const char *why)
+/* Every column of one row, as SQL literals (blobs as X'..'): to show a read changed nothing. */
+static char *row_text(dnasync_cache_t *c, const char *id)
 {
+    sqlite3_stmt *st = NULL;
+    CHECK_EQ_INT(sqlite3_prepare_v2(dnasync_cache_db(c),
+                                    "SELECT quote(id)||'|'||quote(message_id)||'|'||"
+                                    "quote(conversation_id)||'|'||quote(sender)||'|'||"
+                                    "quote(recipient)||'|'||quote(ciphertext)||'|'||quote(status)"
+                                    "||'|'||quote(created_at)||'|'||quote(delivered_at)||'|'||"
+                                    "quote(read_at)||'|'||quote(synced_to_dht)||'|'||"
+                                    "quote(deleted)||'|'||quote(group_id)||'|'||"
+                                    "quote(ciphertext_encoding)||'|'||quote(ciphertext_len) "
+                                    "FROM messages WHERE message_id = ?1",
+                                    -1, &st, NULL),
+                 SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT), SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_step(st), SQLITE_ROW);
+    char *t = strdup((const char *)sqlite3_column_text(st, 0));
+    CHECK(t);
+    CHECK_EQ_INT(sqlite3_finalize(st), SQLITE_OK);
+    return t;
+}
+
+static int64_t rowid_of(dnasync_cache_t *c, const char *id)
+{
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT id FROM messages WHERE message_id = '%s'", id);
+    return sql_int(c, sql);
+}
+
+/* What the damaged callback saw. */
+typedef struct seen {
+    int calls;
+    char id[DNASYNC_ID_HEX_LEN + 1];
+    char reason[512];
+} seen_t;
+
+static void on_damaged(void *user, const char *message_id, const char *reason)
+{
+    seen_t *s = user;
+    s->calls++;
+    snprintf(s->id, sizeof s->id, "%s", message_id);
+    snprintf(s->reason, sizeof s->reason, "%s", reason);
+}
+
+/* The readable rows around the damaged one: pending before and after it (same conversation),
+ * and a synced one elsewhere. */
+typedef struct around {
+    const message_info_t *before, *after, *good;
+    const uint8_t *before_bytes, *after_bytes, *good_bytes;
+} around_t;
+
+/* One skip: the count grew by one and the last damaged row is `bad`, for reason `why`. */
+static void check_skipped(dnasync_cache_t *c, seen_t *seen, int64_t *count, const char *bad,
+                          const char *why)
+{
+    (*count)++;
+    CHECK_EQ_INT(dnasync_cache_damaged_count(c), *count);
+    CHECK_EQ_INT(seen->calls, *count);
+    CHECK_EQ_STR(seen->id, bad);
+    if (!strstr(seen->reason, why))
+        fprintf(stderr, "reason: %s (want \"%s\")\n", seen->reason, why);
+    CHECK(strstr(seen->reason, why) != NULL);
+    char id[DNASYNC_ID_HEX_LEN + 1];
+    const char *last = dnasync_cache_damaged_last(c, id);
+    CHECK(last && strcmp(last, seen->reason) == 0);
+    CHECK_EQ_STR(id, bad);
+}
+
+static void check_damaged(dnasync_cache_t *c, const char *bad, const char *bad_conv,
+                          const around_t *a, seen_t *seen, const char *why)
+{
+    char *row_before = row_text(c, bad);
+    int64_t count = dnasync_cache_damaged_count(c);
+    CHECK_EQ_INT(seen->calls, count);
+    /* get of the damaged id itself: ECORRUPT, id and reason in the message */
     message_info_t g;
     memset(&g, 0x5a, sizeof g);
     CHECK_EQ_INT(dnasync_cache_get(c, bad, &g), DNASYNC_ECORRUPT);
@@ -469,20 +543,91 @@ static void check_damaged(dnasync_cache_t *c, const char *bad, const char *bad_c
     CHECK(strstr(msg, bad) != NULL);
     CHECK(strstr(msg, why) != NULL);
     CHECK(g.ciphertext == NULL && g.sender == NULL && g.ciphertext_len == 0);
+    CHECK_EQ_INT(dnasync_cache_damaged_count(c), count); /* get is not a bulk read */
+
+    /* list of its conversation: the two others, newest first; the damaged one skipped */
     message_info_t *arr = (message_info_t *)1;
     size_t n = 7;
-    CHECK_EQ_INT(dnasync_cache_list(c, bad_conv, NULL, 0, 1, &arr, &n), DNASYNC_ECORRUPT);
-    CHECK(arr == NULL && n == 0);
+    CHECK_EQ_INT(dnasync_cache_list(c, bad_conv, NULL, 0, 1, &arr, &n), 0);
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_STR(arr[0].message_id, a->after->message_id);
+    CHECK(same_bytes(&arr[0], a->after_bytes, a->after->ciphertext_len));
+    CHECK_EQ_STR(arr[1].message_id, a->before->message_id);
+    CHECK(same_bytes(&arr[1], a->before_bytes, a->before->ciphertext_len));
+    dnasync_cache_free_messages(arr, n);
+    check_skipped(c, seen, &count, bad, why);
+    /* the damaged row does not take a readable row's place under a limit */
+    CHECK_EQ_INT(dnasync_cache_list(c, bad_conv, NULL, 2, 1, &arr, &n), 0);
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_STR(arr[1].message_id, a->before->message_id);
+    dnasync_cache_free_messages(arr, n);
+    check_skipped(c, seen, &count, bad, why);
+    /* a limit reached before the damaged row: not met, not counted */
+    CHECK_EQ_INT(dnasync_cache_list(c, bad_conv, NULL, 1, 1, &arr, &n), 0);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_STR(arr[0].message_id, a->after->message_id);
+    dnasync_cache_free_messages(arr, n);
+    CHECK_EQ_INT(dnasync_cache_damaged_count(c), count);
+    /* every message, and by recipient */
+    CHECK_EQ_INT(dnasync_cache_list(c, NULL, "bob", 0, 0, &arr, &n), 0);
+    CHECK_EQ_INT(n, 3);
+    dnasync_cache_free_messages(arr, n);
+    check_skipped(c, seen, &count, bad, why);
+
+    /* pending: both readable ones; the cursor ends past the damaged row */
+    int64_t r_before = rowid_of(c, a->before->message_id), r_bad = rowid_of(c, bad),
+            r_after = rowid_of(c, a->after->message_id);
+    CHECK(r_before < r_bad && r_bad < r_after);
     int64_t last = 0;
-    CHECK_EQ_INT(dnasync_cache_pending(c, 0, 100, &arr, &last, &n), DNASYNC_ECORRUPT);
-    CHECK(arr == NULL && n == 0);
+    CHECK_EQ_INT(dnasync_cache_pending(c, 0, 100, &arr, &last, &n), 0);
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_STR(arr[0].message_id, a->before->message_id);
+    CHECK(same_bytes(&arr[0], a->before_bytes, a->before->ciphertext_len));
+    CHECK_EQ_STR(arr[1].message_id, a->after->message_id);
+    CHECK(same_bytes(&arr[1], a->after_bytes, a->after->ciphertext_len));
+    CHECK_EQ_INT(last, r_after);
+    dnasync_cache_free_messages(arr, n);
+    check_skipped(c, seen, &count, bad, why);
+    /* one row at a time, as upload walks: before, then (past the damaged row) after, then end */
+    CHECK_EQ_INT(dnasync_cache_pending(c, 0, 1, &arr, &last, &n), 0);
+    CHECK(n == 1 && last == r_before);
+    CHECK_EQ_STR(arr[0].message_id, a->before->message_id);
+    dnasync_cache_free_messages(arr, n);
+    CHECK_EQ_INT(dnasync_cache_damaged_count(c), count);
+    CHECK_EQ_INT(dnasync_cache_pending(c, last, 1, &arr, &last, &n), 0);
+    CHECK(n == 1 && last == r_after);
+    CHECK_EQ_STR(arr[0].message_id, a->after->message_id);
+    dnasync_cache_free_messages(arr, n);
+    check_skipped(c, seen, &count, bad, why);
+    CHECK_EQ_INT(dnasync_cache_pending(c, last, 1, &arr, &last, &n), 0);
+    CHECK(n == 0 && arr == NULL && last == r_after);
+    /* the damaged row the last pending one: nothing returned, the cursor still moves past it */
+    char sql[200];
+    snprintf(sql, sizeof sql, "UPDATE messages SET synced_to_dht = 1 WHERE id = %lld",
+             (long long)r_after);
+    CHECK_EQ_INT(sqlite3_exec(dnasync_cache_db(c), sql, NULL, NULL, NULL), SQLITE_OK);
+    last = r_before;
+    CHECK_EQ_INT(dnasync_cache_pending(c, r_before, 100, &arr, &last, &n), 0);
+    CHECK(n == 0 && arr == NULL && last == r_bad);
+    check_skipped(c, seen, &count, bad, why);
+    snprintf(sql, sizeof sql, "UPDATE messages SET synced_to_dht = 0 WHERE id = %lld",
+             (long long)r_after);
+    CHECK_EQ_INT(sqlite3_exec(dnasync_cache_db(c), sql, NULL, NULL, NULL), SQLITE_OK);
+
     /* the rest is fine */
     CHECK_EQ_INT(dnasync_cache_has(c, bad), 1);
-    check_get(c, good->message_id, good_bytes, good->ciphertext_len);
-    CHECK_EQ_INT(dnasync_cache_list(c, good->conversation_id, NULL, 0, 1, &arr, &n), 0);
+    check_get(c, a->good->message_id, a->good_bytes, a->good->ciphertext_len);
+    check_get(c, a->before->message_id, a->before_bytes, a->before->ciphertext_len);
+    CHECK_EQ_INT(dnasync_cache_list(c, a->good->conversation_id, NULL, 0, 1, &arr, &n), 0);
     CHECK_EQ_INT(n, 1);
-    CHECK(same_bytes(&arr[0], good_bytes, good->ciphertext_len));
+    CHECK(same_bytes(&arr[0], a->good_bytes, a->good->ciphertext_len));
     dnasync_cache_free_messages(arr, n);
+    CHECK_EQ_INT(dnasync_cache_damaged_count(c), count);
+    /* the reads left the damaged row exactly as it was stored, still pending */
+    char *row_after = row_text(c, bad);
+    CHECK_EQ_STR(row_after, row_before);
+    free(row_before);
+    free(row_after);
     check_stats_consistent(c);
     check_pending_invariant(c);
 }
@@ -491,15 +636,24 @@ static void test_corrupt(void)
 {
     tcache_t t;
     tcache_open(&t, "bob");
+    seen_t seen = {0};
+    CHECK(dnasync_cache_damaged_last(t.c, seen.id) == NULL && seen.id[0] == '\0');
+    CHECK_EQ_INT(dnasync_cache_damaged_count(t.c), 0);
+    dnasync_cache_set_damaged_callback(t.c, on_damaged, &seen);
     size_t len = 3000;
     uint8_t *text = chat_text(len, 9);
-    message_info_t bad, good;
+    message_info_t bad, good, before, after;
+    uint8_t *text_b = chat_text(len, 12), *text_a = chat_text(len, 13);
+    mk_bytes(&before, "alice", "bob", 999, text_b, len);
     mk_bytes(&bad, "alice", "bob", 1000, text, len);
     uint8_t *text2 = chat_text(len, 10);
     mk_bytes(&good, "carol", "bob", 1001, text2, len);
+    mk_bytes(&after, "alice", "bob", 1002, text_a, len);
     good.synced_to_dht = true;
+    CHECK_EQ_INT(dnasync_cache_insert(t.c, &before, NULL), 0);
     CHECK_EQ_INT(dnasync_cache_insert(t.c, &bad, NULL), 0);
     CHECK_EQ_INT(dnasync_cache_insert(t.c, &good, NULL), 0);
+    CHECK_EQ_INT(dnasync_cache_insert(t.c, &after, NULL), 0);
     message_info_t g;
     CHECK_EQ_INT(dnasync_cache_get(t.c, good.message_id, &g), 0);
     memcpy(good.conversation_id, g.conversation_id, sizeof good.conversation_id);
@@ -509,6 +663,7 @@ static void test_corrupt(void)
     memcpy(bad_conv, g.conversation_id, sizeof bad_conv);
     message_info_clear(&g);
     CHECK(strcmp(bad_conv, good.conversation_id) != 0);
+    const around_t a = {&before, &after, &good, text_b, text_a, text2};
 
     stored_t s;
     stored_row(t.c, bad.message_id, &s);
@@ -521,44 +676,46 @@ static void test_corrupt(void)
     memcpy(buf, s.blob, zl);
     buf[zl / 2] ^= 0x40;
     set_row(t.c, bad.message_id, buf, zl, 1, (int64_t)len);
-    check_damaged(t.c, bad.message_id, bad_conv, &good, text2, "corrupt");
+    check_damaged(t.c, bad.message_id, bad_conv, &a, &seen, "corrupt");
     /* a flipped byte in the Adler-32 trailer */
     memcpy(buf, s.blob, zl);
     buf[zl - 1] ^= 1;
     set_row(t.c, bad.message_id, buf, zl, 1, (int64_t)len);
-    check_damaged(t.c, bad.message_id, bad_conv, &good, text2, "incorrect data check");
+    check_damaged(t.c, bad.message_id, bad_conv, &a, &seen, "incorrect data check");
     /* truncated */
     set_row(t.c, bad.message_id, s.blob, zl - 5, 1, (int64_t)len);
-    check_damaged(t.c, bad.message_id, bad_conv, &good, text2, "truncated");
+    check_damaged(t.c, bad.message_id, bad_conv, &a, &seen, "truncated");
     /* recorded length one too small / one too large */
     set_row(t.c, bad.message_id, s.blob, zl, 1, (int64_t)len - 1);
-    check_damaged(t.c, bad.message_id, bad_conv, &good, text2, "more than the recorded");
+    check_damaged(t.c, bad.message_id, bad_conv, &a, &seen, "more than the recorded");
     set_row(t.c, bad.message_id, s.blob, zl, 1, (int64_t)len + 1);
-    check_damaged(t.c, bad.message_id, bad_conv, &good, text2, "wrong original length");
+    check_damaged(t.c, bad.message_id, bad_conv, &a, &seen, "wrong original length");
     /* absurd, missing or too small recorded lengths: refused before any allocation */
     set_row(t.c, bad.message_id, s.blob, zl, 1, (int64_t)1 << 40);
-    check_damaged(t.c, bad.message_id, bad_conv, &good, text2, "claims 1099511627776");
+    check_damaged(t.c, bad.message_id, bad_conv, &a, &seen, "claims 1099511627776");
     set_row(t.c, bad.message_id, s.blob, zl, 1, (int64_t)DNASYNC_ENVELOPE_MAX_BYTES + 1);
-    check_damaged(t.c, bad.message_id, bad_conv, &good, text2, "claims");
+    check_damaged(t.c, bad.message_id, bad_conv, &a, &seen, "claims");
     set_row(t.c, bad.message_id, s.blob, zl, 1, -1);
-    check_damaged(t.c, bad.message_id, bad_conv, &good, text2, "claims 0 original bytes");
+    check_damaged(t.c, bad.message_id, bad_conv, &a, &seen, "claims 0 original bytes");
     set_row(t.c, bad.message_id, s.blob, zl, 1, (int64_t)zl);
-    check_damaged(t.c, bad.message_id, bad_conv, &good, text2, "claims");
+    check_damaged(t.c, bad.message_id, bad_conv, &a, &seen, "claims");
     /* bytes after the end of the stream */
     memcpy(buf, s.blob, zl);
     memcpy(buf + zl, "trailing", 8);
     set_row(t.c, bad.message_id, buf, zl + 8, 1, (int64_t)len);
-    check_damaged(t.c, bad.message_id, bad_conv, &good, text2, "after the end");
+    check_damaged(t.c, bad.message_id, bad_conv, &a, &seen, "after the end");
     /* not zlib at all (and an empty blob) */
     uint8_t *r = random_bytes(zl);
     set_row(t.c, bad.message_id, r, zl, 1, (int64_t)len);
-    check_damaged(t.c, bad.message_id, bad_conv, &good, text2, "corrupt");
+    check_damaged(t.c, bad.message_id, bad_conv, &a, &seen, "corrupt");
     free(r);
     set_row(t.c, bad.message_id, NULL, 0, 1, (int64_t)len);
-    check_damaged(t.c, bad.message_id, bad_conv, &good, text2, "compressed ciphertext of 0 bytes");
+    check_damaged(t.c, bad.message_id, bad_conv, &a, &seen, "compressed ciphertext of 0 bytes");
     /* an encoding this code does not know */
     set_row(t.c, bad.message_id, s.blob, zl, 7, (int64_t)len);
-    check_damaged(t.c, bad.message_id, bad_conv, &good, text2, "unknown ciphertext encoding 7");
+    check_damaged(t.c, bad.message_id, bad_conv, &a, &seen, "unknown ciphertext encoding 7");
+    /* the reason names no id (the callback gets it apart), and a skip leaves no error behind */
+    CHECK(strncmp(seen.reason, "cache:", 6) != 0 && !strstr(seen.reason, bad.message_id));
 
     /* writes that do not read the ciphertext still work on the damaged row */
     CHECK_EQ_INT(dnasync_cache_mark_read(t.c, bad.message_id, 1234), 0);
@@ -573,6 +730,20 @@ static void test_corrupt(void)
     set_row(t.c, bad.message_id, s.blob, zl, 1, (int64_t)len);
     check_get(t.c, bad.message_id, text, len);
     check_get(t.c, good.message_id, text2, len);
+    int64_t count = dnasync_cache_damaged_count(t.c);
+    check_listed(t.c, bad.message_id, text, len);
+    CHECK_EQ_INT(dnasync_cache_damaged_count(t.c), count); /* readable: nothing skipped */
+    /* no callback: skips are still counted */
+    dnasync_cache_set_damaged_callback(t.c, NULL, &seen);
+    set_row(t.c, bad.message_id, s.blob, zl - 1, 1, (int64_t)len);
+    message_info_t *arr = NULL;
+    size_t n = 0;
+    CHECK_EQ_INT(dnasync_cache_list(t.c, NULL, NULL, 0, 1, &arr, &n), 0);
+    CHECK_EQ_INT(n, 4);
+    dnasync_cache_free_messages(arr, n);
+    CHECK_EQ_INT(dnasync_cache_damaged_count(t.c), count + 1);
+    CHECK_EQ_INT(seen.calls, count);
+    set_row(t.c, bad.message_id, s.blob, zl, 1, (int64_t)len);
     check_stats_consistent(t.c);
     check_pending_invariant(t.c);
 
@@ -581,9 +752,13 @@ static void test_corrupt(void)
     message_info_clear(&fresh);
     message_info_clear(&bad);
     message_info_clear(&good);
+    message_info_clear(&before);
+    message_info_clear(&after);
     free(text);
     free(text2);
     free(text3);
+    free(text_a);
+    free(text_b);
     tcache_close(&t);
 }
 
