@@ -55,7 +55,18 @@ typedef struct sync_status {
         oldest_unverified_expiry; /* Unix s when the oldest unverified day leaves the DHT; 0 none */
     uint64_t rejected_values;     /* values refused (bad signature, id mismatch, oversize, ...),
                                      all runs of this home (kept in the cache) */
+    size_t damaged_rows; /* pending messages the last complete upload walk had to skip because
+                            their cached ciphertext is damaged: never uploaded, kept pending (so
+                            also in pending_uploads) and untouched; sync_get_damaged names them.
+                            Kept in the cache; 0 once a walk finds none */
 } sync_status_t;
+
+/* A message whose cached copy cannot be read (its stored ciphertext is damaged: docs/cache.md,
+ * "Damaged rows"). */
+typedef struct sync_damaged {
+    char message_id[DNASYNC_ID_HEX_LEN + 1];
+    char reason[256]; /* why, e.g. "stored compressed ciphertext is corrupt (...)" */
+} sync_damaged_t;
 
 /* One day of the window, for `dnasync status`. */
 typedef struct sync_day_status {
@@ -87,7 +98,9 @@ sync_context_t *sync_init(sqlite3 *db, dht_storage_context_t *dht_ctx, const cha
                           const dnasync_env_t *env);
 
 int sync_upload_message(sync_context_t *ctx, const message_info_t *msg); /* 0 ok / 1 already */
-int sync_upload_pending(sync_context_t *ctx); /* uploads every pending row; count */
+int sync_upload_pending(sync_context_t *ctx); /* uploads every pending row; count. A row whose
+                                                 cached copy is damaged is skipped (stays
+                                                 pending; sync_get_damaged) */
 int sync_download_messages(sync_context_t *ctx, const char *conversation_id); /* new in conv */
 int sync_download_all(sync_context_t *ctx); /* new messages, all conversations */
 int sync_delete_message(sync_context_t *ctx, const char *message_id);
@@ -121,7 +134,8 @@ int sync_send(sync_context_t *ctx, const char *recipient, const uint8_t *text, s
 int sync_open_message(sync_context_t *ctx, const message_info_t *msg, char **text_out,
                       size_t *text_len);
 /* Inbox: newest first; conversation_id NULL = all. *out is an array the caller frees with
- * sync_free_messages. Soft-deleted messages are left out. */
+ * sync_free_messages. Soft-deleted messages are left out, and so are messages whose cached copy
+ * is damaged (not counted against limit; sync_get_damaged names them). */
 int sync_list_messages(sync_context_t *ctx, const char *conversation_id, size_t limit,
                        message_info_t **out, size_t *count);
 void sync_free_messages(message_info_t *msgs, size_t count);
@@ -139,6 +153,11 @@ int sync_get_message(sync_context_t *ctx, const char *message_id, message_info_t
 int sync_cache_add_text(sync_context_t *ctx, const char *sender, const char *recipient,
                         const char *text, int64_t created_at, bool synced,
                         char message_id_out[DNASYNC_ID_HEX_LEN + 1]);
+/* Messages this context met since sync_init whose cached copy is damaged (upload walks and
+ * sync_list_messages skip them and go on with every other message; nothing is deleted or
+ * rewritten, a pending one stays pending): one entry per message id, in the order first met,
+ * with the latest reason. *out caller frees with free(); NULL when *count == 0. */
+int sync_get_damaged(sync_context_t *ctx, sync_damaged_t **out, size_t *count);
 /* Per-day completeness of the window, oldest first; *out caller frees with free(). */
 int sync_get_days(sync_context_t *ctx, sync_day_status_t **out, size_t *count);
 /* Run whatever is due at the env's current time (periodic pass, real-time wake-up, day

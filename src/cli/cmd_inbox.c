@@ -64,6 +64,16 @@ static int run(cli_t *cli, int argc, char **argv)
             print_one(cli, sync, &msgs[i]);
         if (!cli->json && n == 0)
             printf("no messages\n");
+        /* Messages the listing had to skip: said on stderr, never silently left out. */
+        sync_damaged_t *dmg = NULL;
+        size_t n_dmg = 0;
+        sync_get_damaged(sync, &dmg, &n_dmg);
+        for (size_t i = 0; i < n_dmg; i++)
+            fprintf(stderr,
+                    "dnasync: warning: message %s is not shown: its copy in the cache is damaged "
+                    "(%s); it is kept untouched\n",
+                    dmg[i].message_id, dmg[i].reason);
+        free(dmg);
     }
     sync_free_messages(msgs, n);
     dnasync_home_free(home);
@@ -75,5 +85,7 @@ const cli_command_t cli_cmd_inbox = {
     "usage: dnasync inbox [--conversation ID] [--limit N]\n"
     "Reads the local cache only (instant, offline). --limit defaults to 50.\n"
     "With --json: one object per message: message_id, conversation_id, sender, recipient,\n"
-    "created_at, status, synced_to_dht, text.\n",
+    "created_at, status, synced_to_dht, text.\n"
+    "A message whose copy in the cache is damaged is left out, with a warning on stderr naming\n"
+    "it; the others are shown and the exit status is 0.\n",
     run};

@@ -78,6 +78,7 @@ static int run(cli_t *cli, int argc, char **argv)
         json_uint(&j, "window_days", st.window_days);
         json_uint(&j, "oldest_unverified_expiry", st.oldest_unverified_expiry);
         json_uint(&j, "rejected_values", st.rejected_values);
+        json_uint(&j, "damaged_rows", st.damaged_rows);
         json_end(&j);
     } else {
         printf("identity            %s\n", dnasync_home_name(home));
@@ -94,6 +95,9 @@ static int run(cli_t *cli, int argc, char **argv)
         if (st.oldest_unverified_expiry)
             printf("oldest unverified day expires at %" PRIu64 "\n", st.oldest_unverified_expiry);
         printf("rejected values     %" PRIu64 "\n", st.rejected_values);
+        printf("damaged rows        %zu%s\n", st.damaged_rows,
+               st.damaged_rows ? " (pending, unreadable in the cache; `dnasync sync` names them)"
+                               : "");
         if (show_days)
             printf("days:\n");
     }

@@ -3,6 +3,7 @@
 #include "cli/open.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void on_event(void *user, const sync_event_t *ev)
@@ -26,6 +27,16 @@ static int run(cli_t *cli, int argc, char **argv)
     int rc = sync_pass(sync, &up, &down, &del);
     sync_status_t st;
     sync_get_status(sync, &st);
+    /* Damaged cached messages were skipped, not fatal: every other one went on. Never silent. */
+    sync_damaged_t *dmg = NULL;
+    size_t n_dmg = 0;
+    sync_get_damaged(sync, &dmg, &n_dmg);
+    for (size_t i = 0; i < n_dmg; i++)
+        fprintf(stderr,
+                "dnasync: warning: message %s was not uploaded: its copy in the cache is damaged "
+                "(%s); it stays pending and untouched\n",
+                dmg[i].message_id, dmg[i].reason);
+    free(dmg);
     if (cli->json) {
         json_line_t j;
         json_begin(&j, stdout);
@@ -34,6 +45,7 @@ static int run(cli_t *cli, int argc, char **argv)
         json_uint(&j, "deleted", del);
         json_uint(&j, "pending_uploads", st.pending_uploads);
         json_uint(&j, "verified_days", st.verified_days);
+        json_uint(&j, "damaged_rows", st.damaged_rows);
         json_bool(&j, "ok", rc == 0);
         if (rc != 0)
             json_str(&j, "error", sync_errmsg(sync));
@@ -55,5 +67,7 @@ const cli_command_t cli_cmd_sync = {
     "Uploads pending messages and deletions, then reads every unverified day of the 30-day\n"
     "window and fetches what this device lacks. Long catch-ups show progress on stderr.\n"
     "With --json: {\"uploaded\":N,\"downloaded\":N,\"deleted\":N,...}. Exit 1 if any part failed\n"
-    "(what succeeded is kept; the rest is retried next time).\n",
+    "(what succeeded is kept; the rest is retried next time).\n"
+    "A pending message whose copy in the cache is damaged is skipped with a warning on stderr\n"
+    "naming it (it stays pending; damaged_rows counts them); that alone does not fail the pass.\n",
     run};

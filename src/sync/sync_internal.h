@@ -52,6 +52,10 @@ struct sync_context {
     sync_event_item_t *events; /* queued under the lock, delivered without it */
     size_t n_events, cap_events;
 
+    sync_damaged_t *damaged; /* damaged cached messages met since sync_init (sync_get_damaged) */
+    size_t n_damaged, cap_damaged;
+    size_t damaged_rows; /* damaged pending rows of the last complete upload walk (sync_meta) */
+
     uint64_t rejected;        /* values refused since the last save (sync_rejected_save_locked) */
     uint64_t rejected_saved;  /* refusals of all runs, kept in sync_meta */
     size_t pending_downloads; /* ids listed on the DHT but not fetched yet */
@@ -80,6 +84,10 @@ int sync_cache_fail(sync_context_t *ctx);
 int sync_tx_finish(sync_context_t *ctx, int rc);
 int sync_need_network(sync_context_t *ctx);
 int64_t sync_today(const sync_context_t *ctx);
+
+/* The damaged pending rows a complete upload walk skipped: kept for sync_get_status and saved
+ * in sync_meta when the number changed. */
+void sync_damaged_rows_set_locked(sync_context_t *ctx, size_t n);
 
 /* --- sync_upload.c (caller holds ctx->lock) --- */
 int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded);

@@ -14,6 +14,31 @@
 #include <string.h>
 
 #define REJECTED_KEY "rejected_values"
+#define DAMAGED_KEY "damaged_rows"
+
+/* The cache skipped a row it cannot read (called inside a cache call, ctx->lock held; must not
+ * call the cache). Remembered once per message id, for sync_get_damaged. */
+static void on_damaged(void *user, const char *message_id, const char *reason)
+{
+    sync_context_t *ctx = user;
+    sync_damaged_t *d = NULL;
+    for (size_t i = 0; i < ctx->n_damaged && !d; i++)
+        if (strcmp(ctx->damaged[i].message_id, message_id) == 0)
+            d = &ctx->damaged[i];
+    if (!d) {
+        if (ctx->n_damaged == ctx->cap_damaged) {
+            size_t cap = ctx->cap_damaged ? 2 * ctx->cap_damaged : 4;
+            sync_damaged_t *p = realloc(ctx->damaged, cap * sizeof *p);
+            if (!p)
+                return; /* still counted by the cache and in damaged_rows */
+            ctx->damaged = p;
+            ctx->cap_damaged = cap;
+        }
+        d = &ctx->damaged[ctx->n_damaged++];
+        snprintf(d->message_id, sizeof d->message_id, "%s", message_id);
+    }
+    snprintf(d->reason, sizeof d->reason, "%s", reason);
+}
 
 sync_context_t *sync_init(sqlite3 *db, dht_storage_context_t *dht_ctx, const char *identity,
                           const dnasync_env_t *env)
@@ -47,7 +72,42 @@ sync_context_t *sync_init(sqlite3 *db, dht_storage_context_t *dht_ctx, const cha
     if (dnasync_cache_meta_get(ctx->cache, REJECTED_KEY, &saved) == 0 && saved)
         ctx->rejected_saved = strtoull(saved, NULL, 10);
     free(saved);
+    saved = NULL;
+    if (dnasync_cache_meta_get(ctx->cache, DAMAGED_KEY, &saved) == 0 && saved)
+        ctx->damaged_rows = (size_t)strtoull(saved, NULL, 10);
+    free(saved);
+    dnasync_cache_set_damaged_callback(ctx->cache, on_damaged, ctx);
     return ctx;
+}
+
+void sync_damaged_rows_set_locked(sync_context_t *ctx, size_t n)
+{
+    if (n == ctx->damaged_rows)
+        return;
+    char v[24];
+    snprintf(v, sizeof v, "%zu", n);
+    if (dnasync_cache_meta_set(ctx->cache, DAMAGED_KEY, v) == 0)
+        ctx->damaged_rows = n;
+    /* else: the walk of the next pass tries again */
+}
+
+int sync_get_damaged(sync_context_t *ctx, sync_damaged_t **out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    pthread_mutex_lock(&ctx->lock);
+    int rc = DNASYNC_OK;
+    if (ctx->n_damaged > 0) {
+        *out = malloc(ctx->n_damaged * sizeof **out);
+        if (*out) {
+            memcpy(*out, ctx->damaged, ctx->n_damaged * sizeof **out);
+            *count = ctx->n_damaged;
+        } else {
+            rc = dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
+        }
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    return rc;
 }
 
 void sync_rejected_save_locked(sync_context_t *ctx)
@@ -73,6 +133,7 @@ void sync_free(sync_context_t *ctx)
     pthread_mutex_destroy(&ctx->wake_mu);
     pthread_cond_destroy(&ctx->wake_cond);
     free(ctx->events);
+    free(ctx->damaged);
     free(ctx->home);
     free(ctx);
 }
@@ -169,6 +230,7 @@ int sync_get_status(sync_context_t *ctx, sync_status_t *st)
         st->pending_tombstones = tombs;
         st->messages = total;
         st->rejected_values = ctx->rejected_saved + ctx->rejected;
+        st->damaged_rows = ctx->damaged_rows;
         rc = sync_days_summary(ctx, &st->verified_days, &st->window_days,
                                &st->oldest_unverified_expiry);
     }

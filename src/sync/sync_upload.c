@@ -193,6 +193,10 @@ int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded)
     int rc = sync_need_network(ctx);
     int64_t day = sync_today(ctx), cursor = 0;
     touched_t touched = {NULL, 0, 0};
+    /* Rows whose cached ciphertext is damaged are skipped by the cache (the cursor moves past
+     * them, the callback names them) and stay pending; counted here over one whole walk. */
+    int64_t damaged_before = dnasync_cache_damaged_count(ctx->cache);
+    bool walked = false;
     /* Walk every pending row by rowid, a batch at a time, so rows that fail (and stay
      * pending) never hide the ones after them. */
     while (rc == 0) {
@@ -209,8 +213,10 @@ int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded)
                 rc = sync_cache_fail(ctx);
                 break;
             }
-            if (count == 0)
+            if (count == 0) {
+                walked = true; /* no readable pending row after the cursor */
                 break;
+            }
             message_info_t *grown = realloc(group, (n + count) * sizeof *grown);
             if (!grown) {
                 dnasync_cache_free_messages(batch, count);
@@ -228,6 +234,9 @@ int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded)
         if (n == 0)
             break;
     }
+    if (walked)
+        sync_damaged_rows_set_locked(
+            ctx, (size_t)(dnasync_cache_damaged_count(ctx->cache) - damaged_before));
     if (sync_publish_touched(ctx, &touched, day) != 0 && rc == 0)
         rc = DNASYNC_EDHT;
     if (rc == 0 && sync_publish_dirty_summaries_locked(ctx) != 0)

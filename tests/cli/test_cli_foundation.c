@@ -1,5 +1,6 @@
 /* The real dnasync binary against temporary homes: init, status, inbox, prune, cache-add and
- * every kind of bad input (clear one-line error, right exit code, nothing stored lost). */
+ * every kind of bad input (clear one-line error, right exit code, nothing stored lost), and a
+ * damaged cached message (the others still shown, a warning naming it). */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "cli_run.h"
@@ -239,6 +240,83 @@ static void test_cache_add_inbox_prune(void)
     free(home);
 }
 
+/* A message whose cached copy is damaged on disk: inbox shows the others, names it in a
+ * warning on stderr and exits 0; the row is left exactly as it was. */
+static void test_damaged_row(void)
+{
+    char *home = path_in("h-damaged");
+    proc_result_t r = cli_run(home, 0, "init", "erin", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    proc_result_free(&r);
+    char ids[3][65];
+    const char *texts[3] = {"older", "damaged one", "newer"};
+    const char *when[3] = {"1000000001", "1000000002", "1000000003"};
+    for (int i = 0; i < 3; i++) {
+        r = cli_run(home, 1, "cache-add", "--sender", "alice", "--recipient", "erin", "--text",
+                    texts[i], "--created-at", when[i], NULL);
+        CHECK_EQ_INT(r.exit_code, 0);
+        char *p = strstr(r.out, "\"message_id\":\"");
+        CHECK(p);
+        memcpy(ids[i], p + 14, 64);
+        ids[i][64] = '\0';
+        proc_result_free(&r);
+    }
+    r = cli_run(home, 1, "status", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    CHECK(strstr(r.out, "\"damaged_rows\":0")); /* every sync_status_t field, by name */
+    proc_result_free(&r);
+
+    /* the middle row's ciphertext marked as a zlib stream it is not (damage on disk) */
+    char p[4200];
+    snprintf(p, sizeof p, "%s/cache.db", home);
+    sqlite3 *db;
+    CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+    char sql[400], *before = NULL;
+    snprintf(sql, sizeof sql,
+             "UPDATE messages SET ciphertext_encoding = 1, ciphertext_len = length(ciphertext) + 1 "
+             "WHERE message_id = '%s'",
+             ids[1]);
+    CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_changes(db), 1);
+    snprintf(sql, sizeof sql,
+             "SELECT quote(ciphertext)||quote(ciphertext_encoding)||quote(ciphertext_len)||"
+             "quote(synced_to_dht)||quote(deleted)||quote(status) FROM messages "
+             "WHERE message_id = '%s'",
+             ids[1]);
+    sqlite3_stmt *st;
+    CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
+    CHECK(sqlite3_step(st) == SQLITE_ROW);
+    before = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+
+    for (int json = 0; json < 2; json++) {
+        r = cli_run(home, json, "inbox", NULL);
+        CHECK_EQ_INT(r.exit_code, 0);
+        CHECK(strstr(r.out, "older") && strstr(r.out, "newer"));
+        CHECK(!strstr(r.out, "damaged one") && !strstr(r.out, ids[1]));
+        if (!strstr(r.err, ids[1]) || !strstr(r.err, "dnasync: warning: message ") ||
+            !strstr(r.err, "stored compressed ciphertext is corrupt"))
+            fprintf(stderr, "inbox stderr: %s\n", r.err);
+        CHECK(strncmp(r.err, "dnasync: warning: message ", 26) == 0 && strstr(r.err, ids[1]));
+        CHECK(strstr(r.err, "stored compressed ciphertext is corrupt"));
+        CHECK(strchr(r.err, '\n') == r.err + strlen(r.err) - 1); /* one line per message */
+        proc_result_free(&r);
+    }
+    /* --limit 2: the two readable ones, the damaged one does not take a place */
+    r = cli_run(home, 1, "inbox", "--limit", "2", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    CHECK(strstr(r.out, "older") && strstr(r.out, "newer"));
+    proc_result_free(&r);
+
+    CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
+    CHECK(sqlite3_step(st) == SQLITE_ROW);
+    CHECK_EQ_STR((const char *)sqlite3_column_text(st, 0), before); /* untouched */
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    free(before);
+    free(home);
+}
+
 int main(void)
 {
     root = test_tmpdir("cli");
@@ -249,6 +327,7 @@ int main(void)
     RUN(test_corrupt_device_id);
     RUN(test_corrupt_cache);
     RUN(test_cache_add_inbox_prune);
+    RUN(test_damaged_row);
     test_rmtree(root);
     free(root);
     return 0;
