@@ -117,6 +117,11 @@ int dnasync_cache_insert_batch(dnasync_cache_t *c, const message_info_t *msgs, s
  * dnasync_cache_errmsg; out is then left zeroed. The bulk reads below (pending, list) skip such
  * a row instead of failing (see "damaged rows"). */
 int dnasync_cache_get(dnasync_cache_t *c, const char *message_id, message_info_t *out);
+/* The sender and recipient of a stored message, without reading its ciphertext (so a damaged
+ * row can still be checked and deleted): copied into the caller's buffers as NUL-terminated
+ * strings. DNASYNC_ENOTFOUND when absent. */
+int dnasync_cache_parties(dnasync_cache_t *c, const char *message_id,
+                          char sender[DNASYNC_NAME_MAX + 1], char recipient[DNASYNC_NAME_MAX + 1]);
 /* 1 present (deleted or not), 0 absent, negative on error. */
 int dnasync_cache_has(dnasync_cache_t *c, const char *message_id);
 

@@ -282,7 +282,10 @@ int sync_prune_old_messages(sync_context_t *ctx, uint32_t days)
 
 int sync_cache_fail(sync_context_t *ctx)
 {
-    return dnasync_err_set(&ctx->err, DNASYNC_EIO, "cache: %s", dnasync_cache_errmsg(ctx->cache));
+    const char *why = dnasync_cache_errmsg(ctx->cache);
+    /* the cache's messages mostly name themselves already */
+    return dnasync_err_set(&ctx->err, DNASYNC_EIO, "%s%s",
+                           strncmp(why, "cache: ", 7) ? "cache: " : "", why);
 }
 
 int sync_tx_finish(sync_context_t *ctx, int rc)

@@ -79,17 +79,16 @@ int sync_delete_message(sync_context_t *ctx, const char *message_id)
         return dnasync_err_set(&ctx->err, DNASYNC_EINVAL,
                                "message id must be 64 lowercase hex characters");
     pthread_mutex_lock(&ctx->lock);
-    message_info_t msg;
-    memset(&msg, 0, sizeof msg);
-    int rc = dnasync_cache_get(ctx->cache, message_id, &msg);
+    /* only the parties: a message whose stored ciphertext is damaged can still be deleted */
+    char sender[DNASYNC_NAME_MAX + 1], recipient[DNASYNC_NAME_MAX + 1];
+    int rc = dnasync_cache_parties(ctx->cache, message_id, sender, recipient);
     if (rc == DNASYNC_ENOTFOUND)
         rc = dnasync_err_set(&ctx->err, rc, "no message %s in this device's cache", message_id);
     else if (rc != 0)
         rc = sync_cache_fail(ctx);
-    else if (strcmp(msg.sender, ctx->identity) != 0 && strcmp(msg.recipient, ctx->identity) != 0)
+    else if (strcmp(sender, ctx->identity) != 0 && strcmp(recipient, ctx->identity) != 0)
         rc = dnasync_err_set(&ctx->err, DNASYNC_EAUTH, "message %s is not in %s's mailbox",
                              message_id, ctx->identity);
-    message_info_clear(&msg);
     int changed = 0;
     if (rc == 0 && dnasync_cache_delete(ctx->cache, message_id, (int64_t)dnasync_env_now(ctx->env),
                                         0, &changed) != 0)

@@ -3,7 +3,8 @@
  * pass uploads the other two (her phone receives them), the damaged one stays pending and
  * byte-for-byte untouched, is named by sync_get_damaged, counted in damaged_rows (also after a
  * restart), and the dnasync command warns about it on stderr (sync, inbox) with exit status 0.
- * Once the row is readable again it goes up like any other. */
+ * Once the row is readable again it goes up like any other; damaged again, it can still be
+ * deleted everywhere. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "cli_run.h"
@@ -200,6 +201,19 @@ int main(void)
     tdev_sync_until(&mob, id[1]);
     CHECK_EQ_INT(tdev_inbox(&mob, buf, sizeof buf), 3);
     CHECK(strstr(buf, "second note"));
+
+    /* damaged again, it can still be deleted (only its parties are read): the phone drops it */
+    raw_sql(desk.home,
+            "UPDATE messages SET ciphertext_encoding = 1, ciphertext_len = length(ciphertext) + 1 "
+            "WHERE message_id = ?1",
+            id[1]);
+    CHECK_EQ_INT(sync_get_message(desk.sync, id[1], &m), DNASYNC_ECORRUPT);
+    CHECK_EQ_INT(sync_delete_message(desk.sync, id[1]), 0);
+    tdev_sync(&desk, NULL, NULL, NULL);
+    for (int i = 0; i < 20 && tdev_has(&mob, id[1]); i++) /* bounded: the tombstone may lag */
+        tdev_sync(&mob, NULL, NULL, NULL);
+    CHECK(!tdev_has(&mob, id[1]));
+    CHECK(tdev_has(&mob, id[0]) && tdev_has(&mob, id[2]));
 
     free(damaged_row);
     tdev_close(&mob);
