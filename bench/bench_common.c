@@ -43,7 +43,7 @@ void bench_result(const char *name, double value)
     fflush(stdout);
 }
 
-void bench_die(const char *fmt, ...)
+_Noreturn void bench_die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -308,7 +308,10 @@ char *bench_read_file(const char *path)
         len += k;
         if (cap - len < 2) {
             cap *= 2;
-            buf = realloc(buf, cap);
+            char *grown = realloc(buf, cap);
+            if (!grown)
+                free(buf);
+            buf = grown;
         }
     }
     fclose(f);

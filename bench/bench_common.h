@@ -16,7 +16,7 @@ double bench_mono(void);    /* CLOCK_MONOTONIC, seconds */
 double bench_cpu(void);     /* CLOCK_PROCESS_CPUTIME_ID, seconds (all threads) */
 long bench_maxrss_kb(void); /* getrusage(RUSAGE_SELF).ru_maxrss */
 void bench_result(const char *name, double value);
-void bench_die(const char *fmt, ...);
+_Noreturn void bench_die(const char *fmt, ...);
 void bench_sleep_ms(unsigned ms);
 
 /* DHT requests issued by this process's node(s), counted at the adapter boundary (the link

@@ -58,9 +58,11 @@ static int64_t read_day(const char *dir, const char *src)
     char *s = bench_read_file(path);
     if (!s)
         bench_die("no %s", path);
-    int64_t d = strtoll(s, NULL, 10);
-    free(s);
-    return d;
+    else {
+        int64_t d = strtoll(s, NULL, 10);
+        free(s);
+        return d;
+    }
 }
 
 int main(int argc, char **argv)
