@@ -65,15 +65,7 @@ static int run(cli_t *cli, int argc, char **argv)
         if (!cli->json && n == 0)
             printf("no messages\n");
         /* Messages the listing had to skip: said on stderr, never silently left out. */
-        sync_damaged_t *dmg = NULL;
-        size_t n_dmg = 0;
-        sync_get_damaged(sync, &dmg, &n_dmg);
-        for (size_t i = 0; i < n_dmg; i++)
-            fprintf(stderr,
-                    "dnasync: warning: message %s is not shown: its copy in the cache is damaged "
-                    "(%s); it is kept untouched\n",
-                    dmg[i].message_id, dmg[i].reason);
-        free(dmg);
+        cli_warn_damaged(sync, "is not shown", "it is kept untouched");
     }
     sync_free_messages(msgs, n);
     dnasync_home_free(home);

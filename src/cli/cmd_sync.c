@@ -28,15 +28,7 @@ static int run(cli_t *cli, int argc, char **argv)
     sync_status_t st;
     sync_get_status(sync, &st);
     /* Damaged cached messages were skipped, not fatal: every other one went on. Never silent. */
-    sync_damaged_t *dmg = NULL;
-    size_t n_dmg = 0;
-    sync_get_damaged(sync, &dmg, &n_dmg);
-    for (size_t i = 0; i < n_dmg; i++)
-        fprintf(stderr,
-                "dnasync: warning: message %s was not uploaded: its copy in the cache is damaged "
-                "(%s); it stays pending and untouched\n",
-                dmg[i].message_id, dmg[i].reason);
-    free(dmg);
+    cli_warn_damaged(sync, "was not uploaded", "it stays pending and untouched");
     if (cli->json) {
         json_line_t j;
         json_begin(&j, stdout);

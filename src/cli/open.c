@@ -29,3 +29,15 @@ int cli_parse_uint(const char *opt, const char *v, unsigned long max, unsigned l
     *out = n;
     return CLI_OK;
 }
+
+void cli_warn_damaged(sync_context_t *sync, const char *what, const char *kept)
+{
+    sync_damaged_t *dmg = NULL;
+    size_t n = 0;
+    sync_get_damaged(sync, &dmg, &n);
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr,
+                "dnasync: warning: message %s %s: its copy in the cache is damaged (%s); %s\n",
+                dmg[i].message_id, what, dmg[i].reason, kept);
+    free(dmg);
+}

@@ -18,15 +18,22 @@
 static tnet_t net;
 static tdev_t desk, mob;
 
-/* Runs one statement with ?1 = id on the home's cache.db through a connection of its own (raw
- * SQL, as damage on disk would be); CHECKs it changed exactly one row. */
-static void raw_sql(const char *home, const char *sql, const char *id)
+/* A connection of its own to the home's cache.db. */
+static sqlite3 *open_db(const char *home)
 {
     char path[4300];
     snprintf(path, sizeof path, "%s/cache.db", home);
     sqlite3 *db = NULL;
     CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
     CHECK_EQ_INT(sqlite3_busy_timeout(db, 5000), SQLITE_OK);
+    return db;
+}
+
+/* Runs one statement with ?1 = id on the home's cache.db through a connection of its own (raw
+ * SQL, as damage on disk would be); CHECKs it changed exactly one row. */
+static void raw_sql(const char *home, const char *sql, const char *id)
+{
+    sqlite3 *db = open_db(home);
     sqlite3_stmt *st = NULL;
     CHECK_EQ_INT(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
     CHECK_EQ_INT(sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT), SQLITE_OK);
@@ -39,11 +46,7 @@ static void raw_sql(const char *home, const char *sql, const char *id)
 /* Every column of the row, as SQL literals (the blob as X'..'). malloc'd. */
 static char *row_text(const char *home, const char *id)
 {
-    char path[4300];
-    snprintf(path, sizeof path, "%s/cache.db", home);
-    sqlite3 *db = NULL;
-    CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
-    CHECK_EQ_INT(sqlite3_busy_timeout(db, 5000), SQLITE_OK);
+    sqlite3 *db = open_db(home);
     sqlite3_stmt *st = NULL;
     CHECK_EQ_INT(sqlite3_prepare_v2(db,
                                     "SELECT quote(id)||'|'||quote(message_id)||'|'||"
