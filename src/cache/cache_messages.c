@@ -304,37 +304,45 @@ int dnasync_cache_list(dnasync_cache_t *c, const char *conversation_id, const ch
     return cache_collect_msgs(c, st, limit, out, count, NULL);
 }
 
+/* Binds id to ST_MSG_INFO and steps it: 1 with the statement on the row (the caller reads it,
+ * then cache_done), 0 absent, negative error (both already reset). */
+static int msg_info_row(dnasync_cache_t *c, const char *id)
+{
+    sqlite3_stmt *st = c->st[ST_MSG_INFO];
+    int rc = cache_bind_text(c, st, 1, id);
+    if (rc == 0)
+        rc = cache_step(c, st, "look up message");
+    if (rc != 1)
+        cache_done(st);
+    return rc;
+}
+
 int dnasync_cache_parties(dnasync_cache_t *c, const char *message_id,
                           char sender[DNASYNC_NAME_MAX + 1], char recipient[DNASYNC_NAME_MAX + 1])
 {
     if (!c || !message_id || !sender || !recipient)
         return DNASYNC_EINVAL;
-    sqlite3_stmt *st = c->st[ST_MSG_INFO];
-    int rc = cache_bind_text(c, st, 1, message_id);
+    int rc = msg_info_row(c, message_id);
     if (rc == 0)
-        rc = cache_step(c, st, "look up message");
-    if (rc == 1) {
-        const char *snd = (const char *)sqlite3_column_text(st, 3);
-        const char *rcp = (const char *)sqlite3_column_text(st, 4);
-        snprintf(sender, DNASYNC_NAME_MAX + 1, "%s", snd ? snd : "");
-        snprintf(recipient, DNASYNC_NAME_MAX + 1, "%s", rcp ? rcp : "");
-        rc = 0;
-    } else if (rc == 0) {
-        rc = dnasync_err_set(&c->err, DNASYNC_ENOTFOUND, "cache: no message %.64s", message_id);
-    }
+        return dnasync_err_set(&c->err, DNASYNC_ENOTFOUND, "cache: no message %.64s", message_id);
+    if (rc < 0)
+        return rc;
+    sqlite3_stmt *st = c->st[ST_MSG_INFO];
+    const char *snd = (const char *)sqlite3_column_text(st, 3);
+    const char *rcp = (const char *)sqlite3_column_text(st, 4);
+    snprintf(sender, DNASYNC_NAME_MAX + 1, "%s", snd ? snd : "");
+    snprintf(recipient, DNASYNC_NAME_MAX + 1, "%s", rcp ? rcp : "");
     cache_done(st);
-    return rc;
+    return 0;
 }
 
 /* 1 found, 0 absent, negative error. status gets the stored status ("" for NULL). */
 int cache_msg_info(dnasync_cache_t *c, const char *id, char conv[DNASYNC_ID_HEX_LEN + 1],
                    char status[12], int *deleted, int *unread)
 {
-    sqlite3_stmt *st = c->st[ST_MSG_INFO];
-    int rc = cache_bind_text(c, st, 1, id);
-    if (rc == 0)
-        rc = cache_step(c, st, "look up message");
+    int rc = msg_info_row(c, id);
     if (rc == 1) {
+        sqlite3_stmt *st = c->st[ST_MSG_INFO];
         const char *cv = (const char *)sqlite3_column_text(st, 0);
         snprintf(conv, DNASYNC_ID_HEX_LEN + 1, "%s", cv ? cv : "");
         const char *stt = (const char *)sqlite3_column_text(st, 1);
@@ -343,8 +351,8 @@ int cache_msg_info(dnasync_cache_t *c, const char *id, char conv[DNASYNC_ID_HEX_
         const char *snd = (const char *)sqlite3_column_text(st, 3);
         const char *rcp = (const char *)sqlite3_column_text(st, 4);
         *unread = snd && rcp && cache_counts_unread(c, snd, rcp, status, *deleted);
+        cache_done(st);
     }
-    cache_done(st);
     return rc;
 }
 

@@ -8,6 +8,7 @@
 #include "cache_test_util.h"
 #include "dnasync/envelope.h"
 #include "dnasync/mlkem.h"
+#include "row_text.h"
 
 #include <zlib.h>
 
@@ -458,28 +459,6 @@ static void test_batch(void)
 
 /* After the stored row of `bad` was damaged: get/list/pending reading it say ECORRUPT with the
  * id; everything else still works. */
-/* Every column of one row, as SQL literals (blobs as X'..'): to show a read changed nothing. */
-static char *row_text(dnasync_cache_t *c, const char *id)
-{
-    sqlite3_stmt *st = NULL;
-    CHECK_EQ_INT(sqlite3_prepare_v2(dnasync_cache_db(c),
-                                    "SELECT quote(id)||'|'||quote(message_id)||'|'||"
-                                    "quote(conversation_id)||'|'||quote(sender)||'|'||"
-                                    "quote(recipient)||'|'||quote(ciphertext)||'|'||quote(status)"
-                                    "||'|'||quote(created_at)||'|'||quote(delivered_at)||'|'||"
-                                    "quote(read_at)||'|'||quote(synced_to_dht)||'|'||"
-                                    "quote(deleted)||'|'||quote(group_id)||'|'||"
-                                    "quote(ciphertext_encoding)||'|'||quote(ciphertext_len) "
-                                    "FROM messages WHERE message_id = ?1",
-                                    -1, &st, NULL),
-                 SQLITE_OK);
-    CHECK_EQ_INT(sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT), SQLITE_OK);
-    CHECK_EQ_INT(sqlite3_step(st), SQLITE_ROW);
-    char *t = strdup((const char *)sqlite3_column_text(st, 0));
-    CHECK(t);
-    CHECK_EQ_INT(sqlite3_finalize(st), SQLITE_OK);
-    return t;
-}
 
 static int64_t rowid_of(dnasync_cache_t *c, const char *id)
 {
@@ -530,7 +509,7 @@ static void check_skipped(dnasync_cache_t *c, seen_t *seen, int64_t *count, cons
 static void check_damaged(dnasync_cache_t *c, const char *bad, const char *bad_conv,
                           const around_t *a, seen_t *seen, const char *why)
 {
-    char *row_before = row_text(c, bad);
+    char *row_before = test_row_text(dnasync_cache_db(c), bad);
     int64_t count = dnasync_cache_damaged_count(c);
     CHECK_EQ_INT(seen->calls, count);
     /* get of the damaged id itself: ECORRUPT, id and reason in the message */
@@ -624,7 +603,7 @@ static void check_damaged(dnasync_cache_t *c, const char *bad, const char *bad_c
     dnasync_cache_free_messages(arr, n);
     CHECK_EQ_INT(dnasync_cache_damaged_count(c), count);
     /* the reads left the damaged row exactly as it was stored, still pending */
-    char *row_after = row_text(c, bad);
+    char *row_after = test_row_text(dnasync_cache_db(c), bad);
     CHECK_EQ_STR(row_after, row_before);
     free(row_before);
     free(row_after);

@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "cli_run.h"
+#include "row_text.h"
 #include "sync_testnet.h"
 
 #include <sqlite3.h>
@@ -43,27 +44,11 @@ static void raw_sql(const char *home, const char *sql, const char *id)
     CHECK_EQ_INT(sqlite3_close(db), SQLITE_OK);
 }
 
-/* Every column of the row, as SQL literals (the blob as X'..'). malloc'd. */
+/* The row as stored, read through a connection of its own. malloc'd. */
 static char *row_text(const char *home, const char *id)
 {
     sqlite3 *db = open_db(home);
-    sqlite3_stmt *st = NULL;
-    CHECK_EQ_INT(sqlite3_prepare_v2(db,
-                                    "SELECT quote(id)||'|'||quote(message_id)||'|'||"
-                                    "quote(conversation_id)||'|'||quote(sender)||'|'||"
-                                    "quote(recipient)||'|'||quote(ciphertext)||'|'||quote(status)"
-                                    "||'|'||quote(created_at)||'|'||quote(delivered_at)||'|'||"
-                                    "quote(read_at)||'|'||quote(synced_to_dht)||'|'||"
-                                    "quote(deleted)||'|'||quote(group_id)||'|'||"
-                                    "quote(ciphertext_encoding)||'|'||quote(ciphertext_len) "
-                                    "FROM messages WHERE message_id = ?1",
-                                    -1, &st, NULL),
-                 SQLITE_OK);
-    CHECK_EQ_INT(sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT), SQLITE_OK);
-    CHECK_EQ_INT(sqlite3_step(st), SQLITE_ROW);
-    char *t = strdup((const char *)sqlite3_column_text(st, 0));
-    CHECK(t);
-    CHECK_EQ_INT(sqlite3_finalize(st), SQLITE_OK);
+    char *t = test_row_text(db, id);
     CHECK_EQ_INT(sqlite3_close(db), SQLITE_OK);
     return t;
 }
