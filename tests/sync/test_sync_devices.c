@@ -5,6 +5,7 @@
 #include "check.h"
 #include "sync_testnet.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -216,17 +217,37 @@ static void test_offline_catch_up(void)
     tdev_close(&tab);
 }
 
-static int arrivals;
-static char arrived[65], deleted[65];
+/* The ids the background thread reported, the last EVENTS_MAX of each kind (not just the last
+ * one): the catch-up pass may still be reporting older messages when a pushed one arrives. */
+#define EVENTS_MAX 256
+static pthread_mutex_t ev_mu = PTHREAD_MUTEX_INITIALIZER;
+static char arrived[EVENTS_MAX][65], deleted[EVENTS_MAX][65];
+static size_t n_arrived, n_deleted;
 static void on_event(void *user, const sync_event_t *ev)
 {
     (void)user;
-    if (ev->kind == SYNC_EVENT_MESSAGE) {
-        arrivals++;
-        snprintf(arrived, sizeof arrived, "%s", ev->message_id);
-    } else if (ev->kind == SYNC_EVENT_DELETED) {
-        snprintf(deleted, sizeof deleted, "%s", ev->message_id);
+    pthread_mutex_lock(&ev_mu);
+    if (ev->kind == SYNC_EVENT_MESSAGE)
+        snprintf(arrived[n_arrived++ % EVENTS_MAX], 65, "%s", ev->message_id);
+    else if (ev->kind == SYNC_EVENT_DELETED)
+        snprintf(deleted[n_deleted++ % EVENTS_MAX], 65, "%s", ev->message_id);
+    pthread_mutex_unlock(&ev_mu);
+}
+
+/* Waits (bounded, 10 s) until the id was reported in list; 1 if it was. */
+static int wait_event(char (*list)[65], const size_t *n, const char *id)
+{
+    for (int i = 0; i < 200; i++) {
+        pthread_mutex_lock(&ev_mu);
+        int seen = 0;
+        for (size_t k = 0; k < *n && k < EVENTS_MAX && !seen; k++)
+            seen = strcmp(list[k], id) == 0;
+        pthread_mutex_unlock(&ev_mu);
+        if (seen)
+            return 1;
+        nanosleep(&(struct timespec){0, 50000000}, NULL);
     }
+    return 0;
 }
 
 static void test_realtime(void)
@@ -243,12 +264,9 @@ static void test_realtime(void)
     /* wait (bounded) for the first background pass to finish catching up */
     for (int i = 0; i < 200 && tdev_inbox(&web, NULL, 0) == 0; i++)
         nanosleep(&(struct timespec){0, 50000000}, NULL);
-    arrivals = 0;
     char id[65];
     tdev_send(&bob, "alice", "live", id); /* bob's clock is still today; the desktop's is not */
-    for (int i = 0; i < 200 && strcmp(arrived, id) != 0; i++)
-        nanosleep(&(struct timespec){0, 50000000}, NULL);
-    CHECK_EQ_STR(arrived, id); /* pushed, without calling sync */
+    CHECK(wait_event(arrived, &n_arrived, id)); /* pushed, without calling sync */
     CHECK(tdev_has(&web, id));
     /* a deletion on another of Alice's devices is pushed too */
     char own[65];
@@ -258,13 +276,9 @@ static void test_realtime(void)
     tdev_sync(&web2, NULL, NULL, NULL);
     CHECK(tdev_has(&web2, id));
     tdev_send(&web2, "alice", "note to self", own);
-    for (int i = 0; i < 200 && strcmp(arrived, own) != 0; i++)
-        nanosleep(&(struct timespec){0, 50000000}, NULL);
-    CHECK_EQ_STR(arrived, own);
+    CHECK(wait_event(arrived, &n_arrived, own));
     CHECK_EQ_INT(sync_delete_message(web2.sync, id), 0);
-    for (int i = 0; i < 200 && strcmp(deleted, id) != 0; i++)
-        nanosleep(&(struct timespec){0, 50000000}, NULL);
-    CHECK_EQ_STR(deleted, id);
+    CHECK(wait_event(deleted, &n_deleted, id));
     CHECK(!tdev_has(&web, id));
     tdev_close(&web2);
     CHECK_EQ_INT(sync_disable_realtime(web.sync), 0);
