@@ -1,4 +1,4 @@
-/* The CCTV "accumulated" test (expected hashes in shared/vectors/README.md): N rounds of
+/* The CCTV "accumulated" test (expected hashes in tests/vectors/README.md): N rounds of
  * KeyGen/Encaps/Decaps on a SHAKE128 stream, everything hashed into one SHAKE128.
  * Usage: test_mlkem_accumulated [N]   (N = 10000 by default; 1000000 is the slow run) */
 #include "test_mlkem_keccak.h"

@@ -8,7 +8,7 @@
 const char *tu_vector_path(const char *rel)
 {
     static char buf[4096];
-    snprintf(buf, sizeof buf, "%s/vectors/%s", DNASYNC_SHARED_DIR, rel);
+    snprintf(buf, sizeof buf, "%s/%s", DNASYNC_VECTORS_DIR, rel);
     return buf;
 }
 

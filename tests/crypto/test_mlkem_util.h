@@ -17,7 +17,7 @@
         }                                                                                          \
     } while (0)
 
-/* DNASYNC_SHARED_DIR "/vectors/" rel, in a static buffer (valid until the next call). */
+/* DNASYNC_VECTORS_DIR "/" rel (tests/vectors), in a static buffer (valid until the next call). */
 const char *tu_vector_path(const char *rel);
 
 /* Hex (either case) -> malloc'd bytes; *len gets the byte count. NULL on bad hex (exits). */
