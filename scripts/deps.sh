@@ -6,7 +6,8 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config git
       libopendht-dev libopendht-c-dev dhtnode
       libsqlite3-dev sqlite3 libssl-dev zlib1g-dev libmsgpack-dev
-      valgrind python3)
+      libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
+      iproute2 nftables valgrind python3)
 # Node.js and npm run the ML-KEM cross-check and the web client tests.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 if [ "${DNASYNC_WITH_BROWSER:-0}" = 1 ]; then PKGS+=(chromium chromium-driver); fi
