@@ -20,8 +20,10 @@ typedef struct dnasync_home_options {
     const char *profile;          /* "desktop"/"mobile"; NULL = config, else desktop */
     const char *const *bootstrap; /* HOST:PORT; added to <home>/config for next time */
     size_t n_bootstrap;
-    int port;     /* local DHT port, 0 = any */
-    bool network; /* start a DHT node and join the network */
+    int port;           /* local DHT port, 0 = any */
+    bool network;       /* go online: through net when given, else start a DHT node and join */
+    dnasync_net_t *net; /* a transport to use instead of a DHT node (dnasync/net.h; borrowed,
+                           must outlive the home); NULL = this device's own DHT node */
 } dnasync_home_options_t;
 
 /* Create a new home for identity `name`: directory (mode 0700), identity keys, device_id,
@@ -42,7 +44,8 @@ sync_context_t *dnasync_home_sync(dnasync_home_t *h);
 const char *dnasync_home_name(const dnasync_home_t *h);
 const char *dnasync_home_device_id(const dnasync_home_t *h);
 const char *dnasync_home_profile(const dnasync_home_t *h);
-dht_storage_context_t *dnasync_home_dht(dnasync_home_t *h); /* NULL when offline */
+dht_storage_context_t *dnasync_home_dht(dnasync_home_t *h); /* NULL unless it runs a DHT node */
+dnasync_net_t *dnasync_home_net(dnasync_home_t *h);         /* the transport; NULL offline */
 
 #ifdef __cplusplus
 }

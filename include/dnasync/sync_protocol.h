@@ -29,6 +29,7 @@ extern "C" {
 
 typedef struct sync_context sync_context_t;
 typedef struct dht_storage_context dht_storage_context_t;
+typedef struct dnasync_net dnasync_net_t;
 typedef struct dnasync_identity dnasync_identity_t;
 
 #define SYNC_DEFAULT_INTERVAL_S 300 /* periodic sync: every 5 minutes (plus jitter) */
@@ -96,6 +97,10 @@ typedef void (*sync_event_cb)(void *user, const sync_event_t *ev);
  * Returns NULL on failure (invalid name, cache migration failure, out of memory). */
 sync_context_t *sync_init(sqlite3 *db, dht_storage_context_t *dht_ctx, const char *identity,
                           const dnasync_env_t *env);
+/* The same over any transport (dnasync/net.h: the DHT node, a gateway, the in-memory store);
+ * net is borrowed (must outlive the context), NULL = local only. */
+sync_context_t *sync_init_net(sqlite3 *db, dnasync_net_t *net, const char *identity,
+                              const dnasync_env_t *env);
 
 int sync_upload_message(sync_context_t *ctx, const message_info_t *msg); /* 0 ok / 1 already */
 int sync_upload_pending(sync_context_t *ctx); /* uploads every pending row; count. A row whose

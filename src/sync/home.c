@@ -7,6 +7,7 @@
 #include "dnasync/identity.h"
 #include "dnasync/ids.h"
 #include "dnasync/names.h"
+#include "dnasync/net.h"
 #include "dnasync/status.h"
 #include "sync/home_config.h"
 
@@ -24,6 +25,8 @@ struct dnasync_home {
     sqlite3 *db;
     dnasync_identity_t *id;
     dht_storage_context_t *dht;
+    dnasync_net_t *own_net; /* the transport this home made (over dht); NULL when given one */
+    dnasync_net_t *net;     /* the transport in use: own_net or the caller's */
     sync_context_t *sync;
     home_config_t config;
     char device_id[DNASYNC_DEVICE_ID_LEN + 1];
@@ -171,10 +174,16 @@ int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasyn
         rc = home_config_set_profile(&h->config, opt->profile, err, errlen);
     if (rc == 0)
         rc = open_cache(dir, &h->db, err, errlen);
-    if (rc == 0 && opt->network)
+    if (rc == 0 && opt->network && opt->net)
+        h->net = opt->net;
+    else if (rc == 0 && opt->network) {
         rc = start_dht(h, opt, err, errlen);
+        if (rc == 0 && dnasync_net_dht_new(h->dht, &h->own_net) != 0)
+            rc = fail(err, errlen, DNASYNC_ENOMEM, "out of memory");
+        h->net = h->own_net;
+    }
     if (rc == 0) {
-        h->sync = sync_init(h->db, h->dht, h->id->name, opt->env);
+        h->sync = sync_init_net(h->db, h->net, h->id->name, opt->env);
         if (!h->sync)
             rc = fail(err, errlen, DNASYNC_ERR, "cannot start the sync engine on %s/cache.db", dir);
     }
@@ -197,6 +206,7 @@ void dnasync_home_free(dnasync_home_t *h)
     if (!h)
         return;
     sync_free(h->sync);
+    dnasync_net_free(h->own_net);
     dht_storage_free(h->dht);
     sqlite3_close(h->db);
     dnasync_identity_free(h->id);
@@ -224,4 +234,8 @@ const char *dnasync_home_profile(const dnasync_home_t *h)
 dht_storage_context_t *dnasync_home_dht(dnasync_home_t *h)
 {
     return h->dht;
+}
+dnasync_net_t *dnasync_home_net(dnasync_home_t *h)
+{
+    return h->net;
 }

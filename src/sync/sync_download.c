@@ -2,7 +2,6 @@
  * only differing shards are listed and only missing ids fetched. Every value is verified
  * before it touches the cache. A day is marked verified only when the comparison matches. */
 #define _POSIX_C_SOURCE 200809L
-#include "sync/sync_fault.h"
 #include "sync/sync_values.h"
 
 #include <stdlib.h>
@@ -22,7 +21,6 @@ typedef struct day_job {
     remote_sum_t remote;
     size_t new_msgs, deleted, fetched, total;
     bool transient; /* a value could not be checked now (e.g. identity lookup failed) */
-    bool drop_one;  /* injected fault: this read loses one value */
     int rc;
 } day_job_t;
 
@@ -83,10 +81,6 @@ static int on_value(void *user, uint64_t vid, const uint8_t *val, size_t len)
     sync_context_t *ctx = job->ctx;
     if (dnasync_cache_index_has(ctx->cache, job->mailbox, job->day, job->shard, vid) == 1)
         return 0;
-    if (job->drop_one) {
-        job->drop_one = false;
-        return 0;
-    }
     sv_value_t v;
     memset(&v, 0, sizeof v);
     int rc = sv_decode_verify(ctx, job->mailbox, job->day, val, len, &v);
@@ -127,9 +121,7 @@ static int fetch_shard(day_job_t *job, int whole)
     if (dnasync_cache_begin(ctx->cache) != 0)
         return sync_cache_fail(ctx);
     if (whole) {
-        job->drop_one = sync_fault_drop();
         int grc = net_get(ctx, key, on_value, job);
-        job->drop_one = false;
         if (grc == 0 && job->rc != 0)
             grc = job->rc;
         job->rc = 0;
@@ -138,8 +130,6 @@ static int fetch_shard(day_job_t *job, int whole)
     uint64_t *ids = NULL;
     size_t n = 0, missing = 0;
     int rc = net_list_ids(ctx, key, &ids, &n);
-    if (rc == 0 && n > 0 && sync_fault_drop())
-        n--; /* injected: this read did not see one id (a node that lacked it) */
     for (size_t i = 0; rc == 0 && i < n; i++) {
         int has = dnasync_cache_index_has(ctx->cache, job->mailbox, job->day, job->shard, ids[i]);
         if (has < 0)

@@ -36,7 +36,8 @@ typedef struct sync_sched {
 struct sync_context {
     pthread_mutex_t lock; /* serialises every public call and the background thread */
     dnasync_cache_t *cache;
-    dht_storage_context_t *dht; /* borrowed; NULL = local only */
+    dnasync_net_t *net;     /* the transport (dnasync/net.h); NULL = local only */
+    dnasync_net_t *own_net; /* set when sync_init wrapped a DHT node: freed with ctx */
     const dnasync_env_t *env;
     const dnasync_identity_t *id; /* borrowed; NULL until sync_set_identity */
     char identity[DNASYNC_NAME_MAX + 1];

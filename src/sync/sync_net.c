@@ -1,6 +1,6 @@
-/* The engine's network calls, over the DHT storage layer (dnasync/dht.h). */
+/* The engine's network calls, through the context's transport (dnasync/net.h). */
 #define _POSIX_C_SOURCE 200809L
-#include "dnasync/dht.h"
+#include "dnasync/net.h"
 #include "sync/sync_values.h"
 
 #include <pthread.h>
@@ -8,86 +8,63 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint16_t type_of(int kind)
+static int net_fail(sync_context_t *ctx, int rc, const char *err)
 {
-    switch (kind) {
-    case SV_MESSAGE: return DNASYNC_DHT_TYPE_MESSAGE;
-    case SV_TOMBSTONE: return DNASYNC_DHT_TYPE_TOMBSTONE;
-    case SV_SUMMARY: return DNASYNC_DHT_TYPE_SUMMARY;
-    case SV_RECEIPT: return DNASYNC_DHT_TYPE_RECEIPT;
-    default: return DNASYNC_DHT_TYPE_IDENTITY;
-    }
-}
-
-static int net_fail(sync_context_t *ctx, int rc, const char *what)
-{
-    return dnasync_err_set(&ctx->err, rc, "DHT %s: %s", what, dht_storage_errmsg(ctx->dht));
+    return dnasync_err_set(&ctx->err, rc, "%s", err);
 }
 
 int net_put_many(sync_context_t *ctx, net_put_t *items, size_t n)
 {
     if (n == 0)
         return DNASYNC_OK;
-    dht_put_item_t *it = calloc(n, sizeof *it);
-    if (!it)
-        return dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        memcpy(it[i].key, items[i].key, sizeof it[i].key);
-        it[i].value = items[i].val;
-        it[i].len = items[i].len;
-        it[i].type = type_of(items[i].kind);
-        it[i].id = items[i].vid;
-        it[i].created = (uint64_t)items[i].created;
-    }
-    int rc = dht_put_batch(ctx->dht, it, n);
-    for (size_t i = 0; i < n; i++)
-        items[i].ok = rc >= 0 && it[i].status == 0;
-    free(it);
-    return rc < 0 ? net_fail(ctx, rc, "put") : DNASYNC_OK;
+    char err[DNASYNC_NET_ERR_MAX] = "";
+    int rc = ctx->net->ops->put(ctx->net, items, n, 0, err);
+    return rc != 0 ? net_fail(ctx, rc, err) : DNASYNC_OK;
 }
 
-static int deliver(sync_context_t *ctx, dht_raw_value_t *vals, size_t count, net_value_cb cb,
-                   void *user)
+static int deliver(dnasync_net_value_t *vals, size_t count, net_value_cb cb, void *user)
 {
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < count; i++)
         rc = cb(user, vals[i].id, vals[i].data, vals[i].len);
-    dht_raw_values_free(vals, count);
-    (void)ctx;
+    dnasync_net_values_free(vals, count);
     return rc;
 }
 
 int net_get(sync_context_t *ctx, const uint8_t key[20], net_value_cb cb, void *user)
 {
-    dht_raw_value_t *vals = NULL;
+    dnasync_net_value_t *vals = NULL;
     size_t count = 0;
-    int rc = dht_get(ctx->dht, key, &vals, &count);
+    char err[DNASYNC_NET_ERR_MAX] = "";
+    int rc = ctx->net->ops->get(ctx->net, key, &vals, &count, err);
     if (rc != 0)
-        return net_fail(ctx, rc, "get");
-    return deliver(ctx, vals, count, cb, user);
+        return net_fail(ctx, rc, err);
+    return deliver(vals, count, cb, user);
 }
 
 int net_list_ids(sync_context_t *ctx, const uint8_t key[20], uint64_t **ids, size_t *n)
 {
-    int rc = dht_list_ids(ctx->dht, key, ids, n);
-    return rc != 0 ? net_fail(ctx, rc, "list") : DNASYNC_OK;
+    char err[DNASYNC_NET_ERR_MAX] = "";
+    int rc = ctx->net->ops->list_ids(ctx->net, key, ids, n, err);
+    return rc != 0 ? net_fail(ctx, rc, err) : DNASYNC_OK;
 }
 
 int net_get_ids(sync_context_t *ctx, const uint8_t key[20], const uint64_t *ids, size_t n,
                 net_value_cb cb, void *user)
 {
-    dht_raw_value_t *vals = NULL;
+    dnasync_net_value_t *vals = NULL;
     size_t count = 0;
-    int rc = dht_get_by_ids(ctx->dht, key, ids, n, &vals, &count);
+    char err[DNASYNC_NET_ERR_MAX] = "";
+    int rc = ctx->net->ops->get_ids(ctx->net, key, ids, n, &vals, &count, err);
     if (rc != 0)
-        return net_fail(ctx, rc, "get by id");
-    return deliver(ctx, vals, count, cb, user);
+        return net_fail(ctx, rc, err);
+    return deliver(vals, count, cb, user);
 }
 
 /* One thread per open day of the window (plus the caller): a get of an empty or half-reachable
  * key waits for slow or dead nodes (~1.1 s each, measured), so 31 summary reads 9 at a time took
  * ~4.8 s of a 10,000-message catch-up and all at once ~1.3 s. The threads only wait on the DHT
- * thread, so a small stack does. */
+ * transport, so a small stack does. */
 #define NET_THREADS SYNC_WINDOW_DAYS
 #define NET_STACK (256 * 1024)
 
@@ -108,7 +85,8 @@ static void *multi_worker(void *arg)
         if (i == job->n)
             return NULL;
         net_multi_t *it = &job->items[i];
-        it->rc = dht_get(job->ctx->dht, it->key, &it->vals, &it->count);
+        char err[DNASYNC_NET_ERR_MAX];
+        it->rc = job->ctx->net->ops->get(job->ctx->net, it->key, &it->vals, &it->count, err);
     }
 }
 
@@ -144,7 +122,7 @@ int net_multi_each(const net_multi_t *item, net_value_cb cb, void *user)
 void net_multi_free(net_multi_t *items, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        dht_raw_values_free(items[i].vals, items[i].count);
+        dnasync_net_values_free(items[i].vals, items[i].count);
         items[i].vals = NULL;
         items[i].count = 0;
     }
@@ -152,16 +130,18 @@ void net_multi_free(net_multi_t *items, size_t n)
 
 void net_ring(sync_context_t *ctx, const char *mailbox, int64_t day, const net_put_t *value)
 {
-    uint8_t key[20];
-    if (net_key_bell(mailbox, day, key) == 0)
-        (void)dht_put(ctx->dht, key, value->val, value->len, type_of(value->kind), value->vid,
-                      (uint64_t)value->created);
+    net_put_t bell = *value;
+    char err[DNASYNC_NET_ERR_MAX];
+    if (net_key_bell(mailbox, day, bell.key) == 0)
+        (void)ctx->net->ops->put(ctx->net, &bell, 1, DNASYNC_NET_PUT_BEST_EFFORT, err);
 }
 
-/* Runs on the DHT thread: only flags a wake-up (never takes ctx->lock). */
-static void on_listen(void *user, const dht_raw_value_t *value, int expired)
+/* Runs on a transport thread: only flags a wake-up (never takes ctx->lock). */
+static void on_listen(void *user, uint64_t id, const uint8_t *val, size_t len, int expired)
 {
-    (void)value;
+    (void)id;
+    (void)val;
+    (void)len;
     if (!expired)
         sync_wake(user);
 }
@@ -169,14 +149,15 @@ static void on_listen(void *user, const dht_raw_value_t *value, int expired)
 int net_listen(sync_context_t *ctx, const uint8_t key[20], void **token)
 {
     uint64_t t = 0;
-    int rc = dht_listen(ctx->dht, key, on_listen, ctx, &t);
+    char err[DNASYNC_NET_ERR_MAX] = "";
+    int rc = ctx->net->ops->listen(ctx->net, key, on_listen, ctx, &t, err);
     if (rc != 0)
-        return net_fail(ctx, rc, "listen");
+        return net_fail(ctx, rc, err);
     *token = (void *)(uintptr_t)t;
     return DNASYNC_OK;
 }
 
 void net_listen_cancel(sync_context_t *ctx, void *token)
 {
-    dht_listen_cancel(ctx->dht, (uint64_t)(uintptr_t)token);
+    ctx->net->ops->cancel(ctx->net, (uint64_t)(uintptr_t)token);
 }

@@ -43,6 +43,20 @@ static void on_damaged(void *user, const char *message_id, const char *reason)
 sync_context_t *sync_init(sqlite3 *db, dht_storage_context_t *dht_ctx, const char *identity,
                           const dnasync_env_t *env)
 {
+    dnasync_net_t *net = NULL;
+    if (dht_ctx && dnasync_net_dht_new(dht_ctx, &net) != 0)
+        return NULL;
+    sync_context_t *ctx = sync_init_net(db, net, identity, env);
+    if (ctx)
+        ctx->own_net = net;
+    else
+        dnasync_net_free(net);
+    return ctx;
+}
+
+sync_context_t *sync_init_net(sqlite3 *db, dnasync_net_t *net, const char *identity,
+                              const dnasync_env_t *env)
+{
     char why[256];
     if (!db || !identity || dnasync_name_check(identity, why, sizeof why) != 0)
         return NULL;
@@ -58,7 +72,7 @@ sync_context_t *sync_init(sqlite3 *db, dht_storage_context_t *dht_ctx, const cha
     pthread_mutex_init(&ctx->wake_mu, NULL);
     pthread_cond_init(&ctx->wake_cond, NULL);
     ctx->listen_day = -1;
-    ctx->dht = dht_ctx;
+    ctx->net = net;
     ctx->env = env ? env : dnasync_env_default();
     strcpy(ctx->identity, identity);
     ctx->profile = SYNC_PROFILE_DESKTOP;
@@ -135,6 +149,7 @@ void sync_free(sync_context_t *ctx)
     free(ctx->events);
     free(ctx->damaged);
     free(ctx->home);
+    dnasync_net_free(ctx->own_net);
     free(ctx);
 }
 
@@ -302,8 +317,8 @@ int sync_tx_finish(sync_context_t *ctx, int rc)
 
 int sync_need_network(sync_context_t *ctx)
 {
-    if (!ctx->dht)
-        return dnasync_err_set(&ctx->err, DNASYNC_EDHT, "offline: no DHT attached");
+    if (!ctx->net)
+        return dnasync_err_set(&ctx->err, DNASYNC_EDHT, "offline: no network attached");
     if (!ctx->id)
         return dnasync_err_set(&ctx->err, DNASYNC_EINVAL, "no identity keys set");
     return DNASYNC_OK;
@@ -460,7 +475,7 @@ int sync_send(sync_context_t *ctx, const char *recipient, const uint8_t *text, s
     uint8_t *their = NULL;
     const uint8_t *eks[2] = {ctx->id->kem_ek, NULL};
     size_t n_eks = 1;
-    if (ctx->dht)
+    if (ctx->net)
         sync_identity_refresh_locked(ctx); /* so the recipient can check who wrote this */
     if (strcmp(recipient, ctx->identity) != 0) {
         rc = sv_resolve_kem_key(ctx, recipient, &their);

@@ -28,7 +28,7 @@ int sync_mark_read(sync_context_t *ctx, const char *message_id)
         rc = meta_key(key, sizeof key, PENDING, message_id);
         if (rc == 0 && dnasync_cache_meta_set(ctx->cache, key, at) != 0)
             rc = sync_cache_fail(ctx);
-        if (rc == 0 && ctx->dht)
+        if (rc == 0 && ctx->net)
             sync_upload_receipts_locked(ctx, NULL); /* else with the next pass */
     }
     pthread_mutex_unlock(&ctx->lock);

@@ -95,7 +95,7 @@ int sync_delete_message(sync_context_t *ctx, const char *message_id)
         rc = sync_cache_fail(ctx);
     /* The deletion is local and durable now; the tombstone goes out now if it can, else with
      * the next pass (it stays pending in the tombstones table). */
-    if (rc == 0 && ctx->dht)
+    if (rc == 0 && ctx->net)
         sync_upload_tombstones_locked(ctx, NULL);
     pthread_mutex_unlock(&ctx->lock);
     return rc;

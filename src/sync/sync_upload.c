@@ -1,7 +1,6 @@
 /* Upload: pending messages → both mailboxes on the DHT → confirmed → synced_to_dht = 1 →
  * this device's summaries for the touched (mailbox, day) pairs. */
 #define _POSIX_C_SOURCE 200809L
-#include "sync/sync_fault.h"
 #include "sync/sync_values.h"
 
 #include <stdio.h>
@@ -149,8 +148,6 @@ static int upload_batch(sync_context_t *ctx, const message_info_t *msgs, size_t 
     }
     if (rc == 0)
         rc = net_put_many(ctx, puts, np);
-    if (rc == 0)
-        sync_fault_crash_point();
     if (rc == 0)
         rc = dnasync_cache_begin(ctx->cache) == 0 ? 0 : sync_cache_fail(ctx);
     bool in_tx = rc == 0;

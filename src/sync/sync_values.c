@@ -160,7 +160,7 @@ static int resolve(sync_context_t *ctx, const char *name, uint8_t sign_pk[32], u
     } else {
         free(hex);
     }
-    if (!ctx->dht)
+    if (!ctx->net)
         return dnasync_err_set(&ctx->err, DNASYNC_EDHT, "identity '%s' unknown and offline", name);
     id_pick_t pick;
     memset(&pick, 0, sizeof pick);

@@ -5,6 +5,7 @@
 
 #include "dnasync/dht_codec.h"
 #include "dnasync/dht_keys.h"
+#include "dnasync/net.h"
 #include "sync/sync_internal.h"
 
 #include <stddef.h>
@@ -68,15 +69,8 @@ int sv_resolve_kem_key(sync_context_t *ctx, const char *name, uint8_t **ek);
 int sv_publish_identity(sync_context_t *ctx);
 
 /* --- network --- */
-typedef struct net_put {
-    uint8_t key[20];
-    const uint8_t *val;
-    size_t len;
-    int kind; /* enum sv_kind: picks the DHT value type (lifetime) */
-    uint64_t vid;
-    int64_t created; /* Unix s */
-    bool ok;         /* out: confirmed stored */
-} net_put_t;
+/* One value to put (dnasync/net.h): key, val, len, kind (enum sv_kind), vid, created; ok out. */
+typedef dnasync_net_put_t net_put_t;
 typedef int (*net_value_cb)(void *user, uint64_t vid, const uint8_t *val, size_t len);
 
 #define net_key_box(mailbox, day, shard, key) dht_key_box(key, mailbox, day, (int)(shard))
@@ -90,12 +84,12 @@ int net_get(sync_context_t *ctx, const uint8_t key[20], net_value_cb cb, void *u
 int net_list_ids(sync_context_t *ctx, const uint8_t key[20], uint64_t **ids, size_t *n);
 int net_get_ids(sync_context_t *ctx, const uint8_t key[20], const uint64_t *ids, size_t n,
                 net_value_cb cb, void *user);
-/* Several gets at once (a few threads; the DHT layer is thread-safe). Each item gets its own
+/* Several gets at once (a few threads; every transport is thread-safe). Each item gets its own
  * rc and values; free them with net_multi_free. */
 typedef struct net_multi {
     uint8_t key[20];
     int rc;
-    struct dht_raw_value *vals;
+    dnasync_net_value_t *vals;
     size_t count;
 } net_multi_t;
 void net_get_many(sync_context_t *ctx, net_multi_t *items, size_t n);

@@ -49,6 +49,16 @@ void tnet_start(tnet_t *net, size_t n, int full_mesh)
     }
 }
 
+static uint64_t real_now(void);
+
+void tnet_start_memory(tnet_t *net)
+{
+    memset(net, 0, sizeof *net);
+    net->dir = test_tmpdir("sync");
+    test_clock_init(&net->clock, real_now(), 1);
+    CHECK_EQ_INT(dnasync_net_memory_new(&net->clock.env, &net->mem), 0);
+}
+
 void tnet_stop_node(tnet_t *net, size_t i)
 {
     dht_storage_free(net->nodes[i]);
@@ -59,6 +69,7 @@ void tnet_free(tnet_t *net)
 {
     for (size_t i = 0; i < net->n; i++)
         dht_storage_free(net->nodes[i]);
+    dnasync_net_free(net->mem);
     test_rmtree(net->dir);
     free(net->dir);
 }
@@ -120,6 +131,7 @@ void tdev_open(tdev_t *d, tnet_t *net)
         .bootstrap = boot,
         .n_bootstrap = nb,
         .network = true,
+        .net = d->via ? d->via : net->mem,
     };
     char err[512];
     if (dnasync_home_open(d->home, &opt, &d->h, err, sizeof err) != 0) {

@@ -5,6 +5,7 @@
 
 #include "dnasync/dht.h"
 #include "dnasync/home.h"
+#include "dnasync/net.h"
 #include "testenv.h"
 
 #define TNET_MAX 8
@@ -14,6 +15,8 @@ typedef struct tnet {
     size_t n;
     char boot[TNET_MAX][32]; /* "127.0.0.1:PORT" per node */
     char *dir;               /* temp root for the devices' homes */
+    dnasync_net_t *mem;      /* tnet_start_memory: the in-memory store every device uses */
+    test_clock_t clock;      /* the store's clock (its values' expiry) */
 } tnet_t;
 
 typedef struct tdev {
@@ -21,12 +24,16 @@ typedef struct tdev {
     dnasync_home_t *h;
     sync_context_t *sync;
     test_clock_t clock; /* used when the device runs on a test clock */
+    dnasync_net_t *via; /* set before tdev_open: this transport instead of the net's (borrowed) */
 } tdev_t;
 
 /* n storage nodes, each bootstrapped to all earlier ones. full_mesh: wait (bounded) until every
  * node knows every other, as in a network that has run a while (takes OpenDHT ~20 s); otherwise
  * until each knows one peer. */
 void tnet_start(tnet_t *net, size_t n, int full_mesh);
+/* No network at all: every device opens on one in-memory store (dnasync_net_memory_new) whose
+ * expiry clock is net->clock, starting at the real time. */
+void tnet_start_memory(tnet_t *net);
 /* Stop node i (simulates a node going away). */
 void tnet_stop_node(tnet_t *net, size_t i);
 void tnet_free(tnet_t *net);

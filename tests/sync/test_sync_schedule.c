@@ -9,7 +9,7 @@ int main(void)
 {
     tnet_t net;
     tdev_t mob;
-    tnet_start(&net, 1, 0);
+    tnet_start_memory(&net);
     tdev_init(&mob, &net, "alice-mobile", "alice", 1);
     tdev_open(&mob, &net);
     CHECK_EQ_INT(sync_set_profile(mob.sync, SYNC_PROFILE_MOBILE), 0);

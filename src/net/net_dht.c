@@ -1,0 +1,228 @@
+/* The native transport: the device runs its own OpenDHT node (src/dht) and joins the network. */
+#define _POSIX_C_SOURCE 200809L
+#include "dnasync/net.h"
+#include "dnasync/status.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct net_dht {
+    dnasync_net_t base;
+    dht_storage_context_t *dht; /* borrowed */
+    pthread_mutex_t mu;         /* guards listeners */
+    struct d_listener *listeners;
+} net_dht_t;
+
+static dht_storage_context_t *dht_of(dnasync_net_t *net)
+{
+    return ((net_dht_t *)net)->dht;
+}
+
+static uint16_t type_of(int kind)
+{
+    switch (kind) {
+    case DHT_KIND_MESSAGE: return DNASYNC_DHT_TYPE_MESSAGE;
+    case DHT_KIND_TOMBSTONE: return DNASYNC_DHT_TYPE_TOMBSTONE;
+    case DHT_KIND_SUMMARY: return DNASYNC_DHT_TYPE_SUMMARY;
+    case DHT_KIND_RECEIPT: return DNASYNC_DHT_TYPE_RECEIPT;
+    default: return DNASYNC_DHT_TYPE_IDENTITY;
+    }
+}
+
+static int fail(dnasync_net_t *net, int rc, const char *what, char *err)
+{
+    snprintf(err, DNASYNC_NET_ERR_MAX, "DHT %s: %s", what, dht_storage_errmsg(dht_of(net)));
+    return rc;
+}
+
+static int d_put(dnasync_net_t *net, dnasync_net_put_t *items, size_t n, unsigned flags,
+                 char err[DNASYNC_NET_ERR_MAX])
+{
+    if (flags & DNASYNC_NET_PUT_BEST_EFFORT) {
+        for (size_t i = 0; i < n; i++)
+            items[i].ok =
+                dht_put(dht_of(net), items[i].key, items[i].val, items[i].len,
+                        type_of(items[i].kind), items[i].vid, (uint64_t)items[i].created) == 0;
+        return DNASYNC_OK;
+    }
+    dht_put_item_t *it = calloc(n ? n : 1, sizeof *it);
+    if (!it) {
+        snprintf(err, DNASYNC_NET_ERR_MAX, "out of memory");
+        return DNASYNC_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        memcpy(it[i].key, items[i].key, sizeof it[i].key);
+        it[i].value = items[i].val;
+        it[i].len = items[i].len;
+        it[i].type = type_of(items[i].kind);
+        it[i].id = items[i].vid;
+        it[i].created = (uint64_t)items[i].created;
+    }
+    int rc = n ? dht_put_batch(dht_of(net), it, n) : 0;
+    for (size_t i = 0; i < n; i++)
+        items[i].ok = rc >= 0 && it[i].status == 0;
+    free(it);
+    return rc < 0 ? fail(net, rc, "put", err) : DNASYNC_OK;
+}
+
+/* dht_raw_value_t -> dnasync_net_value_t, taking the payloads over. */
+static int convert(dht_raw_value_t *raw, size_t count, dnasync_net_value_t **out, size_t *n,
+                   char *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (count == 0) {
+        dht_raw_values_free(raw, count);
+        return DNASYNC_OK;
+    }
+    dnasync_net_value_t *v = calloc(count, sizeof *v);
+    if (!v) {
+        dht_raw_values_free(raw, count);
+        snprintf(err, DNASYNC_NET_ERR_MAX, "out of memory");
+        return DNASYNC_ENOMEM;
+    }
+    for (size_t i = 0; i < count; i++) {
+        v[i].id = raw[i].id;
+        v[i].data = raw[i].data;
+        v[i].len = raw[i].len;
+        raw[i].data = NULL;
+    }
+    dht_raw_values_free(raw, count);
+    *out = v;
+    *n = count;
+    return DNASYNC_OK;
+}
+
+static int d_get(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                 dnasync_net_value_t **out, size_t *count, char err[DNASYNC_NET_ERR_MAX])
+{
+    dht_raw_value_t *raw = NULL;
+    size_t n = 0;
+    int rc = dht_get(dht_of(net), key, &raw, &n);
+    if (rc != 0)
+        return fail(net, rc, "get", err);
+    return convert(raw, n, out, count, err);
+}
+
+static int d_list_ids(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t **ids,
+                      size_t *count, char err[DNASYNC_NET_ERR_MAX])
+{
+    int rc = dht_list_ids(dht_of(net), key, ids, count);
+    return rc != 0 ? fail(net, rc, "list", err) : DNASYNC_OK;
+}
+
+static int d_get_ids(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                     const uint64_t *ids, size_t n_ids, dnasync_net_value_t **out, size_t *count,
+                     char err[DNASYNC_NET_ERR_MAX])
+{
+    dht_raw_value_t *raw = NULL;
+    size_t n = 0;
+    int rc = dht_get_by_ids(dht_of(net), key, ids, n_ids, &raw, &n);
+    if (rc != 0)
+        return fail(net, rc, "get by id", err);
+    return convert(raw, n, out, count, err);
+}
+
+/* One listen: the engine's callback and its user, freed by cancel once dht_listen_cancel
+ * guarantees no callback runs any more. */
+typedef struct d_listener {
+    dnasync_net_listen_cb cb;
+    void *user;
+    uint64_t token;
+    struct d_listener *next;
+} d_listener_t;
+
+static void on_value(void *user, const dht_raw_value_t *value, int expired)
+{
+    const d_listener_t *l = user;
+    l->cb(l->user, value->id, value->data, value->len, expired);
+}
+
+static int d_listen(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                    dnasync_net_listen_cb cb, void *user, uint64_t *token,
+                    char err[DNASYNC_NET_ERR_MAX])
+{
+    net_dht_t *d = (net_dht_t *)net;
+    d_listener_t *l = calloc(1, sizeof *l);
+    if (!l) {
+        snprintf(err, DNASYNC_NET_ERR_MAX, "out of memory");
+        return DNASYNC_ENOMEM;
+    }
+    l->cb = cb;
+    l->user = user;
+    int rc = dht_listen(d->dht, key, on_value, l, &l->token);
+    if (rc != 0) {
+        free(l);
+        return fail(net, rc, "listen", err);
+    }
+    pthread_mutex_lock(&d->mu);
+    l->next = d->listeners;
+    d->listeners = l;
+    pthread_mutex_unlock(&d->mu);
+    *token = l->token;
+    return DNASYNC_OK;
+}
+
+static void d_cancel(dnasync_net_t *net, uint64_t token)
+{
+    net_dht_t *d = (net_dht_t *)net;
+    dht_listen_cancel(d->dht, token);
+    pthread_mutex_lock(&d->mu);
+    d_listener_t *l = NULL;
+    for (d_listener_t **p = &d->listeners; *p; p = &(*p)->next)
+        if ((*p)->token == token) {
+            l = *p;
+            *p = l->next;
+            break;
+        }
+    pthread_mutex_unlock(&d->mu);
+    free(l);
+}
+
+static int d_stats(dnasync_net_t *net, dnasync_net_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+    dht_storage_stats_t st;
+    int rc = dht_storage_stats(dht_of(net), &st);
+    if (rc != 0)
+        return rc;
+    out->requests = st.sent_find + st.sent_get + st.sent_put + st.sent_listen + st.sent_ping;
+    out->peers = st.nodes;
+    snprintf(out->endpoint, sizeof out->endpoint, "dht");
+    return DNASYNC_OK;
+}
+
+static void d_free(dnasync_net_t *net)
+{
+    net_dht_t *d = (net_dht_t *)net;
+    while (d->listeners)
+        d_cancel(net, d->listeners->token);
+    pthread_mutex_destroy(&d->mu);
+    free(d);
+}
+
+static const dnasync_net_ops_t dht_ops = {
+    .put = d_put,
+    .get = d_get,
+    .list_ids = d_list_ids,
+    .get_ids = d_get_ids,
+    .listen = d_listen,
+    .cancel = d_cancel,
+    .stats = d_stats,
+    .free = d_free,
+};
+
+int dnasync_net_dht_new(dht_storage_context_t *dht, dnasync_net_t **out)
+{
+    *out = NULL;
+    net_dht_t *d = dht ? calloc(1, sizeof *d) : NULL;
+    if (!d)
+        return dht ? DNASYNC_ENOMEM : DNASYNC_EINVAL;
+    d->base.ops = &dht_ops;
+    d->dht = dht;
+    pthread_mutex_init(&d->mu, NULL);
+    *out = &d->base;
+    return DNASYNC_OK;
+}

@@ -1,0 +1,142 @@
+#define _POSIX_C_SOURCE 200809L
+#include "fault_net.h"
+
+#include "dnasync/dht_codec.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+static fault_net_t *of(dnasync_net_t *net)
+{
+    return (fault_net_t *)net;
+}
+
+static int f_put(dnasync_net_t *net, dnasync_net_put_t *items, size_t n, unsigned flags,
+                 char err[DNASYNC_NET_ERR_MAX])
+{
+    fault_net_t *f = of(net);
+    int rc = f->inner->ops->put(f->inner, items, n, flags, err);
+    pthread_mutex_lock(&f->mu);
+    f->counts.puts += n;
+    bool crash = f->crash_after_put;
+    pthread_mutex_unlock(&f->mu);
+    for (size_t i = 0; crash && rc == 0 && i < n; i++)
+        if (items[i].ok && items[i].kind == DHT_KIND_MESSAGE)
+            raise(SIGKILL); /* the worst moment: stored, not yet marked synced */
+    return rc;
+}
+
+/* Under mu: the id hidden on key, or 0. */
+static uint64_t hidden_on(const fault_net_t *f, const uint8_t *key)
+{
+    for (size_t i = 0; i < f->n_hidden; i++)
+        if (memcmp(f->hidden[i].key, key, DNASYNC_DHT_KEY_BYTES) == 0)
+            return f->hidden[i].id;
+    return 0;
+}
+
+static int f_get(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                 dnasync_net_value_t **out, size_t *count, char err[DNASYNC_NET_ERR_MAX])
+{
+    fault_net_t *f = of(net);
+    int rc = f->inner->ops->get(f->inner, key, out, count, err);
+    pthread_mutex_lock(&f->mu);
+    f->counts.gets++;
+    uint64_t hide = f->drop_reads ? hidden_on(f, key) : 0;
+    for (size_t i = 0; rc == 0 && hide && i < *count; i++)
+        if ((*out)[i].id == hide) {
+            free((*out)[i].data);
+            (*out)[i] = (*out)[--*count];
+            f->drop_reads--;
+            break;
+        }
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+static int f_list_ids(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t **ids,
+                      size_t *count, char err[DNASYNC_NET_ERR_MAX])
+{
+    fault_net_t *f = of(net);
+    int rc = f->inner->ops->list_ids(f->inner, key, ids, count, err);
+    pthread_mutex_lock(&f->mu);
+    f->counts.lists++;
+    if (rc == 0 && *count > 0 && f->drop_reads > 0 && f->n_hidden < FAULT_NET_HIDDEN) {
+        f->drop_reads--;
+        memcpy(f->hidden[f->n_hidden].key, key, DNASYNC_DHT_KEY_BYTES);
+        f->hidden[f->n_hidden++].id = (*ids)[--*count];
+    }
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+static int f_get_ids(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                     const uint64_t *ids, size_t n_ids, dnasync_net_value_t **out, size_t *count,
+                     char err[DNASYNC_NET_ERR_MAX])
+{
+    fault_net_t *f = of(net);
+    pthread_mutex_lock(&f->mu);
+    f->counts.get_ids++;
+    f->counts.ids_asked += n_ids;
+    pthread_mutex_unlock(&f->mu);
+    return f->inner->ops->get_ids(f->inner, key, ids, n_ids, out, count, err);
+}
+
+static int f_listen(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                    dnasync_net_listen_cb cb, void *user, uint64_t *token,
+                    char err[DNASYNC_NET_ERR_MAX])
+{
+    fault_net_t *f = of(net);
+    return f->inner->ops->listen(f->inner, key, cb, user, token, err);
+}
+
+static void f_cancel(dnasync_net_t *net, uint64_t token)
+{
+    fault_net_t *f = of(net);
+    f->inner->ops->cancel(f->inner, token);
+}
+
+static int f_stats(dnasync_net_t *net, dnasync_net_stats_t *out)
+{
+    fault_net_t *f = of(net);
+    return f->inner->ops->stats(f->inner, out);
+}
+
+/* The test owns the struct (fault_net_destroy); freeing through the table only detaches. */
+static void f_free(dnasync_net_t *net)
+{
+    (void)net;
+}
+
+static const dnasync_net_ops_t fault_ops = {
+    .put = f_put,
+    .get = f_get,
+    .list_ids = f_list_ids,
+    .get_ids = f_get_ids,
+    .listen = f_listen,
+    .cancel = f_cancel,
+    .stats = f_stats,
+    .free = f_free,
+};
+
+void fault_net_init(fault_net_t *f, dnasync_net_t *inner)
+{
+    memset(f, 0, sizeof *f);
+    f->base.ops = &fault_ops;
+    f->inner = inner;
+    pthread_mutex_init(&f->mu, NULL);
+}
+
+void fault_net_destroy(fault_net_t *f)
+{
+    pthread_mutex_destroy(&f->mu);
+}
+
+fault_net_counts_t fault_net_counts(fault_net_t *f)
+{
+    pthread_mutex_lock(&f->mu);
+    fault_net_counts_t c = f->counts;
+    pthread_mutex_unlock(&f->mu);
+    return c;
+}

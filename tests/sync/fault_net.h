@@ -1,0 +1,38 @@
+/* A test transport that wraps another one (dnasync/net.h) and misbehaves on purpose: loses
+ * values on shard reads, dies right after a confirmed message put, and counts what the engine
+ * asks for. The shipped library has no such hooks; tests put this between engine and network. */
+#ifndef DNASYNC_TEST_FAULT_NET_H
+#define DNASYNC_TEST_FAULT_NET_H
+
+#include "dnasync/net.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#define FAULT_NET_HIDDEN 16
+
+typedef struct fault_net_counts {
+    uint64_t puts, gets, lists, get_ids, ids_asked; /* calls (puts: values) */
+} fault_net_counts_t;
+
+typedef struct fault_net {
+    dnasync_net_t base;   /* hand &base to the engine */
+    dnasync_net_t *inner; /* borrowed */
+    pthread_mutex_t mu;
+    /* Shard reads left that lose one value, as when the answering nodes lack it: a listing
+     * loses its last id, a whole-key get of a key whose listing lost an id loses that value. */
+    unsigned drop_reads;
+    struct {
+        uint8_t key[DNASYNC_DHT_KEY_BYTES];
+        uint64_t id;
+    } hidden[FAULT_NET_HIDDEN];
+    size_t n_hidden;
+    bool crash_after_put; /* raise SIGKILL once a MESSAGE put is confirmed, before returning */
+    fault_net_counts_t counts;
+} fault_net_t;
+
+void fault_net_init(fault_net_t *f, dnasync_net_t *inner);
+void fault_net_destroy(fault_net_t *f); /* the inner transport is left alone */
+fault_net_counts_t fault_net_counts(fault_net_t *f);
+
+#endif
