@@ -9,7 +9,7 @@ ifeq ($(SANITIZE),1)
   CMAKE_FLAGS += -DDNASYNC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 endif
 
-.PHONY: all deps build test demo bench install clean format
+.PHONY: all deps build test demo bench fuzz install clean format
 
 all: build
 
@@ -29,6 +29,10 @@ demo: build
 bench: build
 	@scripts/bench.sh $(BUILD)
 
+# libFuzzer runs of tests/fuzz (clang, build-fuzz/); FUZZ_RUNS=N per target (docs/fuzz.md).
+fuzz: deps
+	@scripts/fuzz.sh
+
 install: build
 	cmake --install $(BUILD)
 
@@ -36,4 +40,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h' '*.cpp')
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

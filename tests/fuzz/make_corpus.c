@@ -1,0 +1,220 @@
+/* Writes the seed corpus of the fuzz targets (tests/fuzz/corpus/<target>/) from real values:
+ * identities derived from fixed master secrets, messages sealed with the real envelope to the
+ * recipient's and the sender's ML-KEM keys, values encoded and signed by the real codec, link
+ * codes from dnasync_linkcode_make_params, config files saved by home_config_add_bootstrap.
+ *
+ *   fuzz_make_corpus DIR     (DIR = tests/fuzz/corpus; existing seeds are overwritten)
+ *
+ * Randomness (envelope, salts) is real, so a rerun writes other bytes of the same shapes. */
+#define _POSIX_C_SOURCE 200809L
+#include "dnasync/dht_codec.h"
+#include "dnasync/envelope.h"
+#include "dnasync/identity.h"
+#include "dnasync/ids.h"
+#include "sync/home_config.h"
+
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FUZZ_PASSPHRASE "fuzz corpus passphrase" /* = fuzz_linkcode.c */
+
+static const char *root;
+
+static void die(const char *what)
+{
+    fprintf(stderr, "fuzz_make_corpus: %s\n", what);
+    exit(1);
+}
+
+static void put(const char *target, const char *name, const void *data, size_t len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", root, target);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/%s/%s", root, target, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0)
+        die(path);
+}
+
+static dnasync_identity_t *ident(const char *name)
+{
+    uint8_t master[DNASYNC_MASTER_BYTES];
+    SHA256((const unsigned char *)name, strlen(name), master);
+    dnasync_identity_t *id = NULL;
+    if (dnasync_identity_from_master(name, master, &id) != 0)
+        die("identity");
+    return id;
+}
+
+/* Sign, encode and write v to each listed target. */
+static void emit(dht_value_t *v, const dnasync_identity_t *author, const char *name, const char *t1,
+                 const char *t2)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (dht_value_sign(v, author->sign_sk) != 0 || dht_value_encode(v, &buf, &len) != 0)
+        die(name);
+    put(t1, name, buf, len);
+    if (t2)
+        put(t2, name, buf, len);
+    free(buf);
+}
+
+static void values(const dnasync_identity_t *alice, const dnasync_identity_t *bob)
+{
+    const uint64_t now = 1764633600; /* 2025-12-02 00:00 UTC */
+    static const size_t bodies[] = {5, 200, 1000};
+    char mid[65];
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        char body[1000];
+        memset(body, 'a' + (int)i, bodies[i]);
+        const uint8_t *eks[2] = {bob->kem_ek, alice->kem_ek};
+        dht_value_t v;
+        memset(&v, 0, sizeof v);
+        if (dnasync_envelope_seal(eks, 2, NULL, 0, (const uint8_t *)body, bodies[i], NULL,
+                                  &v.payload, &v.payload_len) != 0)
+            die("seal");
+        v.version = DHT_VALUE_FORMAT;
+        v.kind = DHT_KIND_MESSAGE;
+        v.created_at = now + i;
+        v.sender = strdup(alice->name);
+        v.recipient = strdup(bob->name);
+        if (dnasync_message_id(v.sender, v.recipient, v.created_at, v.payload, v.payload_len,
+                               v.message_id) != 0)
+            die("message id");
+        memcpy(mid, v.message_id, sizeof mid);
+        char name[32];
+        snprintf(name, sizeof name, "message-%zu", bodies[i]);
+        emit(&v, alice, name, "value", NULL);
+        dht_value_clear(&v);
+    }
+    for (int kind = DHT_KIND_TOMBSTONE; kind <= DHT_KIND_RECEIPT; kind += 3) {
+        dht_value_t v;
+        memset(&v, 0, sizeof v);
+        v.version = DHT_VALUE_FORMAT;
+        v.kind = (uint8_t)kind;
+        v.created_at = now + 10;
+        memcpy(v.message_id, mid, sizeof mid);
+        v.deleted_at = kind == DHT_KIND_TOMBSTONE ? now + 10 : 0;
+        v.read_at = kind == DHT_KIND_RECEIPT ? now + 10 : 0;
+        v.owner = strdup(alice->name);
+        memset(v.writer_id, 0x5a, sizeof v.writer_id);
+        emit(&v, alice, kind == DHT_KIND_TOMBSTONE ? "tombstone" : "receipt", "value", NULL);
+        dht_value_clear(&v);
+    }
+    dht_value_t v;
+    memset(&v, 0, sizeof v);
+    v.version = DHT_VALUE_FORMAT;
+    v.kind = DHT_KIND_IDENTITY;
+    v.created_at = now;
+    v.name = strdup(alice->name);
+    memcpy(v.kem_pk, alice->kem_ek, sizeof v.kem_pk);
+    v.n_devices = 3;
+    v.devices = calloc(3, sizeof *v.devices);
+    for (size_t i = 0; i < 3; i++) {
+        v.devices[i] = malloc(DNASYNC_DEVICE_ID_LEN + 1);
+        snprintf(v.devices[i], DNASYNC_DEVICE_ID_LEN + 1, "%031zx%c", i, 'a');
+    }
+    emit(&v, alice, "identity", "value", NULL);
+    dht_value_clear(&v);
+    /* summaries: empty, a few shards, every shard */
+    static const size_t shards[] = {0, 3, 128};
+    for (size_t i = 0; i < sizeof shards / sizeof shards[0]; i++) {
+        memset(&v, 0, sizeof v);
+        v.version = DHT_VALUE_FORMAT;
+        v.kind = DHT_KIND_SUMMARY;
+        v.created_at = now;
+        v.mailbox = strdup(i == 1 ? bob->name : alice->name);
+        v.day = now / 86400;
+        memset(v.writer_id, 0x11 * (int)(i + 1), sizeof v.writer_id);
+        v.counter = 1 + i * 1000;
+        v.n_entries = shards[i];
+        v.entries = shards[i] ? calloc(shards[i], sizeof *v.entries) : NULL;
+        for (size_t s = 0; s < shards[i]; s++) {
+            v.entries[s].shard = (uint8_t)(shards[i] == 128 ? s : s * 40 + 1);
+            v.entries[s].count = (uint32_t)(s + 1) * (i == 2 ? 70000u : 1u);
+            v.entries[s].xor_ids = 0x0123456789abcdefull * (s + 1);
+        }
+        char name[32];
+        snprintf(name, sizeof name, "summary-%zu", shards[i]);
+        emit(&v, alice, name, "summary", "value");
+        dht_value_clear(&v);
+    }
+}
+
+static void linkcodes(const dnasync_identity_t *alice, const dnasync_identity_t *longname)
+{
+    char *code = NULL;
+    if (dnasync_linkcode_make_params(alice, FUZZ_PASSPHRASE, 10, NULL, &code) != 0)
+        die("link code");
+    put("linkcode", "alice", code, strlen(code));
+    char *lower = strdup(code), spaced[1024];
+    for (char *p = lower; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    put("linkcode", "alice-lowercase", lower, strlen(lower));
+    snprintf(spaced, sizeof spaced, " \t%s\r\n", code);
+    put("linkcode", "alice-whitespace", spaced, strlen(spaced));
+    free(lower);
+    free(code);
+    if (dnasync_linkcode_make_params(longname, FUZZ_PASSPHRASE, 10, NULL, &code) != 0)
+        die("link code");
+    put("linkcode", "longest-name", code, strlen(code));
+    free(code);
+    if (dnasync_linkcode_make_params(alice, "another passphrase", 10, NULL, &code) != 0)
+        die("link code");
+    put("linkcode", "wrong-passphrase", code, strlen(code));
+    free(code);
+    put("linkcode", "prefix-only", "DNA1-", 5);
+}
+
+static void configs(void)
+{
+    char home[] = "/tmp/dnasync-corpus-XXXXXX", path[64];
+    if (!mkdtemp(home))
+        die("mkdtemp");
+    home_config_t cfg;
+    char err[256];
+    const char *hosts[] = {"10.0.0.1:4222", "node.example.org:4222", "[::1]:4222"};
+    if (home_config_load(home, &cfg, err, sizeof err) != 0 ||
+        home_config_add_bootstrap(home, &cfg, hosts, 3, err, sizeof err) != 0)
+        die(err);
+    home_config_clear(&cfg);
+    snprintf(path, sizeof path, "%s/config", home);
+    FILE *f = fopen(path, "rb");
+    char buf[4096];
+    size_t n = f ? fread(buf, 1, sizeof buf, f) : 0;
+    if (f)
+        fclose(f);
+    unlink(path);
+    rmdir(home);
+    put("config", "saved", buf, n);
+    const char mobile[] = "# a comment\r\nprofile=mobile\r\n\r\nbootstrap=127.0.0.1:1\r\n";
+    put("config", "mobile-crlf", mobile, sizeof mobile - 1);
+    put("config", "empty", "", 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2)
+        die("usage: fuzz_make_corpus DIR");
+    root = argv[1];
+    mkdir(root, 0755);
+    dnasync_identity_t *alice = ident("alice"), *bob = ident("bob");
+    char longest[DNASYNC_NAME_MAX + 1];
+    memset(longest, 'z', DNASYNC_NAME_MAX);
+    longest[DNASYNC_NAME_MAX] = '\0';
+    dnasync_identity_t *lz = ident(longest);
+    values(alice, bob);
+    linkcodes(alice, lz);
+    configs();
+    dnasync_identity_free(alice);
+    dnasync_identity_free(bob);
+    dnasync_identity_free(lz);
+    return 0;
+}
