@@ -3,30 +3,16 @@
 #include "cli/open.h"
 
 #include <stdio.h>
-#include <string.h>
 
-static int run(cli_t *cli, int argc, char **argv)
+static int run(cli_t *cli, const cli_args_t *a)
 {
-    const char *sender = NULL, *recipient = NULL, *text = NULL;
+    const char *sender = cli_opt(a, "sender"), *recipient = cli_opt(a, "recipient");
+    const char *text = cli_opt(a, "text"), *created_at = cli_opt(a, "created-at");
     unsigned long created = 0;
-    bool synced = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        bool has_value = i + 1 < argc;
-        if (strcmp(a, "--sender") == 0 && has_value)
-            sender = argv[++i];
-        else if (strcmp(a, "--recipient") == 0 && has_value)
-            recipient = argv[++i];
-        else if (strcmp(a, "--text") == 0 && has_value)
-            text = argv[++i];
-        else if (strcmp(a, "--created-at") == 0 && has_value) {
-            if (cli_parse_uint("--created-at", argv[++i], 0xFFFFFFFFFFul, &created) != CLI_OK)
-                return CLI_USAGE;
-        } else if (strcmp(a, "--synced") == 0)
-            synced = true;
-        else
-            return cli_error(CLI_USAGE, "cache-add: unexpected argument '%s'", a);
-    }
+    bool synced = cli_opt(a, "synced") != NULL;
+    if (created_at &&
+        cli_parse_uint("--created-at", created_at, 0xFFFFFFFFFFul, &created) != CLI_OK)
+        return CLI_USAGE;
     if (!sender || !recipient || !text)
         return cli_error(CLI_USAGE, "cache-add needs --sender, --recipient and --text");
 
@@ -50,9 +36,23 @@ static int run(cli_t *cli, int argc, char **argv)
     return rc;
 }
 
+static const cli_option_t options[] = {
+    {"sender", 0, "S", "the sender's name (required)"},
+    {"recipient", 0, "R", "the recipient's name (required)"},
+    {"text", 0, "T", "the message text (required)"},
+    {"created-at", 0, "UNIX", "creation time in Unix seconds (default now)"},
+    {"synced", 0, NULL, "store it as already on the DHT (default: pending upload)"},
+    {NULL, 0, NULL, NULL},
+};
+
 const cli_command_t cli_cmd_cache_add = {
-    "cache-add", "(internal) put a message straight into the local cache",
-    "usage: dnasync cache-add --sender S --recipient R --text T [--created-at UNIX] [--synced]\n"
+    "cache-add",
+    "",
+    0,
+    0,
+    options,
+    "(internal) put a message straight into the local cache",
     "Test and import path: seals T to this identity and stores it in the cache only.\n"
     "Without --synced the message is pending upload.\n",
-    run};
+    run,
+    0};

@@ -5,11 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static int run(cli_t *cli, int argc, char **argv)
+static int run(cli_t *cli, const cli_args_t *a)
 {
-    if (argc != 2)
-        return cli_error(CLI_USAGE, "delete wants one MESSAGE_ID");
-    const char *id = argv[1];
+    const char *id = a->pos[0];
     if (strlen(id) != DNASYNC_ID_HEX_LEN || strspn(id, "0123456789abcdef") != DNASYNC_ID_HEX_LEN)
         return cli_error(CLI_USAGE, "MESSAGE_ID must be 64 lowercase hex characters, got '%s'", id);
     dnasync_home_t *home;
@@ -37,8 +35,13 @@ static int run(cli_t *cli, int argc, char **argv)
 }
 
 const cli_command_t cli_cmd_delete = {
-    "delete", "delete a message on all of this identity's devices",
-    "usage: dnasync delete MESSAGE_ID\n"
+    "delete",
+    "MESSAGE_ID",
+    1,
+    1,
+    NULL,
+    "delete a message on all of this identity's devices",
     "Soft-deletes the message here and puts a signed tombstone on the DHT; your other\n"
     "devices apply it on their next sync, or at once when they watch.\n",
-    run};
+    run,
+    0};

@@ -102,48 +102,13 @@ static int get_passphrase(const char *given, int confirm, char *out, size_t cap)
     return 0;
 }
 
-/* Parses argv[1..] (argv[0] is the command name): [--passphrase P | --passphrase=P] and
- * npos_want positionals. Returns 0 or an exit code after printing the error. */
-static int parse(const char *cmd, int argc, char **argv, const char **pass, const char **pos,
-                 int npos_want)
-{
-    int npos = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--passphrase") == 0) {
-            if (i + 1 >= argc)
-                return cli_error(CLI_USAGE, "--passphrase wants a value");
-            *pass = argv[++i];
-        } else if (strncmp(a, "--passphrase=", 13) == 0) {
-            *pass = a + 13;
-        } else if (strcmp(a, "--") == 0 && i + 1 < argc && npos < npos_want) {
-            pos[npos++] = argv[++i];
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return cli_error(CLI_USAGE, "unknown option '%s' for %s (see dnasync %s --help)", a,
-                             cmd, cmd);
-        } else {
-            if (npos >= npos_want)
-                return cli_error(CLI_USAGE, "unexpected argument '%s' for %s", a, cmd);
-            pos[npos++] = a;
-        }
-    }
-    if (npos != npos_want)
-        return cli_error(CLI_USAGE, "%s wants exactly one CODE (see dnasync %s --help)", cmd, cmd);
-    return 0;
-}
-
 /* The whole of `dnasync link-code`: 0, or an exit code after printing the error. */
-static int run_link_code(cli_t *cli, int argc, char **argv)
+static int run_link_code(cli_t *cli, const cli_args_t *a)
 {
-    if (cli_wants_help(&cli_cmd_link_code, argc, argv))
-        return CLI_OK;
-    const char *pass = NULL;
-    int rc = parse("link-code", argc, argv, &pass, NULL, 0);
-    if (rc != 0)
-        return rc;
+    const char *pass = cli_opt(a, "passphrase");
     char err[512] = "";
     dnasync_identity_t *id = NULL;
-    rc = dnasync_identity_load(cli->home, &id, err, sizeof err);
+    int rc = dnasync_identity_load(cli->home, &id, err, sizeof err);
     if (rc == DNASYNC_ENOTFOUND)
         return cli_error(CLI_FAIL, "no identity in %s: run dnasync init NAME, or join CODE",
                          cli->home);
@@ -182,18 +147,13 @@ static int run_link_code(cli_t *cli, int argc, char **argv)
 
 /* The whole of `dnasync join`: identity file (dnasync_linkcode_join), then device id and cache
  * (dnasync_home_prepare). */
-static int run_join(cli_t *cli, int argc, char **argv)
+static int run_join(cli_t *cli, const cli_args_t *a)
 {
-    if (cli_wants_help(&cli_cmd_join, argc, argv))
-        return CLI_OK;
-    const char *pass = NULL, *code = NULL;
-    int rc = parse("join", argc, argv, &pass, &code, 1);
-    if (rc != 0)
-        return rc;
+    const char *pass = cli_opt(a, "passphrase"), *code = a->pos[0];
     char err[512] = "";
     /* Refuse a home with an identity before asking for anything. */
     dnasync_identity_t *id = NULL;
-    rc = dnasync_identity_load(cli->home, &id, err, sizeof err);
+    int rc = dnasync_identity_load(cli->home, &id, err, sizeof err);
     dnasync_identity_free(id);
     id = NULL;
     if (rc == 0)
@@ -229,20 +189,35 @@ static int run_join(cli_t *cli, int argc, char **argv)
     return fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
 }
 
+static const cli_option_t pass_option[] = {
+    {"passphrase", 0, "P", "the link code's passphrase (asked on the terminal when not given)"},
+    {NULL, 0, NULL, NULL},
+};
+
 const cli_command_t cli_cmd_link_code = {
-    "link-code", "print a code that carries this identity to another device",
-    "usage: dnasync [--home DIR] [--json] link-code [--passphrase P]\n"
+    "link-code",
+    "",
+    0,
+    0,
+    pass_option,
+    "print a code that carries this identity to another device",
     "Prints a link code (DNA1-...) for `dnasync join` on another device. The code holds this\n"
     "identity's master secret, encrypted under the passphrase (at least 8 bytes; asked on the\n"
     "terminal with echo off when not given). Anyone with the code and the passphrase becomes\n"
     "this identity: keep both secret and short-lived.\n",
-    run_link_code};
+    run_link_code,
+    0};
 
 const cli_command_t cli_cmd_join = {
-    "join", "make this home another device of an existing identity",
-    "usage: dnasync [--home DIR] [--json] join CODE [--passphrase P]\n"
+    "join",
+    "CODE",
+    1,
+    1,
+    pass_option,
+    "make this home another device of an existing identity",
     "Makes DIR (default ~/.dna) another device of the identity in CODE, made by\n"
     "`dnasync link-code` on one of its devices, with the same passphrase (asked on the\n"
     "terminal when not given). Refuses a home that already has an identity; a wrong\n"
     "passphrase or a damaged code creates nothing. Prints the identity's name.\n",
-    run_join};
+    run_join,
+    0};

@@ -33,23 +33,14 @@ static void print_one(const cli_t *cli, sync_context_t *sync, const message_info
     free(text);
 }
 
-static int run(cli_t *cli, int argc, char **argv)
+static int run(cli_t *cli, const cli_args_t *a)
 {
-    const char *conv = NULL;
+    const char *conv = cli_opt(a, "conversation"), *lim = cli_opt(a, "limit");
     unsigned long limit = 50;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--conversation") == 0 && i + 1 < argc) {
-            conv = argv[++i];
-            if (strlen(conv) != DNASYNC_ID_HEX_LEN)
-                return cli_error(CLI_USAGE, "--conversation wants a 64-hex-char id, got '%s'",
-                                 conv);
-        } else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
-            if (cli_parse_uint("--limit", argv[++i], 1000000, &limit) != CLI_OK)
-                return CLI_USAGE;
-        } else {
-            return cli_error(CLI_USAGE, "inbox: unexpected argument '%s'", argv[i]);
-        }
-    }
+    if (conv && strlen(conv) != DNASYNC_ID_HEX_LEN)
+        return cli_error(CLI_USAGE, "--conversation wants a 64-hex-char id, got '%s'", conv);
+    if (lim && cli_parse_uint("--limit", lim, 1000000, &limit) != CLI_OK)
+        return CLI_USAGE;
     dnasync_home_t *home;
     if (cli_open_home(cli, false, &home) != CLI_OK)
         return CLI_FAIL;
@@ -72,12 +63,23 @@ static int run(cli_t *cli, int argc, char **argv)
     return rc;
 }
 
+static const cli_option_t options[] = {
+    {"conversation", 0, "ID", "only this conversation"},
+    {"limit", 0, "N", "at most N messages (default 50)"},
+    {NULL, 0, NULL, NULL},
+};
+
 const cli_command_t cli_cmd_inbox = {
-    "inbox", "list cached messages, newest first (decrypted)",
-    "usage: dnasync inbox [--conversation ID] [--limit N]\n"
+    "inbox",
+    "",
+    0,
+    0,
+    options,
+    "list cached messages, newest first (decrypted)",
     "Reads the local cache only (instant, offline). --limit defaults to 50.\n"
     "With --json: one object per message: message_id, conversation_id, sender, recipient,\n"
     "created_at, status, synced_to_dht, text.\n"
     "A message whose copy in the cache is damaged is left out, with a warning on stderr naming\n"
     "it; the others are shown and the exit status is 0.\n",
-    run};
+    run,
+    0};

@@ -1,16 +1,52 @@
+/* `dnasync node`: its options are parsed here from the table below (so --help, the man page
+ * and the completion list exactly what is accepted), then handed to dnasync_node_main in
+ * their plain form (--name VALUE, -v). */
 #include "cli/cli.h"
 #include "dnasync/node.h"
 
-static int run(cli_t *cli, int argc, char **argv)
+#include <stdio.h>
+
+static const cli_option_t options[] = {
+    {"port", 0, "N", "UDP port (default 0 = any; reused from --persist)"},
+    {"bind", 0, "ADDR", "address to bind (default 0.0.0.0)"},
+    {"bootstrap", 0, "HOST:PORT", "join the network through this node (repeatable)"},
+    {"persist", 0, "DIR", "keep routing table and stored values across restarts"},
+    {"max-store-mb", 0, "N", "storage quota for other users' values (default 64)"},
+    {"proxy-port", 0, "N", "also run OpenDHT's REST proxy for browser devices"},
+    {"proxy-bind", 0, "ADDR", "proxy address (default 127.0.0.1)"},
+    {"verbose", 'v', NULL, "one stats line per minute on stderr"},
+    {NULL, 0, NULL, NULL},
+};
+
+static int run(cli_t *cli, const cli_args_t *a)
 {
     (void)cli;
-    return dnasync_node_main(argc, argv);
+    char *argv[2 * CLI_MAX_SEEN + 2];
+    int n = 0;
+    char names[CLI_MAX_SEEN][40];
+    argv[n++] = (char *)"node";
+    for (int i = 0; i < a->nseen; i++) {
+        const cli_option_t *o = &options[a->seen[i].opt];
+        if (o->short_name)
+            snprintf(names[i], sizeof names[i], "-%c", o->short_name);
+        else
+            snprintf(names[i], sizeof names[i], "--%s", o->name);
+        argv[n++] = names[i];
+        if (a->seen[i].value)
+            argv[n++] = (char *)a->seen[i].value;
+    }
+    argv[n] = NULL;
+    return dnasync_node_main(n, argv);
 }
 
 const cli_command_t cli_cmd_node = {
-    "node", "run a DHT storage and bootstrap node (for servers)",
-    "usage: dnasync node [--port N] [--bind ADDR] [--bootstrap HOST:PORT]... [--persist DIR]\n"
-    "                    [--proxy-port N] [--proxy-bind ADDR] [-v]\n"
+    "node",
+    "",
+    0,
+    0,
+    options,
+    "run a DHT storage and bootstrap node (for servers)",
     "A long-running OpenDHT node with dnasync's value types and store policies. Logs to\n"
     "stderr, prints 'listening on ADDR:PORT' when ready, stops cleanly on SIGINT/SIGTERM.\n",
-    run};
+    run,
+    CLI_CMD_OWN_OPTIONS | CLI_CMD_NO_HOME};

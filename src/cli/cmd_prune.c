@@ -3,21 +3,15 @@
 #include "cli/open.h"
 
 #include <stdio.h>
-#include <string.h>
 
-static int run(cli_t *cli, int argc, char **argv)
+static int run(cli_t *cli, const cli_args_t *a)
 {
     unsigned long days = SYNC_DEFAULT_PRUNE_DAYS;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--days") == 0 && i + 1 < argc) {
-            if (cli_parse_uint("--days", argv[++i], 36500, &days) != CLI_OK)
-                return CLI_USAGE;
-            if (days == 0)
-                return cli_error(CLI_USAGE, "--days must be at least 1");
-        } else {
-            return cli_error(CLI_USAGE, "prune: unexpected argument '%s'", argv[i]);
-        }
-    }
+    const char *v = cli_opt(a, "days");
+    if (v && cli_parse_uint("--days", v, 36500, &days) != CLI_OK)
+        return CLI_USAGE;
+    if (days == 0)
+        return cli_error(CLI_USAGE, "--days must be at least 1");
     dnasync_home_t *home;
     if (cli_open_home(cli, false, &home) != CLI_OK)
         return CLI_FAIL;
@@ -39,9 +33,19 @@ static int run(cli_t *cli, int argc, char **argv)
     return rc;
 }
 
+static const cli_option_t options[] = {
+    {"days", 0, "N", "age limit in days (default 90)"},
+    {NULL, 0, NULL, NULL},
+};
+
 const cli_command_t cli_cmd_prune = {
-    "prune", "delete old synced messages from the local cache",
-    "usage: dnasync prune [--days N]\n"
+    "prune",
+    "",
+    0,
+    0,
+    options,
+    "delete old synced messages from the local cache",
     "Deletes cached messages older than N days (default 90) that are already on the DHT.\n"
     "Messages still waiting for upload are never deleted.\n",
-    run};
+    run,
+    0};

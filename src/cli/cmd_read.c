@@ -5,20 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static int run(cli_t *cli, int argc, char **argv)
+static int run(cli_t *cli, const cli_args_t *a)
 {
-    const char *id = NULL;
-    bool share = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--share") == 0)
-            share = true;
-        else if (!id)
-            id = argv[i];
-        else
-            return cli_error(CLI_USAGE, "read: unexpected argument '%s'", argv[i]);
-    }
-    if (!id || strlen(id) != DNASYNC_ID_HEX_LEN ||
-        strspn(id, "0123456789abcdef") != DNASYNC_ID_HEX_LEN)
+    const char *id = a->pos[0];
+    bool share = cli_opt(a, "share") != NULL;
+    if (strlen(id) != DNASYNC_ID_HEX_LEN || strspn(id, "0123456789abcdef") != DNASYNC_ID_HEX_LEN)
         return cli_error(CLI_USAGE, "read wants one MESSAGE_ID of 64 lowercase hex characters");
     dnasync_home_t *home;
     if (cli_open_home(cli, share, &home) != CLI_OK)
@@ -42,10 +33,20 @@ static int run(cli_t *cli, int argc, char **argv)
     return rc;
 }
 
+static const cli_option_t options[] = {
+    {"share", 0, NULL, "also mark it read on your other devices (a signed receipt)"},
+    {NULL, 0, NULL, NULL},
+};
+
 const cli_command_t cli_cmd_read = {
-    "read", "mark a message read (here, or with --share on all your devices)",
-    "usage: dnasync read MESSAGE_ID [--share]\n"
+    "read",
+    "MESSAGE_ID",
+    1,
+    1,
+    options,
+    "mark a message read (here, or with --share on all your devices)",
     "Read receipts stay on this device by default. --share puts a receipt signed by your\n"
     "identity into your own mailbox, so your other devices mark the message read too\n"
     "(nobody else can read or forge it, but DHT nodes see that you read something).\n",
-    run};
+    run,
+    0};

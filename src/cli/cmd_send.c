@@ -5,11 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static int run(cli_t *cli, int argc, char **argv)
+static int run(cli_t *cli, const cli_args_t *a)
 {
-    if (argc != 3)
-        return cli_error(CLI_USAGE, "send wants RECIPIENT and TEXT (see dnasync send --help)");
-    size_t len = strlen(argv[2]);
+    const char *recipient = a->pos[0], *text = a->pos[1];
+    size_t len = strlen(text);
     if (len == 0)
         return cli_error(CLI_USAGE, "send: TEXT is empty");
     if (len > SYNC_MAX_TEXT)
@@ -20,7 +19,7 @@ static int run(cli_t *cli, int argc, char **argv)
     sync_context_t *sync = dnasync_home_sync(home);
     char id[DNASYNC_ID_HEX_LEN + 1];
     int rc = CLI_OK;
-    if (sync_send(sync, argv[1], (const uint8_t *)argv[2], len, id) != 0) {
+    if (sync_send(sync, recipient, (const uint8_t *)text, len, id) != 0) {
         rc = cli_error(CLI_FAIL, "%s", sync_errmsg(sync));
     } else {
         sync_status_t st;
@@ -41,9 +40,15 @@ static int run(cli_t *cli, int argc, char **argv)
 }
 
 const cli_command_t cli_cmd_send = {
-    "send", "encrypt a message for RECIPIENT and sync it to the DHT",
-    "usage: dnasync send RECIPIENT TEXT\n"
+    "send",
+    "RECIPIENT TEXT",
+    2,
+    2,
+    NULL,
+    "encrypt a message for RECIPIENT and sync it to the DHT",
     "Seals TEXT for RECIPIENT and for your own other devices (ML-KEM-512 + AES-256-GCM),\n"
     "stores it in the cache and uploads it. If the DHT cannot confirm it, it stays pending\n"
-    "and the next 'dnasync sync' retries. With --json: {\"message_id\":...,\"pending\":...}.\n",
-    run};
+    "and the next 'dnasync sync' retries. With --json: {\"message_id\":...,\"pending\":...}.\n"
+    "A TEXT that starts with '-' goes after --: dnasync send bob -- '-5 degrees'.\n",
+    run,
+    0};

@@ -6,7 +6,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 static void day_text(int64_t day, char *buf, size_t len)
@@ -44,15 +43,9 @@ static int print_days(const cli_t *cli, sync_context_t *sync)
     return CLI_OK;
 }
 
-static int run(cli_t *cli, int argc, char **argv)
+static int run(cli_t *cli, const cli_args_t *a)
 {
-    bool show_days = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--days") == 0)
-            show_days = true;
-        else
-            return cli_error(CLI_USAGE, "status: unexpected argument '%s'", argv[i]);
-    }
+    bool show_days = cli_opt(a, "days") != NULL;
     dnasync_home_t *home;
     if (cli_open_home(cli, false, &home) != CLI_OK)
         return CLI_FAIL;
@@ -107,10 +100,20 @@ static int run(cli_t *cli, int argc, char **argv)
     return rc;
 }
 
+static const cli_option_t options[] = {
+    {"days", 0, NULL, "one line per day of the window: verified or not, when it leaves the DHT"},
+    {NULL, 0, NULL, NULL},
+};
+
 const cli_command_t cli_cmd_status = {
-    "status", "show sync state, pending work and per-day completeness",
-    "usage: dnasync status [--days]\n"
+    "status",
+    "",
+    0,
+    0,
+    options,
+    "show sync state, pending work and per-day completeness",
     "Prints every sync_status_t field (with --json: one object, fields by name).\n"
     "--days adds one line per day of the 30-day DHT window: verified complete or not,\n"
     "and when that day's values leave the DHT.\n",
-    run};
+    run,
+    0};

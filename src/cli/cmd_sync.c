@@ -4,7 +4,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 static void on_event(void *user, const sync_event_t *ev)
 {
@@ -13,11 +12,9 @@ static void on_event(void *user, const sync_event_t *ev)
         fprintf(stderr, "\rdnasync: catching up: %zu of %zu values", ev->done, ev->total);
 }
 
-static int run(cli_t *cli, int argc, char **argv)
+static int run(cli_t *cli, const cli_args_t *a)
 {
-    (void)argv;
-    if (argc != 1)
-        return cli_error(CLI_USAGE, "sync takes no arguments");
+    (void)a;
     dnasync_home_t *home;
     if (cli_open_home(cli, true, &home) != CLI_OK)
         return CLI_FAIL;
@@ -54,12 +51,17 @@ static int run(cli_t *cli, int argc, char **argv)
 }
 
 const cli_command_t cli_cmd_sync = {
-    "sync", "one pass: upload pending, download new messages and deletions",
-    "usage: dnasync sync\n"
+    "sync",
+    "",
+    0,
+    0,
+    NULL,
+    "one pass: upload pending, download new messages and deletions",
     "Uploads pending messages and deletions, then reads every unverified day of the 30-day\n"
     "window and fetches what this device lacks. Long catch-ups show progress on stderr.\n"
     "With --json: {\"uploaded\":N,\"downloaded\":N,\"deleted\":N,...}. Exit 1 if any part failed\n"
     "(what succeeded is kept; the rest is retried next time).\n"
     "A pending message whose copy in the cache is damaged is skipped with a warning on stderr\n"
     "naming it (it stays pending; damaged_rows counts them); that alone does not fail the pass.\n",
-    run};
+    run,
+    0};

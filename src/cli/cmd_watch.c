@@ -49,11 +49,9 @@ static void on_event(void *user, const sync_event_t *ev)
     message_info_clear(&msg);
 }
 
-static int run(cli_t *cli, int argc, char **argv)
+static int run(cli_t *cli, const cli_args_t *a)
 {
-    (void)argv;
-    if (argc != 1)
-        return cli_error(CLI_USAGE, "watch takes no arguments");
+    (void)a;
     /* Block the stop signals in every thread; this one waits for them below. */
     sigset_t stop;
     sigemptyset(&stop);
@@ -86,9 +84,15 @@ static int run(cli_t *cli, int argc, char **argv)
 }
 
 const cli_command_t cli_cmd_watch = {
-    "watch", "stay online and print each arrival and deletion as it happens",
-    "usage: dnasync [--profile desktop|mobile] watch\n"
-    "desktop: a DHT listen wakes the sync at once (with a periodic safety net);\n"
-    "mobile: periodic sync only. Prints one line per new message or deletion (with --json\n"
-    "one object: event, message_id, sender, recipient, created_at, text) until SIGINT/SIGTERM.\n",
-    run};
+    "watch",
+    "",
+    0,
+    0,
+    NULL,
+    "stay online and print each arrival and deletion as it happens",
+    "With --profile desktop (the default) a DHT listen wakes the sync at once (with a periodic\n"
+    "safety net); with --profile mobile: periodic sync only. Prints one line per new message or\n"
+    "deletion (with --json one object: event, message_id, sender, recipient, created_at, text)\n"
+    "until SIGINT/SIGTERM.\n",
+    run,
+    0};
