@@ -18,11 +18,16 @@ t0=$(date +%s%N)
 say() { local t; t=$(( ($(date +%s%N) - t0) / 10000000 )); printf '[%4d.%02ds] %s\n' $((t / 100)) $((t % 100)) "$*"; }
 step() { printf '\n== %s\n' "$*"; }
 
-# Start a storage node; wait (bounded) for its "listening" line and echo its port.
+# Start a storage node. Runs in this shell (never in $(...)), so its PID reaches PIDS and
+# cleanup stops it.
 start_node() {
     local name=$1; shift
     "$BIN" node --bind 127.0.0.1 --port 0 "$@" >"$WORK/$name.log" 2>&1 &
     PIDS+=($!)
+}
+# Wait (bounded) for a node's "listening" line and echo its port.
+node_port() {
+    local name=$1
     for _ in $(seq 100); do
         if grep -q 'listening on' "$WORK/$name.log"; then
             sed -n 's/.*listening on [^ ]*:\([0-9]*\).*/\1/p' "$WORK/$name.log" | head -1
@@ -34,9 +39,12 @@ start_node() {
 }
 
 step "A local DHT: three dnasync storage nodes on loopback"
-P1=$(start_node node1)
-P2=$(start_node node2 --bootstrap 127.0.0.1:$P1)
-P3=$(start_node node3 --bootstrap 127.0.0.1:$P1)
+start_node node1
+P1=$(node_port node1)
+start_node node2 --bootstrap 127.0.0.1:$P1
+start_node node3 --bootstrap 127.0.0.1:$P1
+P2=$(node_port node2)
+P3=$(node_port node3)
 say "nodes listening on 127.0.0.1:$P1, :$P2, :$P3"
 NET=(--bootstrap 127.0.0.1:$P1 --bootstrap 127.0.0.1:$P2)
 
