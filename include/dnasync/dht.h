@@ -61,6 +61,7 @@ typedef struct dht_storage_config {
     int32_t max_req_per_sec;      /* 0 = OpenDHT default (8192) */
     int32_t max_peer_req_per_sec; /* 0 = default: 8192 when bound to loopback, else 1024 */
     const char *persist_dir;      /* NULL = nothing persisted */
+    int persist_interval_s;       /* stored values saved every N s (0 = 60, < 0 = only at stop) */
     int strict_types;             /* refuse every type id dnasync does not use (costs ~10 MB) */
     int timeout_ms;               /* per blocking call; 0 = DNASYNC_DHT_DEFAULT_TIMEOUT_MS */
     int log_level;                /* 0 quiet, 1 warnings, 2 debug (stderr) */
@@ -76,6 +77,9 @@ int dht_storage_init_err(const dht_storage_config_t *cfg, dht_storage_context_t 
                          size_t errlen);
 /* Waits (bounded) for pending puts, then stops. No callback runs after it returns. NULL ok. */
 void dht_storage_free(dht_storage_context_t *ctx);
+/* With persist_dir: save the stored values now (temp file, fsync, rename; a failure keeps the
+ * previous file and is logged). 0 at once without persist_dir. */
+int dht_storage_save(dht_storage_context_t *ctx);
 /* Last error; borrowed, valid until the next call on ctx from the same thread. Never NULL. */
 const char *dht_storage_errmsg(const dht_storage_context_t *ctx);
 

@@ -122,6 +122,7 @@ int dht_storage_init_err(const dht_storage_config_t *cfg, dht_storage_context_t 
     if (dc.max_peer_req_per_sec == 0 && is_loopback(cfg->bind))
         dc.max_peer_req_per_sec = cfg->max_req_per_sec > 0 ? cfg->max_req_per_sec : 8192;
     dc.persist_dir = cfg->persist_dir;
+    dc.persist_interval_s = cfg->persist_interval_s;
     dc.strict_types = cfg->strict_types;
     dc.log_level = cfg->log_level;
     char e[256] = "";
@@ -150,6 +151,14 @@ int dht_storage_init_err(const dht_storage_config_t *cfg, dht_storage_context_t 
 int dht_storage_init(const dht_storage_config_t *cfg, dht_storage_context_t **out)
 {
     return dht_storage_init_err(cfg, out, NULL, 0);
+}
+
+int dht_storage_save(dht_storage_context_t *ctx)
+{
+    if (!ctx)
+        return DNASYNC_EINVAL;
+    int rc = dnad_save(ctx->node, ctx->timeout_ms);
+    return rc ? dht_ctx_err(ctx, rc, "cannot save the node's values (see the log)") : DNASYNC_OK;
 }
 
 void dht_storage_free(dht_storage_context_t *ctx)

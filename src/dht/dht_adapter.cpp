@@ -1,6 +1,9 @@
 // The C++17 adapter over OpenDHT 2.4.12 (see dht_adapter.h for why dht::Dht and not DhtRunner).
 #include "dht/dht_adapter.h"
 
+#include "common/log.h"
+#include "dht/dht_persist.h"
+
 #include "dnasync/dht.h"
 #include "dnasync/dht_codec.h"
 #include "dnasync/status.h"
@@ -193,6 +196,40 @@ std::string state_file(const std::string &dir, const char *name)
     return dir + "/" + name;
 }
 
+// Checks dir/name before anything reads or replaces it: a file that cannot be read or decoded
+// (cut short by a full disk or a crash, emptied, foreign) is renamed aside and logged, never
+// overwritten. vals (may be null) gets the values of an export. False when the file is still in
+// place and must not be written over.
+bool keep_aside_if_unreadable(const std::string &dir, const char *name,
+                              std::vector<dht::ValuesExport> *vals)
+{
+    char *buf = nullptr;
+    size_t len = 0;
+    char err[512] = "";
+    int rc = dht_persist_read(dir.c_str(), name, &buf, &len, err, sizeof err);
+    if (rc == DNASYNC_ENOTFOUND)
+        return true;
+    if (rc != DNASYNC_OK) {
+        dnasync_log(DNASYNC_LOG_ERROR, "dnasync dht", "%s; it will not be replaced",
+                    err[0] ? err : "out of memory");
+        return false;
+    }
+    std::string why;
+    try {
+        auto oh = msgpack::unpack(buf, len);
+        if (vals)
+            *vals = oh.get().as<std::vector<dht::ValuesExport>>();
+    } catch (const std::exception &e) {
+        why = len == 0 ? std::string("empty file") : e.what();
+    }
+    std::free(buf);
+    if (why.empty())
+        return true;
+    if (vals)
+        vals->clear();
+    return dht_persist_set_aside(dir.c_str(), name, why.c_str()) == DNASYNC_OK;
+}
+
 } // namespace
 
 struct dnad_node {
@@ -207,9 +244,26 @@ struct dnad_node {
     std::thread th;
     uint16_t port{0};
     std::string persist_dir;
+    bool can_save{true};  // false when an unreadable export could not be kept aside
+    std::mutex save_mtx;  // one save at a time (periodic saver, dnad_save, dnad_stop)
+    std::mutex saver_mtx; // saver_stop
+    std::condition_variable saver_cv;
+    bool saver_stop{false};
+    std::thread saver;
     std::map<uint64_t, std::shared_ptr<ListenEntry>> listens;
     uint64_t next_listen{1};
     uint64_t sent[5]{}; // requests sent since start (OpenDHT resets its own counters on read)
+
+    // The periodic save: a kill -9 loses at most one period of stored values.
+    void save_periodically(std::chrono::seconds every)
+    {
+        std::unique_lock<std::mutex> l(saver_mtx);
+        while (!saver_cv.wait_for(l, every, [this] { return saver_stop; })) {
+            l.unlock();
+            dnad_save(this, 0);
+            l.lock();
+        }
+    }
 
     bool post(Op op)
     {
@@ -235,7 +289,7 @@ struct dnad_node {
                 try {
                     op(*dht);
                 } catch (const std::exception &e) {
-                    std::fprintf(stderr, "dnasync dht: operation failed: %s\n", e.what());
+                    dnasync_log(DNASYNC_LOG_ERROR, "dnasync dht", "operation failed: %s", e.what());
                 }
             }
             dht::net::PacketList got;
@@ -258,7 +312,7 @@ struct dnad_node {
                     }
                 }
             } catch (const std::exception &e) {
-                std::fprintf(stderr, "dnasync dht: %s\n", e.what());
+                dnasync_log(DNASYNC_LOG_ERROR, "dnasync dht", "%s", e.what());
                 wakeup = dht::clock::now() + std::chrono::milliseconds(100);
             }
             if (!got.empty()) {
@@ -320,13 +374,17 @@ int dnad_start(const dnad_config_t *cfg, dnad_node_t **out, char *err, size_t er
     try {
         std::shared_ptr<dht::Logger> logger;
         if (cfg->log_level > 0) {
-            auto pr = [](char const *fmt, va_list ap) {
-                std::fputs("opendht: ", stderr);
-                std::vfprintf(stderr, fmt, ap);
-                std::fputc('\n', stderr);
+            auto err = [](char const *fmt, va_list ap) {
+                dnasync_vlog(DNASYNC_LOG_ERROR, "opendht", fmt, ap);
             };
-            logger = std::make_shared<dht::Logger>(dht::LogMethod(pr), dht::LogMethod(pr),
-                                                   cfg->log_level > 1 ? dht::LogMethod(pr)
+            auto warn = [](char const *fmt, va_list ap) {
+                dnasync_vlog(DNASYNC_LOG_WARN, "opendht", fmt, ap);
+            };
+            auto debug = [](char const *fmt, va_list ap) {
+                dnasync_vlog(DNASYNC_LOG_DEBUG, "opendht", fmt, ap);
+            };
+            logger = std::make_shared<dht::Logger>(dht::LogMethod(err), dht::LogMethod(warn),
+                                                   cfg->log_level > 1 ? dht::LogMethod(debug)
                                                                       : dht::LogMethod());
         }
         std::string bind = cfg->bind && *cfg->bind ? cfg->bind : "127.0.0.1";
@@ -392,32 +450,35 @@ int dnad_start(const dnad_config_t *cfg, dnad_node_t **out, char *err, size_t er
         dc.max_req_per_sec = cfg->max_req_per_sec;
         dc.max_peer_req_per_sec = cfg->max_peer_req_per_sec;
         dc.max_store_size = cfg->max_store_size;
-        if (!n->persist_dir.empty())
+        if (!n->persist_dir.empty()) {
+            // OpenDHT writes dht.state in place (not atomically): a cut-short file from a full
+            // disk or a crash is kept aside rather than handed to its loader.
+            keep_aside_if_unreadable(n->persist_dir, "dht.state", nullptr);
             dc.persist_path = state_file(n->persist_dir, "dht.state");
+        }
         n->dht = std::make_unique<dht::Dht>(std::move(sock), dc, logger);
         // Types before the loop runs: no packet is processed before our policies are in place.
         register_types(*n->dht, cfg->strict_types != 0);
         if (!n->persist_dir.empty()) {
             // OpenDHT re-imported its saved values before our types existed (10-minute default
             // lifetime); import our export again so every value gets its type's lifetime back.
-            std::ifstream vf(state_file(n->persist_dir, "values.msgpack"), std::ios::binary);
-            if (vf) {
-                std::string buf((std::istreambuf_iterator<char>(vf)),
-                                std::istreambuf_iterator<char>());
-                try {
-                    auto oh = msgpack::unpack(buf.data(), buf.size());
-                    auto vals = oh.get().as<std::vector<dht::ValuesExport>>();
-                    n->dht->importValues(vals);
-                } catch (const std::exception &e) {
-                    std::fprintf(stderr, "dnasync dht: ignoring unreadable %s: %s\n",
-                                 state_file(n->persist_dir, "values.msgpack").c_str(), e.what());
-                }
-            }
-            std::ofstream pf(state_file(n->persist_dir, "port"));
-            pf << n->port << "\n";
+            std::vector<dht::ValuesExport> vals;
+            n->can_save = keep_aside_if_unreadable(n->persist_dir, "values.msgpack", &vals);
+            if (!vals.empty())
+                n->dht->importValues(vals);
+            char pb[16], perr[600] = "";
+            int pl = std::snprintf(pb, sizeof pb, "%u\n", (unsigned)n->port);
+            if (dht_persist_write(n->persist_dir.c_str(), "port", pb, (size_t)pl, perr,
+                                  sizeof perr) != DNASYNC_OK)
+                dnasync_log(DNASYNC_LOG_WARN, "dnasync dht", "cannot save the port: %s", perr);
         }
         n->running = true;
         n->th = std::thread([np] { np->loop(); });
+        if (!n->persist_dir.empty() && cfg->persist_interval_s >= 0) {
+            auto every = std::chrono::seconds(cfg->persist_interval_s ? cfg->persist_interval_s
+                                                                      : DNAD_PERSIST_INTERVAL_S);
+            n->saver = std::thread([np, every] { np->save_periodically(every); });
+        }
     } catch (const std::exception &e) {
         set_err(err, errlen, "cannot start the DHT node: %s", e.what());
         return DNASYNC_EDHT;
@@ -430,21 +491,17 @@ void dnad_stop(dnad_node_t *n, int timeout_ms)
 {
     if (!n)
         return;
-    auto w = std::make_shared<Waiter>();
-    std::string dir = n->persist_dir;
-    bool posted = n->post([w, dir](dht::Dht &d) {
-        if (!dir.empty()) {
-            try {
-                auto vals = d.exportValues();
-                std::ofstream f(state_file(dir, "values.msgpack.tmp"), std::ios::binary);
-                msgpack::pack(f, vals);
-                f.close();
-                std::rename(state_file(dir, "values.msgpack.tmp").c_str(),
-                            state_file(dir, "values.msgpack").c_str());
-            } catch (const std::exception &e) {
-                std::fprintf(stderr, "dnasync dht: cannot save values: %s\n", e.what());
-            }
+    if (n->saver.joinable()) {
+        {
+            std::lock_guard<std::mutex> l(n->saver_mtx);
+            n->saver_stop = true;
         }
+        n->saver_cv.notify_all();
+        n->saver.join();
+    }
+    dnad_save(n, timeout_ms);
+    auto w = std::make_shared<Waiter>();
+    bool posted = n->post([w](dht::Dht &d) {
         d.shutdown([w] { w->finish(true); }); // saves dht.state, waits for pending puts
     });
     if (posted)
@@ -466,6 +523,54 @@ void dnad_stop(dnad_node_t *n, int timeout_ms)
     }
     n->dht.reset(); // stops the socket's receive thread
     delete n;
+}
+
+int dnad_save(dnad_node_t *n, int timeout_ms)
+{
+    if (!n)
+        return DNASYNC_EINVAL;
+    if (n->persist_dir.empty())
+        return DNASYNC_OK;
+    std::lock_guard<std::mutex> sl(n->save_mtx);
+    if (!n->can_save)
+        return DNASYNC_EIO;
+    struct S : Waiter {
+        msgpack::sbuffer buf;
+        std::string err;
+    };
+    auto st = std::make_shared<S>();
+    // Export on the DHT thread (it owns the store), write on this one (no disk I/O there).
+    bool posted = n->post([st](dht::Dht &d) {
+        try {
+            msgpack::pack(st->buf, d.exportValues());
+            st->finish(true);
+        } catch (const std::exception &e) {
+            {
+                std::lock_guard<std::mutex> l(st->m);
+                st->err = e.what();
+            }
+            st->finish(false);
+        }
+    });
+    if (!posted || !st->wait(timeout_ms > 0 ? timeout_ms : 5000)) {
+        dnasync_log(
+            DNASYNC_LOG_ERROR, "dnasync dht",
+            "cannot save values.msgpack: the DHT thread did not answer (previous copy kept)");
+        return DNASYNC_ETIMEOUT;
+    }
+    std::lock_guard<std::mutex> l(st->m);
+    if (!st->ok) {
+        dnasync_log(DNASYNC_LOG_ERROR, "dnasync dht",
+                    "cannot export values: %s (previous values.msgpack kept)", st->err.c_str());
+        return DNASYNC_EIO;
+    }
+    char err[600] = "";
+    int rc = dht_persist_write(n->persist_dir.c_str(), "values.msgpack", st->buf.data(),
+                               st->buf.size(), err, sizeof err);
+    if (rc != DNASYNC_OK)
+        dnasync_log(DNASYNC_LOG_ERROR, "dnasync dht",
+                    "cannot save values.msgpack (previous copy kept): %s", err);
+    return rc;
 }
 
 int dnad_bootstrap(dnad_node_t *n, const char *host, const char *port)

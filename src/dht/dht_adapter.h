@@ -30,9 +30,13 @@ typedef struct dnad_config {
     int32_t max_req_per_sec; /* 0 = OpenDHT default (8192) */
     int32_t max_peer_req_per_sec; /* 0 = OpenDHT default (max_req_per_sec / 8) */
     const char *persist_dir;      /* NULL = no persistence; else routing table + values survive */
+    int persist_interval_s;       /* values saved every N s (0 = DNAD_PERSIST_INTERVAL_S, < 0 =
+                                     only at dnad_stop) */
     int strict_types;             /* 1: a refusing policy on every type id dnasync does not use */
     int log_level;                /* 0 quiet, 1 errors and warnings, 2 debug (stderr) */
 } dnad_config_t;
+
+#define DNAD_PERSIST_INTERVAL_S 60
 
 typedef struct dnad_stats {
     uint64_t values;      /* values stored on this node */
@@ -64,6 +68,11 @@ int dnad_start(const dnad_config_t *cfg, dnad_node_t **out, char *err, size_t er
 /* Clean stop: waits (bounded, timeout_ms) for pending puts, saves state when persisting, joins
  * the thread. No callback runs after it returns. NULL is fine. */
 void dnad_stop(dnad_node_t *n, int timeout_ms);
+/* Save the stored values now (persisting nodes; others: 0 at once): exported on the DHT thread,
+ * written to a temp file, fsynced and renamed over <persist_dir>/values.msgpack only when
+ * complete. A failure keeps the previous file and is logged. 0 ok, DNASYNC_EIO, DNASYNC_ETIMEOUT.
+ * Must not be called from a DHT callback. */
+int dnad_save(dnad_node_t *n, int timeout_ms);
 
 /* Bootstrap: host and port strings; resolution and retries happen on the DHT thread. */
 int dnad_bootstrap(dnad_node_t *n, const char *host, const char *port);

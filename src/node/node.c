@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "dnasync/node.h"
 
+#include "common/log.h"
 #include "dht/dht_proxy.h"
 #include "dnasync/dht.h"
 #include "dnasync/status.h"
@@ -14,6 +15,7 @@
 #include <time.h>
 
 #define NODE_MAX_BOOTSTRAP 16
+#define WHO "dnasync node"
 
 static volatile sig_atomic_t g_stop;
 
@@ -30,10 +32,12 @@ static void usage(FILE *f)
           "  --bind ADDR           address to bind (default 0.0.0.0)\n"
           "  --bootstrap HOST:PORT join the network through this node (repeatable)\n"
           "  --persist DIR         keep routing table and stored values across restarts\n"
+          "  --persist-interval S  with --persist: save stored values every S seconds\n"
+          "                        (default 60; a kill -9 loses at most that period)\n"
           "  --max-store-mb N      storage quota for other users' values (default 64)\n"
           "  --proxy-port N        also run OpenDHT's REST proxy for browser devices\n"
           "  --proxy-bind ADDR     proxy address (default 127.0.0.1)\n"
-          "  -v                    one stats line per minute on stderr\n"
+          "  -v                    log warnings and a stats line per minute (stderr, UTC times)\n"
           "  --help                this text\n",
           f);
 }
@@ -60,7 +64,7 @@ int dnasync_node_main(int argc, char **argv)
     const char *bind = "0.0.0.0", *persist = NULL, *proxy_bind = "127.0.0.1";
     const char *bootstrap[NODE_MAX_BOOTSTRAP];
     size_t n_bootstrap = 0;
-    long port = 0, proxy_port = -1, max_store_mb = 0;
+    long port = 0, proxy_port = -1, max_store_mb = 0, persist_interval = 0;
     int verbose = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -79,6 +83,14 @@ int dnasync_node_main(int argc, char **argv)
         } else if (strcmp(a, "--proxy-port") == 0) {
             if (parse_port(next, &proxy_port) != 0 || proxy_port == 0) {
                 fprintf(stderr, "dnasync node: --proxy-port wants 1..65535\n");
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--persist-interval") == 0) {
+            char *end;
+            persist_interval = next ? strtol(next, &end, 10) : 0;
+            if (!next || *end || persist_interval <= 0 || persist_interval > 86400) {
+                fprintf(stderr, "dnasync node: --persist-interval wants 1..86400 seconds\n");
                 return 2;
             }
             i++;
@@ -122,6 +134,7 @@ int dnasync_node_main(int argc, char **argv)
     cfg.bootstrap = bootstrap;
     cfg.n_bootstrap = n_bootstrap;
     cfg.persist_dir = persist;
+    cfg.persist_interval_s = (int)persist_interval;
     cfg.max_store_size = max_store_mb * 1024 * 1024;
     cfg.strict_types = 1; /* a public node refuses every type dnasync does not use */
     cfg.log_level = verbose ? 1 : 0;
@@ -129,12 +142,12 @@ int dnasync_node_main(int argc, char **argv)
     char err[256] = "";
     int rc = dht_storage_init_err(&cfg, &ctx, err, sizeof err);
     if (rc) {
-        fprintf(stderr, "dnasync node: %s\n", err[0] ? err : dnasync_strerror(rc));
+        dnasync_log(DNASYNC_LOG_ERROR, WHO, "%s", err[0] ? err : dnasync_strerror(rc));
         return rc == DNASYNC_EINVAL ? 2 : 1;
     }
     dht_storage_stats_t st;
     if (dht_storage_stats(ctx, &st) != 0) {
-        fprintf(stderr, "dnasync node: %s\n", dht_storage_errmsg(ctx));
+        dnasync_log(DNASYNC_LOG_ERROR, WHO, "%s", dht_storage_errmsg(ctx));
         dht_storage_free(ctx);
         return 1;
     }
@@ -147,11 +160,12 @@ int dnasync_node_main(int argc, char **argv)
                                               : bind,
                  (unsigned)st.port);
         if (dht_proxy_start(self, proxy_bind, (uint16_t)proxy_port, &proxy, err, sizeof err)) {
-            fprintf(stderr, "dnasync node: proxy: %s\n", err);
+            dnasync_log(DNASYNC_LOG_ERROR, WHO, "proxy: %s", err);
             dht_storage_free(ctx);
             return 1;
         }
-        fprintf(stderr, "dnasync node: REST proxy on %s:%ld\n", proxy_bind, proxy_port);
+        dnasync_log(DNASYNC_LOG_INFO, WHO, "raw OpenDHT REST proxy on %s:%ld", proxy_bind,
+                    proxy_port);
     }
 
     struct sigaction sa, old_int, old_term;
@@ -163,8 +177,8 @@ int dnasync_node_main(int argc, char **argv)
     sigaction(SIGTERM, &sa, &old_term);
 
     printf("dnasync node: listening on %s:%u\n", bind, (unsigned)st.port);
-    fprintf(stderr, "dnasync node: node id %s, network 0x%08x%s%s\n", st.node_id,
-            DNASYNC_DHT_NETWORK_ID, persist ? ", persisting to " : "", persist ? persist : "");
+    dnasync_log(DNASYNC_LOG_INFO, WHO, "node id %s, network 0x%08x%s%s", st.node_id,
+                DNASYNC_DHT_NETWORK_ID, persist ? ", persisting to " : "", persist ? persist : "");
     fflush(stdout);
     fflush(stderr);
 
@@ -172,16 +186,19 @@ int dnasync_node_main(int argc, char **argv)
     while (!g_stop) {
         sleep_ms(200);
         if (verbose && ++ticks % 300 == 0 && dht_storage_stats(ctx, &st) == 0) {
-            fprintf(stderr, "dnasync node: %llu values (%llu bytes), %u nodes, %llu refused\n",
-                    (unsigned long long)st.values, (unsigned long long)st.store_bytes,
-                    (unsigned)st.nodes, (unsigned long long)st.refused);
+            dnasync_log(DNASYNC_LOG_INFO, WHO, "%llu values (%llu bytes), %u nodes, %llu refused",
+                        (unsigned long long)st.values, (unsigned long long)st.store_bytes,
+                        (unsigned)st.nodes, (unsigned long long)st.refused);
         }
     }
-    fprintf(stderr, "dnasync node: stopping\n");
+    dnasync_log(DNASYNC_LOG_INFO, WHO, "stopping");
+    /* State first: whatever happens while the proxy stops, the stored values are on disk. */
+    if (persist && proxy)
+        (void)dht_storage_save(ctx);
     dht_proxy_stop(proxy);
     dht_storage_free(ctx);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    fprintf(stderr, "dnasync node: stopped\n");
+    dnasync_log(DNASYNC_LOG_INFO, WHO, "stopped");
     return 0;
 }

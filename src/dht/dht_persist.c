@@ -1,0 +1,146 @@
+/* Durable state files of a persisting node (see dht_persist.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "dht/dht_persist.h"
+
+#include "common/log.h"
+#include "dnasync/env.h"
+#include "dnasync/status.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WHO "dnasync dht"
+
+static int fail(char *err, size_t errlen, const char *what, const char *path, int e)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "%s %s: %s", what, path, strerror(e));
+    return DNASYNC_EIO;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w == 0 ? ENOSPC : errno;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int dht_persist_write(const char *dir, const char *name, const void *data, size_t len, char *err,
+                      size_t errlen)
+{
+    char path[4096], tmp[4128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return fail(err, errlen, "cannot create", tmp, errno);
+    int e = write_all(fd, data, len);
+    const char *what = "cannot write", *where = tmp;
+    if (!e && fsync(fd) != 0) {
+        e = errno;
+        what = "cannot fsync";
+    }
+    if (close(fd) != 0 && !e) {
+        e = errno;
+        what = "cannot close";
+    }
+    if (!e && rename(tmp, path) != 0) {
+        e = errno;
+        what = "cannot rename it into";
+        where = path;
+    }
+    if (e) {
+        unlink(tmp);
+        return fail(err, errlen, what, where, e);
+    }
+    /* The rename itself is durable only once the directory is. */
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || fsync(dfd) != 0) {
+        e = errno;
+        if (dfd >= 0)
+            close(dfd);
+        return fail(err, errlen, "cannot fsync directory", dir, e);
+    }
+    close(dfd);
+    return DNASYNC_OK;
+}
+
+int dht_persist_read(const char *dir, const char *name, char **out, size_t *len, char *err,
+                     size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    *out = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? DNASYNC_ENOTFOUND : fail(err, errlen, "cannot open", path, errno);
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = errno ? errno : EINVAL;
+        close(fd);
+        return fail(err, errlen, "cannot read", path, e);
+    }
+    size_t cap = (size_t)st.st_size, n = 0;
+    char *buf = malloc(cap ? cap : 1);
+    if (!buf) {
+        close(fd);
+        return DNASYNC_ENOMEM;
+    }
+    while (n < cap) {
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            return fail(err, errlen, "cannot read", path, e);
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    *out = buf;
+    *len = n;
+    return DNASYNC_OK;
+}
+
+int dht_persist_set_aside(const char *dir, const char *name, const char *why)
+{
+    char path[4096], aside[4200], stamp[32] = "";
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    time_t now = (time_t)dnasync_env_now(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm))
+        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    for (int i = 0; i < 100; i++) {
+        snprintf(aside, sizeof aside, "%s.unreadable-%s%s%.0d", path, stamp, i ? "-" : "", i);
+        /* link + unlink: never replaces an earlier set-aside file (rename would) */
+        if (link(path, aside) == 0) {
+            unlink(path);
+            dnasync_log(DNASYNC_LOG_ERROR, WHO, "%s is unreadable (%s); kept aside as %s", path,
+                        why, aside);
+            return DNASYNC_OK;
+        }
+        if (errno != EEXIST)
+            break;
+    }
+    dnasync_log(DNASYNC_LOG_ERROR, WHO, "%s is unreadable (%s) and cannot be kept aside: %s", path,
+                why, strerror(errno));
+    return DNASYNC_EIO;
+}
