@@ -11,10 +11,11 @@ static const cli_option_t options[] = {
     {"bind", 0, "ADDR", "address to bind (default 0.0.0.0)"},
     {"bootstrap", 0, "HOST:PORT", "join the network through this node (repeatable)"},
     {"persist", 0, "DIR", "keep routing table and stored values across restarts"},
+    {"persist-interval", 0, "S", "with --persist: save stored values every S s (default 60)"},
     {"max-store-mb", 0, "N", "storage quota for other users' values (default 64)"},
-    {"proxy-port", 0, "N", "also run OpenDHT's REST proxy for browser devices"},
+    {"proxy-port", 0, "N", "also run OpenDHT's raw REST proxy (for other tools)"},
     {"proxy-bind", 0, "ADDR", "proxy address (default 127.0.0.1)"},
-    {"verbose", 'v', NULL, "one stats line per minute on stderr"},
+    {"verbose", 'v', NULL, "warnings and a stats line per minute (stderr, UTC times)"},
     {NULL, 0, NULL, NULL},
 };
 
