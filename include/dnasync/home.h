@@ -24,6 +24,10 @@ typedef struct dnasync_home_options {
     bool network;       /* go online: through net when given, else start a DHT node and join */
     dnasync_net_t *net; /* a transport to use instead of a DHT node (dnasync/net.h; borrowed,
                            must outlive the home); NULL = this device's own DHT node */
+    /* With its own DHT node (network, no net): the role written into the home lock
+     * (dnasync/home_lock.h), e.g. "daemon", "send"; NULL = "dnasync". Opening fails with
+     * DNASYNC_EBUSY while another process runs the home's node. */
+    const char *role;
 } dnasync_home_options_t;
 
 /* Create a new home for identity `name`: directory (mode 0700), identity keys, device_id,
@@ -34,7 +38,8 @@ int dnasync_home_init(const char *dir, const char *name, const dnasync_env_t *en
 /* Finish a home whose identity already exists (after `join`): device_id and cache.db. */
 int dnasync_home_prepare(const char *dir, const dnasync_env_t *env, char *err, size_t errlen);
 
-/* Open an initialised home. *out is freed with dnasync_home_free. */
+/* Open an initialised home. *out is freed with dnasync_home_free. With opt->network the home
+ * lock is taken before the DHT node starts and held until dnasync_home_free. */
 int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasync_home_t **out,
                       char *err, size_t errlen);
 void dnasync_home_free(dnasync_home_t *h);

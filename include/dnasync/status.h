@@ -20,7 +20,8 @@ enum dnasync_status {
     DNASYNC_ECORRUPT = -9,  /* stored or received data is malformed */
     DNASYNC_EEXIST = -10,   /* already exists / conflicting claim */
     DNASYNC_EDHT = -11,     /* DHT operation failed */
-    DNASYNC_EAUTH = -12     /* wrong passphrase, bad signature, not authorised */
+    DNASYNC_EAUTH = -12,    /* wrong passphrase, bad signature, not authorised */
+    DNASYNC_EBUSY = -13     /* held by another process (the home lock) */
 };
 
 /* Static, never NULL. */

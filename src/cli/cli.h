@@ -20,8 +20,9 @@ typedef struct cli {
     const char *profile; /* --profile desktop|mobile (NULL = from config / desktop) */
     const char *bootstrap[CLI_MAX_BOOTSTRAP]; /* --bootstrap HOST:PORT, repeatable */
     size_t n_bootstrap;
-    int port;         /* --port N (0 = any) */
-    const char *prog; /* argv[0] for messages */
+    int port;            /* --port N (0 = any) */
+    const char *prog;    /* argv[0] for messages */
+    const char *command; /* the subcommand's name (the role in the home lock) */
 } cli_t;
 
 /* One option of a command (or a global one). */

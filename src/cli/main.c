@@ -95,6 +95,7 @@ static int dispatch(cli_t *cli, const cli_parsed_t *p)
     }
     if (!(p->cmd->flags & CLI_CMD_NO_HOME) && resolve_home(cli, p->home) != CLI_OK)
         return CLI_USAGE;
+    cli->command = p->cmd->name;
     return p->cmd->run(cli, &p->args);
 }
 

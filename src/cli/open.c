@@ -12,6 +12,7 @@ int cli_open_home(const cli_t *cli, bool network, dnasync_home_t **out)
         .n_bootstrap = cli->n_bootstrap,
         .port = cli->port,
         .network = network,
+        .role = cli->command,
     };
     if (dnasync_home_open(cli->home, &opt, out, err, sizeof err) != 0)
         return cli_error(CLI_FAIL, "%s", err);

@@ -18,6 +18,7 @@ const char *dnasync_strerror(int status)
     case DNASYNC_EEXIST: return "already exists";
     case DNASYNC_EDHT: return "DHT operation failed";
     case DNASYNC_EAUTH: return "authentication failed";
+    case DNASYNC_EBUSY: return "in use by another process";
     default: return "error";
     }
 }

@@ -1,6 +1,7 @@
 /* A device's home directory: creating it (init), finishing it (after join) and opening it. */
 #define _POSIX_C_SOURCE 200809L
 #include "dnasync/home.h"
+#include "dnasync/home_lock.h"
 
 #include "dnasync/cache.h"
 #include "dnasync/dht.h"
@@ -25,8 +26,9 @@ struct dnasync_home {
     sqlite3 *db;
     dnasync_identity_t *id;
     dht_storage_context_t *dht;
-    dnasync_net_t *own_net; /* the transport this home made (over dht); NULL when given one */
-    dnasync_net_t *net;     /* the transport in use: own_net or the caller's */
+    dnasync_net_t *own_net;    /* the transport this home made (over dht); NULL when given one */
+    dnasync_net_t *net;        /* the transport in use: own_net or the caller's */
+    dnasync_home_lock_t *lock; /* held while this process runs the home's DHT node */
     sync_context_t *sync;
     home_config_t config;
     char device_id[DNASYNC_DEVICE_ID_LEN + 1];
@@ -177,7 +179,10 @@ int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasyn
     if (rc == 0 && opt->network && opt->net)
         h->net = opt->net;
     else if (rc == 0 && opt->network) {
-        rc = start_dht(h, opt, err, errlen);
+        rc = dnasync_home_lock_take(dir, opt->role ? opt->role : "dnasync", &h->lock, NULL, err,
+                                    errlen);
+        if (rc == 0)
+            rc = start_dht(h, opt, err, errlen);
         if (rc == 0 && dnasync_net_dht_new(h->dht, &h->own_net) != 0)
             rc = fail(err, errlen, DNASYNC_ENOMEM, "out of memory");
         h->net = h->own_net;
@@ -208,6 +213,7 @@ void dnasync_home_free(dnasync_home_t *h)
     sync_free(h->sync);
     dnasync_net_free(h->own_net);
     dht_storage_free(h->dht);
+    dnasync_home_lock_release(h->lock); /* after the node has stopped */
     sqlite3_close(h->db);
     dnasync_identity_free(h->id);
     home_config_clear(&h->config);
