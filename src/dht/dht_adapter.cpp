@@ -1,5 +1,6 @@
 // The C++17 adapter over OpenDHT 2.4.12 (see dht_adapter.h for why dht::Dht and not DhtRunner).
 #include "dht/dht_adapter.h"
+#include "dht/dht_bind.h"
 
 #include "common/log.h"
 #include "dht/dht_persist.h"
@@ -389,6 +390,7 @@ int dnad_start(const dnad_config_t *cfg, dnad_node_t **out, char *err, size_t er
         }
         std::string bind = cfg->bind && *cfg->bind ? cfg->bind : "127.0.0.1";
         uint16_t port = cfg->port;
+        bool remembered = false; // port of the last run, not asked for: may give way
         if (cfg->persist_dir && *cfg->persist_dir) {
             n->persist_dir = cfg->persist_dir;
             std::error_code ec;
@@ -402,7 +404,7 @@ int dnad_start(const dnad_config_t *cfg, dnad_node_t **out, char *err, size_t er
                 std::ifstream pf(state_file(n->persist_dir, "port"));
                 unsigned p = 0;
                 if (pf >> p && p > 0 && p < 65536)
-                    port = (uint16_t)p;
+                    port = (uint16_t)p, remembered = true;
             }
         }
         auto addrs = dht::SockAddr::resolve(bind, std::to_string(port));
@@ -425,7 +427,17 @@ int dnad_start(const dnad_config_t *cfg, dnad_node_t **out, char *err, size_t er
             if (!o.empty())
                 b6 = o.front();
         }
-        auto sock = std::make_unique<dht::net::UdpSocket>(b4, b6, logger);
+        std::string why;
+        auto sock = dnad_bind_udp(b4, b6, logger, why);
+        if (!sock && remembered) { // taken since the last run: a new port for both families
+            std::fprintf(stderr, "dnasync dht: %s; using a new port\n", why.c_str());
+            (b4 && b4.getPort() ? b4 : b6).setPort(0);
+            sock = dnad_bind_udp(b4, b6, logger, why);
+        }
+        if (!sock) {
+            set_err(err, errlen, "%s", why.c_str());
+            return DNASYNC_EDHT;
+        }
         dnad_node *np = n.get();
         sock->setOnReceive([np](dht::net::PacketList &&pkts) {
             dht::net::PacketList ret;
