@@ -129,7 +129,8 @@ int dht_value_verify(const dht_value_t *v);
  *     tombstone never shares (or replaces) its message's id and both can sit in one bucket, and
  *     two devices deleting in the same second write two values, each counted by its own summary;
  *   RECEIPT: the same with "dnasync/1/read/" and read_at;
- *   IDENTITY: first 8 bytes of SHA-256("dnasync/1/id/" name);
+ *   IDENTITY: first 8 bytes of SHA-256("dnasync/1/id/" name "/" author_pk as 64 lowercase
+ *     hex) — one id per key, so no claim on a name can shadow another on a storing node;
  *   SUMMARY: first 8 bytes of SHA-256("dnasync/1/sum/" mailbox "/" day "/" writer_id hex).
  * A computed 0 becomes 1. Returns 0 for an invalid value. */
 uint64_t dht_value_id(const dht_value_t *v);

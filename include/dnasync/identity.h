@@ -69,6 +69,28 @@ void dnasync_identity_free(dnasync_identity_t *id);
 int dnasync_pin_check_or_add(const char *home, const char *name, const uint8_t sign_pk[32],
                              const uint8_t *kem_ek, char *errbuf, size_t errlen);
 
+/* One pinned contact. fingerprint as in dnasync/fingerprint.h; verified when the user confirmed
+ * the safety number for exactly this fingerprint (dnasync_pin_set_verified). */
+typedef struct dnasync_pin {
+    char name[DNASYNC_NAME_MAX + 1];
+    uint8_t sign_pk[32];
+    uint8_t kem_hash[32]; /* SHA3-256 of the ML-KEM-512 encapsulation key */
+    uint8_t fingerprint[32];
+    int verified;
+} dnasync_pin_t;
+
+/* name's pin: 0 (filled), DNASYNC_ENOTFOUND (not pinned, also when there is no store),
+ * DNASYNC_ECORRUPT, DNASYNC_EIO, DNASYNC_EINVAL. */
+int dnasync_pin_lookup(const char *home, const char *name, dnasync_pin_t *out, char *errbuf,
+                       size_t errlen);
+/* Record that the safety number of name's pinned key (fingerprint fp) was compared.
+ * DNASYNC_ENOTFOUND (not pinned), DNASYNC_EAUTH (pinned to another fingerprint), or as above. */
+int dnasync_pin_set_verified(const char *home, const char *name, const uint8_t fp[32], char *errbuf,
+                             size_t errlen);
+/* Every pin in store order. *out freed with free() (NULL when none). */
+int dnasync_pins_list(const char *home, dnasync_pin_t **out, size_t *n, char *errbuf,
+                      size_t errlen);
+
 /* --- link codes: move an identity to another device ---------------------------------------- */
 
 #define DNASYNC_LINKCODE_PREFIX "DNA1-"

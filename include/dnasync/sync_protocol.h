@@ -132,7 +132,9 @@ int sync_set_home(sync_context_t *ctx, const char *home);
 
 /* Encrypt text for recipient (and for this identity's other devices), store it in the cache and
  * upload it when a DHT is attached. message_id_out gets the new id (64 hex + NUL). A failed
- * upload keeps the message pending (returned status 0, pending_uploads grows). */
+ * upload keeps the message pending (returned status 0, pending_uploads grows). recipient may be
+ * a contact address "NAME#FINGERPRINT-PREFIX" (dnasync/contacts.h), which pins that key; when
+ * several keys claim an unpinned NAME nothing is sent (DNASYNC_EEXIST, docs/trust.md). */
 int sync_send(sync_context_t *ctx, const char *recipient, const uint8_t *text, size_t text_len,
               char message_id_out[DNASYNC_ID_HEX_LEN + 1]);
 /* Decrypt a cached message. *text_out is malloc'd and NUL-terminated; caller frees. */

@@ -88,7 +88,7 @@ int dnasync_name_check_n(const char *name, size_t len, char *errbuf, size_t errl
         if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f))
             return fail(errbuf, errlen, "name contains a control character (U+%04X) at byte %zu",
                         (unsigned)cp, i + 1);
-        if (cp == '/' || cp == ':')
+        if (cp == '/' || cp == ':' || cp == '#')
             return fail(errbuf, errlen, "name contains '%c' at byte %zu", (char)cp, i + 1);
         if (i == 0)
             first = cp;

@@ -281,7 +281,13 @@ uint64_t dht_value_id(const dht_value_t *v)
                      (unsigned long long)v->read_at, a, w);
         break;
     }
-    case DHT_KIND_IDENTITY: n = snprintf(buf, sizeof buf, "dnasync/1/id/%s", v->name); break;
+    case DHT_KIND_IDENTITY: {
+        /* one id per key: every key's claim on a name is kept side by side (docs/trust.md) */
+        char a[2 * DNASYNC_SIGN_PK_BYTES + 1];
+        dnasync_hex_encode(v->author_pk, DNASYNC_SIGN_PK_BYTES, a);
+        n = snprintf(buf, sizeof buf, "dnasync/1/id/%s/%s", v->name, a);
+        break;
+    }
     default: {
         char w[2 * DHT_WRITER_ID_BYTES + 1];
         dnasync_hex_encode(v->writer_id, DHT_WRITER_ID_BYTES, w);

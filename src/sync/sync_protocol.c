@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sync/sync_internal.h"
 
+#include "dnasync/contacts.h"
 #include "dnasync/envelope.h"
 #include "dnasync/identity.h"
 #include "dnasync/ids.h"
@@ -464,6 +465,13 @@ int sync_cache_add_text(sync_context_t *ctx, const char *sender, const char *rec
 int sync_send(sync_context_t *ctx, const char *recipient, const uint8_t *text, size_t text_len,
               char message_id_out[DNASYNC_ID_HEX_LEN + 1])
 {
+    char bare[DNASYNC_NAME_MAX + 1];
+    if (recipient && strchr(recipient, '#')) { /* "carol#8af99795": pin that key first */
+        int prc = sync_contact_pin(ctx, recipient, bare);
+        if (prc != 0)
+            return prc;
+        recipient = bare;
+    }
     int rc = check_names(ctx, ctx->identity, recipient);
     if (rc != 0)
         return rc;

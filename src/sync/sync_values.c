@@ -100,142 +100,6 @@ int sv_encode_identity(sync_context_t *ctx, uint8_t **out, size_t *len)
     return sign_and_encode(ctx, &v, out, len);
 }
 
-/* --- identities of others --- */
-
-typedef struct id_pick {
-    sync_context_t *ctx;
-    const char *name;
-    dht_value_t best;
-    bool found;
-} id_pick_t;
-
-static int on_identity(void *user, uint64_t vid, const uint8_t *val, size_t len)
-{
-    (void)vid;
-    id_pick_t *p = user;
-    dht_value_t v;
-    memset(&v, 0, sizeof v);
-    if (dht_value_decode(val, len, &v) != 0 || v.kind != DHT_KIND_IDENTITY ||
-        dht_value_verify(&v) != 0 || strcmp(v.name, p->name) != 0 ||
-        mlkem512_check_ek(v.kem_pk, DHT_KEM_PK_BYTES) != 0) {
-        p->ctx->rejected++;
-        dht_value_clear(&v);
-        return 0;
-    }
-    /* First claim wins: the oldest record for the name. */
-    if (!p->found || v.created_at < p->best.created_at) {
-        dht_value_clear(&p->best);
-        p->best = v;
-        p->found = true;
-    } else {
-        dht_value_clear(&v);
-    }
-    return 0;
-}
-
-#define ID_META "identity:"
-
-/* The keys of `name`, from this device's pin store or the DHT (then pinned). */
-static int resolve(sync_context_t *ctx, const char *name, uint8_t sign_pk[32], uint8_t *kem_ek)
-{
-    if (strcmp(name, ctx->identity) == 0) {
-        memcpy(sign_pk, ctx->id->sign_pk, 32);
-        if (kem_ek)
-            memcpy(kem_ek, ctx->id->kem_ek, MLKEM512_EK_BYTES);
-        return DNASYNC_OK;
-    }
-    char key[sizeof ID_META + DNASYNC_NAME_MAX], *hex = NULL;
-    snprintf(key, sizeof key, ID_META "%s", name);
-    if (dnasync_cache_meta_get(ctx->cache, key, &hex) == 0 && hex &&
-        strlen(hex) == 2 * (32 + MLKEM512_EK_BYTES)) {
-        uint8_t both[32 + MLKEM512_EK_BYTES];
-        int ok = dnasync_hex_decode(hex, both, sizeof both) == 0;
-        free(hex);
-        if (ok) {
-            memcpy(sign_pk, both, 32);
-            if (kem_ek)
-                memcpy(kem_ek, both + 32, MLKEM512_EK_BYTES);
-            return DNASYNC_OK;
-        }
-    } else {
-        free(hex);
-    }
-    if (!ctx->net)
-        return dnasync_err_set(&ctx->err, DNASYNC_EDHT, "identity '%s' unknown and offline", name);
-    id_pick_t pick;
-    memset(&pick, 0, sizeof pick);
-    pick.ctx = ctx;
-    pick.name = name;
-    uint8_t k[20];
-    int rc = net_key_id(name, k);
-    if (rc == 0)
-        rc = net_get(ctx, k, on_identity, &pick);
-    if (rc != 0) {
-        dht_value_clear(&pick.best);
-        return rc;
-    }
-    if (!pick.found)
-        return dnasync_err_set(&ctx->err, DNASYNC_ENOTFOUND,
-                               "no identity '%s' on the DHT (has it been initialised and synced?)",
-                               name);
-    char why[512] = "";
-    rc = ctx->home ? dnasync_pin_check_or_add(ctx->home, name, pick.best.signing_pk,
-                                              pick.best.kem_pk, why, sizeof why)
-                   : DNASYNC_OK;
-    if (rc != 0) {
-        dht_value_clear(&pick.best);
-        return dnasync_err_set(&ctx->err, DNASYNC_EAUTH, "%s", why);
-    }
-    uint8_t both[32 + MLKEM512_EK_BYTES];
-    char both_hex[2 * sizeof both + 1];
-    memcpy(both, pick.best.signing_pk, 32);
-    memcpy(both + 32, pick.best.kem_pk, MLKEM512_EK_BYTES);
-    dnasync_hex_encode(both, sizeof both, both_hex);
-    dnasync_cache_meta_set(ctx->cache, key, both_hex);
-    memcpy(sign_pk, pick.best.signing_pk, 32);
-    if (kem_ek)
-        memcpy(kem_ek, pick.best.kem_pk, MLKEM512_EK_BYTES);
-    dht_value_clear(&pick.best);
-    return DNASYNC_OK;
-}
-
-int sv_resolve_kem_key(sync_context_t *ctx, const char *name, uint8_t **ek)
-{
-    uint8_t pk[32];
-    *ek = malloc(MLKEM512_EK_BYTES);
-    if (!*ek)
-        return dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
-    int rc = resolve(ctx, name, pk, *ek);
-    if (rc != 0) {
-        free(*ek);
-        *ek = NULL;
-    }
-    return rc;
-}
-
-int sv_publish_identity(sync_context_t *ctx)
-{
-    uint8_t *val = NULL;
-    size_t len = 0;
-    int rc = sv_encode_identity(ctx, &val, &len);
-    if (rc != 0)
-        return rc;
-    dht_value_t v;
-    memset(&v, 0, sizeof v);
-    net_put_t put = {
-        .val = val, .len = len, .kind = SV_IDENTITY, .created = (int64_t)dnasync_env_now(ctx->env)};
-    if (dht_value_decode(val, len, &v) == 0)
-        put.vid = dht_value_id(&v);
-    dht_value_clear(&v);
-    rc = net_key_id(ctx->identity, put.key);
-    if (rc == 0)
-        rc = net_put_many(ctx, &put, 1);
-    free(val);
-    if (rc == 0 && !put.ok)
-        rc = dnasync_err_set(&ctx->err, DNASYNC_EDHT, "identity record not confirmed by the DHT");
-    return rc;
-}
-
 /* --- checking what was read --- */
 
 static int reject(sync_context_t *ctx, int code, const char *why)
@@ -254,9 +118,12 @@ static int check_message(sync_context_t *ctx, const char *mailbox, dht_value_t *
         strcmp(id, v->message_id) != 0)
         return reject(ctx, DNASYNC_EAUTH, "recomputed message id differs");
     uint8_t pk[32];
-    int rc = resolve(ctx, v->sender, pk, NULL);
-    if (rc == DNASYNC_EDHT || rc == DNASYNC_ETIMEOUT || rc == DNASYNC_ENOTFOUND)
-        return DNASYNC_EDHT; /* cannot check now (no record found yet): try again next pass */
+    int rc = sv_resolve(ctx, v->sender, NULL, pk, NULL);
+    /* Cannot check now (no record found yet, or several keys claim the sender's name and the
+     * user has not chosen one): hold it, try again next pass. */
+    if (rc == DNASYNC_EDHT || rc == DNASYNC_ETIMEOUT || rc == DNASYNC_ENOTFOUND ||
+        rc == DNASYNC_EEXIST)
+        return DNASYNC_EDHT;
     if (rc != 0 || memcmp(pk, v->author_pk, 32) != 0)
         return reject(ctx, DNASYNC_EAUTH, "message not signed by its sender's identity");
     message_info_t *m = &out->msg;
@@ -299,7 +166,8 @@ int sv_decode_verify(sync_context_t *ctx, const char *mailbox, int64_t day, cons
     case DHT_KIND_RECEIPT: {
         /* Only the mailbox owner's devices delete or mark read in the owner's mailbox. */
         uint8_t pk[32];
-        rc = strcmp(v.owner, mailbox) == 0 ? resolve(ctx, mailbox, pk, NULL) : DNASYNC_EAUTH;
+        rc = strcmp(v.owner, mailbox) == 0 ? sv_resolve(ctx, mailbox, NULL, pk, NULL)
+                                           : DNASYNC_EAUTH;
         if (rc == 0 && memcmp(pk, v.author_pk, 32) != 0)
             rc = DNASYNC_EAUTH;
         if (rc == DNASYNC_EAUTH)
@@ -326,25 +194,4 @@ int sv_decode_verify(sync_context_t *ctx, const char *mailbox, int64_t day, cons
     if (rc != 0)
         sv_value_clear(out);
     return rc;
-}
-
-#define ID_PUBLISHED "identity_published_at"
-
-int sync_identity_refresh_locked(sync_context_t *ctx)
-{
-    char *last = NULL;
-    uint64_t now = dnasync_env_now(ctx->env);
-    int rc = dnasync_cache_meta_get(ctx->cache, ID_PUBLISHED, &last);
-    if (rc != 0 && rc != DNASYNC_ENOTFOUND)
-        return sync_cache_fail(ctx);
-    uint64_t at = last ? strtoull(last, NULL, 10) : 0;
-    free(last);
-    if (at && now >= at && now - at < 7 * 86400u)
-        return DNASYNC_OK;
-    rc = sv_publish_identity(ctx);
-    if (rc != 0)
-        return rc;
-    char num[32];
-    snprintf(num, sizeof num, "%llu", (unsigned long long)now);
-    return dnasync_cache_meta_set(ctx->cache, ID_PUBLISHED, num) == 0 ? 0 : sync_cache_fail(ctx);
 }

@@ -62,10 +62,16 @@ int sv_encode_identity(sync_context_t *ctx, uint8_t **out, size_t *len);
 int sv_decode_verify(sync_context_t *ctx, const char *mailbox, int64_t day, const uint8_t *val,
                      size_t len, sv_value_t *out);
 
-/* The KEM public key of `name` (self: own key; others: the identity record from the DHT,
- * checked against the pin store). *ek malloc'd (800 B). */
+/* The KEM public key of `name` (sv_resolve without a prefix). *ek malloc'd (800 B). */
 int sv_resolve_kem_key(sync_context_t *ctx, const char *name, uint8_t **ek);
-/* Put this identity's record (idempotent; first claim wins on the DHT). */
+/* The keys of name: own keys, the pinned ones, or the one key claiming it on the DHT (then
+ * pinned); prefix (NULL or "" = none) a fingerprint prefix that chooses among several claims
+ * and must match a pinned key. kem_ek (800 B) may be NULL. DNASYNC_EEXIST when several keys
+ * claim an unpinned name (the error lists them); sync_identity.c, docs/trust.md. */
+int sv_resolve(sync_context_t *ctx, const char *name, const char *prefix, uint8_t sign_pk[32],
+               uint8_t *kem_ek);
+/* Put this identity's record (idempotent: one record per key; it proves nothing about the name,
+ * docs/trust.md). */
 int sv_publish_identity(sync_context_t *ctx);
 
 /* --- network --- */

@@ -98,6 +98,7 @@ static void test_separators_and_spaces(void)
 {
     expect_bad("a/b", "name contains '/' at byte 2");
     expect_bad("alice:x", "name contains ':' at byte 6");
+    expect_bad("carol#8af99795", "name contains '#' at byte 6"); /* a contact address */
     expect_bad(" alice", "name starts with whitespace (U+0020)");
     expect_bad("alice ", "name ends with whitespace (U+0020)");
     expect_bad(" ", "name starts with whitespace (U+0020)");

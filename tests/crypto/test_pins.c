@@ -2,6 +2,7 @@
  * damaged store is reported and left untouched, a torn last line is recovered from. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
+#include "dnasync/fingerprint.h"
 #include "dnasync/identity.h"
 #include "dnasync/status.h"
 #include "testenv.h"
@@ -219,6 +220,57 @@ static void test_concurrent_processes(void)
     test_rmtree(home2);
 }
 
+/* Lookup, listing and verification records: fingerprints as dnasync/fingerprint.h defines them,
+ * "verified" only for the pinned fingerprint, and a store with them survives a reread. */
+static void test_lookup_verify(void)
+{
+    char *h = test_tmpdir("pins-verify"), err[512];
+    keys_t *bob = ident("bob", 1), *eve = ident("eve", 3);
+    dnasync_pin_t pin, *all = NULL;
+    size_t n = 99;
+    CHECK_EQ_INT(dnasync_pins_list(h, &all, &n, err, sizeof err), 0); /* no store yet */
+    CHECK(all == NULL && n == 0);
+    CHECK_EQ_INT(dnasync_pin_lookup(h, "bob", &pin, err, sizeof err), DNASYNC_ENOTFOUND);
+    CHECK_EQ_INT(dnasync_pin_check_or_add(h, "bob", bob->sign_pk, bob->kem_ek, err, sizeof err), 0);
+    CHECK_EQ_INT(dnasync_pin_check_or_add(h, "eve", eve->sign_pk, eve->kem_ek, err, sizeof err), 0);
+    uint8_t fp[32], efp[32];
+    CHECK_EQ_INT(dnasync_fingerprint(bob->sign_pk, bob->kem_ek, fp), 0);
+    CHECK_EQ_INT(dnasync_fingerprint(eve->sign_pk, eve->kem_ek, efp), 0);
+    CHECK_EQ_INT(dnasync_pin_lookup(h, "bob", &pin, err, sizeof err), 0);
+    CHECK(memcmp(pin.fingerprint, fp, 32) == 0 && !pin.verified);
+    CHECK_EQ_STR(pin.name, "bob");
+    /* verifying another fingerprint is refused; an unknown name is not found */
+    CHECK_EQ_INT(dnasync_pin_set_verified(h, "bob", efp, err, sizeof err), DNASYNC_EAUTH);
+    CHECK_EQ_INT(dnasync_pin_set_verified(h, "zed", fp, err, sizeof err), DNASYNC_ENOTFOUND);
+    CHECK_EQ_INT(dnasync_pin_set_verified(h, "bob", fp, err, sizeof err), 0);
+    CHECK_EQ_INT(dnasync_pin_set_verified(h, "bob", fp, err, sizeof err), 0); /* idempotent */
+    CHECK_EQ_INT(dnasync_pin_lookup(h, "bob", &pin, err, sizeof err), 0);
+    CHECK(pin.verified);
+    CHECK_EQ_INT(dnasync_pins_list(h, &all, &n, err, sizeof err), 0);
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_STR(all[0].name, "bob");
+    CHECK(all[0].verified && !all[1].verified);
+    CHECK(memcmp(all[1].fingerprint, efp, 32) == 0);
+    free(all);
+    /* one verification line was written, and pinning still works after it */
+    char path[4200], line[512];
+    snprintf(path, sizeof path, "%s/pins", h);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    int verified_lines = 0;
+    while (fgets(line, sizeof line, f))
+        verified_lines += strncmp(line, "verified ", 9) == 0;
+    fclose(f);
+    CHECK_EQ_INT(verified_lines, 1);
+    CHECK_EQ_INT(dnasync_pin_check_or_add(h, "bob", bob->sign_pk, bob->kem_ek, err, sizeof err), 0);
+    CHECK_EQ_INT(dnasync_pin_check_or_add(h, "bob", eve->sign_pk, eve->kem_ek, err, sizeof err),
+                 DNASYNC_EAUTH);
+    free(bob);
+    free(eve);
+    test_rmtree(h);
+    free(h);
+}
+
 int main(void)
 {
     home = test_tmpdir("pins");
@@ -226,6 +278,7 @@ int main(void)
     RUN(test_tofu);
     RUN(test_damaged_store);
     RUN(test_concurrent_processes);
+    RUN(test_lookup_verify);
     test_rmtree(home);
     free(home);
     return 0;
