@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "cli/open.h"
+#include "dnasync/status.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,8 +20,10 @@ static int run(cli_t *cli, const cli_args_t *a)
     sync_context_t *sync = dnasync_home_sync(home);
     char id[DNASYNC_ID_HEX_LEN + 1];
     int rc = CLI_OK;
-    if (sync_send(sync, recipient, (const uint8_t *)text, len, id) != 0) {
-        rc = cli_error(CLI_FAIL, "%s", sync_errmsg(sync));
+    int src = sync_send(sync, recipient, (const uint8_t *)text, len, id);
+    if (src != 0) { /* several keys claim the name: docs/trust.md */
+        rc = cli_error_code(CLI_FAIL, src == DNASYNC_EEXIST ? "ambiguous_name" : "failed", "%s",
+                            sync_errmsg(sync));
     } else {
         sync_status_t st;
         bool pending = sync_get_status(sync, &st) == 0 && st.pending_uploads > 0;
@@ -49,6 +52,8 @@ const cli_command_t cli_cmd_send = {
     "Seals TEXT for RECIPIENT and for your own other devices (ML-KEM-512 + AES-256-GCM),\n"
     "stores it in the cache and uploads it. If the DHT cannot confirm it, it stays pending\n"
     "and the next 'dnasync sync' retries. With --json: {\"message_id\":...,\"pending\":...}.\n"
-    "A TEXT that starts with '-' goes after --: dnasync send bob -- '-5 degrees'.\n",
+    "A TEXT that starts with '-' goes after --: dnasync send bob -- '-5 degrees'.\n"
+    "RECIPIENT may be NAME#FINGERPRINT (>= 8 hex digits): needed when several keys claim\n"
+    "NAME and none is pinned yet; it pins that key (docs/trust.md, dnasync contacts).\n",
     run,
     0};
