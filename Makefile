@@ -9,7 +9,7 @@ ifeq ($(SANITIZE),1)
   CMAKE_FLAGS += -DDNASYNC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 endif
 
-.PHONY: all deps build test demo bench fuzz install clean format
+.PHONY: all deps build test demo bench fuzz scale install clean format
 
 all: build
 
@@ -32,6 +32,10 @@ bench: build
 # libFuzzer runs of tests/fuzz (clang, build-fuzz/); FUZZ_RUNS=N per target (docs/fuzz.md).
 fuzz: deps
 	@scripts/fuzz.sh
+
+# The multi-host scenarios (root, ~25 min; docs/scale.md). SCALE_ARGS=... goes to scale.py.
+scale: build
+	@scripts/scale.sh $(BUILD) $(SCALE_ARGS)
 
 install: build
 	cmake --install $(BUILD)

@@ -1,0 +1,632 @@
+#!/usr/bin/env python3
+"""dnasync on many hosts: network namespaces on a private bridge, impaired links, storage nodes
+and devices spread over the hosts, scenarios that print figures (docs/scale.md).
+
+Needs root (it makes network namespaces); exits 77 (ctest's skip code) otherwise. Everything it
+creates lives in its own namespaces (addresses 10.77.0.0/16 on a bridge inside a "switch"
+namespace: nothing is routed outside) and a temporary directory; all of it is removed on every
+way out (finally + SIGINT/SIGTERM/SIGHUP), every process is stopped by its PID, every wait is
+bounded.
+
+  scale.py --quick BIN          the make-test version: 5 hosts, scenarios a and b, asserts
+  scale.py [options] BIN        the full run (make scale), see --help
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SKIP = 77
+PASS = "scale harness passphrase"
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def pct(values, p):
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
+
+
+class Proc:
+    """A long-running process in a host namespace; stdout lines are timestamped as they come."""
+
+    def __init__(self, name, ns, argv, logdir):
+        self.name = name
+        self.lines = []  # (time, line)
+        self.cv = threading.Condition()
+        self.err_path = os.path.join(logdir, name + ".err")
+        self.err = open(self.err_path, "ab")
+        self.p = subprocess.Popen(["ip", "netns", "exec", ns] + argv, stdout=subprocess.PIPE,
+                                  stderr=self.err, stdin=subprocess.DEVNULL)
+        self.t = threading.Thread(target=self._read, daemon=True)
+        self.t.start()
+
+    def _read(self):
+        for raw in self.p.stdout:
+            with self.cv:
+                self.lines.append((time.time(), raw.decode(errors="replace").rstrip("\n")))
+                self.cv.notify_all()
+
+    def wait_line(self, needle, timeout):
+        end = time.time() + timeout
+        with self.cv:
+            while time.time() < end:
+                if any(needle in line for _, line in self.lines):
+                    return True
+                self.cv.wait(min(1.0, max(0.01, end - time.time())))
+        return False
+
+    def stderr_has(self, needle):
+        try:
+            with open(self.err_path, "rb") as f:
+                return needle.encode() in f.read()
+        except OSError:
+            return False
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        """Stop by PID: sig, then SIGKILL after timeout. Returns the exit status."""
+        if self.p.poll() is None:
+            try:
+                self.p.send_signal(sig)
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait(10)
+        self.t.join(5)
+        self.err.close()
+        return self.p.returncode
+
+
+class Harness:
+    def __init__(self, a):
+        self.a = a
+        self.bin = os.path.abspath(a.binary)
+        self.tag = "dsc%d" % (os.getpid() % 100000)
+        self.dir = tempfile.mkdtemp(prefix="dnasync-scale-")
+        self.logdir = os.path.join(self.dir, "logs")
+        os.makedirs(self.logdir)
+        self.namespaces = []
+        self.procs = []
+        self.nodes = {}  # index -> Proc
+        self.partitioned = False
+        self.sent = {}  # message_id -> (sender, recipient, t_start, t_end, text)
+        self.send_failures = []
+        self.lock = threading.Lock()
+        self.figures = []
+
+    # ---- network -------------------------------------------------------------------------
+    def sh(self, *cmd, check=True, timeout=30, ns=None):
+        argv = (["ip", "netns", "exec", ns] if ns else []) + list(cmd)
+        r = subprocess.run(argv, capture_output=True, timeout=timeout)
+        if check and r.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)}: exit {r.returncode}: "
+                               f"{r.stderr.decode(errors='replace').strip()}")
+        return r
+
+    def nft(self, ns, text, check=True):
+        r = subprocess.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], input=text.encode(),
+                           capture_output=True, timeout=30)
+        if check and r.returncode != 0:
+            raise RuntimeError(f"nft in {ns}: {r.stderr.decode(errors='replace').strip()}")
+
+    def host_ns(self, h):
+        return f"{self.tag}h{h}"
+
+    def host_ip(self, h):
+        return f"10.77.{h // 200}.{h % 200 + 1}"
+
+    def net_up(self):
+        sw = f"{self.tag}sw"
+        self.sh("ip", "netns", "add", sw)
+        self.namespaces.append(sw)
+        self.sh("ip", "-n", sw, "link", "add", "br0", "type", "bridge")
+        self.sh("ip", "-n", sw, "link", "set", "br0", "up")
+        for h in range(self.a.hosts):
+            ns = self.host_ns(h)
+            self.sh("ip", "netns", "add", ns)
+            self.namespaces.append(ns)
+            self.sh("ip", "-n", sw, "link", "add", f"v{h}", "type", "veth", "peer", "name",
+                    "eth0", "netns", ns)
+            self.sh("ip", "-n", sw, "link", "set", f"v{h}", "master", "br0", "up")
+            self.sh("ip", "-n", ns, "addr", "add", self.host_ip(h) + "/16", "dev", "eth0")
+            self.sh("ip", "-n", ns, "link", "set", "eth0", "up")
+            self.sh("ip", "-n", ns, "link", "set", "lo", "up")
+            if self.a.rate:
+                self.sh("tc", "qdisc", "add", "dev", "eth0", "root", "tbf", "rate", self.a.rate,
+                        "burst", "64kb", "latency", "200ms", ns=ns)
+            if self.a.loss > 0:
+                # every packet a host receives is dropped with probability loss %
+                self.nft(ns, "table inet dsloss {\n chain in {\n"
+                         "  type filter hook input priority 0;\n"
+                         f"  iifname \"eth0\" numgen random mod 1000 < {int(self.a.loss * 10)} drop\n"
+                         " }\n}\n")
+        log(f"network: {self.a.hosts} hosts on a bridge (10.77.0.0/16), loss {self.a.loss}% "
+            f"per receiving host, rate {self.a.rate or 'unlimited'}, no added delay")
+
+    def partition(self, half_a):
+        """Cut every host in half_a off from every other host (both directions)."""
+        others = [h for h in range(self.a.hosts) if h not in half_a]
+        for side, far in ((half_a, others), (others, half_a)):
+            addrs = ", ".join(self.host_ip(h) for h in far)
+            rule = ("table inet dscut {\n chain in {\n  type filter hook input priority -10;\n"
+                    f"  ip saddr {{ {addrs} }} drop\n }}\n chain out {{\n"
+                    "  type filter hook output priority -10;\n"
+                    f"  ip daddr {{ {addrs} }} drop\n }}\n}}\n")
+            for h in side:
+                self.nft(self.host_ns(h), rule)
+        self.partitioned = True
+
+    def heal(self):
+        for h in range(self.a.hosts):
+            self.sh("nft", "delete", "table", "inet", "dscut", ns=self.host_ns(h), check=False)
+        self.partitioned = False
+
+    # ---- processes -----------------------------------------------------------------------
+    def node_host(self, i):
+        return i % self.a.hosts
+
+    def node_addr(self, i):
+        return f"{self.host_ip(self.node_host(i))}:{4222 + i // self.a.hosts}"
+
+    def start_node(self, i):
+        d = os.path.join(self.dir, "nodes", str(i))
+        os.makedirs(d, exist_ok=True)
+        h = self.node_host(i)
+        argv = [self.bin, "node", "--bind", self.host_ip(h), "--port",
+                str(4222 + i // self.a.hosts), "--persist", d, "-v"]
+        for b in sorted({0, 1} - {i}):
+            if b < self.a.nodes:
+                argv += ["--bootstrap", self.node_addr(b)]
+        p = Proc(f"node{i}", self.host_ns(h), argv, self.logdir)
+        self.procs.append(p)
+        self.nodes[i] = p
+        if not p.wait_line("listening on", 30):
+            raise RuntimeError(f"node {i} did not start (see {p.err_path})")
+        return p
+
+    def bootstrap_args(self):
+        out = []
+        for i in range(min(3, self.a.nodes)):
+            out += ["--bootstrap", self.node_addr(i * max(1, self.a.nodes // 3))]
+        return out
+
+    def cli(self, host, home, *args, timeout=120):
+        """One CLI command on a host; global options before the command."""
+        argv = ["ip", "netns", "exec", self.host_ns(host), self.bin, "--home", home, "--json"]
+        argv += self.bootstrap_args() + list(args)
+        t0 = time.time()
+        try:
+            r = subprocess.run(argv, capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None, time.time() - t0, "timeout"
+        out = r.stdout.decode(errors="replace")
+        if r.returncode != 0:
+            return None, time.time() - t0, (out + r.stderr.decode(errors="replace")).strip()
+        lines = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
+        return lines, time.time() - t0, None
+
+    def must(self, host, home, *args):
+        lines, _, err = self.cli(host, home, *args)
+        if err is not None:
+            raise RuntimeError(f"{' '.join(args)} on {home}: {err}")
+        return lines
+
+    # ---- identities and devices -----------------------------------------------------------
+    def make_devices(self):
+        names = ["alice", "bob", "carol", "dave", "erin", "frank"][: self.a.identities]
+        self.ids = names
+        self.watch = {}  # (name, d) -> (host, home, Proc)
+        self.sender = {}  # name -> (host, home)
+        self.extra = {}  # name -> (host, home): offline device (e)
+        h = 0
+        for k, name in enumerate(names):
+            first = None
+            offline = 1 if ("c" in self.a.scenarios or "e" in self.a.scenarios) else 0
+            for d in range(self.a.devices + 1 + offline):  # watchers, sender, offline
+                home = os.path.join(self.dir, "homes", f"{name}{d}")
+                host = h % self.a.hosts
+                h += 1
+                if first is None:
+                    self.must(host, home, "init", name)
+                    first = (host, home)
+                else:
+                    code = self.must(first[0], first[1], "link-code", "--passphrase", PASS)[0]["code"]
+                    self.must(host, home, "join", code, "--passphrase", PASS)
+                if d < self.a.devices:
+                    self.watch[(name, d)] = (host, home, None)
+                elif d == self.a.devices:
+                    self.sender[name] = (host, home)
+                else:
+                    self.extra[name] = (host, home)
+        # everybody publishes its identity record once before the clock starts
+        for (name, d), (host, home, _) in self.watch.items():
+            self.must(host, home, "sync")
+        for name, (host, home) in list(self.sender.items()) + list(self.extra.items()):
+            self.must(host, home, "sync")
+        for key, (host, home, _) in self.watch.items():
+            p = Proc(f"watch-{key[0]}{key[1]}", self.host_ns(host),
+                     [self.bin, "--home", home, "--json"] + self.bootstrap_args() + ["watch"],
+                     self.logdir)
+            self.procs.append(p)
+            self.watch[key] = (host, home, p)
+        end = time.time() + 60
+        for key, (_, _, p) in self.watch.items():
+            while time.time() < end and p.alive() and not p.stderr_has("watching as"):
+                time.sleep(0.2)
+            if not p.stderr_has("watching as"):
+                raise RuntimeError(f"watch {key} did not start (see {p.err_path})")
+        log(f"devices: {len(names)} identities x {self.a.devices} watching devices "
+            f"(+1 sending{', +1 offline' if self.extra else ''} each) on {self.a.hosts} hosts")
+
+    # ---- traffic --------------------------------------------------------------------------
+    def send(self, sender, recipient, text):
+        host, home = self.sender[sender]
+        t0 = time.time()
+        lines, dt, err = self.cli(host, home, "send", recipient, text)
+        if err is not None or not lines or "message_id" not in lines[0]:
+            with self.lock:
+                self.send_failures.append((sender, recipient, text, err))
+            return None
+        mid = lines[0]["message_id"]
+        with self.lock:
+            self.sent[mid] = (sender, recipient, t0, t0 + dt, text, lines[0].get("pending"))
+        return mid
+
+    def traffic(self, seconds, interval, tag, stop_flag=None, count=None):
+        """Each identity sends to the others in turn, one message every `interval` s (or as
+        soon as the last send returned), for `seconds` s or `count` messages, in parallel."""
+        ids = []
+
+        def one(k, name):
+            end = time.time() + seconds
+            n = 0
+            while (time.time() < end and (count is None or n < count)
+                   and not (stop_flag and stop_flag.is_set())):
+                t_next = time.time() + interval
+                rcpt = self.ids[(k + 1 + n) % len(self.ids)]
+                if rcpt == name:
+                    rcpt = self.ids[(k + 1) % len(self.ids)]
+                mid = self.send(name, rcpt, f"{tag}-{name}-{n}")
+                if mid:
+                    with self.lock:
+                        ids.append(mid)
+                n += 1
+                time.sleep(max(0.0, t_next - time.time()))
+
+        threads = [threading.Thread(target=one, args=(k, n)) for k, n in enumerate(self.ids)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(seconds + 600)
+        return ids
+
+    def expected(self, mids):
+        """(message, device) pairs: every watching device of the sender and of the recipient."""
+        out = []
+        for mid in mids:
+            s, r = self.sent[mid][0], self.sent[mid][1]
+            for (name, d) in self.watch:
+                if name in (s, r):
+                    out.append((mid, (name, d)))
+        return out
+
+    def arrivals(self):
+        """(message, device) -> first arrival time, and how many duplicate events were seen."""
+        first, dups = {}, 0
+        for key, (_, _, p) in self.watch.items():
+            with p.cv:
+                lines = list(p.lines)
+            for t, line in lines:
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    continue
+                if ev.get("event") != "message":
+                    continue
+                k = (ev.get("message_id"), key)
+                if k in first:
+                    dups += 1
+                else:
+                    first[k] = t
+        return first, dups
+
+    def wait_delivered(self, mids, timeout):
+        want = self.expected(mids)
+        end = time.time() + timeout
+        while True:
+            got, _ = self.arrivals()
+            missing = [w for w in want if w not in got]
+            if not missing or time.time() >= end:
+                return want, missing
+            time.sleep(1)
+
+    def report(self, scenario, mids, t_from=None, wait=180):
+        t_wait = time.time()
+        want, missing = self.wait_delivered(mids, wait)
+        got, dups = self.arrivals()
+        lat = [got[w] - self.sent[w[0]][2] for w in want if w in got]
+        lat_up = [got[w] - self.sent[w[0]][3] for w in want if w in got]
+        last = max((got[w] for w in want if w in got), default=t_wait)
+        send_dur = [self.sent[m][3] - self.sent[m][2] for m in mids]
+        fig = {
+            "scenario": scenario, "messages": len(mids), "pairs": len(want),
+            "delivered": len(want) - len(missing),
+            "ratio": (len(want) - len(missing)) / len(want) if want else float("nan"),
+            "p50_s": pct(lat, 50), "p99_s": pct(lat, 99),
+            "p50_after_send_s": pct(lat_up, 50), "p99_after_send_s": pct(lat_up, 99),
+            "send_p50_s": pct(send_dur, 50), "send_p99_s": pct(send_dur, 99),
+            "send_failures": len(self.send_failures), "duplicate_events": dups,
+        }
+        if t_from is not None:
+            fig["catch_up_s"] = max(0.0, last - t_from)
+        self.figures.append(fig)
+        log("FIGURES " + json.dumps(fig, default=lambda x: round(x, 3)))
+        for w in missing[:10]:
+            s = self.sent[w[0]]
+            log(f"  missing {w[0][:12]} ({s[4]}, {s[0]}->{s[1]}) on {w[1][0]}{w[1][1]}")
+        return fig, missing
+
+    # ---- scenarios ------------------------------------------------------------------------
+    def scenario_a(self):
+        log(f"(a) steady state: {self.a.messages} messages per identity, 1 every 2 s")
+        mids = self.traffic(self.a.messages * 60, 2.0, "a", count=self.a.messages)
+        return self.report("a-steady", mids)
+
+    def restart_node(self, i):
+        self.nodes[i].stop(signal.SIGTERM)
+        self.start_node(i)
+
+    def scenario_b(self):
+        rounds = max(1, int(self.a.churn_minutes * 60 // self.a.churn_period))
+        log(f"(b) churn: {rounds} rounds, every {self.a.churn_period} s a third of the "
+            f"{self.a.nodes} nodes restart (--persist) while devices send")
+        stop = threading.Event()
+        res = {}
+        t = threading.Thread(target=lambda: res.update(ids=self.traffic(
+            rounds * self.a.churn_period, 5.0, "b", stop)))
+        t.start()
+        third = max(1, self.a.nodes // 3)
+        restarts = 0
+        for r in range(rounds):
+            t_round = time.time()
+            group = [(r * third + j) % self.a.nodes for j in range(third)]
+            for i in group:
+                self.restart_node(i)
+                restarts += 1
+            time.sleep(max(0.0, self.a.churn_period - (time.time() - t_round)))
+        stop.set()
+        t.join(900)
+        churn_end = time.time()
+        log(f"(b) churn over: {restarts} node restarts")
+        fig, missing = self.report("b-churn", res.get("ids", []), t_from=churn_end)
+        fig["node_restarts"] = restarts
+        return fig, missing
+
+    def probe_sync(self, name):
+        """A one-shot sync of the offline device; returns (verified_days, inbox ids) or None."""
+        host, home = self.extra[name]
+        lines, dt, err = self.cli(host, home, "sync")
+        inbox, _, err2 = self.cli(host, home, "inbox", "--limit", "100000")
+        if err is not None or err2 is not None:
+            return None, dt, err or err2
+        return lines[-1], dt, [m["message_id"] for m in inbox if "message_id" in m]
+
+    def scenario_c(self):
+        half = list(range(self.a.hosts // 2))
+        log(f"(c) partition: hosts {half} cut off from the others for {self.a.cut} s")
+        self.partition(half)
+        try:
+            mids = self.traffic(self.a.cut, 5.0, "c")
+            # a device that stays offline meanwhile: does it verify a day it cannot complete?
+            probe = self.probe_sync(self.ids[0])
+        finally:
+            self.heal()
+        healed = time.time()
+        log("(c) healed")
+        fig, missing = self.report("c-partition", mids, t_from=healed)
+        st, _, inbox = probe
+        if st is not None:
+            mine = [m for m in self.sent if self.ids[0] in self.sent[m][:2]]
+            fig["probe_missing"] = len([m for m in mine if m not in inbox])
+            fig["probe_verified_days"] = st.get("verified_days")
+            fig["probe_ok"] = st.get("ok")
+        log("(c) probe (alice's offline device, synced during the cut): "
+            + json.dumps({k: fig.get(k) for k in ("probe_missing", "probe_verified_days",
+                                                   "probe_ok")}))
+        return fig, missing
+
+    def node_values(self):
+        total = 0
+        for i, p in self.nodes.items():
+            if not p.alive():
+                continue
+            try:
+                with open(p.err_path, "rb") as f:
+                    lines = [x for x in f.read().decode(errors="replace").splitlines()
+                             if " values (" in x]
+            except OSError:
+                lines = []
+            if lines:
+                total += int(lines[-1].split("dnasync node: ")[1].split()[0])
+        return total
+
+    def scenario_d(self):
+        victims = list(range(0, self.a.nodes, 2))
+        before = self.node_values()
+        log(f"(d) mass loss: SIGKILL {len(victims)} of {self.a.nodes} nodes at once "
+            f"(stored values before, from the nodes' last stats lines: {before})")
+        for i in victims:
+            self.nodes[i].stop(signal.SIGKILL)
+        t_kill = time.time()
+        # a device that never saw anything: a fresh device of each identity reads its mailbox
+        got, total, times = 0, 0, []
+        for k, name in enumerate(self.ids):
+            mine = [m for m in self.sent if name in self.sent[m][:2]]
+            home = os.path.join(self.dir, "homes", f"{name}-fresh")
+            host = (k + 1) % self.a.hosts
+            src = self.sender[name]
+            code = self.must(src[0], src[1], "link-code", "--passphrase", PASS)[0]["code"]
+            self.must(host, home, "join", code, "--passphrase", PASS)
+            t0 = time.time()
+            seen = set()
+            for _ in range(3):
+                self.cli(host, home, "sync")
+                inbox = self.must(host, home, "inbox", "--limit", "100000")
+                seen = {m["message_id"] for m in inbox if "message_id" in m}
+                if all(m in seen for m in mine):
+                    break
+            times.append(time.time() - t0)
+            total += len(mine)
+            got += len([m for m in mine if m in seen])
+        mids = [m for m in self.sent]
+        fig = {"scenario": "d-mass-loss", "nodes_killed": len(victims),
+               "messages": total, "survived": got,
+               "survival_ratio": got / total if total else float("nan"),
+               "fresh_device_sync_p50_s": pct(times, 50),
+               "stored_values_before": before}
+        # the watching devices keep working with half the nodes gone
+        new = self.traffic(10, 2.0, "d")
+        f2, missing = self.report("d-after-loss", new)
+        fig["after_loss_ratio"] = f2["ratio"]
+        self.figures.append(fig)
+        log("FIGURES " + json.dumps(fig, default=lambda x: round(x, 3)))
+        del mids, t_kill
+        return fig, missing
+
+    def scenario_e(self):
+        name = self.ids[0]
+        mine = [m for m in self.sent if name in self.sent[m][:2]]
+        host, home = self.extra[name]
+        log(f"(e) alice's offline device catches up ({len(mine)} messages involve alice)")
+        t0 = time.time()
+        seen, passes = set(), 0
+        while passes < 5:
+            passes += 1
+            self.cli(host, home, "sync")
+            inbox = self.must(host, home, "inbox", "--limit", "100000")
+            seen = {m["message_id"] for m in inbox if "message_id" in m}
+            if all(m in seen for m in mine):
+                break
+        fig = {"scenario": "e-offline-catch-up", "messages": len(mine),
+               "caught_up": len([m for m in mine if m in seen]), "passes": passes,
+               "catch_up_s": time.time() - t0}
+        self.figures.append(fig)
+        log("FIGURES " + json.dumps(fig, default=lambda x: round(x, 3)))
+        return fig, [m for m in mine if m not in seen]
+
+    def inbox_duplicates(self):
+        """Stop the watchers and count duplicate message ids in every watching device's inbox."""
+        dups = 0
+        for key, (host, home, p) in self.watch.items():
+            p.stop()
+            inbox = self.must(host, home, "inbox", "--limit", "100000")
+            ids = [m["message_id"] for m in inbox if "message_id" in m]
+            dups += len(ids) - len(set(ids))
+        return dups
+
+    # ---- teardown -------------------------------------------------------------------------
+    def cleanup(self):
+        for p in reversed(self.procs):
+            try:
+                p.stop(timeout=10)
+            except Exception as e:  # keep cleaning up whatever happens
+                log(f"cleanup: {p.name}: {e}")
+        for ns in reversed(self.namespaces):
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=30)
+        self.namespaces = []
+        if self.a.keep:
+            log(f"kept {self.dir}")
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("binary", help="the dnasync binary")
+    ap.add_argument("--quick", action="store_true",
+                    help="make-test version: 5 hosts, 6 nodes, scenarios a and b, asserts")
+    ap.add_argument("--hosts", type=int, default=10)
+    ap.add_argument("--nodes", type=int, default=20)
+    ap.add_argument("--identities", type=int, default=3)
+    ap.add_argument("--devices", type=int, default=3, help="watching devices per identity")
+    ap.add_argument("--loss", type=float, default=1.0, help="%% of packets each host drops")
+    ap.add_argument("--rate", default="10mbit", help="tc tbf rate per host link ('' = none)")
+    ap.add_argument("--messages", type=int, default=20, help="(a): messages per identity")
+    ap.add_argument("--churn-minutes", type=float, default=10.0)
+    ap.add_argument("--churn-period", type=float, default=60.0)
+    ap.add_argument("--cut", type=float, default=120.0, help="(c): partition seconds")
+    ap.add_argument("--scenarios", default="abcde")
+    ap.add_argument("--deadline", type=float, default=3600, help="whole run, seconds")
+    ap.add_argument("--json-out", help="write the figures here")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    a = ap.parse_args()
+    if a.quick:
+        a.hosts, a.nodes, a.devices, a.messages = 5, 6, 2, 3
+        a.churn_minutes, a.churn_period, a.scenarios = 0.5, 15.0, "ab"
+        a.deadline = 240  # measured ~100 s; the bound is for a stuck run, not a speed goal
+    if os.geteuid() != 0:
+        print("scale: SKIPPED: needs root to make network namespaces (run as root, or "
+              "`sudo make scale`)")
+        return SKIP
+    for tool in ("ip", "nft", "tc"):
+        if not shutil.which(tool):
+            print(f"scale: SKIPPED: '{tool}' is missing (scripts/deps.sh installs iproute2, nftables)")
+            return SKIP
+    h = Harness(a)
+
+    def on_signal(sig, _):
+        raise KeyboardInterrupt(f"signal {sig}")
+
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, on_signal)
+    # The whole run is bounded: SIGALRM stops it and the finally below cleans up.
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("deadline")))
+    signal.alarm(int(a.deadline))
+    failures = []
+    t0 = time.time()
+    try:
+        h.net_up()
+        for i in range(a.nodes):
+            h.start_node(i)
+        log(f"nodes: {a.nodes} storage nodes started ({time.time() - t0:.1f} s)")
+        h.make_devices()
+        for s in a.scenarios:
+            fig, missing = getattr(h, "scenario_" + s)()
+            if missing:
+                failures.append(f"scenario {s}: {len(missing)} (message, device) pairs missing")
+        dups = h.inbox_duplicates()
+        log(f"duplicates in the watching devices' inboxes: {dups}")
+        if dups:
+            failures.append(f"{dups} duplicate messages in inboxes")
+        if h.send_failures:
+            log(f"send failures: {len(h.send_failures)}: {h.send_failures[:3]}")
+    except (KeyboardInterrupt, TimeoutError, RuntimeError) as e:
+        failures.append(f"aborted: {e}")
+    finally:
+        signal.alarm(0)
+        h.cleanup()
+    if a.json_out:
+        with open(a.json_out, "w") as f:
+            json.dump({"params": vars(a), "figures": h.figures, "failures": failures}, f,
+                      indent=1, default=str)
+    log(f"done in {time.time() - t0:.0f} s; " + ("FAILED: " + "; ".join(failures)
+                                                 if failures else "every message on every device"))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
