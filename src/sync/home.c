@@ -119,6 +119,20 @@ int dnasync_home_init(const char *dir, const char *name, const dnasync_env_t *en
     return dnasync_home_prepare(dir, env, err, errlen);
 }
 
+/* A device's node binds loopback (its default) only when every bootstrap node is on this
+ * machine; with a remote one it must bind the wildcard, or it can reach nobody: datagrams from
+ * 127.0.0.1 never leave the host (seen in the multi-host harness, docs/scale.md). */
+static const char *bind_for(const home_config_t *cfg)
+{
+    for (size_t i = 0; i < cfg->n_bootstrap; i++) {
+        const char *b = cfg->bootstrap[i];
+        if (strncmp(b, "127.", 4) != 0 && strncmp(b, "localhost:", 10) != 0 &&
+            strncmp(b, "[::1]:", 6) != 0)
+            return "0.0.0.0";
+    }
+    return NULL;
+}
+
 static int start_dht(dnasync_home_t *h, const dnasync_home_options_t *opt, char *err, size_t errlen)
 {
     dht_storage_config_t cfg;
@@ -132,6 +146,7 @@ static int start_dht(dnasync_home_t *h, const dnasync_home_options_t *opt, char 
     cfg.persist_dir = persist;
     cfg.bootstrap = (const char *const *)h->config.bootstrap;
     cfg.n_bootstrap = h->config.n_bootstrap;
+    cfg.bind = bind_for(&h->config);
     char why[256] = "";
     int rc = dht_storage_init_err(&cfg, &h->dht, why, sizeof why);
     if (rc != 0)
