@@ -6,6 +6,7 @@
 #include "dht/dht_proxy.h"
 #include "dnasync/dht.h"
 #include "dnasync/status.h"
+#include "node/gw.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -35,7 +36,11 @@ static void usage(FILE *f)
           "  --persist-interval S  with --persist: save stored values every S seconds\n"
           "                        (default 60; a kill -9 loses at most that period)\n"
           "  --max-store-mb N      storage quota for other users' values (default 64)\n"
-          "  --proxy-port N        also run OpenDHT's REST proxy for browser devices\n"
+          "  --gateway-port N      serve the validating HTTP gateway (docs/gateway.md)\n"
+          "  --gateway-bind ADDR   gateway address (default 127.0.0.1)\n"
+          "  --allow-origin ORIGIN browser pages of ORIGIN may use the gateway (repeatable)\n"
+          "  --gateway-rate N      requests per second per client address (default 100)\n"
+          "  --proxy-port N        also run OpenDHT's raw REST proxy (for other tools)\n"
           "  --proxy-bind ADDR     proxy address (default 127.0.0.1)\n"
           "  -v                    log warnings and a stats line per minute (stderr, UTC times)\n"
           "  --help                this text\n",
@@ -62,9 +67,11 @@ static void sleep_ms(long ms)
 int dnasync_node_main(int argc, char **argv)
 {
     const char *bind = "0.0.0.0", *persist = NULL, *proxy_bind = "127.0.0.1";
-    const char *bootstrap[NODE_MAX_BOOTSTRAP];
-    size_t n_bootstrap = 0;
-    long port = 0, proxy_port = -1, max_store_mb = 0, persist_interval = 0;
+    const char *bootstrap[NODE_MAX_BOOTSTRAP], *origins[GW_MAX_ORIGINS];
+    const char *gw_bind = "127.0.0.1";
+    size_t n_bootstrap = 0, n_origins = 0;
+    long port = 0, proxy_port = -1, max_store_mb = 0, persist_interval = 0, gw_port_opt = -1,
+         gw_rate = 0;
     int verbose = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -86,6 +93,28 @@ int dnasync_node_main(int argc, char **argv)
                 return 2;
             }
             i++;
+        } else if (strcmp(a, "--gateway-port") == 0) {
+            if (parse_port(next, &gw_port_opt) != 0) {
+                fprintf(stderr, "dnasync node: --gateway-port wants 0..65535\n");
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--gateway-rate") == 0) {
+            char *end;
+            gw_rate = next ? strtol(next, &end, 10) : 0;
+            if (!next || *end || gw_rate <= 0 || gw_rate > 100000) {
+                fprintf(stderr, "dnasync node: --gateway-rate wants 1..100000\n");
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--allow-origin") == 0) {
+            if (!next || !*next || n_origins == GW_MAX_ORIGINS) {
+                fprintf(stderr, "dnasync node: --allow-origin wants a value (at most %d)\n",
+                        GW_MAX_ORIGINS);
+                return 2;
+            }
+            origins[n_origins++] = next;
+            i++;
         } else if (strcmp(a, "--persist-interval") == 0) {
             char *end;
             persist_interval = next ? strtol(next, &end, 10) : 0;
@@ -103,7 +132,8 @@ int dnasync_node_main(int argc, char **argv)
             }
             i++;
         } else if (strcmp(a, "--bind") == 0 || strcmp(a, "--persist") == 0 ||
-                   strcmp(a, "--proxy-bind") == 0 || strcmp(a, "--bootstrap") == 0) {
+                   strcmp(a, "--proxy-bind") == 0 || strcmp(a, "--bootstrap") == 0 ||
+                   strcmp(a, "--gateway-bind") == 0) {
             if (!next || !*next) {
                 fprintf(stderr, "dnasync node: %s wants a value\n", a);
                 return 2;
@@ -114,6 +144,8 @@ int dnasync_node_main(int argc, char **argv)
                 persist = next;
             else if (strcmp(a, "--proxy-bind") == 0)
                 proxy_bind = next;
+            else if (strcmp(a, "--gateway-bind") == 0)
+                gw_bind = next;
             else if (n_bootstrap < NODE_MAX_BOOTSTRAP)
                 bootstrap[n_bootstrap++] = next;
             else {
@@ -168,6 +200,25 @@ int dnasync_node_main(int argc, char **argv)
                     proxy_port);
     }
 
+    gw_t *gw = NULL;
+    if (gw_port_opt >= 0) {
+        gw_config_t gc = {.bind = gw_bind,
+                          .port = (uint16_t)gw_port_opt,
+                          .origins = origins,
+                          .n_origins = n_origins,
+                          .rate = (int)gw_rate};
+        rc = gw_start(ctx, &gc, &gw, err, sizeof err);
+        if (rc) {
+            dnasync_log(DNASYNC_LOG_ERROR, WHO, "gateway: %s", err);
+            dht_proxy_stop(proxy);
+            dht_storage_free(ctx);
+            return rc == DNASYNC_EINVAL ? 2 : 1;
+        }
+        /* Machine-readable like "listening on": tests and scripts read the port from it. */
+        printf("dnasync node: gateway on http://%s%s%s:%u/\n", strchr(gw_bind, ':') ? "[" : "",
+               gw_bind, strchr(gw_bind, ':') ? "]" : "", (unsigned)gw_port(gw));
+    }
+
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -193,8 +244,9 @@ int dnasync_node_main(int argc, char **argv)
     }
     dnasync_log(DNASYNC_LOG_INFO, WHO, "stopping");
     /* State first: whatever happens while the proxy stops, the stored values are on disk. */
-    if (persist && proxy)
+    if (persist && (proxy || gw))
         (void)dht_storage_save(ctx);
+    gw_stop(gw); /* ends its streams and requests, cancels its DHT listens */
     dht_proxy_stop(proxy);
     dht_storage_free(ctx);
     sigaction(SIGINT, &old_int, NULL);

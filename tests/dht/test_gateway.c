@@ -1,0 +1,349 @@
+/* The validating gateway of `dnasync node --gateway-port` (docs/gateway.md), against a real node
+ * process on loopback through libcurl:
+ *  - garbage, bad base64, wrong-signature, oversized, unknown-type, wrong-key, forged-tombstone
+ *    and unknown-sender POSTs each get their own per-value status and are never stored, while the
+ *    valid values of the same batch are stored and served;
+ *  - a browser-style preflight and POST from an allowed origin; a foreign origin refused;
+ *  - an SSE listen receives the current values, "synced", then a value put afterwards;
+ *  - routes, methods, ids listing, get by ids, batch get, limits and error bodies. */
+#define _POSIX_C_SOURCE 200809L
+#include "check.h"
+#include "dht_testutil.h"
+#include "dnasync/dht_keys.h"
+#include "gw_testutil.h"
+#include "proc.h"
+#include "testenv.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int gwp;
+static uint64_t now;
+static uint8_t sk_alice[32], sk_bob[32], sk_mallory[32];
+
+static void post_put(const char *items, gt_resp_t *r)
+{
+    size_t n = strlen(items) + 32;
+    char *body = malloc(n);
+    CHECK(body);
+    snprintf(body, n, "{\"values\":[%s]}", items);
+    const char *h[] = {"Content-Type: application/json", NULL};
+    gt_http(gwp, "POST", "/v1/put", h, body, r);
+    free(body);
+}
+
+/* Status of result i in a put answer ("" when absent). */
+static const char *status_of(const char *body, int i, char out[64])
+{
+    const char *p = body;
+    out[0] = '\0';
+    for (int k = 0; k <= i; k++) {
+        p = strstr(p, "\"status\":\"");
+        if (!p)
+            return out;
+        p += 10;
+    }
+    size_t n = strcspn(p, "\"");
+    snprintf(out, 64, "%.*s", (int)(n < 63 ? n : 63), p);
+    return out;
+}
+
+/* Whether GET /v1/key/K?ids=ID returns that value. */
+static int stored(const gt_value_t *v)
+{
+    char key[41], id[17], path[128];
+    gt_hex_key(v->key, key);
+    gt_hex_id(v->vid, id);
+    snprintf(path, sizeof path, "/v1/key/%s?ids=%s", key, id);
+    gt_resp_t r;
+    gt_http(gwp, "GET", path, NULL, NULL, &r);
+    CHECK_EQ_INT(r.status, 200);
+    int found = strstr(r.body, id) != NULL;
+    gt_resp_free(&r);
+    return found;
+}
+
+static void test_routes(void)
+{
+    gt_resp_t r;
+    gt_http(gwp, "GET", "/health", NULL, NULL, &r);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK(strstr(r.body, "\"status\":\"ok\"") && strstr(r.body, "\"api\":1"));
+    gt_resp_free(&r);
+    gt_http(gwp, "GET", "/nope", NULL, NULL, &r);
+    CHECK_EQ_INT(r.status, 404);
+    CHECK(strstr(r.body, "\"error\":\"not_found\""));
+    gt_resp_free(&r);
+    gt_http(gwp, "GET", "/v1/key/12345", NULL, NULL, &r);
+    CHECK_EQ_INT(r.status, 400);
+    CHECK(strstr(r.body, "\"error\":\"bad_request\""));
+    gt_resp_free(&r);
+    gt_http(gwp, "POST", "/health", NULL, NULL, &r);
+    CHECK_EQ_INT(r.status, 405);
+    CHECK(strstr(r.headers, "Allow: GET"));
+    gt_resp_free(&r);
+    const char *h[] = {"Content-Type: text/plain", NULL};
+    gt_http(gwp, "POST", "/v1/put", h, "{\"values\":[]}", &r);
+    CHECK_EQ_INT(r.status, 415);
+    gt_resp_free(&r);
+    post_put("", &r); /* no items */
+    CHECK_EQ_INT(r.status, 400);
+    gt_resp_free(&r);
+    const char *hj[] = {"Content-Type: application/json", NULL};
+    gt_http(gwp, "POST", "/v1/put", hj, "not json at all", &r);
+    CHECK_EQ_INT(r.status, 400);
+    CHECK(strstr(r.body, "bad JSON"));
+    gt_resp_free(&r);
+    /* a body over 2 MiB */
+    size_t big = 2u * 1024u * 1024u + 100u;
+    char *body = malloc(big + 1);
+    CHECK(body);
+    memset(body, ' ', big);
+    body[big] = '\0';
+    gt_http(gwp, "POST", "/v1/put", hj, body, &r);
+    CHECK_EQ_INT(r.status, 413);
+    CHECK(strstr(r.body, "too_large"));
+    gt_resp_free(&r);
+    free(body);
+}
+
+static void test_put_validation(void)
+{
+    gt_value_t id_alice, id_bob, msg, tomb, bad_sig, forged, wrong_key, stranger, big;
+    gt_identity(&id_alice, "alice", sk_alice, now);
+    gt_identity(&id_bob, "bob", sk_bob, now);
+    gt_message(&msg, "alice", "bob", "hello bob", sk_alice, now);
+    dht_value_t dv;
+    memset(&dv, 0, sizeof dv);
+    CHECK_EQ_INT(dht_value_decode(msg.data, msg.len, &dv), 0);
+    char mid[65];
+    memcpy(mid, dv.message_id, 65);
+    dht_value_clear(&dv);
+    gt_tombstone(&tomb, "alice", mid, sk_alice, now);
+    gt_tombstone(&forged, "alice", mid, sk_mallory, now + 1); /* mallory deletes in alice's box */
+    gt_message(&bad_sig, "alice", "bob", "tampered", sk_alice, now);
+    bad_sig.data[bad_sig.len - 1] ^= 1; /* a payload byte: decodes, signature fails */
+    gt_message(&wrong_key, "alice", "bob", "elsewhere", sk_alice, now);
+    memset(wrong_key.key, 0x42, 20);
+    gt_message(&stranger, "carol", "bob", "from nobody", sk_mallory, now); /* no identity */
+    gt_message(&big, "alice", "bob", "x", sk_alice, now);
+
+    /* identities first: the batch's own records count for the later items */
+    char *it[12];
+    it[0] = gt_item_json(&id_alice);
+    it[1] = gt_item_json(&id_bob);
+    it[2] = gt_item_json(&msg);
+    it[3] = gt_item_json(&tomb);
+    it[4] = gt_item_json(&bad_sig);
+    it[5] = gt_item_json(&forged);
+    it[6] = gt_item_json(&wrong_key);
+    it[7] = gt_item_json(&stranger);
+    char key[41], id[17];
+    gt_hex_key(msg.key, key);
+    gt_hex_id(msg.vid, id);
+    it[8] = malloc(256);
+    snprintf(it[8], 256,
+             "{\"key\":\"%s\",\"kind\":\"message\",\"id\":\"%s\",\"data\":\"aGVsbG8=\"}", key,
+             id); /* garbage: "hello" */
+    it[9] = malloc(256);
+    snprintf(it[9], 256, "{\"key\":\"%s\",\"kind\":\"bogus\",\"id\":\"%s\",\"data\":\"aGVsbG8=\"}",
+             key, id);
+    it[10] = malloc(256);
+    snprintf(it[10], 256,
+             "{\"key\":\"%s\",\"kind\":\"message\",\"id\":\"%s\",\"data\":\"a GVsbG8\"}", key, id);
+    size_t bn = 90000; /* over 64,000 bytes once decoded */
+    it[11] = malloc(bn + 256);
+    int k = snprintf(it[11], 256, "{\"key\":\"%s\",\"kind\":\"message\",\"id\":\"%s\",\"data\":\"",
+                     key, id);
+    memset(it[11] + k, 'A', bn);
+    strcpy(it[11] + k + bn, "\"}");
+    size_t total = 16;
+    for (int i = 0; i < 12; i++)
+        total += strlen(it[i]) + 1;
+    char *items = calloc(1, total);
+    for (int i = 0; i < 12; i++) {
+        if (i)
+            strcat(items, ",");
+        strcat(items, it[i]);
+        free(it[i]);
+    }
+    gt_resp_t r;
+    post_put(items, &r);
+    free(items);
+    fprintf(stderr, "put answer: %.600s\n", r.body);
+    CHECK_EQ_INT(r.status, 200);
+    const char *want[12] = {"stored",        "stored",       "stored",    "stored",
+                            "bad_signature", "not_owner",    "wrong_key", "no_identity",
+                            "malformed",     "unknown_type", "malformed", "too_big"};
+    for (int i = 0; i < 12; i++) {
+        char st[64];
+        if (strcmp(status_of(r.body, i, st), want[i]) != 0) {
+            fprintf(stderr, "item %d: status %s, want %s\n", i, st, want[i]);
+            CHECK(0);
+        }
+    }
+    CHECK(strstr(r.body, "not signed by the identity key of the owner 'alice'"));
+    gt_resp_free(&r);
+
+    CHECK(stored(&msg) && stored(&tomb) && stored(&id_alice));
+    CHECK(!stored(&bad_sig) && !stored(&forged) && !stored(&stranger));
+    /* the listing of alice's box holds the real tombstone, not the forged one */
+    char path[128], fid[17], tid[17];
+    gt_hex_key(tomb.key, key);
+    snprintf(path, sizeof path, "/v1/key/%s/ids", key);
+    gt_http(gwp, "GET", path, NULL, NULL, &r);
+    gt_hex_id(forged.vid, fid);
+    gt_hex_id(tomb.vid, tid);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK(strstr(r.body, tid) && !strstr(r.body, fid));
+    gt_resp_free(&r);
+
+    /* created outside its bounds: a re-put may not extend a value's life */
+    gt_value_t late;
+    gt_message(&late, "alice", "bob", "late", sk_alice, now);
+    late.created = now + 3600;
+    char *one = gt_item_json(&late);
+    post_put(one, &r);
+    free(one);
+    char st[64];
+    CHECK_EQ_STR(status_of(r.body, 0, st), "bad_created");
+    gt_resp_free(&r);
+
+    /* batch get of two keys */
+    char k1[41], k2[41], body[200];
+    gt_hex_key(msg.key, k1);
+    gt_hex_key(id_alice.key, k2);
+    snprintf(body, sizeof body, "{\"keys\":[\"%s\",\"%s\"]}", k1, k2);
+    const char *hj[] = {"Content-Type: application/json", NULL};
+    gt_http(gwp, "POST", "/v1/get", hj, body, &r);
+    CHECK_EQ_INT(r.status, 200);
+    gt_hex_id(msg.vid, id);
+    CHECK(strstr(r.body, id) && strstr(r.body, "\"kind\":\"identity\""));
+    gt_resp_free(&r);
+
+    gt_value_t *all[] = {&id_alice, &id_bob,    &msg,      &tomb, &bad_sig,
+                         &forged,   &wrong_key, &stranger, &big,  &late};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        gt_value_free(all[i]);
+}
+
+static void test_cors(void)
+{
+    gt_value_t m;
+    gt_message(&m, "alice", "bob", "from a browser", sk_alice, now);
+    const char *pre[] = {"Origin: http://app.example", "Access-Control-Request-Method: POST",
+                         "Access-Control-Request-Headers: content-type", NULL};
+    gt_resp_t r;
+    gt_http(gwp, "OPTIONS", "/v1/put", pre, NULL, &r);
+    CHECK_EQ_INT(r.status, 204);
+    CHECK(strstr(r.headers, "Access-Control-Allow-Origin: http://app.example"));
+    CHECK(strstr(r.headers, "Access-Control-Allow-Methods: GET, POST, OPTIONS"));
+    CHECK(strstr(r.headers, "Access-Control-Allow-Headers: Content-Type"));
+    gt_resp_free(&r);
+    char *item = gt_item_json(&m);
+    char body[2048];
+    snprintf(body, sizeof body, "{\"values\":[%s]}", item);
+    free(item);
+    const char *h[] = {"Origin: http://app.example", "Content-Type: application/json", NULL};
+    gt_http(gwp, "POST", "/v1/put", h, body, &r);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK(strstr(r.headers, "Access-Control-Allow-Origin: http://app.example"));
+    char st[64];
+    CHECK_EQ_STR(status_of(r.body, 0, st), "stored");
+    gt_resp_free(&r);
+    CHECK(stored(&m));
+    /* another origin: preflight and request refused, nothing stored */
+    gt_value_t m2;
+    gt_message(&m2, "alice", "bob", "from a stranger's page", sk_alice, now);
+    const char *evil_pre[] = {"Origin: http://evil.example", "Access-Control-Request-Method: POST",
+                              NULL};
+    gt_http(gwp, "OPTIONS", "/v1/put", evil_pre, NULL, &r);
+    CHECK_EQ_INT(r.status, 403);
+    CHECK(!strstr(r.headers, "Access-Control-Allow-Origin"));
+    gt_resp_free(&r);
+    item = gt_item_json(&m2);
+    snprintf(body, sizeof body, "{\"values\":[%s]}", item);
+    free(item);
+    const char *eh[] = {"Origin: http://evil.example", "Content-Type: application/json", NULL};
+    gt_http(gwp, "POST", "/v1/put", eh, body, &r);
+    CHECK_EQ_INT(r.status, 403);
+    CHECK(strstr(r.body, "origin_not_allowed"));
+    gt_resp_free(&r);
+    CHECK(!stored(&m2));
+    gt_value_free(&m);
+    gt_value_free(&m2);
+}
+
+static void test_listen(void)
+{
+    gt_value_t first, second;
+    gt_message(&first, "alice", "bob", "before the listen", sk_alice, now);
+    gt_message(&second, "alice", "bob", "after the listen", sk_alice, now);
+    /* both into bob's doorbell of today: one key for any message of bob's */
+    CHECK_EQ_INT(dht_key_bell(first.key, "bob", (int64_t)(now / 86400)), 0);
+    memcpy(second.key, first.key, 20);
+    char *item = gt_item_json(&first);
+    gt_resp_t r;
+    char st[64];
+    post_put(item, &r);
+    free(item);
+    CHECK_EQ_STR(status_of(r.body, 0, st), "stored");
+    gt_resp_free(&r);
+    gt_listen_t l;
+    gt_listen_start(&l, gwp, first.key);
+    CHECK(gt_listen_wait(&l, "event: synced", 30));
+    char id1[17], id2[17];
+    gt_hex_id(first.vid, id1);
+    gt_hex_id(second.vid, id2);
+    pthread_mutex_lock(&l.mu);
+    int replayed = strstr(l.buf, id1) != NULL && strstr(l.buf, "retry: 2000") != NULL;
+    pthread_mutex_unlock(&l.mu);
+    CHECK(replayed);
+    item = gt_item_json(&second);
+    post_put(item, &r);
+    free(item);
+    CHECK_EQ_STR(status_of(r.body, 0, st), "stored");
+    gt_resp_free(&r);
+    CHECK(gt_listen_wait(&l, id2, 30));
+    pthread_mutex_lock(&l.mu);
+    fprintf(stderr, "stream: %.300s...\n", l.buf);
+    const char *ev = strstr(l.buf, id2);
+    pthread_mutex_unlock(&l.mu);
+    CHECK(ev != NULL);
+    gt_listen_stop(&l);
+    CHECK_EQ_INT(l.status, 200);
+    gt_value_free(&first);
+    gt_value_free(&second);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    now = (uint64_t)ts.tv_sec;
+    tu_seed(sk_alice, 11);
+    tu_seed(sk_bob, 12);
+    tu_seed(sk_mallory, 13);
+    char *dir = test_tmpdir("gateway");
+    char log[4200];
+    snprintf(log, sizeof log, "%s/node.log", dir);
+    char *extra[] = {"--allow-origin", "http://app.example", "-v", NULL};
+    int dht_port = 0;
+    pid_t pid = gt_spawn(extra, log, &gwp, &dht_port);
+
+    RUN(test_routes);
+    RUN(test_put_validation);
+    RUN(test_cors);
+    RUN(test_listen);
+
+    CHECK_EQ_INT(proc_stop(pid, 20), 0);
+    curl_global_cleanup();
+    if (!getenv("KEEP"))
+        test_rmtree(dir);
+    free(dir);
+    return 0;
+}
