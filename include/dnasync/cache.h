@@ -297,6 +297,17 @@ int dnasync_cache_day_get(dnasync_cache_t *c, const char *mailbox, int64_t day,
 int dnasync_cache_day_set(dnasync_cache_t *c, const char *mailbox, int64_t day,
                           const dnasync_cache_day_t *in);
 
+/* A message id found by prefix (dnasync_cache_find_ids). */
+typedef struct dnasync_cache_id_match {
+    char message_id[DNASYNC_ID_HEX_LEN + 1];
+    int deleted; /* soft-deleted here */
+} dnasync_cache_id_match_t;
+/* Messages (soft-deleted ones too) whose id starts with prefix (1..64 lowercase hex), in id
+ * order: up to max into out (caller's array), *count how many were written. Reads one more
+ * than max when there is one, so *count == max with more_out = 1 means "more match". */
+int dnasync_cache_find_ids(dnasync_cache_t *c, const char *prefix, size_t max,
+                           dnasync_cache_id_match_t *out, size_t *count, int *more_out);
+
 #ifdef __cplusplus
 }
 #endif

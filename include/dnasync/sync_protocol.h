@@ -175,6 +175,15 @@ uint64_t sync_tick(sync_context_t *ctx);
 uint64_t sync_wakeups(sync_context_t *ctx);
 /* One pass: upload pending, download new, apply tombstones. Counts may be NULL. */
 int sync_pass(sync_context_t *ctx, size_t *uploaded, size_t *downloaded, size_t *deleted);
+/* Cached messages (soft-deleted ones too) whose id starts with prefix (1..64 lowercase hex), in
+ * id order: up to max into out (caller's array), *count written, *more true when further ones
+ * match. For ids a person types short (the CLI accepts any unique prefix). */
+typedef struct sync_id_match {
+    char message_id[DNASYNC_ID_HEX_LEN + 1];
+    bool deleted;
+} sync_id_match_t;
+int sync_find_messages(sync_context_t *ctx, const char *prefix, size_t max, sync_id_match_t *out,
+                       size_t *count, bool *more);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "cli/open.h"
+#include "dnasync/names.h"
 #include "dnasync/status.h"
 
 #include <stdio.h>
@@ -9,6 +10,9 @@
 static int run(cli_t *cli, const cli_args_t *a)
 {
     const char *recipient = a->pos[0], *text = a->pos[1];
+    char why[256];
+    if (dnasync_name_check(recipient, why, sizeof why) != 0)
+        return cli_error(CLI_USAGE, "send: bad RECIPIENT: %s", why);
     size_t len = strlen(text);
     if (len == 0)
         return cli_error(CLI_USAGE, "send: TEXT is empty");

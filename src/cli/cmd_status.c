@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "cli/open.h"
+#include "cli/text.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -34,9 +35,10 @@ static int print_days(const cli_t *cli, sync_context_t *sync)
             json_uint(&j, "expires_at", days[i].expires_at);
             json_end(&j);
         } else {
-            printf("  %s  %-10s  leaves the DHT at %" PRIu64 "\n", d,
+            char t[CLI_TIME_LEN];
+            printf("  %s  %-10s  leaves the DHT at %s\n", d,
                    days[i].verified ? (days[i].closed ? "complete" : "verified") : "unverified",
-                   days[i].expires_at);
+                   cli_time((int64_t)days[i].expires_at, t));
         }
     }
     free(days);
@@ -81,12 +83,14 @@ static int run(cli_t *cli, const cli_args_t *a)
         printf("pending uploads     %zu\n", st.pending_uploads);
         printf("pending deletions   %zu\n", st.pending_tombstones);
         printf("pending downloads   %zu\n", st.pending_downloads);
-        printf("last upload         %" PRIu64 "\n", st.last_upload_time);
-        printf("last download       %" PRIu64 "\n", st.last_download_time);
+        char t[CLI_TIME_LEN];
+        printf("last upload         %s\n", cli_time((int64_t)st.last_upload_time, t));
+        printf("last download       %s\n", cli_time((int64_t)st.last_download_time, t));
         printf("realtime            %s\n", st.realtime_enabled ? "on" : "off");
         printf("verified days       %u of %u\n", st.verified_days, st.window_days);
         if (st.oldest_unverified_expiry)
-            printf("oldest unverified day expires at %" PRIu64 "\n", st.oldest_unverified_expiry);
+            printf("oldest unverified day expires at %s\n",
+                   cli_time((int64_t)st.oldest_unverified_expiry, t));
         printf("rejected values     %" PRIu64 "\n", st.rejected_values);
         printf("damaged rows        %zu%s\n", st.damaged_rows,
                st.damaged_rows ? " (pending, unreadable in the cache; `dnasync sync` names them)"
@@ -112,7 +116,8 @@ const cli_command_t cli_cmd_status = {
     0,
     options,
     "show sync state, pending work and per-day completeness",
-    "Prints every sync_status_t field (with --json: one object, fields by name).\n"
+    "Prints every sync_status_t field (with --json: one object, fields by name; times in\n"
+    "Unix seconds there, ISO-8601 local time here).\n"
     "--days adds one line per day of the 30-day DHT window: verified complete or not,\n"
     "and when that day's values leave the DHT.\n",
     run,

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "cli/open.h"
+#include "cli/text.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -39,8 +40,14 @@ static void on_event(void *user, const sync_event_t *ev)
         }
         json_end(&j);
     } else if (have) {
-        printf("new %s from %s to %s: %s\n", ev->message_id, msg.sender, msg.recipient,
-               text ? text : "(cannot decrypt)");
+        char when[CLI_TIME_LEN];
+        printf("new %s %s from ", ev->message_id, cli_time(msg.created_at, when));
+        cli_put_text(stdout, msg.sender);
+        fputs(" to ", stdout);
+        cli_put_text(stdout, msg.recipient);
+        fputs(": ", stdout);
+        cli_put_text(stdout, text ? text : "(cannot decrypt)");
+        fputc('\n', stdout);
     } else {
         printf("%s %s\n", ev->kind == SYNC_EVENT_DELETED ? "deleted" : "new", ev->message_id);
     }

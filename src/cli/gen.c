@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/help.h"
 
+#include <ctype.h>
 #include <string.h>
 
 /* Text as roff: '-' and '\' escaped, a line starting with '.' or '\'' protected. */
@@ -123,7 +124,7 @@ static void value_arms(FILE *out, const cli_option_t *t)
             continue;
         if (strcmp(t[i].arg, "DIR") == 0) {
             fprintf(out, "        --%s) COMPREPLY=($(compgen -d -- \"$cur\")) ;;\n", t[i].name);
-        } else if (strchr(t[i].arg, '|')) {
+        } else if (strchr(t[i].arg, '|') && islower((unsigned char)t[i].arg[0])) {
             fprintf(out, "        --%s) COMPREPLY=($(compgen -W \"", t[i].name);
             for (const char *s = t[i].arg; *s; s++)
                 fputc(*s == '|' ? ' ' : *s, out);
