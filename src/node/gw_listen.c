@@ -1,13 +1,15 @@
 /* The gateway's listen streams: Server-Sent Events over a DHT listen (docs/gateway.md
  * "GET /v1/key/{key}/listen"). The DHT thread only appends events to the stream's buffer; the
  * connection's own thread (libmicrohttpd, one per connection) sends them, and a keep-alive
- * comment when idle, so a client that went away is noticed within one keep-alive period. */
-#define _POSIX_C_SOURCE 200809L
+ * comment when idle; while idle it also looks at the socket every second, so a client that went
+ * away frees its listen slot and its DHT listen at once, not at the next keep-alive. */
+#define _GNU_SOURCE /* POLLRDHUP */
 #include "common/log.h"
 #include "dnasync/status.h"
 #include "node/gw_internal.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@ typedef struct gw_stream {
     int closed;
     uint64_t token;
     int listening;
+    int fd; /* the connection's socket, only polled for the peer's hang-up */
     char addr[48];
     struct gw_stream *next; /* gw->streams */
 } gw_stream_t;
@@ -81,18 +84,30 @@ static void on_value(void *user, const dht_raw_value_t *v, int expired)
     pthread_mutex_unlock(&s->mu);
 }
 
+static int peer_gone(int fd)
+{
+    struct pollfd p = {fd, POLLRDHUP, 0};
+    return fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 /* The connection's thread: blocks until there is something to send or the stream ends. */
 static ssize_t reader(void *cls, uint64_t pos, char *out, size_t max)
 {
     (void)pos;
     gw_stream_t *s = cls;
     pthread_mutex_lock(&s->mu);
-    while (s->len == s->off && !s->closed) {
+    for (int idle_s = 0; s->len == s->off && !s->closed;) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += GW_KEEPALIVE_S;
-        if (pthread_cond_timedwait(&s->cv, &s->mu, &until) == ETIMEDOUT && s->len == s->off)
+        until.tv_sec += 1;
+        if (pthread_cond_timedwait(&s->cv, &s->mu, &until) != ETIMEDOUT || s->len != s->off)
+            continue;
+        if (peer_gone(s->fd))
+            s->closed = 1;
+        else if (++idle_s >= GW_KEEPALIVE_S) {
             append(s, ": keep-alive\n\n", 14);
+            idle_s = 0;
+        }
     }
     ssize_t n;
     if (s->len > s->off) {
@@ -139,6 +154,9 @@ enum MHD_Result gw_listen_start(gw_t *gw, struct MHD_Connection *c, const uint8_
         return MHD_NO;
     }
     s->gw = gw;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    s->fd = ci ? ci->connect_fd : -1;
     snprintf(s->addr, sizeof s->addr, "%s", addr);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);

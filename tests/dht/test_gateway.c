@@ -319,6 +319,55 @@ static void test_listen(void)
     gt_value_free(&second);
 }
 
+/* At most 8 open listens per client address: the 9th is refused with 429. */
+static void test_listen_limit(void)
+{
+    uint8_t key[20];
+    memset(key, 0x5a, sizeof key);
+    gt_listen_t l[8];
+    for (int i = 0; i < 8; i++)
+        gt_listen_start(&l[i], gwp, key);
+    for (int i = 0; i < 8; i++)
+        if (!gt_listen_wait(&l[i], "event: synced", 30)) {
+            fprintf(stderr, "listen %d: status %ld, got: %s\n", i, l[i].status,
+                    l[i].buf ? l[i].buf : "(nothing)");
+            CHECK(0);
+        }
+    char hex[41], path[80];
+    gt_hex_key(key, hex);
+    snprintf(path, sizeof path, "/v1/key/%s/listen", hex);
+    gt_resp_t r;
+    gt_http(gwp, "GET", path, NULL, NULL, &r);
+    CHECK_EQ_INT(r.status, 429);
+    CHECK(strstr(r.body, "too_many_listens"));
+    gt_resp_free(&r);
+    for (int i = 0; i < 8; i++)
+        gt_listen_stop(&l[i]);
+}
+
+/* A node with --gateway-rate 1 (bursts of 2): a client asking faster gets 429 + Retry-After. */
+static void test_rate_limit(const char *dir)
+{
+    char log[4200];
+    snprintf(log, sizeof log, "%s/rate.log", dir);
+    char *extra[] = {"--gateway-rate", "1", NULL};
+    int port = 0, dht_port = 0;
+    pid_t pid = gt_spawn(extra, log, &port, &dht_port);
+    long last = 0;
+    int asked = 0;
+    for (; asked < 50 && last != 429; asked++) {
+        gt_resp_t r;
+        gt_http(port, "GET", "/health", NULL, NULL, &r);
+        last = r.status;
+        if (last == 429)
+            CHECK(strstr(r.headers, "Retry-After: 1") && strstr(r.body, "rate_limited"));
+        gt_resp_free(&r);
+    }
+    fprintf(stderr, "rate limited after %d requests\n", asked);
+    CHECK_EQ_INT(last, 429);
+    CHECK_EQ_INT(proc_stop(pid, 20), 0);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -338,7 +387,10 @@ int main(void)
     RUN(test_routes);
     RUN(test_put_validation);
     RUN(test_cors);
+    RUN(test_listen_limit); /* first: no earlier stream holds a slot */
     RUN(test_listen);
+    fprintf(stderr, "-- test_rate_limit\n");
+    test_rate_limit(dir);
 
     CHECK_EQ_INT(proc_stop(pid, 20), 0);
     curl_global_cleanup();
