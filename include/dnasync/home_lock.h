@@ -22,7 +22,8 @@ typedef struct dnasync_home_lock_holder {
 /* Take <dir>/lock for this process under `role` (copied into the file). 0 ok, *out freed with
  * dnasync_home_lock_release. DNASYNC_EBUSY when another holder (any process, or another
  * handle of this one) has it: holder (may be NULL) gets its pid and role, err the sentence
- * "home DIR is in use by `dnasync ROLE` (pid N); run `dnasync daemon` to share one node".
+ * "home DIR is in use by `dnasync ROLE` (pid N); run `dnasync daemon` to share one node"
+ * (for a daemon holder: "...; its socket is DIR/dnasync.sock").
  * Other errors: DNASYNC_EIO with the reason. */
 int dnasync_home_lock_take(const char *dir, const char *role, dnasync_home_lock_t **out,
                            dnasync_home_lock_holder_t *holder, char *err, size_t errlen);

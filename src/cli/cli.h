@@ -23,6 +23,9 @@ typedef struct cli {
     int port;            /* --port N (0 = any) */
     const char *prog;    /* argv[0] for messages */
     const char *command; /* the subcommand's name (the role in the home lock) */
+    /* Inside `dnasync daemon`: the daemon's open home, which every command uses instead of
+     * opening its own (src/daemon/exec.c); NULL in a plain process. */
+    struct dnasync_home *daemon_home;
 } cli_t;
 
 /* One option of a command (or a global one). */

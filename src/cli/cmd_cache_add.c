@@ -32,7 +32,7 @@ static int run(cli_t *cli, const cli_args_t *a)
     } else {
         printf("%s\n", id);
     }
-    dnasync_home_free(home);
+    cli_close_home(cli, home);
     return rc;
 }
 

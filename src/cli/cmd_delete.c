@@ -49,7 +49,7 @@ static int run(cli_t *cli, const cli_args_t *a)
     int rc = do_delete(dnasync_home_sync(home), a->pos[0], id, &already, &pending);
     if (rc == CLI_OK)
         print_delete(cli, id, already, pending);
-    dnasync_home_free(home);
+    cli_close_home(cli, home);
     return rc;
 }
 

@@ -141,7 +141,7 @@ static int run(cli_t *cli, const cli_args_t *a)
     }
     free_entries(entries, n);
     sync_free_messages(msgs, n);
-    dnasync_home_free(home);
+    cli_close_home(cli, home);
     return rc;
 }
 

@@ -29,7 +29,7 @@ static int run(cli_t *cli, const cli_args_t *a)
     } else {
         printf("pruned %d synced messages older than %lu days (pending ones are kept)\n", n, days);
     }
-    dnasync_home_free(home);
+    cli_close_home(cli, home);
     return rc;
 }
 

@@ -40,7 +40,7 @@ static int run(cli_t *cli, const cli_args_t *a)
     } else if (rc == CLI_OK) {
         printf("marked %s read%s\n", id, share ? " on all your devices" : " on this device");
     }
-    dnasync_home_free(home);
+    cli_close_home(cli, home);
     return rc;
 }
 

@@ -42,7 +42,7 @@ static int run(cli_t *cli, const cli_args_t *a)
                    pending ? " (stored; upload pending, retried by the next sync)" : "");
         }
     }
-    dnasync_home_free(home);
+    cli_close_home(cli, home);
     return rc;
 }
 

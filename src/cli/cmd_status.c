@@ -100,7 +100,7 @@ static int run(cli_t *cli, const cli_args_t *a)
     }
     if (rc == CLI_OK && show_days)
         rc = print_days(cli, sync);
-    dnasync_home_free(home);
+    cli_close_home(cli, home);
     return rc;
 }
 

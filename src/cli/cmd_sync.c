@@ -19,7 +19,8 @@ static int run(cli_t *cli, const cli_args_t *a)
     if (cli_open_home(cli, true, &home) != CLI_OK)
         return CLI_FAIL;
     sync_context_t *sync = dnasync_home_sync(home);
-    sync_set_event_callback(sync, on_event, NULL);
+    if (!cli->daemon_home) /* the daemon's events go to its subscribers */
+        sync_set_event_callback(sync, on_event, NULL);
     size_t up = 0, down = 0, del = 0;
     int rc = sync_pass(sync, &up, &down, &del);
     sync_status_t st;
@@ -46,7 +47,7 @@ static int run(cli_t *cli, const cli_args_t *a)
     int code = CLI_OK;
     if (rc != 0)
         code = cli_error(CLI_FAIL, "sync incomplete: %s", sync_errmsg(sync));
-    dnasync_home_free(home);
+    cli_close_home(cli, home);
     return code;
 }
 

@@ -4,6 +4,10 @@
 
 int cli_open_home(const cli_t *cli, bool network, dnasync_home_t **out)
 {
+    if (cli->daemon_home) { /* inside the daemon: its home, node and sync context */
+        *out = cli->daemon_home;
+        return CLI_OK;
+    }
     char err[512] = "";
     dnasync_home_options_t opt = {
         .env = NULL,
@@ -17,6 +21,12 @@ int cli_open_home(const cli_t *cli, bool network, dnasync_home_t **out)
     if (dnasync_home_open(cli->home, &opt, out, err, sizeof err) != 0)
         return cli_error(CLI_FAIL, "%s", err);
     return CLI_OK;
+}
+
+void cli_close_home(const cli_t *cli, dnasync_home_t *home)
+{
+    if (home != cli->daemon_home)
+        dnasync_home_free(home);
 }
 
 int cli_parse_uint(const char *opt, const char *v, unsigned long max, unsigned long *out)

@@ -77,6 +77,9 @@ int dnasync_home_lock_take(const char *dir, const char *role, dnasync_home_lock_
         char who[96] = "another process";
         if (h.pid > 0)
             snprintf(who, sizeof who, "`dnasync %s` (pid %ld)", h.role, (long)h.pid);
+        if (strcmp(h.role, "daemon") == 0) /* starting, or its socket is gone */
+            return fail(err, errlen, DNASYNC_EBUSY,
+                        "home %s is in use by %s; its socket is %s/dnasync.sock", dir, who, dir);
         return fail(err, errlen, DNASYNC_EBUSY,
                     "home %s is in use by %s; run `dnasync daemon` to share one node", dir, who);
     }
