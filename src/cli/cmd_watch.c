@@ -3,22 +3,58 @@
 #include "cli/json.h"
 #include "cli/open.h"
 #include "cli/text.h"
+#include "daemon/client.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 typedef struct watch {
     const cli_t *cli;
     sync_context_t *sync;
 } watch_t;
 
+/* One arrival or deletion, the same whether the event came from this process's node or from
+ * the home's daemon. msg NULL: only the id is known. */
+static void print_event(const cli_t *cli, bool message, const char *id, const message_info_t *msg,
+                        const char *text)
+{
+    if (cli->json) {
+        json_line_t j;
+        json_begin(&j, stdout);
+        json_str(&j, "event", message ? "message" : "deleted");
+        json_str(&j, "message_id", id);
+        if (msg) {
+            json_str(&j, "sender", msg->sender);
+            json_str(&j, "recipient", msg->recipient);
+            json_int(&j, "created_at", msg->created_at);
+            json_str(&j, "text", text);
+        }
+        json_end(&j);
+    } else if (msg) {
+        char when[CLI_TIME_LEN];
+        printf("new %s %s from ", id, cli_time(msg->created_at, when));
+        cli_put_text(stdout, msg->sender);
+        fputs(" to ", stdout);
+        cli_put_text(stdout, msg->recipient);
+        fputs(": ", stdout);
+        cli_put_text(stdout, text ? text : "(cannot decrypt)");
+        fputc('\n', stdout);
+    } else {
+        printf("%s %s\n", message ? "new" : "deleted", id);
+    }
+    fflush(stdout);
+}
+
 static void on_event(void *user, const sync_event_t *ev)
 {
     watch_t *w = user;
-    if (ev->kind == SYNC_EVENT_PROGRESS)
+    if (ev->kind != SYNC_EVENT_MESSAGE && ev->kind != SYNC_EVENT_DELETED)
         return;
     message_info_t msg;
     memset(&msg, 0, sizeof msg);
@@ -27,33 +63,49 @@ static void on_event(void *user, const sync_event_t *ev)
         ev->kind == SYNC_EVENT_MESSAGE && sync_get_message(w->sync, ev->message_id, &msg) == 0;
     if (have)
         sync_open_message(w->sync, &msg, &text, NULL);
-    if (w->cli->json) {
-        json_line_t j;
-        json_begin(&j, stdout);
-        json_str(&j, "event", ev->kind == SYNC_EVENT_MESSAGE ? "message" : "deleted");
-        json_str(&j, "message_id", ev->message_id);
-        if (have) {
-            json_str(&j, "sender", msg.sender);
-            json_str(&j, "recipient", msg.recipient);
-            json_int(&j, "created_at", msg.created_at);
-            json_str(&j, "text", text);
-        }
-        json_end(&j);
-    } else if (have) {
-        char when[CLI_TIME_LEN];
-        printf("new %s %s from ", ev->message_id, cli_time(msg.created_at, when));
-        cli_put_text(stdout, msg.sender);
-        fputs(" to ", stdout);
-        cli_put_text(stdout, msg.recipient);
-        fputs(": ", stdout);
-        cli_put_text(stdout, text ? text : "(cannot decrypt)");
-        fputc('\n', stdout);
-    } else {
-        printf("%s %s\n", ev->kind == SYNC_EVENT_DELETED ? "deleted" : "new", ev->message_id);
-    }
-    fflush(stdout);
+    print_event(w->cli, ev->kind == SYNC_EVENT_MESSAGE, ev->message_id, have ? &msg : NULL, text);
     free(text);
     message_info_clear(&msg);
+}
+
+/* A notification of the home's daemon (docs/rpc.md), printed as on_event prints. */
+static void on_notification(void *user, const char *method, json_t *p)
+{
+    const cli_t *cli = user;
+    bool message = strcmp(method, "message") == 0;
+    const char *id = json_string_value(json_object_get(p, "message_id"));
+    if ((!message && strcmp(method, "deleted") != 0) || !id)
+        return;
+    message_info_t msg;
+    memset(&msg, 0, sizeof msg);
+    bool have = message && json_is_string(json_object_get(p, "sender"));
+    msg.sender = (char *)json_string_value(json_object_get(p, "sender"));
+    msg.recipient = (char *)json_string_value(json_object_get(p, "recipient"));
+    msg.created_at = (int64_t)json_integer_value(json_object_get(p, "created_at"));
+    size_t len = 0;
+    char *text = client_text(p, "text", &len);
+    print_event(cli, message, id, have ? &msg : NULL, text);
+    free(text);
+}
+
+/* watch while the home's daemon runs: its notifications, until SIGINT/SIGTERM. */
+static int watch_daemon(cli_t *cli, int fd, const sigset_t *stop)
+{
+    int sfd = signalfd(-1, stop, SFD_CLOEXEC);
+    if (sfd < 0) {
+        close(fd);
+        return cli_error(CLI_FAIL, "signalfd: %s", strerror(errno));
+    }
+    fprintf(stderr, "dnasync: watching through the daemon of %s; Ctrl-C stops\n", cli->home);
+    int rc = client_subscribe(fd, sfd, on_notification, cli);
+    close(sfd);
+    close(fd);
+    if (rc < 0)
+        return cli_error(CLI_FAIL, "the daemon of %s refused the subscription", cli->home);
+    if (rc > 0)
+        return cli_error(CLI_FAIL, "the daemon of %s stopped", cli->home);
+    fprintf(stderr, "dnasync: stopping\n");
+    return CLI_OK;
 }
 
 static int run(cli_t *cli, const cli_args_t *a)
@@ -65,6 +117,9 @@ static int run(cli_t *cli, const cli_args_t *a)
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    int fd = client_connect(cli->home);
+    if (fd >= 0) /* the home's daemon runs its node: its events, not a second node */
+        return watch_daemon(cli, fd, &stop);
 
     dnasync_home_t *home;
     if (cli_open_home(cli, true, &home) != CLI_OK)

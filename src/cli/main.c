@@ -7,6 +7,8 @@
 #include "cli/gen.h"
 #include "cli/help.h"
 #include "cli/json.h"
+#include "daemon/client.h"
+#include "daemon/exec.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -77,7 +79,7 @@ static int resolve_home(cli_t *cli, const char *home)
     return CLI_OK;
 }
 
-static int dispatch(cli_t *cli, const cli_parsed_t *p)
+static int dispatch(cli_t *cli, const cli_parsed_t *p, int argc, char **argv)
 {
     if (p->generate)
         return cli_generate(p->generate, stdout);
@@ -96,6 +98,11 @@ static int dispatch(cli_t *cli, const cli_parsed_t *p)
     if (!(p->cmd->flags & CLI_CMD_NO_HOME) && resolve_home(cli, p->home) != CLI_OK)
         return CLI_USAGE;
     cli->command = p->cmd->name;
+    if (exec_routable(p->cmd->name)) { /* the home's daemon runs it, when one runs */
+        int rc = client_run_command(cli->home, argc - 1, argv + 1);
+        if (rc >= 0)
+            return rc;
+    }
     return p->cmd->run(cli, &p->args);
 }
 
@@ -106,7 +113,7 @@ int main(int argc, char **argv)
     cli_parsed_t p;
     int rc = cli_parse(&cli, argc, argv, &p);
     if (rc == CLI_OK)
-        rc = dispatch(&cli, &p);
+        rc = dispatch(&cli, &p, argc, argv);
     cli_parsed_free(&p);
     return rc;
 }
