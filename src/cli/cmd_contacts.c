@@ -83,7 +83,7 @@ static int pinned(const cli_t *cli, const char *address, const char *name, dnasy
     if (rc != 0)
         rc = cli_error_code(CLI_FAIL, rc == DNASYNC_EEXIST ? "ambiguous_name" : "failed", "%s",
                             sync_errmsg(sync));
-    dnasync_home_free(home);
+    cli_close_home(cli, home);
     if (rc != 0)
         return rc;
     rc = dnasync_pin_lookup(cli->home, name, pin, err, sizeof err);

@@ -32,8 +32,8 @@ int exec_init(void)
 
 bool exec_routable(const char *command)
 {
-    static const char *const ok[] = {"send",   "sync",  "inbox",     "read", "delete",
-                                     "status", "prune", "cache-add", NULL};
+    static const char *const ok[] = {"send",  "sync",      "inbox",    "read",   "delete", "status",
+                                     "prune", "cache-add", "contacts", "verify", NULL};
     for (size_t i = 0; ok[i]; i++)
         if (strcmp(ok[i], command) == 0)
             return true;

@@ -19,8 +19,8 @@ typedef struct exec_result {
 int exec_init(void);
 
 /* Runs `dnasync ARGS...` (args without the program name) on home, whose directory is dir. Only
- * commands that work on an open home are accepted (send, sync, inbox, read, delete, status, prune,
- * cache-add, link-code with --passphrase); others give exit 2 and a message. One call at a time
+ * the commands exec_routable names, and link-code with --passphrase, are accepted; others give
+ * exit 2 and a message. One call at a time
  * (the daemon's worker thread). 0 ran (see res), < 0 the capture itself failed. */
 int exec_command(dnasync_home_t *home, const char *dir, size_t argc, const char *const *args,
                  exec_result_t *res);
