@@ -1,15 +1,15 @@
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "cli/open.h"
+#include "cli/progress.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 static void on_event(void *user, const sync_event_t *ev)
 {
-    (void)user;
     if (ev->kind == SYNC_EVENT_PROGRESS)
-        fprintf(stderr, "\rdnasync: catching up: %zu of %zu values", ev->done, ev->total);
+        cli_progress_report(user, "catching up", ev->done, ev->total);
 }
 
 static int run(cli_t *cli, const cli_args_t *a)
@@ -19,10 +19,13 @@ static int run(cli_t *cli, const cli_args_t *a)
     if (cli_open_home(cli, true, &home) != CLI_OK)
         return CLI_FAIL;
     sync_context_t *sync = dnasync_home_sync(home);
+    cli_progress_t progress;
+    cli_progress_init(&progress, cli);
     if (!cli->daemon_home) /* the daemon's events go to its subscribers */
-        sync_set_event_callback(sync, on_event, NULL);
+        sync_set_event_callback(sync, on_event, &progress);
     size_t up = 0, down = 0, del = 0;
     int rc = sync_pass(sync, &up, &down, &del);
+    cli_progress_end(&progress);
     sync_status_t st;
     sync_get_status(sync, &st);
     /* Damaged cached messages were skipped, not fatal: every other one went on. Never silent. */
@@ -59,7 +62,10 @@ const cli_command_t cli_cmd_sync = {
     NULL,
     "one pass: upload pending, download new messages and deletions",
     "Uploads pending messages and deletions, then reads every unverified day of the 30-day\n"
-    "window and fetches what this device lacks. Long catch-ups show progress on stderr.\n"
+    "window and fetches what this device lacks. A day with 100 or more values to fetch shows\n"
+    "progress: on a terminal one updating line on stderr, into a pipe or file one line per\n"
+    "report, with --json {\"progress\":{\"step\":...,\"done\":N,\"total\":M}} objects on stdout\n"
+    "before the result; the last report of a day is \"M of M\" when everything came.\n"
     "With --json: {\"uploaded\":N,\"downloaded\":N,\"deleted\":N,...}. Exit 1 if any part failed\n"
     "(what succeeded is kept; the rest is retried next time).\n"
     "A pending message whose copy in the cache is damaged is skipped with a warning on stderr\n"

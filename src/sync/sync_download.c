@@ -101,7 +101,8 @@ static int on_value(void *user, uint64_t vid, const uint8_t *val, size_t len)
     }
     sv_value_clear(&v);
     job->fetched++;
-    if (job->total >= 100 && job->fetched % 100 == 0)
+    /* below total only: the day's last report (download_day) is the one that reaches it */
+    if (job->total >= 100 && job->fetched % 100 == 0 && job->fetched < job->total)
         sync_event_push(ctx, SYNC_EVENT_PROGRESS, NULL, job->fetched, job->total);
     return job->rc;
 }
@@ -217,6 +218,13 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
         }
         /* The shard is committed: hand its arrivals and the progress to the caller now, not
          * at the end of a long catch-up. */
+        sync_events_flush_locked(ctx);
+    }
+    /* The last progress report of a reported day: "N of N" when everything came (a whole-key
+     * re-read counts values twice, hence the clamp); less when something is still missing. */
+    if (job.total >= 100) {
+        sync_event_push(ctx, SYNC_EVENT_PROGRESS, NULL,
+                        job.fetched < job.total ? job.fetched : job.total, job.total);
         sync_events_flush_locked(ctx);
     }
     if (dnasync_cache_index_summary(ctx->cache, ctx->identity, day, 0, count, xors) != 0)
