@@ -1,6 +1,7 @@
 /* Read receipts: local by default; shared with this identity's own devices when asked. A shared
  * receipt waits in sync_meta ("receipt_pending:<id>" = read_at) until the DHT confirmed it. */
 #define _POSIX_C_SOURCE 200809L
+#include "sync/sync_killpoint.h"
 #include "sync/sync_values.h"
 
 #include <stdio.h>
@@ -73,6 +74,8 @@ int sync_upload_receipts_locked(sync_context_t *ctx, size_t *uploaded)
     }
     if (rc == 0 && p.n)
         rc = net_put_many(ctx, puts, p.n);
+    if (rc == 0 && p.n)
+        sync_kill_point("put");
     touched_t touched = {NULL, 0, 0};
     size_t done = 0;
     for (size_t i = 0; rc == 0 && i < p.n; i++) {
@@ -87,6 +90,8 @@ int sync_upload_receipts_locked(sync_context_t *ctx, size_t *uploaded)
         sync_touch(&touched, ctx->identity, &puts[i]);
         done++;
     }
+    if (rc == 0 && done)
+        sync_kill_point("flag");
     if (sync_publish_touched(ctx, &touched, day) != 0 && rc == 0)
         rc = DNASYNC_EDHT;
     for (size_t i = 0; puts && i < p.n; i++)

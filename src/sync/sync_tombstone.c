@@ -2,6 +2,7 @@
  * this identity's mailbox, applied by every other device on its next download (or at once in
  * real-time mode). Last-write-wins on deleted_at where two tombstones meet (in the cache). */
 #define _POSIX_C_SOURCE 200809L
+#include "sync/sync_killpoint.h"
 #include "sync/sync_values.h"
 
 #include <stdlib.h>
@@ -37,6 +38,8 @@ int sync_upload_tombstones_locked(sync_context_t *ctx, size_t *uploaded)
         }
         if (rc == 0)
             rc = net_put_many(ctx, puts, n);
+        if (rc == 0)
+            sync_kill_point("put");
         if (rc == 0 && dnasync_cache_begin(ctx->cache) != 0)
             rc = sync_cache_fail(ctx);
         if (rc == 0) {
@@ -52,6 +55,8 @@ int sync_upload_tombstones_locked(sync_context_t *ctx, size_t *uploaded)
             if (rc == 0 && nid && dnasync_cache_tombstone_mark_synced(ctx->cache, ids, nid) != 0)
                 rc = sync_cache_fail(ctx);
             rc = sync_tx_finish(ctx, rc);
+            if (rc == 0)
+                sync_kill_point("flag");
         }
         for (size_t i = 0; vals && i < n; i++)
             free(vals[i]);

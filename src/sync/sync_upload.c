@@ -1,6 +1,7 @@
 /* Upload: pending messages → both mailboxes on the DHT → confirmed → synced_to_dht = 1 →
  * this device's summaries for the touched (mailbox, day) pairs. */
 #define _POSIX_C_SOURCE 200809L
+#include "sync/sync_killpoint.h"
 #include "sync/sync_values.h"
 
 #include <stdio.h>
@@ -48,6 +49,7 @@ int sync_publish_summary_locked(sync_context_t *ctx, const char *mailbox, int64_
     char dkey[DNASYNC_NAME_MAX + 64], num[32];
     snprintf(dkey, sizeof dkey, DIRTY_KEY ":%lld:%s", (long long)day, mailbox);
     if (rc == 0 && put.ok) {
+        sync_kill_point("summary");
         snprintf(num, sizeof num, "%llu", (unsigned long long)s.version);
         if (dnasync_cache_meta_set(ctx->cache, vkey, num) != 0 ||
             dnasync_cache_meta_delete(ctx->cache, dkey) != 0)
@@ -110,7 +112,7 @@ int sync_publish_touched(sync_context_t *ctx, touched_t *t, int64_t day)
     for (size_t i = 0; i < t->n; i++) {
         if (sync_publish_summary_locked(ctx, t->box[i].mailbox, day) != 0)
             rc = DNASYNC_EDHT;
-        else if (t->box[i].bell.val)
+        else if (t->box[i].bell.val && (sync_kill_point("bell"), 1))
             net_ring(ctx, t->box[i].mailbox, day, &t->box[i].bell);
         free((void *)t->box[i].bell.val);
     }
@@ -149,6 +151,8 @@ static int upload_batch(sync_context_t *ctx, const message_info_t *msgs, size_t 
     if (rc == 0)
         rc = net_put_many(ctx, puts, np);
     if (rc == 0)
+        sync_kill_point("put");
+    if (rc == 0)
         rc = dnasync_cache_begin(ctx->cache) == 0 ? 0 : sync_cache_fail(ctx);
     bool in_tx = rc == 0;
     for (size_t i = 0, p = 0; rc == 0 && i < n; i++) {
@@ -170,6 +174,8 @@ static int upload_batch(sync_context_t *ctx, const message_info_t *msgs, size_t 
         rc = sync_cache_fail(ctx);
     if (in_tx)
         rc = sync_tx_finish(ctx, rc);
+    if (rc == 0)
+        sync_kill_point("flag");
     for (size_t i = 0; vals && i < n; i++)
         free(vals[i]);
     free(vals);

@@ -1,0 +1,287 @@
+/* kill -9 at every step of an upload, >= 100 trials: every message, deletion and shared receipt
+ * reaches the other devices, and no device reports a day verified while it misses one (issue 10,
+ * D4). Real processes: two `dnasync node`s; alice's desktop runs dnasync_killable (the command
+ * built with tests/sync/killpoint_hook.c) so each operation dies by SIGKILL at a chosen step of
+ * the upload path; then an ordinary `dnasync sync` restarts it; bob and alice's second device
+ * check with `sync`. DNASYNC_KILL_TRIALS=N runs N trials (default 100). */
+#define _POSIX_C_SOURCE 200809L
+#include "check.h"
+#include "proc.h"
+#include "testenv.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PASS "outbox test passphrase"
+#define MAX_TRIALS 2000
+#define CHECK_ROUNDS 30 /* syncs of a checking device before a value counts as lost */
+
+static char boot[2][64];
+static pid_t nodes[2];
+static const char *steps[] = {"put", "flag", "summary", "bell", NULL};
+static int kills[5];
+
+/* bin --home home --json --bootstrap .. --bootstrap .. args...; kill_at set as DNASYNC_KILL_AT */
+static proc_result_t run(const char *bin, const char *home, const char *kill_at, ...)
+{
+    char *argv[24];
+    int n = 0;
+    argv[n++] = (char *)bin;
+    argv[n++] = "--home";
+    argv[n++] = (char *)home;
+    argv[n++] = "--json";
+    for (int i = 0; i < 2; i++) {
+        argv[n++] = "--bootstrap";
+        argv[n++] = boot[i];
+    }
+    va_list ap;
+    va_start(ap, kill_at);
+    const char *a;
+    while (n < 23 && (a = va_arg(ap, const char *)))
+        argv[n++] = (char *)a;
+    va_end(ap);
+    argv[n] = NULL;
+    char env_kill[64];
+    snprintf(env_kill, sizeof env_kill, "DNASYNC_KILL_AT=%s", kill_at ? kill_at : "");
+    char *env[] = {env_kill, NULL};
+    proc_result_t r;
+    CHECK_EQ_INT(proc_run(argv, kill_at ? env : NULL, 60, &r), 0);
+    return r;
+}
+
+static void ok(proc_result_t r, const char *what)
+{
+    if (r.exit_code != 0) {
+        fprintf(stderr, "%s: exit %d: %s%s\n", what, r.exit_code, r.out, r.err);
+        exit(1);
+    }
+}
+
+static long json_num(const char *out, const char *field)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", field);
+    const char *p = strstr(out, pat);
+    CHECK(p != NULL);
+    return strtol(p + strlen(pat), NULL, 10);
+}
+
+static pid_t start_node(const char *dir, const char *name, const char *bootstrap, char *addr)
+{
+    char log[4200];
+    snprintf(log, sizeof log, "%s/%s.log", dir, name);
+    char *argv[] = {(char *)DNASYNC_CLI_PATH,
+                    "node",
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    bootstrap ? "--bootstrap" : NULL,
+                    (char *)bootstrap,
+                    NULL};
+    pid_t pid = proc_spawn(argv, log);
+    CHECK(pid > 0);
+    char *text = proc_wait_for_text(log, "listening on", 20);
+    CHECK(text);
+    char *p = strstr(text, "listening on ");
+    CHECK(p && sscanf(p, "listening on %63s", addr) == 1);
+    free(text);
+    return pid;
+}
+
+/* What a checking device must end up with, and what it has seen so far. */
+typedef struct device {
+    const char *name, *home;
+    long want_msgs, want_dels; /* confirmed on the sender's side */
+    long got_msgs, got_dels;   /* sums of its syncs' downloaded / deleted */
+} device_t;
+
+static int window_days;
+
+/* Sync d until it holds everything it should (bounded). Before that, a day must never be
+ * verified: that would be the lost summary of D4. */
+static void check_device(device_t *d, int trial)
+{
+    for (int round = 0; round < CHECK_ROUNDS; round++) {
+        proc_result_t r = run(DNASYNC_CLI_PATH, d->home, NULL, "sync", NULL);
+        ok(r, d->name);
+        d->got_msgs += json_num(r.out, "downloaded");
+        d->got_dels += json_num(r.out, "deleted");
+        long verified = json_num(r.out, "verified_days");
+        proc_result_free(&r);
+        int complete = d->got_msgs == d->want_msgs && d->got_dels == d->want_dels;
+        if (complete)
+            return;
+        if (verified == window_days) {
+            fprintf(stderr,
+                    "trial %d: %s reports %ld of %d days verified but holds %ld of %ld "
+                    "messages and %ld of %ld deletions\n",
+                    trial, d->name, verified, window_days, d->got_msgs, d->want_msgs, d->got_dels,
+                    d->want_dels);
+            exit(1);
+        }
+    }
+    fprintf(stderr,
+            "trial %d: %s still misses values after %d syncs (%ld/%ld msgs, %ld/%ld dels)\n", trial,
+            d->name, CHECK_ROUNDS, d->got_msgs, d->want_msgs, d->got_dels, d->want_dels);
+    exit(1);
+}
+
+/* Messages of alice's second device that show as read (receipts arrived). */
+static int read_count(const char *home)
+{
+    proc_result_t r = run(DNASYNC_CLI_PATH, home, NULL, "inbox", NULL);
+    ok(r, "inbox");
+    int n = 0;
+    for (const char *p = r.out; (p = strstr(p, "\"status\":\"read\"")); p++)
+        n++;
+    proc_result_free(&r);
+    return n;
+}
+
+/* Also on a failed CHECK (exit): the nodes this test started are stopped by their pids. */
+static void stop_nodes(void)
+{
+    for (int i = 1; i >= 0; i--)
+        if (nodes[i] > 0 && proc_stop(nodes[i], 10) != 0)
+            fprintf(stderr, "node %d did not stop cleanly\n", i + 1);
+}
+
+int main(void)
+{
+    int trials = 100;
+    const char *t = getenv("DNASYNC_KILL_TRIALS");
+    if (t && atoi(t) > 0)
+        trials = atoi(t) < MAX_TRIALS ? atoi(t) : MAX_TRIALS;
+    char *dir = test_tmpdir("outbox");
+    atexit(stop_nodes);
+    nodes[0] = start_node(dir, "node1", NULL, boot[0]);
+    nodes[1] = start_node(dir, "node2", boot[0], boot[1]);
+    char alice[4200], alice2[4200], bob[4200];
+    snprintf(alice, sizeof alice, "%s/alice", dir);
+    snprintf(alice2, sizeof alice2, "%s/alice2", dir);
+    snprintf(bob, sizeof bob, "%s/bob", dir);
+    proc_result_t r = run(DNASYNC_CLI_PATH, alice, NULL, "init", "alice", NULL);
+    ok(r, "init alice");
+    proc_result_free(&r);
+    r = run(DNASYNC_CLI_PATH, bob, NULL, "init", "bob", NULL);
+    ok(r, "init bob");
+    proc_result_free(&r);
+    r = run(DNASYNC_CLI_PATH, alice, NULL, "link-code", "--passphrase", PASS, NULL);
+    ok(r, "link-code");
+    char code[4096];
+    const char *c = strstr(r.out, "\"code\":\"");
+    CHECK(c && sscanf(c + 8, "%4095[A-Z0-9-]", code) == 1);
+    proc_result_free(&r);
+    r = run(DNASYNC_CLI_PATH, alice2, NULL, "join", code, "--passphrase", PASS, NULL);
+    ok(r, "join");
+    proc_result_free(&r);
+    r = run(DNASYNC_CLI_PATH, bob, NULL, "sync", NULL); /* publishes bob's identity */
+    ok(r, "bob sync");
+    proc_result_free(&r);
+    r = run(DNASYNC_CLI_PATH, bob, NULL, "status", NULL);
+    window_days = (int)json_num(r.out, "window_days");
+    proc_result_free(&r);
+    CHECK(window_days > 0);
+
+    device_t dev_bob = {"bob", bob, 0, 0, 0, 0}, dev_a2 = {"alice2", alice2, 0, 0, 0, 0};
+    char(*ids)[65] = calloc((size_t)trials, sizeof *ids);
+    char *was_read = calloc((size_t)trials, 1);
+    CHECK(ids && was_read);
+    /* deletions take the oldest message not read, receipts the newest: every receipt stays
+     * on a visible message, so alice2's read count is the number of receipts */
+    int n_ids = 0, next_delete = 0, reads = 0;
+    for (int i = 0; i < trials; i++) {
+        int op = i % 10;                            /* 0-6, 9: send; 7: delete; 8: read --share */
+        const char *step = steps[(i / 10 + i) % 5]; /* every step meets every operation */
+        while (next_delete < n_ids && was_read[next_delete])
+            next_delete++;
+        int is_delete = op == 7 && next_delete < n_ids;
+        int is_read = op == 8 && n_ids > 0 && !was_read[n_ids - 1] && next_delete < n_ids - 1;
+        char text[32];
+        snprintf(text, sizeof text, "message %d", i);
+        if (is_delete)
+            r = run(DNASYNC_KILLABLE_PATH, alice, step, "delete", ids[next_delete++], NULL);
+        else if (is_read) {
+            was_read[n_ids - 1] = 1;
+            r = run(DNASYNC_KILLABLE_PATH, alice, step, "read", ids[n_ids - 1], "--share", NULL);
+        } else
+            r = run(DNASYNC_KILLABLE_PATH, alice, step, "send", "bob", text, NULL);
+        if (r.exit_code == 128 + 9) {
+            kills[(i / 10 + i) % 5]++;
+        } else if (r.exit_code != 0) {
+            fprintf(stderr, "trial %d (%s at %s): exit %d: %s%s\n", i, is_delete ? "delete" : "op",
+                    step ? step : "-", r.exit_code, r.out, r.err);
+            exit(1);
+        }
+        if (!is_delete && !is_read) {
+            /* a killed send printed nothing: its id (stored before any upload step) is the
+             * newest in the cache */
+            if (r.exit_code != 0) {
+                proc_result_free(&r);
+                r = run(DNASYNC_CLI_PATH, alice, NULL, "inbox", "--limit", "1", NULL);
+                ok(r, "inbox");
+            }
+            const char *p = strstr(r.out, "\"message_id\":\"");
+            CHECK(p != NULL);
+            memcpy(ids[n_ids], p + 14, 64);
+            ids[n_ids++][64] = '\0';
+        }
+        proc_result_free(&r);
+        /* the restart: sometimes itself killed after its summary put, then a clean one */
+        if (i % 4 == 2) {
+            r = run(DNASYNC_KILLABLE_PATH, alice, "summary", "sync", NULL);
+            CHECK(r.exit_code == 0 || r.exit_code == 128 + 9);
+            proc_result_free(&r);
+        }
+        r = run(DNASYNC_CLI_PATH, alice, NULL, "sync", NULL);
+        ok(r, "alice restart sync");
+        CHECK_EQ_INT((int)json_num(r.out, "pending_uploads"), 0);
+        proc_result_free(&r);
+        if (is_delete) {
+            dev_a2.want_dels++;
+        } else if (is_read) {
+            reads++;
+        } else {
+            dev_bob.want_msgs++;
+            dev_a2.want_msgs++;
+            check_device(&dev_bob, i);
+        }
+        check_device(&dev_a2, i);
+        if (is_read) {
+            int seen = 0;
+            for (int round = 0; round < CHECK_ROUNDS && seen < reads; round++) {
+                seen = read_count(alice2);
+                if (seen < reads) {
+                    proc_result_t s = run(DNASYNC_CLI_PATH, alice2, NULL, "sync", NULL);
+                    ok(s, "alice2 sync");
+                    long verified = json_num(s.out, "verified_days");
+                    proc_result_free(&s);
+                    if (verified == window_days && read_count(alice2) < reads) {
+                        fprintf(stderr, "trial %d: alice2 verified every day, %d of %d receipts\n",
+                                i, read_count(alice2), reads);
+                        exit(1);
+                    }
+                }
+            }
+            CHECK_EQ_INT(seen, reads);
+        }
+    }
+    for (int s = 0; s < 4; s++) {
+        printf("killed at %-8s %d times\n", steps[s], kills[s]);
+        CHECK(trials < 50 || kills[s] > 0); /* every step was really reached and killed */
+    }
+    printf("%d trials: %ld messages and %ld deletions on both devices, %d receipts\n", trials,
+           dev_bob.want_msgs, dev_a2.want_dels, reads);
+    free(ids);
+    free(was_read);
+    for (int k = 1; k >= 0; k--) {
+        CHECK_EQ_INT(proc_stop(nodes[k], 10), 0);
+        nodes[k] = 0;
+    }
+    test_rmtree(dir);
+    free(dir);
+    return 0;
+}
