@@ -33,7 +33,7 @@
 extern "C" {
 #endif
 
-#define DNASYNC_CACHE_SCHEMA_VERSION 5 /* PRAGMA user_version after all migrations */
+#define DNASYNC_CACHE_SCHEMA_VERSION 6 /* PRAGMA user_version after all migrations */
 
 typedef struct dnasync_cache dnasync_cache_t;
 
@@ -307,6 +307,35 @@ typedef struct dnasync_cache_id_match {
  * than max when there is one, so *count == max with more_out = 1 means "more match". */
 int dnasync_cache_find_ids(dnasync_cache_t *c, const char *prefix, size_t max,
                            dnasync_cache_id_match_t *out, size_t *count, int *more_out);
+
+/* --- the outbox of summaries (migration 6): (mailbox, day) pairs whose summary this device
+ * must (re-)put, each with the doorbell value to ring after it. Marked in the same transaction as
+ * the synced flags it follows from, cleared only after the summary put was confirmed
+ * (docs/sync.md, "The outbox"). The bell is an opaque value to the cache. --- */
+
+typedef struct dnasync_outbox_entry {
+    int64_t seq; /* this mark; a later mark of the same pair gets a higher one */
+    char mailbox[DNASYNC_NAME_MAX + 1];
+    int64_t day;
+    uint8_t *bell; /* owned by the array (NULL: no bell); freed by dnasync_cache_outbox_free */
+    size_t bell_len;
+    int bell_kind;
+    uint64_t bell_vid;
+    int64_t bell_created;
+} dnasync_outbox_entry_t;
+
+/* Record (or renew, with a new seq) the pair with its bell (bell may be NULL). Use inside the
+ * transaction that marks the values synced. */
+int dnasync_cache_outbox_mark(dnasync_cache_t *c, const char *mailbox, int64_t day,
+                              const uint8_t *bell, size_t bell_len, int bell_kind,
+                              uint64_t bell_vid, int64_t bell_created);
+/* Every entry, oldest mark first. *out malloc'd array of *count (NULL when 0); caller frees with
+ * dnasync_cache_outbox_free. */
+int dnasync_cache_outbox_list(dnasync_cache_t *c, dnasync_outbox_entry_t **out, size_t *count);
+void dnasync_cache_outbox_free(dnasync_outbox_entry_t *entries, size_t count);
+/* Remove the entry with this seq; a pair marked again since (higher seq) stays. Absent is fine. */
+int dnasync_cache_outbox_clear(dnasync_cache_t *c, int64_t seq);
+int dnasync_cache_outbox_count(dnasync_cache_t *c, size_t *n);
 
 #ifdef __cplusplus
 }

@@ -67,6 +67,10 @@ enum cache_stmt {
     ST_DAY_GET,
     ST_DAY_SET,
     ST_COMPRESS_STATS,
+    ST_OUTBOX_MARK,
+    ST_OUTBOX_LIST,
+    ST_OUTBOX_CLEAR,
+    ST_OUTBOX_COUNT,
     ST_COUNT
 };
 

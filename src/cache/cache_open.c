@@ -95,8 +95,24 @@ static const char MIGRATION_5[] =
     "ALTER TABLE messages ADD COLUMN ciphertext_encoding INTEGER NOT NULL DEFAULT 0;\n"
     "ALTER TABLE messages ADD COLUMN ciphertext_len INTEGER;\n";
 
-static const char *const MIGRATIONS[] = {MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4,
-                                         MIGRATION_5};
+/* The outbox of summaries (docs/sync.md, "The outbox"): a (mailbox, day) whose summary this
+ * device must (re-)put, with the doorbell value to ring after it, written in the transaction that
+ * marks the values synced. seq (never reused) tells a newer mark from the one a publisher read.
+ * The few pairs an older version remembered in sync_meta ("summary_dirty:<day>:<mailbox>") move
+ * here. */
+static const char MIGRATION_6[] =
+    "CREATE TABLE summary_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "    mailbox TEXT NOT NULL, day INTEGER NOT NULL, bell BLOB,\n"
+    "    bell_kind INTEGER NOT NULL DEFAULT 0, bell_vid INTEGER NOT NULL DEFAULT 0,\n"
+    "    bell_created INTEGER NOT NULL DEFAULT 0, UNIQUE (mailbox, day));\n"
+    "INSERT OR IGNORE INTO summary_outbox (mailbox, day)\n"
+    "    SELECT substr(k, instr(k, ':') + 1), CAST(substr(k, 1, instr(k, ':') - 1) AS INTEGER)\n"
+    "    FROM (SELECT substr(key, 15) AS k FROM sync_meta\n"
+    "          WHERE substr(key, 1, 14) = 'summary_dirty:') WHERE instr(k, ':') > 1;\n"
+    "DELETE FROM sync_meta WHERE substr(key, 1, 14) = 'summary_dirty:';\n";
+
+static const char *const MIGRATIONS[] = {MIGRATION_1, MIGRATION_2, MIGRATION_3,
+                                         MIGRATION_4, MIGRATION_5, MIGRATION_6};
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 _Static_assert(N_MIGRATIONS == DNASYNC_CACHE_SCHEMA_VERSION, "schema version = migration count");
 
@@ -219,6 +235,12 @@ static const char *const SQL[ST_COUNT] = {
         "SELECT count(*), IFNULL(sum(ciphertext_encoding = 1), 0), "
         "IFNULL(sum(CASE WHEN ciphertext_encoding = 1 THEN ciphertext_len "
         "ELSE length(ciphertext) END), 0), IFNULL(sum(length(ciphertext)), 0) FROM messages",
+    [ST_OUTBOX_MARK] = "INSERT OR REPLACE INTO summary_outbox (mailbox, day, bell, bell_kind, "
+                       "bell_vid, bell_created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_OUTBOX_LIST] = "SELECT seq, mailbox, day, bell, bell_kind, bell_vid, bell_created FROM "
+                       "summary_outbox ORDER BY seq",
+    [ST_OUTBOX_CLEAR] = "DELETE FROM summary_outbox WHERE seq = ?1",
+    [ST_OUTBOX_COUNT] = "SELECT count(*) FROM summary_outbox",
 };
 
 static int read_user_version(dnasync_cache_t *c, int *v)

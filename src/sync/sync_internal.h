@@ -92,8 +92,13 @@ void sync_damaged_rows_set_locked(sync_context_t *ctx, size_t n);
 
 /* --- sync_upload.c (caller holds ctx->lock) --- */
 int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded);
+/* Put this device's summary of (mailbox, day): 0 once confirmed, else an error in ctx->err. */
 int sync_publish_summary_locked(sync_context_t *ctx, const char *mailbox, int64_t day);
-int sync_publish_dirty_summaries_locked(sync_context_t *ctx);
+
+/* --- sync_outbox.c --- */
+/* Re-put every summary in the outbox (ringing its doorbell), clearing each once confirmed.
+ * DNASYNC_EDHT when any stays. */
+int sync_outbox_flush_locked(sync_context_t *ctx);
 
 /* Publish this identity's record when it was not confirmed in the last week. */
 int sync_identity_refresh_locked(sync_context_t *ctx);

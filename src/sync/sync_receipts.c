@@ -4,6 +4,7 @@
 #include "sync/sync_killpoint.h"
 #include "sync/sync_values.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,23 +77,39 @@ int sync_upload_receipts_locked(sync_context_t *ctx, size_t *uploaded)
         rc = net_put_many(ctx, puts, p.n);
     if (rc == 0 && p.n)
         sync_kill_point("put");
-    touched_t touched = {NULL, 0, 0};
+    /* one transaction: the receipts leave the pending list together with the outbox mark of
+     * the summary that counts them */
     size_t done = 0;
-    for (size_t i = 0; rc == 0 && i < p.n; i++) {
-        if (!puts[i].ok)
-            continue;
-        char key[sizeof PENDING + DNASYNC_ID_HEX_LEN];
-        meta_key(key, sizeof key, PENDING, p.ids[i]);
-        if (dnasync_cache_index_add(ctx->cache, ctx->identity, day, sv_shard(p.ids[i]), puts[i].vid,
-                                    p.ids[i], SV_INDEX_RECEIPT, 1) != 0 ||
-            dnasync_cache_meta_delete(ctx->cache, key) != 0)
-            rc = sync_cache_fail(ctx);
-        sync_touch(&touched, ctx->identity, &puts[i]);
-        done++;
+    bool any = false;
+    for (size_t i = 0; rc == 0 && i < p.n; i++)
+        any = any || puts[i].ok;
+    if (rc == 0 && any && dnasync_cache_begin(ctx->cache) != 0)
+        rc = sync_cache_fail(ctx);
+    if (rc == 0 && any) {
+        touched_t touched = {NULL, 0, 0};
+        for (size_t i = 0; rc == 0 && i < p.n; i++) {
+            if (!puts[i].ok)
+                continue;
+            char key[sizeof PENDING + DNASYNC_ID_HEX_LEN];
+            meta_key(key, sizeof key, PENDING, p.ids[i]);
+            if (dnasync_cache_index_add(ctx->cache, ctx->identity, day, sv_shard(p.ids[i]),
+                                        puts[i].vid, p.ids[i], SV_INDEX_RECEIPT, 1) != 0 ||
+                dnasync_cache_meta_delete(ctx->cache, key) != 0)
+                rc = sync_cache_fail(ctx);
+            else
+                rc = sync_touch(ctx, &touched, ctx->identity, &puts[i]);
+            done++;
+        }
+        if (rc == 0)
+            rc = sync_outbox_mark_locked(ctx, &touched, day);
+        free(touched.box);
+        rc = sync_tx_finish(ctx, rc);
+        if (rc == 0)
+            sync_kill_point("flag");
+        else
+            done = 0;
     }
-    if (rc == 0 && done)
-        sync_kill_point("flag");
-    if (sync_publish_touched(ctx, &touched, day) != 0 && rc == 0)
+    if (ctx->dht && ctx->id && sync_outbox_flush_locked(ctx) != 0 && rc == 0)
         rc = DNASYNC_EDHT;
     for (size_t i = 0; puts && i < p.n; i++)
         free((void *)puts[i].val);

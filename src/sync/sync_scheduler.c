@@ -44,6 +44,10 @@ int sync_pass_locked(sync_context_t *ctx, size_t *up, size_t *down, size_t *del)
 {
     size_t u = 0, d = 0, x = 0;
     int rc = sync_need_network(ctx);
+    /* Before anything else: summaries a crash left in the outbox (the upload's own flush
+     * retries and reports one that fails here). */
+    if (rc == 0)
+        sync_outbox_flush_locked(ctx);
     if (rc == 0)
         rc = sync_identity_refresh_locked(ctx);
     if (rc == 0) {

@@ -13,7 +13,6 @@ int sync_upload_tombstones_locked(sync_context_t *ctx, size_t *uploaded)
     size_t done = 0;
     int rc = sync_need_network(ctx);
     int64_t day = sync_today(ctx);
-    touched_t touched = {NULL, 0, 0};
     while (rc == 0) {
         dnasync_tombstone_t *tombs = NULL;
         size_t n = 0;
@@ -43,17 +42,23 @@ int sync_upload_tombstones_locked(sync_context_t *ctx, size_t *uploaded)
         if (rc == 0 && dnasync_cache_begin(ctx->cache) != 0)
             rc = sync_cache_fail(ctx);
         if (rc == 0) {
+            touched_t touched = {NULL, 0, 0};
             for (size_t i = 0; rc == 0 && i < n; i++) {
                 if (!puts[i].ok)
                     continue;
-                rc = dnasync_cache_index_add(ctx->cache, ctx->identity, day,
-                                             sv_shard(tombs[i].message_id), puts[i].vid,
-                                             tombs[i].message_id, SV_INDEX_TOMBSTONE, 1);
+                if (dnasync_cache_index_add(ctx->cache, ctx->identity, day,
+                                            sv_shard(tombs[i].message_id), puts[i].vid,
+                                            tombs[i].message_id, SV_INDEX_TOMBSTONE, 1) != 0)
+                    rc = sync_cache_fail(ctx);
+                else
+                    rc = sync_touch(ctx, &touched, ctx->identity, &puts[i]);
                 ids[nid++] = tombs[i].message_id;
-                sync_touch(&touched, ctx->identity, &puts[i]);
             }
             if (rc == 0 && nid && dnasync_cache_tombstone_mark_synced(ctx->cache, ids, nid) != 0)
                 rc = sync_cache_fail(ctx);
+            if (rc == 0) /* the summary they need, in the same transaction */
+                rc = sync_outbox_mark_locked(ctx, &touched, day);
+            free(touched.box);
             rc = sync_tx_finish(ctx, rc);
             if (rc == 0)
                 sync_kill_point("flag");
@@ -64,13 +69,14 @@ int sync_upload_tombstones_locked(sync_context_t *ctx, size_t *uploaded)
         free(puts);
         free(ids);
         free(tombs);
-        done += nid;
+        if (rc == 0)
+            done += nid;
         if (rc == 0 && nid < n)
             rc = dnasync_err_set(&ctx->err, DNASYNC_EDHT,
                                  "%zu deletions not confirmed by the DHT; they stay pending",
                                  n - nid);
     }
-    if (sync_publish_touched(ctx, &touched, day) != 0 && rc == 0)
+    if (ctx->dht && ctx->id && sync_outbox_flush_locked(ctx) != 0 && rc == 0)
         rc = DNASYNC_EDHT;
     if (uploaded)
         *uploaded = done;

@@ -1,5 +1,6 @@
-/* Upload: pending messages → both mailboxes on the DHT → confirmed → synced_to_dht = 1 →
- * this device's summaries for the touched (mailbox, day) pairs. */
+/* Upload: pending messages → both mailboxes on the DHT → confirmed → synced_to_dht = 1 and the
+ * touched (mailbox, day) pairs into the outbox, in one transaction → this device's summaries
+ * (sync_outbox.c). */
 #define _POSIX_C_SOURCE 200809L
 #include "sync/sync_killpoint.h"
 #include "sync/sync_values.h"
@@ -8,16 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Summaries that could not be published are remembered in sync_meta and retried each pass. */
-#define DIRTY_KEY "summary_dirty"
-
-static int mark_summary_dirty(sync_context_t *ctx, const char *mailbox, int64_t day)
-{
-    char key[DNASYNC_NAME_MAX + 64];
-    snprintf(key, sizeof key, DIRTY_KEY ":%lld:%s", (long long)day, mailbox);
-    return dnasync_cache_meta_set(ctx->cache, key, "1");
-}
-
 int sync_publish_summary_locked(sync_context_t *ctx, const char *mailbox, int64_t day)
 {
     sv_summary_t s;
@@ -25,8 +16,9 @@ int sync_publish_summary_locked(sync_context_t *ctx, const char *mailbox, int64_
     int rc = dnasync_cache_index_summary(ctx->cache, mailbox, day, 1, s.count, s.xors);
     if (rc != 0)
         return sync_cache_fail(ctx);
-    /* The version only has to grow: the env clock in ms, never below the last one put. */
-    char vkey[DNASYNC_NAME_MAX + 64], *last = NULL;
+    /* The version only has to grow: the env clock in ms, never below the last one used. It is
+     * kept before the put, so a crash after the put cannot make the next one reuse it. */
+    char vkey[DNASYNC_NAME_MAX + 64], *last = NULL, num[32];
     snprintf(vkey, sizeof vkey, "summary_version:%lld:%s", (long long)day, mailbox);
     s.version = dnasync_env_now_ms(ctx->env);
     if (dnasync_cache_meta_get(ctx->cache, vkey, &last) == 0 && last) {
@@ -35,6 +27,9 @@ int sync_publish_summary_locked(sync_context_t *ctx, const char *mailbox, int64_
             s.version = prev + 1;
     }
     free(last);
+    snprintf(num, sizeof num, "%llu", (unsigned long long)s.version);
+    if (dnasync_cache_meta_set(ctx->cache, vkey, num) != 0)
+        return sync_cache_fail(ctx);
     uint8_t *val = NULL;
     size_t len = 0;
     net_put_t put = {.kind = SV_SUMMARY, .created = (int64_t)dnasync_env_now(ctx->env)};
@@ -46,85 +41,16 @@ int sync_publish_summary_locked(sync_context_t *ctx, const char *mailbox, int64_
     net_key_sum(mailbox, day, put.key);
     rc = net_put_many(ctx, &put, 1);
     free(val);
-    char dkey[DNASYNC_NAME_MAX + 64], num[32];
-    snprintf(dkey, sizeof dkey, DIRTY_KEY ":%lld:%s", (long long)day, mailbox);
-    if (rc == 0 && put.ok) {
-        sync_kill_point("summary");
-        snprintf(num, sizeof num, "%llu", (unsigned long long)s.version);
-        if (dnasync_cache_meta_set(ctx->cache, vkey, num) != 0 ||
-            dnasync_cache_meta_delete(ctx->cache, dkey) != 0)
-            return sync_cache_fail(ctx);
-        return DNASYNC_OK;
-    }
-    mark_summary_dirty(ctx, mailbox, day);
-    return rc != 0
-               ? rc
-               : dnasync_err_set(&ctx->err, DNASYNC_EDHT, "summary for %s day %lld not confirmed",
-                                 mailbox, (long long)day);
-}
-
-static void publish_dirty_cb(void *user, const char *key, const char *value)
-{
-    (void)value;
-    sync_context_t *ctx = user;
-    long long day;
-    int off = 0;
-    if (sscanf(key, DIRTY_KEY ":%lld:%n", &day, &off) == 1 && off > 0)
-        sync_publish_summary_locked(ctx, key + off, day);
-}
-
-int sync_publish_dirty_summaries_locked(sync_context_t *ctx)
-{
-    return dnasync_cache_meta_each(ctx->cache, DIRTY_KEY ":", publish_dirty_cb, ctx);
-}
-
-void sync_touch(touched_t *t, const char *mailbox, const net_put_t *last)
-{
-    touched_box_t *b = NULL;
-    for (size_t i = 0; i < t->n && !b; i++)
-        if (strcmp(t->box[i].mailbox, mailbox) == 0)
-            b = &t->box[i];
-    if (!b) {
-        if (t->n == t->cap) {
-            size_t cap = t->cap ? 2 * t->cap : 4;
-            touched_box_t *p = realloc(t->box, cap * sizeof *p);
-            if (!p)
-                return; /* the summary goes out with the next pass (still dirty-free: mine) */
-            t->box = p;
-            t->cap = cap;
-        }
-        b = &t->box[t->n++];
-        memset(b, 0, sizeof *b);
-        snprintf(b->mailbox, sizeof b->mailbox, "%s", mailbox);
-    }
-    uint8_t *copy = malloc(last->len);
-    if (!copy)
-        return;
-    memcpy(copy, last->val, last->len);
-    free((void *)b->bell.val);
-    b->bell = *last;
-    b->bell.val = copy;
-}
-
-int sync_publish_touched(sync_context_t *ctx, touched_t *t, int64_t day)
-{
-    int rc = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        if (sync_publish_summary_locked(ctx, t->box[i].mailbox, day) != 0)
-            rc = DNASYNC_EDHT;
-        else if (t->box[i].bell.val && (sync_kill_point("bell"), 1))
-            net_ring(ctx, t->box[i].mailbox, day, &t->box[i].bell);
-        free((void *)t->box[i].bell.val);
-    }
-    free(t->box);
-    memset(t, 0, sizeof *t);
+    if (rc == 0 && !put.ok)
+        rc = dnasync_err_set(&ctx->err, DNASYNC_EDHT, "summary for %s day %lld not confirmed",
+                             mailbox, (long long)day);
     return rc;
 }
 
 /* Upload one batch: encode each message once, put it into both mailboxes, and mark the rows
  * whose every put was confirmed. Rows that fail stay pending. */
 static int upload_batch(sync_context_t *ctx, const message_info_t *msgs, size_t n, size_t *done,
-                        touched_t *touched_self, int64_t day)
+                        int64_t day)
 {
     net_put_t *puts = calloc(2 * n, sizeof *puts);
     uint8_t **vals = calloc(n, sizeof *vals);
@@ -155,6 +81,7 @@ static int upload_batch(sync_context_t *ctx, const message_info_t *msgs, size_t 
     if (rc == 0)
         rc = dnasync_cache_begin(ctx->cache) == 0 ? 0 : sync_cache_fail(ctx);
     bool in_tx = rc == 0;
+    touched_t touched = {NULL, 0, 0};
     for (size_t i = 0, p = 0; rc == 0 && i < n; i++) {
         const char *boxes[2] = {msgs[i].recipient, msgs[i].sender};
         size_t nb = strcmp(boxes[0], boxes[1]) == 0 ? 1 : 2;
@@ -162,9 +89,12 @@ static int upload_batch(sync_context_t *ctx, const message_info_t *msgs, size_t 
         for (size_t b = 0; b < nb; b++)
             ok = ok && puts[p + b].ok;
         for (size_t b = 0; ok && b < nb && rc == 0; b++) {
-            rc = dnasync_cache_index_add(ctx->cache, boxes[b], day, sv_shard(msgs[i].message_id),
-                                         puts[p + b].vid, msgs[i].message_id, SV_INDEX_MESSAGE, 1);
-            sync_touch(touched_self, boxes[b], &puts[p + b]);
+            if (dnasync_cache_index_add(ctx->cache, boxes[b], day, sv_shard(msgs[i].message_id),
+                                        puts[p + b].vid, msgs[i].message_id, SV_INDEX_MESSAGE,
+                                        1) != 0)
+                rc = sync_cache_fail(ctx);
+            else
+                rc = sync_touch(ctx, &touched, boxes[b], &puts[p + b]);
         }
         if (ok)
             ids[nid++] = msgs[i].message_id;
@@ -172,6 +102,10 @@ static int upload_batch(sync_context_t *ctx, const message_info_t *msgs, size_t 
     }
     if (rc == 0 && nid && dnasync_cache_mark_synced(ctx->cache, ids, nid) != 0)
         rc = sync_cache_fail(ctx);
+    /* in the same transaction: the summaries these values need (the outbox) */
+    if (rc == 0)
+        rc = sync_outbox_mark_locked(ctx, &touched, day);
+    free(touched.box);
     if (in_tx)
         rc = sync_tx_finish(ctx, rc);
     if (rc == 0)
@@ -195,7 +129,10 @@ int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded)
     size_t done = 0;
     int rc = sync_need_network(ctx);
     int64_t day = sync_today(ctx), cursor = 0;
-    touched_t touched = {NULL, 0, 0};
+    /* Summaries a crash left unsent go out before anything else (a failure here is retried,
+     * and reported, by the flush after the walk). */
+    if (rc == 0)
+        sync_outbox_flush_locked(ctx);
     /* Rows whose cached ciphertext is damaged are skipped by the cache (the cursor moves past
      * them, the callback names them) and stay pending; counted here over one whole walk. */
     int64_t damaged_before = dnasync_cache_damaged_count(ctx->cache);
@@ -232,7 +169,7 @@ int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded)
             n += count;
         }
         if (rc == 0 && n > 0)
-            rc = upload_batch(ctx, group, n, &done, &touched, day); /* EDHT: stop this pass */
+            rc = upload_batch(ctx, group, n, &done, day); /* EDHT: stop this pass */
         dnasync_cache_free_messages(group, n);
         if (n == 0)
             break;
@@ -240,10 +177,8 @@ int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded)
     if (walked)
         sync_damaged_rows_set_locked(
             ctx, (size_t)(dnasync_cache_damaged_count(ctx->cache) - damaged_before));
-    if (sync_publish_touched(ctx, &touched, day) != 0 && rc == 0)
+    if (ctx->dht && ctx->id && sync_outbox_flush_locked(ctx) != 0 && rc == 0)
         rc = DNASYNC_EDHT;
-    if (rc == 0 && sync_publish_dirty_summaries_locked(ctx) != 0)
-        rc = sync_cache_fail(ctx);
     if (rc == 0 && done > 0 &&
         dnasync_cache_state_set_upload_time(ctx->cache, ctx->device_id,
                                             (int64_t)dnasync_env_now(ctx->env)) != 0)
@@ -270,12 +205,14 @@ int sync_upload_message(sync_context_t *ctx, const message_info_t *msg)
         return 1; /* already uploaded */
     pthread_mutex_lock(&ctx->lock);
     size_t done = 0;
-    touched_t touched = {NULL, 0, 0};
     int64_t day = sync_today(ctx);
     int rc = sync_need_network(ctx);
     if (rc == 0)
-        rc = upload_batch(ctx, msg, 1, &done, &touched, day);
-    sync_publish_touched(ctx, &touched, day);
+        sync_outbox_flush_locked(ctx); /* what a crash left first; failures stay for later */
+    if (rc == 0)
+        rc = upload_batch(ctx, msg, 1, &done, day);
+    if (rc == 0)
+        rc = sync_outbox_flush_locked(ctx);
     pthread_mutex_unlock(&ctx->lock);
     return rc;
 }

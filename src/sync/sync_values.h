@@ -105,18 +105,20 @@ void net_multi_free(net_multi_t *items, size_t n);
 int net_listen(sync_context_t *ctx, const uint8_t key[20], void **token);
 void net_listen_cancel(sync_context_t *ctx, void *token);
 
-/* The mailboxes an upload pass wrote to, each with a copy of the last value confirmed there:
- * after the summary is re-put, that copy rings the mailbox's doorbell for real-time devices. */
+/* The mailboxes one upload batch wrote to, each with the last value confirmed there (borrowed:
+ * it must outlive sync_outbox_mark_locked), which rings the mailbox's doorbell for real-time
+ * devices once the summary is re-put (sync_outbox.c). */
 typedef struct touched_box {
     char mailbox[DNASYNC_NAME_MAX + 1];
-    net_put_t bell; /* bell.val owned (malloc'd copy) */
+    net_put_t bell;
 } touched_box_t;
 typedef struct touched {
     touched_box_t *box;
     size_t n, cap;
 } touched_t;
-void sync_touch(touched_t *t, const char *mailbox, const net_put_t *last);
-/* Re-put this device's summary of every touched mailbox, ring its doorbell, free t. */
-int sync_publish_touched(sync_context_t *ctx, touched_t *t, int64_t day);
+int sync_touch(sync_context_t *ctx, touched_t *t, const char *mailbox, const net_put_t *last);
+/* Inside the cache transaction that marks the batch synced: record each touched (mailbox, day)
+ * and its bell in the outbox. The caller frees t->box. */
+int sync_outbox_mark_locked(sync_context_t *ctx, const touched_t *t, int64_t day);
 
 #endif
