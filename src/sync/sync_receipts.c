@@ -109,7 +109,7 @@ int sync_upload_receipts_locked(sync_context_t *ctx, size_t *uploaded)
         else
             done = 0;
     }
-    if (ctx->dht && ctx->id && sync_outbox_flush_locked(ctx) != 0 && rc == 0)
+    if (ctx->net && ctx->id && sync_outbox_flush_locked(ctx) != 0 && rc == 0)
         rc = DNASYNC_EDHT;
     for (size_t i = 0; puts && i < p.n; i++)
         free((void *)puts[i].val);

@@ -76,7 +76,7 @@ int sync_upload_tombstones_locked(sync_context_t *ctx, size_t *uploaded)
                                  "%zu deletions not confirmed by the DHT; they stay pending",
                                  n - nid);
     }
-    if (ctx->dht && ctx->id && sync_outbox_flush_locked(ctx) != 0 && rc == 0)
+    if (ctx->net && ctx->id && sync_outbox_flush_locked(ctx) != 0 && rc == 0)
         rc = DNASYNC_EDHT;
     if (uploaded)
         *uploaded = done;

@@ -177,7 +177,7 @@ int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded)
     if (walked)
         sync_damaged_rows_set_locked(
             ctx, (size_t)(dnasync_cache_damaged_count(ctx->cache) - damaged_before));
-    if (ctx->dht && ctx->id && sync_outbox_flush_locked(ctx) != 0 && rc == 0)
+    if (ctx->net && ctx->id && sync_outbox_flush_locked(ctx) != 0 && rc == 0)
         rc = DNASYNC_EDHT;
     if (rc == 0 && done > 0 &&
         dnasync_cache_state_set_upload_time(ctx->cache, ctx->device_id,
