@@ -224,10 +224,23 @@ static enum MHD_Result do_get_batch(gw_t *gw, struct MHD_Connection *c, const gw
     return reply_json(gw, c, 200, json_pack("{s:o}", "results", results));
 }
 
-/* gw_identity_fn over the node's DHT: the signing keys of name's valid identity records. */
-static int identity_keys(void *user, const char *name, uint8_t pks[][32], size_t max, size_t *n)
+/* The identity lookups of one put request: a batch of one sender's messages reads the sender's
+ * records once. */
+#define GW_ID_CACHE 8
+typedef struct id_cache {
+    gw_t *gw;
+    size_t n;
+    struct {
+        char name[DNASYNC_NAME_MAX + 1];
+        int rc;
+        size_t count;
+        uint8_t pks[8][32];
+    } e[GW_ID_CACHE];
+} id_cache_t;
+
+/* The signing keys of name's valid identity records on the DHT. */
+static int read_identity_keys(gw_t *gw, const char *name, uint8_t pks[][32], size_t max, size_t *n)
 {
-    gw_t *gw = user;
     *n = 0;
     uint8_t key[20];
     if (dht_key_id(key, name) != 0)
@@ -249,6 +262,26 @@ static int identity_keys(void *user, const char *name, uint8_t pks[][32], size_t
     }
     dht_raw_values_free(vals, cnt);
     return 0;
+}
+
+/* gw_identity_fn: read_identity_keys through the request's cache. */
+static int identity_keys(void *user, const char *name, uint8_t pks[][32], size_t max, size_t *n)
+{
+    id_cache_t *c = user;
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->e[i].name, name) == 0) {
+            *n = c->e[i].count < max ? c->e[i].count : max;
+            memcpy(pks, c->e[i].pks, *n * 32);
+            return c->e[i].rc;
+        }
+    if (c->n == GW_ID_CACHE || strlen(name) > DNASYNC_NAME_MAX)
+        return read_identity_keys(c->gw, name, pks, max, n);
+    size_t i = c->n++;
+    snprintf(c->e[i].name, sizeof c->e[i].name, "%s", name);
+    c->e[i].rc = read_identity_keys(c->gw, name, c->e[i].pks, 8, &c->e[i].count);
+    *n = c->e[i].count < max ? c->e[i].count : max;
+    memcpy(pks, c->e[i].pks, *n * 32);
+    return c->e[i].rc;
 }
 
 static void put_valid(gw_t *gw, gw_put_req_t *req)
@@ -297,8 +330,15 @@ static enum MHD_Result do_put(gw_t *gw, struct MHD_Connection *c, const gw_req_t
     if (rc != 0)
         return gw_reply_error(gw, c, (unsigned)rc, rc == 400 ? "bad_request" : "dht", err);
     uint64_t now = dnasync_env_now(gw->env);
+    id_cache_t *cache = calloc(1, sizeof *cache);
+    if (!cache) {
+        gw_put_req_free(&req);
+        return MHD_NO;
+    }
+    cache->gw = gw;
     for (size_t i = 0; i < req.n; i++)
-        gw_check_item(&req, i, now, identity_keys, gw);
+        gw_check_item(&req, i, now, identity_keys, cache);
+    free(cache);
     put_valid(gw, &req);
     json_t *results = json_array();
     for (size_t i = 0; results && i < req.n; i++) {
