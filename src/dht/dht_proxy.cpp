@@ -70,8 +70,11 @@ extern "C" void dht_proxy_stop(dht_proxy_t *p)
 {
     if (!p)
         return;
-    p->server.reset();
+    // The runner first: joining it flushes its listen caches into the server's callbacks
+    // (issue 13 "crash on stop": with the server destroyed first they wrote into freed memory,
+    // exit 139). The server goes once no callback can reach it any more.
     p->runner->shutdown({}, true);
     p->runner->join();
+    p->server.reset();
     delete p;
 }

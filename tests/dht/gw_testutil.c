@@ -252,15 +252,21 @@ static void *stream_main(void *arg)
     return NULL;
 }
 
-void gt_listen_start(gt_listen_t *l, int port, const uint8_t key[20])
+void gt_listen_start_path(gt_listen_t *l, int port, const char *path)
 {
     memset(l, 0, sizeof *l);
     l->port = port;
-    char hex[41];
-    gt_hex_key(key, hex);
-    snprintf(l->path, sizeof l->path, "/v1/key/%s/listen", hex);
+    snprintf(l->path, sizeof l->path, "%s", path);
     pthread_mutex_init(&l->mu, NULL);
     CHECK_EQ_INT(pthread_create(&l->th, NULL, stream_main, l), 0);
+}
+
+void gt_listen_start(gt_listen_t *l, int port, const uint8_t key[20])
+{
+    char hex[41], path[128];
+    gt_hex_key(key, hex);
+    snprintf(path, sizeof path, "/v1/key/%s/listen", hex);
+    gt_listen_start_path(l, port, path);
 }
 
 int gt_listen_wait(gt_listen_t *l, const char *needle, int timeout_s)

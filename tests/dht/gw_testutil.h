@@ -60,6 +60,8 @@ typedef struct gt_listen {
     long status;
 } gt_listen_t;
 void gt_listen_start(gt_listen_t *l, int port, const uint8_t key[20]);
+/* The same on any path (e.g. OpenDHT's proxy: /key/<hex>/listen). */
+void gt_listen_start_path(gt_listen_t *l, int port, const char *path);
 /* Wait (bounded) until the stream holds needle; 1 when it does. */
 int gt_listen_wait(gt_listen_t *l, const char *needle, int timeout_s);
 /* Disconnect and join. */
