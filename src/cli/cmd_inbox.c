@@ -146,7 +146,7 @@ static int run(cli_t *cli, const cli_args_t *a)
 }
 
 static const cli_option_t options[] = {
-    {"conversation", 0, "NAME|ID", "only the conversation with NAME (or with this id)"},
+    {"conversation", 0, "NAME", "only the conversation with NAME (a conversation id works too)"},
     {"limit", 0, "N", "at most N messages (default 50)"},
     {NULL, 0, NULL, NULL},
 };
