@@ -213,6 +213,55 @@ static void test_send_and_delete(void)
     free(home);
 }
 
+/* watch prints an arrival with its text and names escaped too (issue 10 D9): two devices of
+ * one identity, one watching, the other sending a hostile text to itself. */
+static void test_watch_escapes(void)
+{
+    char addr[64];
+    pid_t node = start_node(addr);
+    char desk[4200], phone[4200], log[4200];
+    snprintf(desk, sizeof desk, "%s/w-desk", root);
+    snprintf(phone, sizeof phone, "%s/w-phone", root);
+    snprintf(log, sizeof log, "%s/watch.log", root);
+    expect(cli_run(desk, 0, "--bootstrap", addr, "init", "wendy", NULL), 0, NULL, NULL);
+    proc_result_t r = cli_run(desk, 1, "link-code", "--passphrase", "correct horse", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    char code[1024];
+    CHECK(sscanf(r.out, "{\"code\":\"%1000[^\"]", code) == 1);
+    proc_result_free(&r);
+    expect(
+        cli_run(phone, 0, "--bootstrap", addr, "join", code, "--passphrase", "correct horse", NULL),
+        0, NULL, NULL);
+    char *argv[] = {(char *)cli_path(), "--home", phone, "--bootstrap", addr, "watch", NULL};
+    pid_t watch = proc_spawn(argv, log);
+    CHECK(watch > 0);
+    char *text = proc_wait_for_text(log, "watching", 60);
+    CHECK(text);
+    free(text);
+    r = cli_run(desk, 1, "--bootstrap", addr, "send", "wendy",
+                "hi \x1b[2J\xe2\x80\xae"
+                "evil",
+                NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    char *p = strstr(r.out, "\"message_id\":\"");
+    CHECK(p);
+    char id[65];
+    memcpy(id, p + 14, 64);
+    id[64] = '\0';
+    proc_result_free(&r);
+    text = proc_wait_for_text(log, id, 60);
+    CHECK_EQ_INT(proc_stop(watch, 20), 0);
+    if (!text)
+        text = proc_wait_for_text(log, "", 1);
+    if (!text || !strstr(text, "hi \\x1b[2J\\u202eevil"))
+        fprintf(stderr, "watch log: %s\n", text ? text : "(none)");
+    CHECK(text && strstr(text, "from wendy to wendy: hi \\x1b[2J\\u202eevil\n"));
+    CHECK(!strchr(text, '\x1b') && !strstr(text, "\xe2\x80\xae"));
+    free(text);
+    CHECK_EQ_INT(proc_stop(node, 20), 0);
+    g_node = -1;
+}
+
 /* With an argument only the test of that name runs (to see one defect on an older binary). */
 #define RUN_ONE(f)                                                                                 \
     do {                                                                                           \
@@ -228,6 +277,7 @@ int main(int argc, char **argv)
     RUN_ONE(test_conversation_by_name);
     RUN_ONE(test_escaping);
     RUN_ONE(test_send_and_delete);
+    RUN_ONE(test_watch_escapes);
     test_rmtree(root);
     free(root);
     return 0;
