@@ -440,26 +440,42 @@ class Harness:
         fig, missing = self.report("c-partition", mids, t_from=healed)
         st, _, inbox = probe
         if st is not None:
-            mine = [m for m in self.sent if self.ids[0] in self.sent[m][:2]]
-            fig["probe_missing"] = len([m for m in mine if m not in inbox])
+            # Split what the probe lacked by where it was sent from: across the cut the
+            # writer's summary is out of reach too (the device cannot know), on its own side
+            # it is not (a day verified then while a value was missing would be a defect).
+            side = self.extra[self.ids[0]][0] in half
+            lacking = [m for m in self.sent if self.ids[0] in self.sent[m][:2] and m not in inbox]
+            near = [m for m in lacking if (self.sender[self.sent[m][0]][0] in half) == side]
+            fig["probe_missing_same_side"] = len(near)
+            fig["probe_missing_other_side"] = len(lacking) - len(near)
             fig["probe_verified_days"] = st.get("verified_days")
             fig["probe_ok"] = st.get("ok")
         log("(c) probe (alice's offline device, synced during the cut): "
-            + json.dumps({k: fig.get(k) for k in ("probe_missing", "probe_verified_days",
-                                                   "probe_ok")}))
+            + json.dumps({k: v for k, v in fig.items() if k.startswith("probe")}))
         return fig, missing
 
-    def node_values(self):
+    @staticmethod
+    def stats_lines(p):
+        """The node's per-minute stats lines ("dnasync node: N values (...)")."""
+        try:
+            with open(p.err_path, "rb") as f:
+                return [x for x in f.read().decode(errors="replace").splitlines()
+                        if " values (" in x]
+        except OSError:
+            return []
+
+    def node_values(self, newer_than=None, wait=75):
+        """Values stored on the live nodes, summed from each one's latest stats line; with
+        newer_than (line counts per node) wait (bounded) for a line written after that."""
+        end = time.time() + wait
         total = 0
         for i, p in self.nodes.items():
             if not p.alive():
                 continue
-            try:
-                with open(p.err_path, "rb") as f:
-                    lines = [x for x in f.read().decode(errors="replace").splitlines()
-                             if " values (" in x]
-            except OSError:
-                lines = []
+            lines = self.stats_lines(p)
+            while newer_than and len(lines) <= newer_than.get(i, 0) and time.time() < end:
+                time.sleep(1)
+                lines = self.stats_lines(p)
             if lines:
                 total += int(lines[-1].split("dnasync node: ")[1].split()[0])
         return total
@@ -471,7 +487,7 @@ class Harness:
             f"(stored values before, from the nodes' last stats lines: {before})")
         for i in victims:
             self.nodes[i].stop(signal.SIGKILL)
-        t_kill = time.time()
+        seen = {i: len(self.stats_lines(p)) for i, p in self.nodes.items()}
         # a device that never saw anything: a fresh device of each identity reads its mailbox
         got, total, times = 0, 0, []
         for k, name in enumerate(self.ids):
@@ -492,19 +508,23 @@ class Harness:
             times.append(time.time() - t0)
             total += len(mine)
             got += len([m for m in mine if m in seen])
-        mids = [m for m in self.sent]
+        after = self.node_values(newer_than=seen)
+        # Distinct values on the DHT, approximately: each message sits in 2 mailbox keys and
+        # 2 doorbell keys (a send is its own batch); summaries and identity records are few.
+        distinct = 4 * len(self.sent)
         fig = {"scenario": "d-mass-loss", "nodes_killed": len(victims),
                "messages": total, "survived": got,
                "survival_ratio": got / total if total else float("nan"),
                "fresh_device_sync_p50_s": pct(times, 50),
-               "stored_values_before": before}
+               "stored_values_before": before, "stored_values_after": after,
+               "replication_before": before / distinct if distinct else float("nan"),
+               "replication_after": after / distinct if distinct else float("nan")}
         # the watching devices keep working with half the nodes gone
         new = self.traffic(10, 2.0, "d")
         f2, missing = self.report("d-after-loss", new)
         fig["after_loss_ratio"] = f2["ratio"]
         self.figures.append(fig)
         log("FIGURES " + json.dumps(fig, default=lambda x: round(x, 3)))
-        del mids, t_kill
         return fig, missing
 
     def scenario_e(self):
