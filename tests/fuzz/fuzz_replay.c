@@ -29,18 +29,18 @@ static size_t n_inputs;
 
 static void load_file(const char *path)
 {
+    if (n_inputs == MAX_FILES) {
+        fprintf(stderr, "fuzz_replay: more than %d inputs at %s\n", MAX_FILES, path);
+        exit(1);
+    }
     FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "fuzz_replay: cannot open %s\n", path);
+    uint8_t *buf = f ? malloc(INPUT_MAX) : NULL;
+    if (!buf) {
+        fprintf(stderr, "fuzz_replay: cannot read %s\n", path);
         exit(1);
     }
-    uint8_t *buf = malloc(INPUT_MAX);
-    size_t len = buf ? fread(buf, 1, INPUT_MAX, f) : 0;
+    size_t len = fread(buf, 1, INPUT_MAX, f);
     fclose(f);
-    if (!buf || n_inputs == MAX_FILES) {
-        fprintf(stderr, "fuzz_replay: too many or too large inputs at %s\n", path);
-        exit(1);
-    }
     inputs[n_inputs++] = (input_t){buf, len};
 }
 

@@ -1,16 +1,20 @@
 /* Writes the seed corpus of the fuzz targets (tests/fuzz/corpus/<target>/) from real values:
  * identities derived from fixed master secrets, messages sealed with the real envelope to the
  * recipient's and the sender's ML-KEM keys, values encoded and signed by the real codec, link
- * codes from dnasync_linkcode_make_params, config files saved by home_config_add_bootstrap.
+ * codes from dnasync_linkcode_make_params, config files saved by home_config_add_bootstrap,
+ * gateway requests carrying those values under their real keys and ids (docs/gateway.md), and
+ * JSON-RPC lines in the form docs/rpc.md documents.
  *
  *   fuzz_make_corpus DIR     (DIR = tests/fuzz/corpus; existing seeds are overwritten)
  *
  * Randomness (envelope, salts) is real, so a rerun writes other bytes of the same shapes. */
 #define _POSIX_C_SOURCE 200809L
 #include "dnasync/dht_codec.h"
+#include "dnasync/dht_keys.h"
 #include "dnasync/envelope.h"
 #include "dnasync/identity.h"
 #include "dnasync/ids.h"
+#include "node/gw_parse.h"
 #include "sync/home_config.h"
 
 #include <openssl/sha.h>
@@ -199,6 +203,114 @@ static void configs(void)
     put("config", "empty", "", 0);
 }
 
+static void hex(const uint8_t *b, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* The gateway corpus: a put of each value file written above, under its real key and id. */
+static void gateway(void)
+{
+    static const char *const files[] = {"message-200", "tombstone", "summary-3", "identity"};
+    char keys_body[1024] = "{\"keys\":[";
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/value/%s", root, files[f]);
+        FILE *in = fopen(path, "rb");
+        uint8_t buf[8192];
+        size_t len = in ? fread(buf, 1, sizeof buf, in) : 0;
+        if (in)
+            fclose(in);
+        dht_value_t v;
+        if (dht_value_decode(buf, len, &v) != 0)
+            die(path);
+        char name[DNASYNC_DHT_KEYNAME_MAX];
+        int64_t day = dht_upload_day(v.created_at);
+        if (v.kind == DHT_KIND_MESSAGE)
+            dht_key_name_box(name, sizeof name, v.recipient, day, dht_shard_of(v.message_id));
+        else if (v.kind == DHT_KIND_TOMBSTONE)
+            dht_key_name_box(name, sizeof name, v.owner, day, dht_shard_of(v.message_id));
+        else if (v.kind == DHT_KIND_SUMMARY)
+            dht_key_name_sum(name, sizeof name, v.mailbox, (int64_t)v.day);
+        else
+            dht_key_name_id(name, sizeof name, v.name);
+        uint8_t key[DNASYNC_DHT_KEY_BYTES];
+        dht_key_hash(name, key);
+        char khex[41], *b64 = NULL;
+        hex(key, sizeof key, khex);
+        if (gw_b64_encode(buf, len, &b64) != 0)
+            die("base64");
+        size_t cap = strlen(b64) + 512;
+        char *body = malloc(cap);
+        body[0] = 1; /* fuzz_gateway: put */
+        int n = snprintf(body + 1, cap - 1,
+                         "{\"values\":[{\"key\":\"%s\",\"kind\":\"%s\",\"id\":\"%016llx\","
+                         "\"created\":%llu,\"data\":\"%s\"}]}",
+                         khex, dht_kind_name(v.kind), (unsigned long long)dht_value_id(&v),
+                         (unsigned long long)v.created_at, b64);
+        snprintf(path, sizeof path, "put-%s", files[f]);
+        put("gateway", path, body, (size_t)n + 1);
+        /* the same value's key as a route, with its id */
+        n = snprintf(body, cap, "%c/v1/key/%s\n%016llx", 0, khex,
+                     (unsigned long long)dht_value_id(&v));
+        snprintf(path, sizeof path, "route-values-%s", files[f]);
+        put("gateway", path, body, (size_t)n);
+        body[0] = 3; /* base64 alone */
+        n = snprintf(body + 1, cap - 1, "%s", b64);
+        snprintf(path, sizeof path, "b64-%s", files[f]);
+        put("gateway", path, body, (size_t)n + 1);
+        snprintf(keys_body + strlen(keys_body), sizeof keys_body - strlen(keys_body), "%s\"%s\"",
+                 f ? "," : "", khex);
+        free(body);
+        free(b64);
+        dht_value_clear(&v);
+    }
+    strcat(keys_body, "]}");
+    char req[1100];
+    int n = snprintf(req, sizeof req, "%c%s", 2, keys_body);
+    put("gateway", "get-keys", req, (size_t)n);
+    static const char *const routes[] = {"/health", "/v1/key/%s/ids", "/v1/key/%s/listen",
+                                         "/v1/get", "/v1/put"};
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        char path[128], fname[32];
+        req[0] = 0;
+        snprintf(path, sizeof path, routes[i], "0123456789abcdef0123456789abcdef01234567");
+        n = snprintf(req + 1, sizeof req - 1, "%s", path);
+        snprintf(fname, sizeof fname, "route-%zu", i);
+        put("gateway", fname, req, (size_t)n + 1);
+    }
+}
+
+/* The JSON-RPC corpus: one line per method, as docs/rpc.md shows them. */
+static void rpc(void)
+{
+    static const char *const lines[] = {
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"send\",\"params\":{\"recipient\":\"bob\","
+        "\"text\":\"hello\"}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"sync\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"inbox\",\"params\":{\"limit\":1}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"read\",\"params\":{\"message_id\":"
+        "\"527e47227df3cfeb6077464942f51e637d35ff61d6e860b69f5380084df071df\",\"share\":true}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":\"five\",\"method\":\"delete\",\"params\":{\"message_id\":"
+        "\"527e47227df3cfeb6077464942f51e637d35ff61d6e860b69f5380084df071df\"}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"status\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"days\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"link_code\",\"params\":{\"passphrase\":"
+        "\"correct horse\"}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"prune\",\"params\":{\"days\":90}}",
+        "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"cli\",\"params\":{\"argv\":[\"inbox\","
+        "\"--limit\",\"1\"]}}",
+        "{\"jsonrpc\":\"2.0\",\"method\":\"subscribe\"}",
+        "{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"nosuch\"}",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "line-%02zu", i);
+        put("rpc", name, lines[i], strlen(lines[i]));
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2)
@@ -213,6 +325,8 @@ int main(int argc, char **argv)
     values(alice, bob);
     linkcodes(alice, lz);
     configs();
+    gateway();
+    rpc();
     dnasync_identity_free(alice);
     dnasync_identity_free(bob);
     dnasync_identity_free(lz);
