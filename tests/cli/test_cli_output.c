@@ -169,8 +169,9 @@ static void stop_node(void)
 
 static pid_t start_node(char *addr)
 {
+    static int started;
     char log[4200];
-    snprintf(log, sizeof log, "%s/node.log", root);
+    snprintf(log, sizeof log, "%s/node%d.log", root, started++); /* each node its own log */
     char *argv[] = {(char *)cli_path(), "node", "--bind", "127.0.0.1", "--port", "0", NULL};
     pid_t pid = proc_spawn(argv, log);
     CHECK(pid > 0);
