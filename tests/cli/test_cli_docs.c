@@ -208,9 +208,15 @@ int main(void)
         CHECK_EQ_INT(h.exit_code, 0);
         list_t own = {0}, man_own = {0}, comp_own = {0};
         help_options(h.out, "options:\n", &own);
-        char row[256];
+        char row[512] = "\n| `";
         CHECK(strncmp(h.out, "usage: dnasync ", 15) == 0);
-        snprintf(row, sizeof row, "\n| `%.*s` |", (int)strcspn(h.out + 15, "\n"), h.out + 15);
+        size_t k = strlen(row);
+        for (const char *u = h.out + 15; *u && *u != '\n' && k < sizeof row - 8; u++) {
+            if (*u == '|') /* a markdown table cell writes | as \| */
+                row[k++] = '\\';
+            row[k++] = *u;
+        }
+        memcpy(row + k, "` |", 4);
         const char *at = strstr(sec, row);
         if (!at || at > sec_end)
             fprintf(stderr, "README has no row starting %s\n", row + 1);
