@@ -21,6 +21,18 @@
 #include <time.h>
 
 static int gwp;
+static pid_t pid = -1, peer = -1, rate_pid = -1; /* stopped by PID, also when a CHECK fails */
+
+static void cleanup(void)
+{
+    if (pid > 0)
+        proc_stop(pid, 10);
+    if (peer > 0)
+        proc_stop(peer, 10);
+    if (rate_pid > 0)
+        proc_stop(rate_pid, 10);
+    pid = peer = rate_pid = -1;
+}
 static uint64_t now;
 static uint8_t sk_alice[32], sk_bob[32], sk_mallory[32];
 
@@ -352,7 +364,7 @@ static void test_rate_limit(const char *dir)
     snprintf(log, sizeof log, "%s/rate.log", dir);
     char *extra[] = {"--gateway-rate", "1", NULL};
     int port = 0, dht_port = 0;
-    pid_t pid = gt_spawn(extra, log, &port, &dht_port);
+    rate_pid = gt_spawn(extra, log, &port, &dht_port);
     long last = 0;
     int asked = 0;
     for (; asked < 50 && last != 429; asked++) {
@@ -365,7 +377,8 @@ static void test_rate_limit(const char *dir)
     }
     fprintf(stderr, "rate limited after %d requests\n", asked);
     CHECK_EQ_INT(last, 429);
-    CHECK_EQ_INT(proc_stop(pid, 20), 0);
+    CHECK_EQ_INT(proc_stop(rate_pid, 20), 0);
+    rate_pid = -1;
 }
 
 int main(void)
@@ -380,9 +393,28 @@ int main(void)
     char *dir = test_tmpdir("gateway");
     char log[4200];
     snprintf(log, sizeof log, "%s/node.log", dir);
-    char *extra[] = {"--allow-origin", "http://app.example", "-v", NULL};
+    /* a peer: puts are confirmed by a node other than the gateway's own */
+    char plog[4200], bs[32];
+    snprintf(plog, sizeof plog, "%s/peer.log", dir);
+    char *pargs[] = {"--bind", "127.0.0.1", NULL};
+    int peer_port = 0;
+    atexit(cleanup);
+    peer = tu_spawn_node(pargs, plog, &peer_port);
+    CHECK(peer > 0);
+    snprintf(bs, sizeof bs, "127.0.0.1:%d", peer_port);
+    char *extra[] = {"--allow-origin", "http://app.example", "--bootstrap", bs, "-v", NULL};
     int dht_port = 0;
-    pid_t pid = gt_spawn(extra, log, &gwp, &dht_port);
+    pid = gt_spawn(extra, log, &gwp, &dht_port);
+    for (int i = 0; i < 100; i++) { /* bounded wait until the gateway's node knows its peer */
+        gt_resp_t h;
+        gt_http(gwp, "GET", "/health", NULL, NULL, &h);
+        int known = h.body && strstr(h.body, "\"nodes\":0") == NULL;
+        gt_resp_free(&h);
+        if (known)
+            break;
+        struct timespec pause = {0, 100 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
 
     RUN(test_routes);
     RUN(test_put_validation);
@@ -393,6 +425,9 @@ int main(void)
     test_rate_limit(dir);
 
     CHECK_EQ_INT(proc_stop(pid, 20), 0);
+    pid = -1;
+    CHECK_EQ_INT(proc_stop(peer, 20), 0);
+    peer = -1;
     curl_global_cleanup();
     if (!getenv("KEEP"))
         test_rmtree(dir);

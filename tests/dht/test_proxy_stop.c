@@ -66,7 +66,8 @@ int main(void)
     const char *h[] = {"Content-Type: application/json", NULL};
     gt_resp_t r;
     gt_http(b_gw, "POST", "/v1/put", h, body, &r);
-    CHECK(r.status == 200 && strstr(r.body, "\"stored\""));
+    /* held by B either way (a lone node may not call it confirmed) */
+    CHECK(r.status == 200 && (strstr(r.body, "\"stored\"") || strstr(r.body, "\"not_confirmed\"")));
     gt_resp_free(&r);
 
     /* node A runs the proxy, bootstrapped to B */
