@@ -246,17 +246,27 @@ static void *stream_main(void *arg)
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, l);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+    struct curl_slist *h = NULL;
+    if (l->last_event_id[0]) {
+        char line[64];
+        snprintf(line, sizeof line, "Last-Event-ID: %s", l->last_event_id);
+        h = curl_slist_append(h, line);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    }
     curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &l->status);
+    curl_slist_free_all(h);
     curl_easy_cleanup(c);
     return NULL;
 }
 
-void gt_listen_start_path(gt_listen_t *l, int port, const char *path)
+void gt_listen_start_path(gt_listen_t *l, int port, const char *path, const char *last_event_id)
 {
     memset(l, 0, sizeof *l);
     l->port = port;
     snprintf(l->path, sizeof l->path, "%s", path);
+    if (last_event_id)
+        snprintf(l->last_event_id, sizeof l->last_event_id, "%s", last_event_id);
     pthread_mutex_init(&l->mu, NULL);
     CHECK_EQ_INT(pthread_create(&l->th, NULL, stream_main, l), 0);
 }
@@ -266,7 +276,7 @@ void gt_listen_start(gt_listen_t *l, int port, const uint8_t key[20])
     char hex[41], path[128];
     gt_hex_key(key, hex);
     snprintf(path, sizeof path, "/v1/key/%s/listen", hex);
-    gt_listen_start_path(l, port, path);
+    gt_listen_start_path(l, port, path, NULL);
 }
 
 int gt_listen_wait(gt_listen_t *l, const char *needle, int timeout_s)

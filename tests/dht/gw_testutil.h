@@ -58,10 +58,11 @@ typedef struct gt_listen {
     size_t len;
     volatile int stop;
     long status;
+    char last_event_id[32]; /* sent as Last-Event-ID when set before the start */
 } gt_listen_t;
 void gt_listen_start(gt_listen_t *l, int port, const uint8_t key[20]);
-/* The same on any path (e.g. OpenDHT's proxy: /key/<hex>/listen). */
-void gt_listen_start_path(gt_listen_t *l, int port, const char *path);
+/* The same on any path (e.g. OpenDHT's proxy: /key/<hex>/listen); last_event_id may be NULL. */
+void gt_listen_start_path(gt_listen_t *l, int port, const char *path, const char *last_event_id);
 /* Wait (bounded) until the stream holds needle; 1 when it does. */
 int gt_listen_wait(gt_listen_t *l, const char *needle, int timeout_s);
 /* Disconnect and join. */

@@ -4,7 +4,8 @@
  *    and unknown-sender POSTs each get their own per-value status and are never stored, while the
  *    valid values of the same batch are stored and served;
  *  - a browser-style preflight and POST from an allowed origin; a foreign origin refused;
- *  - an SSE listen receives the current values, "synced", then a value put afterwards;
+ *  - an SSE listen receives the current values, "synced", then a value put afterwards; a
+ *    reconnect with Last-Event-ID replays what arrived while the client was away;
  *  - routes, methods, ids listing, get by ids, batch get, limits and error bodies. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
@@ -327,8 +328,31 @@ static void test_listen(void)
     CHECK(ev != NULL);
     gt_listen_stop(&l);
     CHECK_EQ_INT(l.status, 200);
+
+    /* the client was away while a third value arrived: its reconnect (with Last-Event-ID, as
+     * EventSource does) replays every current value, the missed one included */
+    gt_value_t third;
+    gt_message(&third, "alice", "bob", "while you were away", sk_alice, now);
+    memcpy(third.key, first.key, 20);
+    item = gt_item_json(&third);
+    post_put(item, &r);
+    free(item);
+    CHECK_EQ_STR(status_of(r.body, 0, st), "stored");
+    gt_resp_free(&r);
+    char id3[17], path[128], hex[41];
+    gt_hex_id(third.vid, id3);
+    gt_hex_key(first.key, hex);
+    snprintf(path, sizeof path, "/v1/key/%s/listen", hex);
+    gt_listen_start_path(&l, gwp, path, id2);
+    CHECK(gt_listen_wait(&l, "event: synced", 30));
+    pthread_mutex_lock(&l.mu);
+    int all = strstr(l.buf, id1) && strstr(l.buf, id2) && strstr(l.buf, id3);
+    pthread_mutex_unlock(&l.mu);
+    gt_listen_stop(&l);
+    CHECK(all);
     gt_value_free(&first);
     gt_value_free(&second);
+    gt_value_free(&third);
 }
 
 /* At most 8 open listens per client address: the 9th is refused with 429. */

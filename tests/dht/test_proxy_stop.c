@@ -89,7 +89,7 @@ int main(void)
     gt_hex_key(id.key, hex);
     snprintf(path, sizeof path, "/key/%s/listen", hex);
     gt_listen_t l;
-    gt_listen_start_path(&l, proxy, path);
+    gt_listen_start_path(&l, proxy, path, NULL);
     CHECK(gt_listen_wait(&l, "\"data\"", 30)); /* the value came through the proxy */
     gt_listen_stop(&l);                        /* the client disconnects */
     struct timespec pause = {0, 500 * 1000000L};
