@@ -187,14 +187,17 @@ static void test_full_disk(void)
 
 static void test_unreadable(void)
 {
-    char persist[4200], values[4300], log[4200];
+    char persist[4200], values[4300], state[4300], log[4200];
     snprintf(persist, sizeof persist, "%s/bad", g_mnt);
     snprintf(values, sizeof values, "%s/values.msgpack", persist);
+    snprintf(state, sizeof state, "%s/dht.state", persist);
     snprintf(log, sizeof log, "%s/bad.log", dir);
     CHECK_EQ_INT(mkdir(persist, 0700), 0);
     const char junk[] = "\xdc\xff\xff not msgpack";
     FILE *f = fopen(values, "wb");
     CHECK(f && fwrite(junk, 1, sizeof junk, f) == sizeof junk && fclose(f) == 0);
+    f = fopen(state, "wb"); /* OpenDHT's own file, emptied: kept aside too */
+    CHECK(f && fclose(f) == 0);
     int port = 0;
     start(persist, NULL, log, &port);
     CHECK_EQ_INT(stop(), 0);
@@ -219,7 +222,8 @@ static void test_unreadable(void)
     closedir(d);
     CHECK(kept);
     char *text = slurp(log);
-    CHECK(strstr(text, "unreadable") != NULL);
+    CHECK(strstr(text, "values.msgpack is unreadable") != NULL);
+    CHECK(strstr(text, "dht.state is unreadable (empty file)") != NULL);
     free(text);
 }
 
