@@ -20,8 +20,14 @@ typedef struct dnasync_home_options {
     const char *profile;          /* "desktop"/"mobile"; NULL = config, else desktop */
     const char *const *bootstrap; /* HOST:PORT; added to <home>/config for next time */
     size_t n_bootstrap;
-    int port;           /* local DHT port, 0 = any */
-    bool network;       /* go online: through net when given, else start a DHT node and join */
+    const char *const *gateway; /* gateway URLs in failover order: replace the list remembered
+                                   in <home>/config */
+    size_t n_gateway;
+    bool oneshot; /* a short command: with a gateway remembered, go online through it instead of
+                     starting a DHT node (so does the mobile profile, and a home that knows no
+                     bootstrap node) */
+    int port;     /* local DHT port, 0 = any */
+    bool network; /* go online: through net when given, else a gateway (oneshot) or a DHT node */
     dnasync_net_t *net; /* a transport to use instead of a DHT node (dnasync/net.h; borrowed,
                            must outlive the home); NULL = this device's own DHT node */
     /* With its own DHT node (network, no net): the role written into the home lock
@@ -51,6 +57,8 @@ const char *dnasync_home_device_id(const dnasync_home_t *h);
 const char *dnasync_home_profile(const dnasync_home_t *h);
 dht_storage_context_t *dnasync_home_dht(dnasync_home_t *h); /* NULL unless it runs a DHT node */
 dnasync_net_t *dnasync_home_net(dnasync_home_t *h);         /* the transport; NULL offline */
+/* How this home is online: "dht", "gateway", "given" (opt->net) or "offline". Static. */
+const char *dnasync_home_transport(const dnasync_home_t *h);
 
 #ifdef __cplusplus
 }

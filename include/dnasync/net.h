@@ -47,6 +47,14 @@ typedef struct dnasync_net_value {
 } dnasync_net_value_t;
 void dnasync_net_values_free(dnasync_net_value_t *v, size_t count);
 
+/* One key of a several-key read: rc and values out (vals freed with dnasync_net_values_free). */
+typedef struct dnasync_net_multi {
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
+    int rc;
+    dnasync_net_value_t *vals;
+    size_t count;
+} dnasync_net_multi_t;
+
 /* Counters for benchmarks and `status`: what this transport sent and received since it started. */
 typedef struct dnasync_net_stats {
     uint64_t requests;            /* operations (or HTTP requests) sent */
@@ -73,6 +81,9 @@ typedef struct dnasync_net_ops {
     /* All values of a key (*out caller frees with dnasync_net_values_free). */
     int (*get)(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
                dnasync_net_value_t **out, size_t *count, char err[DNASYNC_NET_ERR_MAX]);
+    /* Optional (NULL: the engine runs get on several threads at once): every value of n keys,
+     * each item with its own rc. */
+    void (*get_many)(dnasync_net_t *net, dnasync_net_multi_t *items, size_t n);
     /* Value ids of a key (*ids caller frees with free()). */
     int (*list_ids)(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t **ids,
                     size_t *count, char err[DNASYNC_NET_ERR_MAX]);
@@ -106,6 +117,16 @@ int dnasync_net_dht_new(dht_storage_context_t *dht, dnasync_net_t **out);
  * stored message or tombstone and replaces a summary or identity record (the nodes' edit
  * policy; the store checks no signature: readers do). Listeners are called from put. */
 int dnasync_net_memory_new(const dnasync_env_t *env, dnasync_net_t **out);
+
+/* The gateway client (docs/gateway.md): urls (http:// or https://, 1..8) are tried in order;
+ * one that fails (no connection, timeout, 429, 5xx) is skipped for 5 s of env's clock (NULL =
+ * real), then tried first again, so a device goes back to its first gateway once it recovers.
+ * Listens hold one Server-Sent Events stream each and reconnect until cancelled. On failure
+ * err gets the reason. */
+int dnasync_net_gateway_new(const char *const *urls, size_t n, const dnasync_env_t *env,
+                            dnasync_net_t **out, char *err, size_t errlen);
+/* 0 when url looks like a gateway URL (http:// or https://, no spaces, query or fragment). */
+int dnasync_net_gateway_url_check(const char *url, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* getopt_long */
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "dnasync/net.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -128,6 +129,13 @@ static int set_global(cli_t *cli, cli_parsed_t *out, const cli_option_t *o, cons
         if (!strrchr(v, ':'))
             return cli_error(CLI_USAGE, "--bootstrap wants HOST:PORT, got '%s'", v);
         cli->bootstrap[cli->n_bootstrap++] = v;
+    } else if (strcmp(n, "gateway") == 0) {
+        char why[256];
+        if (cli->n_gateway == CLI_MAX_GATEWAY)
+            return cli_error(CLI_USAGE, "at most %d --gateway options", CLI_MAX_GATEWAY);
+        if (dnasync_net_gateway_url_check(v, why, sizeof why) != 0)
+            return cli_error(CLI_USAGE, "--gateway: %s", why);
+        cli->gateway[cli->n_gateway++] = v;
     } else if (strcmp(n, "port") == 0) {
         char *end;
         long p = strtol(v, &end, 10);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #define CLI_MAX_BOOTSTRAP 16
+#define CLI_MAX_GATEWAY 8
 #define CLI_MAX_OPTIONS 16 /* own options of one command */
 #define CLI_MAX_SEEN 64    /* option occurrences kept per run */
 
@@ -20,6 +21,9 @@ typedef struct cli {
     const char *profile; /* --profile desktop|mobile (NULL = from config / desktop) */
     const char *bootstrap[CLI_MAX_BOOTSTRAP]; /* --bootstrap HOST:PORT, repeatable */
     size_t n_bootstrap;
+    const char *gateway[CLI_MAX_GATEWAY]; /* --gateway URL, repeatable, failover order */
+    size_t n_gateway;
+    bool session;        /* a long-lived command (watch): joins the DHT unless mobile */
     int port;            /* --port N (0 = any) */
     const char *prog;    /* argv[0] for messages */
     const char *command; /* the subcommand's name (the role in the home lock) */

@@ -9,6 +9,8 @@ static int run(cli_t *cli, const cli_args_t *a)
         .profile = cli->profile,
         .bootstrap = cli->bootstrap,
         .n_bootstrap = cli->n_bootstrap,
+        .gateway = cli->gateway, /* used when mobile or without bootstrap nodes */
+        .n_gateway = cli->n_gateway,
         .port = cli->port,
     };
     if (daemon_run(cli->home, &opt, err, sizeof err) != 0)

@@ -122,6 +122,7 @@ static int run(cli_t *cli, const cli_args_t *a)
         return watch_daemon(cli, fd, &stop);
 
     dnasync_home_t *home;
+    cli->session = true; /* a desktop session joins the DHT; mobile stays on its gateway */
     if (cli_open_home(cli, true, &home) != CLI_OK)
         return CLI_FAIL;
     sync_context_t *sync = dnasync_home_sync(home);

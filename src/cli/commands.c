@@ -15,6 +15,9 @@ const cli_option_t cli_global_options[] = {
     {"json", 0, NULL, "machine output: one JSON object per line on stdout"},
     {"profile", 0, "desktop|mobile", "desktop: real-time (DHT listen); mobile: periodic only"},
     {"bootstrap", 0, "HOST:PORT", "join the DHT through this node (repeatable; remembered)"},
+    {"gateway", 0, "URL",
+     "reach the DHT through this dnasync node gateway instead of joining it (repeatable: "
+     "failover in order; remembered)"},
     {"port", 0, "N", "local DHT port (default: any free port)"},
     {"help", 'h', NULL, "show help (for a command: dnasync COMMAND --help)"},
     {"version", 0, NULL, "print the version"},

@@ -187,13 +187,22 @@ int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasyn
     if (rc == 0 && opt->n_bootstrap)
         rc = home_config_add_bootstrap(dir, &h->config, opt->bootstrap, opt->n_bootstrap, err,
                                        errlen);
+    if (rc == 0 && opt->n_gateway)
+        rc = home_config_set_gateways(dir, &h->config, opt->gateway, opt->n_gateway, err, errlen);
     if (rc == 0 && opt->profile)
         rc = home_config_set_profile(&h->config, opt->profile, err, errlen);
     if (rc == 0)
         rc = open_cache(dir, &h->db, err, errlen);
-    if (rc == 0 && opt->network && opt->net)
+    bool via_gateway = h->config.n_gateway > 0 && (opt->oneshot || h->config.n_bootstrap == 0 ||
+                                                   strcmp(h->config.profile, "mobile") == 0);
+    if (rc == 0 && opt->network && opt->net) {
         h->net = opt->net;
-    else if (rc == 0 && opt->network) {
+    } else if (rc == 0 && opt->network && via_gateway) {
+        /* never a DHT node: no routing table anywhere learns of this device */
+        rc = dnasync_net_gateway_new((const char *const *)h->config.gateway, h->config.n_gateway,
+                                     opt->env, &h->own_net, err, errlen);
+        h->net = h->own_net;
+    } else if (rc == 0 && opt->network) {
         rc = dnasync_home_lock_take(dir, opt->role ? opt->role : "dnasync", &h->lock, NULL, err,
                                     errlen);
         if (rc == 0)
@@ -259,4 +268,8 @@ dht_storage_context_t *dnasync_home_dht(dnasync_home_t *h)
 dnasync_net_t *dnasync_home_net(dnasync_home_t *h)
 {
     return h->net;
+}
+const char *dnasync_home_transport(const dnasync_home_t *h)
+{
+    return !h->net ? "offline" : h->dht ? "dht" : h->own_net ? "gateway" : "given";
 }

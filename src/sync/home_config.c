@@ -1,10 +1,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sync/home_config.h"
 
+#include "dnasync/net.h"
 #include "dnasync/status.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,19 @@ static int add_host(home_config_t *cfg, const char *host)
     if (!(cfg->bootstrap[cfg->n_bootstrap] = strdup(host)))
         return DNASYNC_ENOMEM;
     cfg->n_bootstrap++;
+    return DNASYNC_OK;
+}
+
+static int add_gateway(home_config_t *cfg, const char *url)
+{
+    for (size_t i = 0; i < cfg->n_gateway; i++)
+        if (strcmp(cfg->gateway[i], url) == 0)
+            return DNASYNC_OK;
+    if (cfg->n_gateway == HOME_CONFIG_MAX_GATEWAY)
+        return DNASYNC_ETOOBIG;
+    if (!(cfg->gateway[cfg->n_gateway] = strdup(url)))
+        return DNASYNC_ENOMEM;
+    cfg->n_gateway++;
     return DNASYNC_OK;
 }
 
@@ -65,6 +80,14 @@ int home_config_load(const char *home, home_config_t *cfg, char *err, size_t err
             rc = add_host(cfg, value);
             if (rc != 0)
                 snprintf(err, errlen, "%s line %d: cannot add bootstrap", path, lineno);
+        } else if (strcmp(line, "gateway") == 0) {
+            char why[256];
+            rc = dnasync_net_gateway_url_check(value, why, sizeof why) != 0
+                     ? DNASYNC_ECORRUPT
+                     : add_gateway(cfg, value);
+            if (rc != 0)
+                snprintf(err, errlen, "%s line %d: %s", path, lineno,
+                         rc == DNASYNC_ECORRUPT ? why : "cannot add gateway");
         } else if (strcmp(line, "profile") == 0) {
             rc = home_config_set_profile(cfg, value, err, errlen);
         } else {
@@ -94,6 +117,8 @@ static int save(const char *home, const home_config_t *cfg, char *err, size_t er
     fprintf(f, "# dnasync device settings\nprofile=%s\n", cfg->profile);
     for (size_t i = 0; i < cfg->n_bootstrap; i++)
         fprintf(f, "bootstrap=%s\n", cfg->bootstrap[i]);
+    for (size_t i = 0; i < cfg->n_gateway; i++)
+        fprintf(f, "gateway=%s\n", cfg->gateway[i]);
     int ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
     ok = fclose(f) == 0 && ok;
     if (!ok || rename(tmp, path) != 0) {
@@ -118,9 +143,36 @@ int home_config_add_bootstrap(const char *home, home_config_t *cfg, const char *
     return cfg->n_bootstrap == before ? DNASYNC_OK : save(home, cfg, err, errlen);
 }
 
+int home_config_set_gateways(const char *home, home_config_t *cfg, const char *const *urls,
+                             size_t n, char *err, size_t errlen)
+{
+    bool same = n == cfg->n_gateway;
+    for (size_t i = 0; same && i < n; i++)
+        same = strcmp(urls[i], cfg->gateway[i]) == 0;
+    if (same)
+        return DNASYNC_OK;
+    for (size_t i = 0; i < n; i++)
+        if (dnasync_net_gateway_url_check(urls[i], err, errlen) != 0)
+            return DNASYNC_EINVAL;
+    for (size_t i = 0; i < cfg->n_gateway; i++)
+        free(cfg->gateway[i]);
+    cfg->n_gateway = 0;
+    for (size_t i = 0; i < n; i++) {
+        int rc = add_gateway(cfg, urls[i]);
+        if (rc != 0) {
+            snprintf(err, errlen, "too many gateways (limit %d)", HOME_CONFIG_MAX_GATEWAY);
+            return rc;
+        }
+    }
+    return save(home, cfg, err, errlen);
+}
+
 void home_config_clear(home_config_t *cfg)
 {
     for (size_t i = 0; i < cfg->n_bootstrap; i++)
         free(cfg->bootstrap[i]);
     cfg->n_bootstrap = 0;
+    for (size_t i = 0; i < cfg->n_gateway; i++)
+        free(cfg->gateway[i]);
+    cfg->n_gateway = 0;
 }

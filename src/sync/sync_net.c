@@ -92,6 +92,10 @@ static void *multi_worker(void *arg)
 
 void net_get_many(sync_context_t *ctx, net_multi_t *items, size_t n)
 {
+    if (ctx->net->ops->get_many) {
+        ctx->net->ops->get_many(ctx->net, items, n); /* the transport batches them itself */
+        return;
+    }
     multi_job_t job = {.ctx = ctx, .items = items, .n = n, .next = 0};
     pthread_mutex_init(&job.mu, NULL);
     pthread_t th[NET_THREADS];

@@ -92,12 +92,7 @@ int net_get_ids(sync_context_t *ctx, const uint8_t key[20], const uint64_t *ids,
                 net_value_cb cb, void *user);
 /* Several gets at once (a few threads; every transport is thread-safe). Each item gets its own
  * rc and values; free them with net_multi_free. */
-typedef struct net_multi {
-    uint8_t key[20];
-    int rc;
-    dnasync_net_value_t *vals;
-    size_t count;
-} net_multi_t;
+typedef dnasync_net_multi_t net_multi_t; /* key in; rc, vals, count out */
 void net_get_many(sync_context_t *ctx, net_multi_t *items, size_t n);
 /* cb for each value of an item (in order); stops at the first non-zero return. */
 int net_multi_each(const net_multi_t *item, net_value_cb cb, void *user);
