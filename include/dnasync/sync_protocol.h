@@ -81,11 +81,13 @@ typedef struct sync_day_status {
 typedef enum sync_event_kind {
     SYNC_EVENT_MESSAGE,
     SYNC_EVENT_DELETED,
-    SYNC_EVENT_PROGRESS
+    SYNC_EVENT_PROGRESS,
+    SYNC_EVENT_RECEIPT /* another device of this identity read message_id (shared receipt; the
+                          message itself may arrive later) */
 } sync_event_kind_t;
 typedef struct sync_event {
     sync_event_kind_t kind;
-    const char *message_id; /* MESSAGE / DELETED */
+    const char *message_id; /* MESSAGE / DELETED / RECEIPT */
     size_t done, total;     /* PROGRESS: values fetched of values to fetch */
 } sync_event_t;
 typedef void (*sync_event_cb)(void *user, const sync_event_t *ev);

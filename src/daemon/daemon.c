@@ -49,6 +49,9 @@ static void on_event(void *user, const sync_event_t *ev)
         case SYNC_EVENT_DELETED:
             server_notify(ev_server, "deleted", json_pack("{s:s}", "message_id", ev->message_id));
             break;
+        case SYNC_EVENT_RECEIPT:
+            server_notify(ev_server, "receipt", json_pack("{s:s}", "message_id", ev->message_id));
+            break;
         case SYNC_EVENT_PROGRESS:
             server_notify(ev_server, "progress",
                           json_pack("{s:I,s:I}", "done", (json_int_t)ev->done, "total",

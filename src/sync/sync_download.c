@@ -68,6 +68,8 @@ static int apply_value(day_job_t *job, uint64_t vid, const sv_value_t *v)
     } else {
         kind = SV_INDEX_RECEIPT;
         rc = sync_receipt_apply(ctx, v->message_id, v->deleted_at);
+        if (rc == 0)
+            sync_event_push(ctx, SYNC_EVENT_RECEIPT, v->message_id, 0, 0);
     }
     if (rc == 0)
         rc = dnasync_cache_index_add(ctx->cache, job->mailbox, job->day, job->shard, vid,

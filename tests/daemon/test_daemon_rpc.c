@@ -1,7 +1,8 @@
 /* The device daemon through its socket (docs/rpc.md), with real processes on loopback: two
  * `dnasync node`s, alice's and bob's daemons. JSON-RPC errors (malformed JSON, unknown
  * method, wrong params, oversized line), a second daemon refused, another uid refused,
- * notifications for a message from another device, a subscriber that stops reading dropped
+ * notifications for a message from another identity's device and a receipt from this
+ * identity's other device, a subscriber that stops reading dropped
  * without stalling sends, and kill -9 of a daemon while sends are in flight losing nothing. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
@@ -22,6 +23,7 @@
 static char *dir;
 static char alice[4200], bob[4200], alice_log[4200], bob_log[4200];
 static pid_t alice_d, bob_d;
+static char from_bob[65]; /* a message bob sent alice (test_notification_from_other_device) */
 
 static long error_code(json_t *resp)
 {
@@ -202,8 +204,64 @@ static void test_notification_from_other_device(void)
     CHECK_EQ_STR(json_string_value(json_object_get(p, "sender")), "bob");
     CHECK_EQ_STR(json_string_value(json_object_get(p, "text")), "hello alice, from bob's daemon");
     json_decref(n);
+    snprintf(from_bob, sizeof from_bob, "%s", id);
     free(id);
     dt_close(&sub);
+}
+
+/* alice's second device (joined by link code, its own daemon) is told when the first one
+ * reads a message with --share. */
+static void test_receipt_from_other_device(void)
+{
+    char alice2[4300], log2[4300];
+    snprintf(alice2, sizeof alice2, "%s/alice2", dir);
+    snprintf(log2, sizeof log2, "%s/alice2-daemon.log", dir);
+    proc_result_t r = dt_cli(alice, 1, "link-code", "--passphrase", "daemon test pass", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    char code[1024];
+    const char *c = strstr(r.out, "\"code\":\"");
+    CHECK(c && sscanf(c + 8, "%1023[^\"]", code) == 1);
+    proc_result_free(&r);
+    r = dt_cli(alice2, 0, "join", code, "--passphrase", "daemon test pass", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    proc_result_free(&r);
+    r = dt_cli(alice2, 0, "sync", NULL); /* remembers the bootstrap nodes for its daemon */
+    CHECK_EQ_INT(r.exit_code, 0);
+    proc_result_free(&r);
+    pid_t d2 = dt_start_daemon(alice2, log2);
+    dt_conn_t sub;
+    CHECK_EQ_INT(dt_connect(&sub, alice2), 0);
+    json_t *j = dt_call(&sub, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"subscribe\"}", 30);
+    json_decref(j);
+    dt_conn_t a;
+    CHECK_EQ_INT(dt_connect(&a, alice), 0);
+    char req[300];
+    snprintf(req, sizeof req,
+             "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"read\",\"params\":{\"message_id\":\"%s\","
+             "\"share\":true}}",
+             from_bob);
+    j = dt_call(&a, req, 90);
+    CHECK(json_is_true(json_object_get(result(j), "shared")));
+    json_decref(j);
+    dt_close(&a);
+    /* the doorbell wakes alice2 at once; a sync through its socket makes sure */
+    dt_conn_t s2;
+    CHECK_EQ_INT(dt_connect(&s2, alice2), 0);
+    j = dt_call(&s2, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sync\"}", 120);
+    json_decref(j);
+    dt_close(&s2);
+    bool got = false;
+    json_t *n;
+    while (!got && (n = dt_json(&sub, 90)) != NULL) {
+        const char *m = json_string_value(json_object_get(n, "method"));
+        const char *id =
+            json_string_value(json_object_get(json_object_get(n, "params"), "message_id"));
+        got = m && id && strcmp(m, "receipt") == 0 && strcmp(id, from_bob) == 0;
+        json_decref(n);
+    }
+    CHECK(got);
+    dt_close(&sub);
+    CHECK_EQ_INT(dt_stop(d2, 30), 0);
 }
 
 /* Counts message notifications on a subscription until `want` or EOF (its own thread, so it
@@ -294,6 +352,7 @@ static void test_kill9_mid_upload(void)
     CHECK_EQ_INT(kill(alice_d, SIGKILL), 0);
     int st;
     CHECK_EQ_INT(waitpid(alice_d, &st, 0), alice_d);
+    dt_untrack(alice_d);
     /* Every send the daemon answered before it died counts as stored. */
     while (n < N && (r = dt_json(&c, 5)) != NULL) {
         json_t *id = json_object_get(json_object_get(r, "result"), "message_id");
@@ -372,13 +431,14 @@ int main(void)
     RUN(test_second_daemon_refused);
     RUN(test_other_uid_refused);
     RUN(test_notification_from_other_device);
+    RUN(test_receipt_from_other_device);
     RUN(test_slow_subscriber_dropped);
     RUN(test_kill9_mid_upload);
 
-    CHECK_EQ_INT(proc_stop(alice_d, 30), 0);
-    CHECK_EQ_INT(proc_stop(bob_d, 30), 0);
-    CHECK_EQ_INT(proc_stop(nodes[1], 10), 0);
-    CHECK_EQ_INT(proc_stop(nodes[0], 10), 0);
+    CHECK_EQ_INT(dt_stop(alice_d, 30), 0);
+    CHECK_EQ_INT(dt_stop(bob_d, 30), 0);
+    CHECK_EQ_INT(dt_stop(nodes[1], 10), 0);
+    CHECK_EQ_INT(dt_stop(nodes[0], 10), 0);
     test_rmtree(dir);
     free(dir);
     return 0;
