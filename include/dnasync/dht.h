@@ -65,6 +65,9 @@ typedef struct dht_storage_config {
     int strict_types;             /* refuse every type id dnasync does not use (costs ~10 MB) */
     int timeout_ms;               /* per blocking call; 0 = DNASYNC_DHT_DEFAULT_TIMEOUT_MS */
     int log_level;                /* 0 quiet, 1 warnings, 2 debug (stderr) */
+    int peers_confirm; /* 1 (a device's own node): a put is confirmed only when another node
+                          stored it, so a node that knows no peer confirms nothing; 0 (storage
+                          nodes): this node's own store counts too */
 } dht_storage_config_t;
 
 /* Zeroes cfg: loopback, any port, no bootstrap, defaults everywhere. */

@@ -110,6 +110,7 @@ int dht_storage_init_err(const dht_storage_config_t *cfg, dht_storage_context_t 
     pthread_mutex_init(&ctx->err_mtx, NULL);
     ctx->env = cfg->env ? cfg->env : dnasync_env_default();
     ctx->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : DNASYNC_DHT_DEFAULT_TIMEOUT_MS;
+    ctx->peers_confirm = cfg->peers_confirm;
     dnad_config_t dc;
     memset(&dc, 0, sizeof dc);
     dc.bind = cfg->bind;
@@ -292,6 +293,9 @@ int dht_put(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES]
         return dht_ctx_err(ctx, DNASYNC_ETIMEOUT, "put timed out after %d ms", ctx->timeout_ms);
     if (!ok && dht_known_nodes(ctx) > 0)
         return dht_ctx_err(ctx, DNASYNC_EDHT, "no DHT node accepted the value");
+    if (!ok && ctx->peers_confirm) /* only another node confirms (issue 10, D6) */
+        return dht_ctx_err(ctx, DNASYNC_EDHT,
+                           "no other DHT node is known: stored on this node only, not confirmed");
     return DNASYNC_OK;
 }
 

@@ -12,6 +12,7 @@ struct dht_storage_context {
     dnad_node_t *node;
     const dnasync_env_t *env;
     int timeout_ms;
+    int peers_confirm; /* dht_storage_config_t.peers_confirm */
     pthread_mutex_t err_mtx;
     dnasync_err_t err;
     struct listen_tramp *tramps; /* guarded by err_mtx */

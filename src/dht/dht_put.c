@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "dht/dht_internal.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -109,7 +110,7 @@ int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t coun
     uint64_t deadline = dht_mono_ms() + 60000u + (uint64_t)count * 200u;
     uint32_t nodes = dht_known_nodes(ctx);
     uint64_t nodes_checked = dht_mono_ms();
-    size_t cursor = 0;
+    size_t cursor = 0, alone = 0;
     int confirmed = 0;
     while (remaining > 0 && dht_mono_ms() < deadline) {
         uint64_t now = dht_mono_ms();
@@ -170,12 +171,20 @@ int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t coun
                 memcmp(items[i].key, items[ready].key, DNASYNC_DHT_KEY_BYTES) != 0)
                 continue;
             /* The listing includes this node's own copy, so it proves storage elsewhere only
-             * together with the put's ok; a node without peers is the whole DHT. */
-            int ok = lrc == 0 && has_id(ids, n_ids, items[i].id) && (b->put_ok[i] || nodes == 0);
+             * together with the put's ok. A storage node without peers is the whole DHT; a
+             * device's node (peers_confirm) keeps the value in its own store and confirms
+             * nothing: only another node does (issue 10, D6). */
+            int ok = lrc == 0 && has_id(ids, n_ids, items[i].id) &&
+                     (b->put_ok[i] || (nodes == 0 && !ctx->peers_confirm));
             if (ok) {
                 b->state[i] = ST_DONE;
                 items[i].status = DNASYNC_OK;
                 confirmed++;
+                remaining--;
+            } else if (nodes == 0 && ctx->peers_confirm) {
+                b->state[i] = ST_DONE; /* retrying cannot help while nobody is known */
+                items[i].status = DNASYNC_EDHT;
+                alone++;
                 remaining--;
             } else if (items[i].attempts >= DNASYNC_DHT_MAX_ATTEMPTS) {
                 b->state[i] = ST_DONE;
@@ -194,6 +203,11 @@ int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t coun
     }
     if (remaining > 0)
         dht_ctx_err(ctx, DNASYNC_ETIMEOUT, "%zu of %zu puts unconfirmed", remaining, count);
+    else if (alone > 0)
+        dht_ctx_err(ctx, DNASYNC_EDHT,
+                    "no other DHT node is known: %zu of %zu values stored on this node only, "
+                    "not confirmed",
+                    alone, count);
     batch_release(b); /* puts still in flight keep it alive */
     return confirmed;
 }
@@ -207,7 +221,9 @@ static int put_confirmed(dht_storage_context_t *ctx, dht_put_item_t *it, size_t 
         return ok;
     for (size_t i = 0; i < n; i++)
         if (it[i].status != 0) {
-            if (it[i].status != DNASYNC_ETIMEOUT)
+            bool alone = it[i].status == DNASYNC_EDHT && ctx->peers_confirm &&
+                         dht_known_nodes(ctx) == 0; /* the batch said why */
+            if (it[i].status != DNASYNC_ETIMEOUT && !alone)
                 dht_ctx_err(ctx, it[i].status, "put not confirmed: %s",
                             dnasync_strerror(it[i].status));
             return it[i].status;

@@ -139,6 +139,7 @@ static int start_dht(dnasync_home_t *h, const dnasync_home_options_t *opt, char 
     dht_storage_config_default(&cfg);
     cfg.port = opt->port;
     cfg.env = opt->env;
+    cfg.peers_confirm = 1; /* a device's own store is not the network (issue 10, D6) */
     /* Keep this device's DHT port and routing table between runs: a device that comes back
      * under the address others already know does not leave a dead node behind each run. */
     char persist[4200];

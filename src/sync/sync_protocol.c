@@ -322,6 +322,15 @@ int sync_need_network(sync_context_t *ctx)
         return dnasync_err_set(&ctx->err, DNASYNC_EDHT, "offline: no network attached");
     if (!ctx->id)
         return dnasync_err_set(&ctx->err, DNASYNC_EINVAL, "no identity keys set");
+    /* A node that knows no other node is not the network: its own store would "confirm" every
+     * put and answer every read, so nothing could tell a lone device from a synced one (issue
+     * 10, D6). Nothing is tried; what is pending stays pending. */
+    dnasync_net_stats_t st;
+    if (ctx->net->ops->stats && ctx->net->ops->stats(ctx->net, &st) == 0 && st.peers == 0)
+        return dnasync_err_set(&ctx->err, DNASYNC_EDHT,
+                               "no other DHT node is known (no bootstrap node saved, or none "
+                               "answers; add one with --bootstrap HOST:PORT): nothing was sent "
+                               "or verified, pending work stays pending");
     return DNASYNC_OK;
 }
 
@@ -497,8 +506,16 @@ int sync_send(sync_context_t *ctx, const char *recipient, const uint8_t *text, s
         rc = sync_cache_fail(ctx);
     if (rc == 0) {
         memcpy(message_id_out, msg.message_id, sizeof msg.message_id);
-        /* Stored and pending: a failed upload is retried by the next pass. */
-        sync_upload_pending_locked(ctx, NULL);
+        /* Stored and pending: a failed upload is retried by the next pass. A home that knows
+         * no other node cannot send at all, which the caller must hear (stored all the same). */
+        if (ctx->net && sync_need_network(ctx) != 0) {
+            char why[sizeof ctx->err.msg];
+            snprintf(why, sizeof why, "%s", sync_errmsg(ctx));
+            rc = dnasync_err_set(&ctx->err, DNASYNC_EDHT, "message %s stored, not sent: %s",
+                                 msg.message_id, why);
+        } else {
+            sync_upload_pending_locked(ctx, NULL);
+        }
     }
     free(their);
     message_info_clear(&msg);

@@ -146,6 +146,39 @@ static void test_store_and_serve(void)
 
 /* A message lives 30 days from its put: backdated 29 days it is stored and served, backdated 31
  * days it is refused (by the storing node's own type registry). */
+/* A device's node (peers_confirm) that knows no other node confirms nothing: the put fails
+ * with the reason, at once (no retries), and the value is still in its own store (issue 10, D6:
+ * before, a lone node confirmed its own puts, so `send` on a home with no bootstrap marked the
+ * message synced). */
+static void test_alone_confirms_nothing(void)
+{
+    dht_storage_config_t cfg;
+    dht_storage_config_default(&cfg);
+    cfg.env = &clk.env;
+    cfg.peers_confirm = 1;
+    dht_storage_context_t *ctx = NULL;
+    CHECK_EQ_INT(dht_storage_init(&cfg, &ctx), 0);
+    uint8_t sk[32];
+    tu_seed(sk, 1);
+    uint8_t *msg;
+    size_t len;
+    tu_message(&msg, &len, 4, "alice", "bob", 300, now_s(), sk);
+    uint8_t key[20];
+    CHECK_EQ_INT(dht_storage_put_message(ctx, msg, len, 0, key), DNASYNC_EDHT);
+    CHECK(strstr(dht_storage_errmsg(ctx), "no other DHT node is known"));
+    char id[65];
+    tu_message_id(id, 4);
+    CHECK(dht_put(ctx, key, msg, len, DNASYNC_DHT_TYPE_MESSAGE, dht_message_value_id(id), 0) ==
+          DNASYNC_EDHT);
+    dht_value_t *vals;
+    size_t n, rejected;
+    CHECK_EQ_INT(dht_storage_get_values(ctx, key, &vals, &n, &rejected), 0);
+    CHECK_EQ_INT(n, 1); /* kept locally, only not confirmed */
+    dht_values_free(vals, n);
+    free(msg);
+    dht_storage_free(ctx);
+}
+
 static void test_lifetime(void)
 {
     dht_storage_context_t *ctx = tu_ctx(NULL, &clk.env);
@@ -327,6 +360,7 @@ int main(void)
     clock_gettime(CLOCK_REALTIME, &ts); /* the fake clock starts at the real time */
     test_clock_init(&clk, (uint64_t)ts.tv_sec, 7);
     RUN(test_store_and_serve);
+    RUN(test_alone_confirms_nothing);
     RUN(test_lifetime);
     RUN(test_refusals);
     RUN(test_listen);
