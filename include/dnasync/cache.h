@@ -33,7 +33,7 @@
 extern "C" {
 #endif
 
-#define DNASYNC_CACHE_SCHEMA_VERSION 6 /* PRAGMA user_version after all migrations */
+#define DNASYNC_CACHE_SCHEMA_VERSION 7 /* PRAGMA user_version after all migrations */
 
 typedef struct dnasync_cache dnasync_cache_t;
 
@@ -291,6 +291,23 @@ int dnasync_cache_index_summary(dnasync_cache_t *c, const char *mailbox, int64_t
 /* The same for one shard (all writers). */
 int dnasync_cache_index_shard(dnasync_cache_t *c, const char *mailbox, int64_t day, unsigned shard,
                               uint32_t *count, uint64_t *xor_ids);
+/* Record a value another writer put, with the Ed25519 key that signed it (32 bytes). */
+int dnasync_cache_index_add_signed(dnasync_cache_t *c, const char *mailbox, int64_t day,
+                                   unsigned shard, uint64_t vid, const char *message_id, int kind,
+                                   const uint8_t author[32]);
+/* cb for every held value of (mailbox, day) (refused ones left out): author is the signing key
+ * (borrowed for the call) or NULL for a value this device put (mine = 1). cb must not write to
+ * the cache; a non-zero return stops the walk and is returned. */
+int dnasync_cache_index_each(dnasync_cache_t *c, const char *mailbox, int64_t day,
+                             int (*cb)(void *user, unsigned shard, uint64_t vid,
+                                       const uint8_t *author, int mine),
+                             void *user);
+/* Refused values, by value id and SHA-256 of their bytes: a refusal never stands for another
+ * value with the same id. has: 1 refused before, 0 not, negative error. */
+int dnasync_cache_refused_has(dnasync_cache_t *c, const char *mailbox, int64_t day, unsigned shard,
+                              uint64_t vid, const uint8_t hash[32]);
+int dnasync_cache_refused_add(dnasync_cache_t *c, const char *mailbox, int64_t day, unsigned shard,
+                              uint64_t vid, const uint8_t hash[32]);
 /* A day never recorded reads as all zero. */
 int dnasync_cache_day_get(dnasync_cache_t *c, const char *mailbox, int64_t day,
                           dnasync_cache_day_t *out);

@@ -70,6 +70,48 @@ int dnasync_cache_index_add(dnasync_cache_t *c, const char *mailbox, int64_t day
     return rc == 0 ? cache_run(c, st, "add to the DHT index") : rc;
 }
 
+int dnasync_cache_index_add_signed(dnasync_cache_t *c, const char *mailbox, int64_t day,
+                                   unsigned shard, uint64_t vid, const char *message_id, int kind,
+                                   const uint8_t author[32])
+{
+    sqlite3_stmt *st = c->st[ST_INDEX_ADD_SIGNED];
+    int rc = bind_bucket(c, st, mailbox, day);
+    if (rc == 0)
+        rc = cache_bind_i64(c, st, 3, shard);
+    if (rc == 0)
+        rc = cache_bind_i64(c, st, 4, (int64_t)vid);
+    if (rc == 0)
+        rc = cache_bind_text(c, st, 5, message_id);
+    if (rc == 0)
+        rc = cache_bind_i64(c, st, 6, kind);
+    if (rc == 0)
+        rc = cache_bind_blob(c, st, 7, author, 32);
+    return rc == 0 ? cache_run(c, st, "add to the DHT index") : rc;
+}
+
+int dnasync_cache_index_each(dnasync_cache_t *c, const char *mailbox, int64_t day,
+                             int (*cb)(void *user, unsigned shard, uint64_t vid,
+                                       const uint8_t *author, int mine),
+                             void *user)
+{
+    sqlite3_stmt *st = c->st[ST_INDEX_EACH];
+    int rc = bind_bucket(c, st, mailbox, day), stop = 0;
+    while (rc == 0 && !stop && (rc = cache_step(c, st, "walk the DHT index")) == 1) {
+        int64_t shard = sqlite3_column_int64(st, 0);
+        const void *a = sqlite3_column_blob(st, 2);
+        int mine = sqlite3_column_int(st, 3);
+        rc = 0;
+        if (shard < 0 || shard >= DNASYNC_INDEX_SHARDS)
+            continue;
+        if (a && sqlite3_column_bytes(st, 2) != 32)
+            continue; /* not written by this cache: never counted for anyone */
+        stop = cb(user, (unsigned)shard, (uint64_t)sqlite3_column_int64(st, 1), a, mine);
+    }
+    if (rc >= 0)
+        cache_done(st);
+    return rc < 0 ? rc : stop;
+}
+
 int dnasync_cache_index_has(dnasync_cache_t *c, const char *mailbox, int64_t day, unsigned shard,
                             uint64_t vid)
 {

@@ -111,8 +111,21 @@ static const char MIGRATION_6[] =
     "          WHERE substr(key, 1, 14) = 'summary_dirty:') WHERE instr(k, ':') > 1;\n"
     "DELETE FROM sync_meta WHERE substr(key, 1, 14) = 'summary_dirty:';\n";
 
-static const char *const MIGRATIONS[] = {MIGRATION_1, MIGRATION_2, MIGRATION_3,
-                                         MIGRATION_4, MIGRATION_5, MIGRATION_6};
+/* Issue 10: a day's summaries are compared per author, so each held value records the key that
+ * signed it (NULL: this device put it, i.e. this identity's key). Refused values are kept apart,
+ * by (value id, content hash), so a forgery never blocks the genuine value of its id. Rows from
+ * before are dropped (not what this device put: those are fetched again, idempotently) and every
+ * day is re-checked: they were verified by the old, summed comparison. */
+static const char MIGRATION_7[] =
+    "ALTER TABLE dht_index ADD COLUMN author BLOB;\n"
+    "DELETE FROM dht_index WHERE mine = 0;\n"
+    "CREATE TABLE dht_refused (mailbox TEXT NOT NULL, day INTEGER NOT NULL,\n"
+    "    shard INTEGER NOT NULL, value_id INTEGER NOT NULL, hash BLOB NOT NULL,\n"
+    "    PRIMARY KEY (mailbox, day, shard, value_id, hash)) WITHOUT ROWID;\n"
+    "UPDATE sync_days SET verified = 0, closed = 0;\n";
+
+static const char *const MIGRATIONS[] = {MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4,
+                                         MIGRATION_5, MIGRATION_6, MIGRATION_7};
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 _Static_assert(N_MIGRATIONS == DNASYNC_CACHE_SCHEMA_VERSION, "schema version = migration count");
 
@@ -226,6 +239,15 @@ static const char *const SQL[ST_COUNT] = {
                         "AND kind <> 3 AND (?3 = 0 OR mine = 1)",
     [ST_INDEX_SHARD] = "SELECT count(*), value_id FROM dht_index WHERE mailbox = ?1 AND day = ?2 "
                        "AND shard = ?3 AND kind <> 3 GROUP BY value_id",
+    [ST_INDEX_EACH] = "SELECT shard, value_id, author, mine FROM dht_index WHERE mailbox = ?1 AND "
+                      "day = ?2 AND kind <> 3",
+    [ST_INDEX_ADD_SIGNED] =
+        "INSERT INTO dht_index (mailbox, day, shard, value_id, message_id, kind, mine, author) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7) ON CONFLICT DO NOTHING",
+    [ST_REFUSED_HAS] = "SELECT 1 FROM dht_refused WHERE mailbox = ?1 AND day = ?2 AND shard = ?3 "
+                       "AND value_id = ?4 AND hash = ?5",
+    [ST_REFUSED_ADD] = "INSERT INTO dht_refused (mailbox, day, shard, value_id, hash) VALUES "
+                       "(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
     [ST_DAY_GET] = "SELECT verified, closed, checked_at FROM sync_days WHERE mailbox = ?1 AND "
                    "day = ?2",
     [ST_DAY_SET] = "INSERT INTO sync_days (mailbox, day, verified, closed, checked_at) VALUES "

@@ -60,6 +60,71 @@ static void test_index(void)
     tcache_close(&t);
 }
 
+typedef struct seen {
+    int n, mine, signed_by_7;
+    uint64_t x;
+} seen_t;
+
+static int on_row(void *user, unsigned shard, uint64_t vid, const uint8_t *author, int mine)
+{
+    seen_t *s = user;
+    (void)shard;
+    s->n++;
+    s->mine += mine;
+    s->signed_by_7 += author && author[0] == 7;
+    s->x ^= vid;
+    return 0;
+}
+
+/* Issue 10: held values carry their signer; refusals are kept by (id, content hash), so a
+ * refused forgery never makes the genuine value of its id look held; migration 7 drops what
+ * other writers put (fetched again) and re-opens every day. */
+static void test_signed_and_refused(void)
+{
+    tcache_t t;
+    tcache_open(&t, "alice");
+    dnasync_cache_t *c = t.c;
+    const char *id = "0a00000000000000000000000000000000000000000000000000000000000000";
+    uint8_t author[32], h1[32], h2[32];
+    memset(author, 7, sizeof author);
+    memset(h1, 1, sizeof h1);
+    memset(h2, 2, sizeof h2);
+    CHECK_EQ_INT(dnasync_cache_refused_has(c, "alice", 20000, 10, 0x42, h1), 0);
+    CHECK_EQ_INT(dnasync_cache_refused_add(c, "alice", 20000, 10, 0x42, h1), 0);
+    CHECK_EQ_INT(dnasync_cache_refused_add(c, "alice", 20000, 10, 0x42, h1), 0); /* again */
+    CHECK_EQ_INT(dnasync_cache_refused_has(c, "alice", 20000, 10, 0x42, h1), 1);
+    CHECK_EQ_INT(dnasync_cache_refused_has(c, "alice", 20000, 10, 0x42, h2), 0);
+    CHECK_EQ_INT(dnasync_cache_index_has(c, "alice", 20000, 10, 0x42), 0); /* not held */
+    CHECK_EQ_INT(dnasync_cache_index_add_signed(c, "alice", 20000, 10, 0x42, id, 1, author), 0);
+    CHECK_EQ_INT(dnasync_cache_index_add(c, "alice", 20000, 11, 0x43, id, 2, 1), 0);
+    seen_t s = {0, 0, 0, 0};
+    CHECK_EQ_INT(dnasync_cache_index_each(c, "alice", 20000, on_row, &s), 0);
+    CHECK_EQ_INT(s.n, 2);
+    CHECK_EQ_INT(s.mine, 1);
+    CHECK_EQ_INT(s.signed_by_7, 1);
+    CHECK(s.x == (0x42 ^ 0x43));
+
+    /* back to version 6 with a verified, closed day; then migration 7 runs again */
+    dnasync_cache_day_t day = {1, 1, 5};
+    CHECK_EQ_INT(dnasync_cache_day_set(c, "alice", 20000, &day), 0);
+    CHECK_EQ_INT(sqlite3_exec(dnasync_cache_db(c),
+                              "DROP TABLE dht_refused; ALTER TABLE dht_index DROP COLUMN author;"
+                              "PRAGMA user_version = 6;",
+                              NULL, NULL, NULL),
+                 SQLITE_OK);
+    dnasync_cache_free(t.c);
+    CHECK_EQ_INT(dnasync_cache_open(t.path, &t.c), 0);
+    c = t.c;
+    memset(&s, 0, sizeof s);
+    CHECK_EQ_INT(dnasync_cache_index_each(c, "alice", 20000, on_row, &s), 0);
+    CHECK_EQ_INT(s.n, 1); /* only what this device put */
+    CHECK_EQ_INT(s.mine, 1);
+    CHECK_EQ_INT(dnasync_cache_day_get(c, "alice", 20000, &day), 0);
+    CHECK(!day.verified && !day.closed);
+    CHECK_EQ_INT(dnasync_cache_refused_has(c, "alice", 20000, 10, 0x42, h1), 0);
+    tcache_close(&t);
+}
+
 static void test_counts_and_meta(void)
 {
     tcache_t t;
@@ -95,5 +160,6 @@ int main(void)
 {
     RUN(test_index);
     RUN(test_counts_and_meta);
+    RUN(test_signed_and_refused);
     return 0;
 }

@@ -64,6 +64,7 @@ static void test_upgrade_from_v5(void)
     tcache_t t;
     tcache_open(&t, "alice");
     CHECK_EQ_INT(sqlite3_exec(dnasync_cache_db(t.c),
+                              "DROP TABLE dht_refused; ALTER TABLE dht_index DROP COLUMN author;"
                               "DROP TABLE summary_outbox; PRAGMA user_version = 5;"
                               "INSERT INTO sync_meta VALUES ('summary_dirty:20421:bob', '1');"
                               "INSERT INTO sync_meta VALUES ('summary_dirty:20422:a:b', '1');"
@@ -72,7 +73,7 @@ static void test_upgrade_from_v5(void)
                  SQLITE_OK);
     dnasync_cache_free(t.c);
     CHECK_EQ_INT(dnasync_cache_open(t.path, &t.c), 0);
-    CHECK_EQ_INT(dnasync_cache_user_version(t.c), 6);
+    CHECK_EQ_INT(dnasync_cache_user_version(t.c), DNASYNC_CACHE_SCHEMA_VERSION);
     dnasync_outbox_entry_t *e = NULL;
     size_t n = 0;
     CHECK_EQ_INT(dnasync_cache_outbox_list(t.c, &e, &n), 0);

@@ -109,7 +109,7 @@ static void test_migrate_empty_file(void)
     tcache_t t;
     tcache_open(&t, NULL);
     CHECK_EQ_INT(dnasync_cache_user_version(t.c), DNASYNC_CACHE_SCHEMA_VERSION);
-    CHECK_EQ_INT(DNASYNC_CACHE_SCHEMA_VERSION, 6);
+    CHECK_EQ_INT(DNASYNC_CACHE_SCHEMA_VERSION, 7);
     check_schema(t.c);
     sqlite3_stmt *st;
     CHECK_EQ_INT(sqlite3_prepare_v2(dnasync_cache_db(t.c), "PRAGMA journal_mode", -1, &st, NULL),
@@ -132,7 +132,7 @@ static void test_reopen_keeps_data(void)
     CHECK_EQ_INT(dnasync_cache_meta_set(t.c, "k", "v"), 0);
     dnasync_cache_free(t.c);
     CHECK_EQ_INT(dnasync_cache_open(t.path, &t.c), 0); /* migrations are a no-op now */
-    CHECK_EQ_INT(dnasync_cache_user_version(t.c), 6);
+    CHECK_EQ_INT(dnasync_cache_user_version(t.c), DNASYNC_CACHE_SCHEMA_VERSION);
     CHECK_EQ_INT(dnasync_cache_has(t.c, m.message_id), 1);
     char *v = NULL;
     CHECK_EQ_INT(dnasync_cache_meta_get(t.c, "k", &v), 0);
@@ -153,8 +153,9 @@ static void test_upgrade_from_v1(void)
     CHECK_EQ_INT(dnasync_cache_insert(t.c, &m, NULL), 0);
     CHECK_EQ_INT(dnasync_cache_state_set_upload_time(t.c, "dev", 5), 0);
     sqlite3 *db = dnasync_cache_db(t.c);
-    /* undo migrations 6, 5, 4, 3 and 2 by hand and break the counter */
+    /* undo migrations 7, 6, 5, 4, 3 and 2 by hand and break the counter */
     CHECK_EQ_INT(sqlite3_exec(db,
+                              "DROP TABLE dht_refused;"
                               "DROP TABLE summary_outbox;"
                               "ALTER TABLE messages DROP COLUMN ciphertext_len;"
                               "ALTER TABLE messages DROP COLUMN ciphertext_encoding;"
@@ -167,7 +168,7 @@ static void test_upgrade_from_v1(void)
                  SQLITE_OK);
     dnasync_cache_free(t.c);
     CHECK_EQ_INT(dnasync_cache_open(t.path, &t.c), 0);
-    CHECK_EQ_INT(dnasync_cache_user_version(t.c), 6);
+    CHECK_EQ_INT(dnasync_cache_user_version(t.c), DNASYNC_CACHE_SCHEMA_VERSION);
     check_schema(t.c);
     CHECK_EQ_INT(dnasync_cache_has(t.c, m.message_id), 1);
     dnasync_sync_state_t s;
@@ -254,7 +255,7 @@ static void test_wrap(void)
     dnasync_cache_t *c;
     CHECK_EQ_INT(dnasync_cache_wrap(db, &c), 0);
     CHECK(dnasync_cache_db(c) == db);
-    CHECK_EQ_INT(dnasync_cache_user_version(c), 6);
+    CHECK_EQ_INT(dnasync_cache_user_version(c), DNASYNC_CACHE_SCHEMA_VERSION);
     check_schema(c);
     dnasync_cache_free(c);
     /* the connection is still ours and usable; wrapping again is a no-op migration */
