@@ -48,6 +48,11 @@ extern "C" {
 #define DHT_WRITER_ID_BYTES 16
 #define DHT_MAX_DEVICES 16
 #define DHT_MAX_SUMMARY_ENTRIES 128
+/* What a dnasync node keeps per key (docs/dht.md "Caps"): a summary key at most
+ * DHT_SUMMARY_KEY_CAP summaries and at most DHT_MAX_DEVICES of one signing key (one per
+ * device); any other key at most DHT_KEY_CAP values. */
+#define DHT_SUMMARY_KEY_CAP 256
+#define DHT_KEY_CAP 2048
 
 typedef enum dht_value_kind {
     DHT_KIND_MESSAGE = 1,

@@ -75,6 +75,9 @@ typedef struct sync_day_status {
     bool verified;       /* summary matched what this device holds */
     bool closed;         /* verified after the day ended: never re-read */
     uint64_t expires_at; /* Unix s when values uploaded that day expire from the DHT */
+    char problem[320];   /* why the last check did not verify it ("" when verified or never
+                            checked): a failed or flooded summary read, a summary naming values
+                            this device lacks or refused, values no summary accounts for */
 } sync_day_status_t;
 
 /* What the background thread reports (for `dnasync watch`). message_id is borrowed for the call. */

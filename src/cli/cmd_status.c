@@ -33,12 +33,15 @@ static int print_days(const cli_t *cli, sync_context_t *sync)
             json_bool(&j, "verified", days[i].verified);
             json_bool(&j, "closed", days[i].closed);
             json_uint(&j, "expires_at", days[i].expires_at);
+            if (days[i].problem[0])
+                json_str(&j, "problem", days[i].problem);
             json_end(&j);
         } else {
             char t[CLI_TIME_LEN];
-            printf("  %s  %-10s  leaves the DHT at %s\n", d,
+            printf("  %s  %-10s  leaves the DHT at %s%s%s\n", d,
                    days[i].verified ? (days[i].closed ? "complete" : "verified") : "unverified",
-                   cli_time((int64_t)days[i].expires_at, t));
+                   cli_time((int64_t)days[i].expires_at, t), days[i].problem[0] ? ": " : "",
+                   days[i].problem);
         }
     }
     free(days);

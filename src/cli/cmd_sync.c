@@ -12,6 +12,21 @@ static void on_event(void *user, const sync_event_t *ev)
         cli_progress_report(user, "catching up", ev->done, ev->total);
 }
 
+/* Never silent: a day left unverified says why on stderr (a flooded or unreadable summary key,
+ * a summary naming values this device lacks or refused). */
+static void warn_unverified(sync_context_t *sync)
+{
+    sync_day_status_t *days = NULL;
+    size_t n = 0;
+    if (sync_get_days(sync, &days, &n) != 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (!days[i].verified && days[i].problem[0])
+            fprintf(stderr, "dnasync: warning: day %lld not verified: %s\n", (long long)days[i].day,
+                    days[i].problem);
+    free(days);
+}
+
 static int run(cli_t *cli, const cli_args_t *a)
 {
     (void)a;
@@ -30,6 +45,7 @@ static int run(cli_t *cli, const cli_args_t *a)
     sync_get_status(sync, &st);
     /* Damaged cached messages were skipped, not fatal: every other one went on. Never silent. */
     cli_warn_damaged(sync, "was not uploaded", "it stays pending and untouched");
+    warn_unverified(sync);
     if (cli->json) {
         json_line_t j;
         json_begin(&j, stdout);

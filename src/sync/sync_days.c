@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sync/sync_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 static uint64_t day_expiry(int64_t day)
@@ -23,6 +24,12 @@ static int fill_days(sync_context_t *ctx, sync_day_status_t *days, size_t n)
         days[i].verified = st.verified;
         days[i].closed = st.closed;
         days[i].expires_at = day_expiry(day);
+        /* kept by the download (sync_download.c, set_day) while the day is not verified */
+        char key[64], *why = NULL;
+        snprintf(key, sizeof key, "day_problem:%lld", (long long)day);
+        if (!st.verified && dnasync_cache_meta_get(ctx->cache, key, &why) == 0 && why)
+            snprintf(days[i].problem, sizeof days[i].problem, "%s", why);
+        free(why);
     }
     return DNASYNC_OK;
 }

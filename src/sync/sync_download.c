@@ -1,49 +1,27 @@
 /* Download: per day of the window, one summary read tells whether this device is complete;
  * only differing shards are listed and only missing ids fetched. Every value is verified
- * before it touches the cache. A day is marked verified only when the comparison matches. */
+ * before it touches the cache. A day is marked verified only when every summary's author is
+ * accounted for (sync_account.h) and nothing was left unread; otherwise the reason is kept
+ * and reported (docs/sync.md, "What verified proves"). */
 #define _POSIX_C_SOURCE 200809L
-#include "sync/sync_values.h"
+#include "dnasync/identity.h"
+#include "sync/sync_account.h"
 
+#include <openssl/sha.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct remote_sum {
-    uint32_t count[SYNC_SHARDS];
-    uint64_t xors[SYNC_SHARDS];
-    size_t writers;
-} remote_sum_t;
 
 typedef struct day_job {
     sync_context_t *ctx;
     const char *mailbox;
     int64_t day;
     unsigned shard;
-    remote_sum_t remote;
+    acct_t acct;
     size_t new_msgs, deleted, fetched, total;
     bool transient; /* a value could not be checked now (e.g. identity lookup failed) */
     int rc;
 } day_job_t;
-
-static int on_summary(void *user, uint64_t vid, const uint8_t *val, size_t len)
-{
-    (void)vid;
-    day_job_t *job = user;
-    sv_value_t v;
-    memset(&v, 0, sizeof v);
-    if (sv_decode_verify(job->ctx, job->mailbox, job->day, val, len, &v) != 0 ||
-        v.kind != SV_SUMMARY) {
-        job->ctx->rejected++;
-        sv_value_clear(&v);
-        return 0;
-    }
-    for (unsigned s = 0; s < SYNC_SHARDS; s++) {
-        job->remote.count[s] += v.summary.count[s];
-        job->remote.xors[s] ^= v.summary.xors[s];
-    }
-    job->remote.writers++;
-    sv_value_clear(&v);
-    return 0;
-}
 
 static int apply_value(day_job_t *job, uint64_t vid, const sv_value_t *v)
 {
@@ -72,9 +50,11 @@ static int apply_value(day_job_t *job, uint64_t vid, const sv_value_t *v)
             sync_event_push(ctx, SYNC_EVENT_RECEIPT, v->message_id, 0, 0);
     }
     if (rc == 0)
-        rc = dnasync_cache_index_add(ctx->cache, job->mailbox, job->day, job->shard, vid,
-                                     v->message_id, kind, 0);
-    return rc == 0 ? 0 : sync_cache_fail(ctx);
+        rc = dnasync_cache_index_add_signed(ctx->cache, job->mailbox, job->day, job->shard, vid,
+                                            v->message_id, kind, v->author);
+    if (rc != 0)
+        return sync_cache_fail(ctx);
+    return acct_hold(&job->acct, v->author, job->shard, vid);
 }
 
 static int on_value(void *user, uint64_t vid, const uint8_t *val, size_t len)
@@ -83,22 +63,29 @@ static int on_value(void *user, uint64_t vid, const uint8_t *val, size_t len)
     sync_context_t *ctx = job->ctx;
     if (dnasync_cache_index_has(ctx->cache, job->mailbox, job->day, job->shard, vid) == 1)
         return 0;
+    /* A refusal is remembered as these bytes under this id, never as the id: a forgery that
+     * reuses a genuine value's id must not stand for it (issue 10, D3). */
+    uint8_t hash[SHA256_DIGEST_LENGTH];
+    SHA256(val, len, hash);
+    int refused =
+        dnasync_cache_refused_has(ctx->cache, job->mailbox, job->day, job->shard, vid, hash);
+    if (refused != 0)
+        return refused < 0 ? (job->rc = sync_cache_fail(ctx)) : 0;
     sv_value_t v;
     memset(&v, 0, sizeof v);
     int rc = sv_decode_verify(ctx, job->mailbox, job->day, val, len, &v);
     if (rc == 0 && (v.kind == SV_MESSAGE || v.kind == SV_TOMBSTONE || v.kind == SV_RECEIPT) &&
-        sv_shard(v.message_id) == job->shard &&
-        (v.kind != SV_MESSAGE || sv_message_vid(v.message_id) == vid)) {
+        sv_shard(v.message_id) == job->shard && v.vid == vid) {
         rc = apply_value(job, vid, &v);
         if (rc != 0)
             job->rc = rc;
     } else if (rc == DNASYNC_EDHT || rc == DNASYNC_ETIMEOUT) {
         job->transient = true; /* cannot check it now; try again next pass */
     } else {
-        /* Forged, mangled or misplaced: count it, remember it so it is not fetched again. */
+        /* Forged, mangled or misplaced: counted once, and not judged again. */
         ctx->rejected++;
-        if (dnasync_cache_index_add(ctx->cache, job->mailbox, job->day, job->shard, vid, "",
-                                    SV_INDEX_REJECTED, 0) != 0)
+        if (dnasync_cache_refused_add(ctx->cache, job->mailbox, job->day, job->shard, vid, hash) !=
+            0)
             job->rc = sync_cache_fail(ctx);
     }
     sv_value_clear(&v);
@@ -168,39 +155,123 @@ static int fetch_shard(day_job_t *job, int whole)
     return rc;
 }
 
-static bool sums_equal(const remote_sum_t *r, const uint32_t *count, const uint64_t *xors,
-                       unsigned s)
+/* The held side of the accounting: every value of the day this device holds, by signer (a
+ * value this device put is signed by this identity's key). */
+static int on_held(void *user, unsigned shard, uint64_t vid, const uint8_t *author, int mine)
 {
-    return r->count[s] == count[s] && r->xors[s] == xors[s];
+    day_job_t *job = user;
+    if (!author && !mine)
+        return 0;
+    return acct_hold(&job->acct, author ? author : job->ctx->id->sign_pk, shard, vid) != 0;
+}
+
+/* The claimed side: the summaries read from the day's key. Decoding is cheap and the
+ * signature check is not, so a flooded key (a hostile node may serve any number) has the
+ * summaries of keys this device already holds values of checked first, and at most as many
+ * others as a dnasync node keeps. Sets *flooded when the key holds more than that. */
+typedef struct sum_round {
+    day_job_t *job;
+    sv_summary_t s;
+    int known;        /* 1: keys this device holds values of; 0: the others */
+    size_t strangers; /* others checked so far */
+    bool flooded;
+} sum_round_t;
+
+static int on_summary(void *user, uint64_t vid, const uint8_t *val, size_t len)
+{
+    (void)vid;
+    sum_round_t *r = user;
+    day_job_t *job = r->job;
+    sync_context_t *ctx = job->ctx;
+    if (sv_decode_summary(ctx, job->mailbox, job->day, val, len, false, &r->s) != 0) {
+        ctx->rejected += (uint64_t)r->known; /* counted once, in the first round */
+        return 0;
+    }
+    const acct_author_t *e = acct_find(&job->acct, r->s.author, false);
+    if ((e && e->holding) != (r->known == 1))
+        return 0;
+    if (!r->known && r->strangers++ >= DHT_SUMMARY_KEY_CAP) {
+        r->flooded = true;
+        return 0;
+    }
+    if (sv_decode_summary(ctx, job->mailbox, job->day, val, len, true, &r->s) != 0) {
+        ctx->rejected++;
+        return 0;
+    }
+    return acct_add_summary(&job->acct, &r->s);
+}
+
+/* The claimed side: the summaries read from the day's key. Decoding is cheap and the
+ * signature check is not, so on a flooded key (a hostile node may serve any number) the
+ * summaries of keys this device already holds values of are checked first, and at most as
+ * many others as a dnasync node keeps. Sets *flooded when the key holds more than that. */
+static int read_summaries(day_job_t *job, const net_multi_t *sums, bool *flooded)
+{
+    sum_round_t *r = calloc(1, sizeof *r);
+    if (!r)
+        return dnasync_err_set(&job->ctx->err, DNASYNC_ENOMEM, "out of memory");
+    r->job = job;
+    int rc = 0;
+    for (r->known = 1; rc == 0 && r->known >= 0; r->known--)
+        rc = net_multi_each(sums, on_summary, r);
+    *flooded = r->flooded || sums->count > DHT_SUMMARY_KEY_CAP;
+    free(r);
+    acct_close_claims(&job->acct);
+    return rc ? dnasync_err_set(&job->ctx->err, rc, "out of memory") : 0;
+}
+
+#define PROBLEM_KEY "day_problem:"
+
+/* Record the day's outcome; why = NULL: verified. */
+static int set_day(sync_context_t *ctx, int64_t day, const char *why)
+{
+    dnasync_cache_day_t state;
+    if (dnasync_cache_day_get(ctx->cache, ctx->identity, day, &state) != 0)
+        return sync_cache_fail(ctx);
+    int64_t now = (int64_t)dnasync_env_now(ctx->env);
+    state.verified = why == NULL;
+    /* closed only when verified after the day ended: nothing unresolved is ever closed */
+    state.closed = state.verified && now >= (day + 1) * 86400 + SYNC_DAY_GRACE_S;
+    state.checked_at = now;
+    char key[64];
+    snprintf(key, sizeof key, PROBLEM_KEY "%lld", (long long)day);
+    if (dnasync_cache_day_set(ctx->cache, ctx->identity, day, &state) != 0 ||
+        (why ? dnasync_cache_meta_set(ctx->cache, key, why)
+             : dnasync_cache_meta_delete(ctx->cache, key)) < 0)
+        return sync_cache_fail(ctx);
+    return DNASYNC_OK;
 }
 
 /* sums: the day's summary key, already read (net_get_many). */
 static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, size_t *new_msgs,
                         size_t *deleted)
 {
-    dnasync_cache_day_t state;
-    if (dnasync_cache_day_get(ctx->cache, ctx->identity, day, &state) != 0)
-        return sync_cache_fail(ctx);
+    char why[320];
+    if (sums->rc != 0) {
+        int rc = dnasync_err_set(&ctx->err, sums->rc, "DHT get of day %lld's summaries failed",
+                                 (long long)day);
+        snprintf(why, sizeof why, "its summaries could not be read: %s", dnasync_strerror(rc));
+        int src = set_day(ctx, day, why);
+        return src ? src : rc;
+    }
     day_job_t job;
     memset(&job, 0, sizeof job);
     job.ctx = ctx;
     job.mailbox = ctx->identity;
     job.day = day;
-    if (sums->rc != 0)
-        return dnasync_err_set(&ctx->err, sums->rc, "DHT get of day %lld's summaries failed",
-                               (long long)day);
-    net_multi_each(sums, on_summary, &job);
-
-    uint32_t count[SYNC_SHARDS];
-    uint64_t xors[SYNC_SHARDS];
-    if (dnasync_cache_index_summary(ctx->cache, ctx->identity, day, 0, count, xors) != 0)
+    bool flooded = false;
+    int first_err = dnasync_cache_index_each(ctx->cache, ctx->identity, day, on_held, &job);
+    if (first_err < 0) {
+        acct_free(&job.acct);
         return sync_cache_fail(ctx);
-    for (unsigned s = 0; s < SYNC_SHARDS; s++)
-        if (!sums_equal(&job.remote, count, xors, s) && job.remote.count[s] > count[s])
-            job.total += job.remote.count[s] - count[s];
-    int first_err = 0;
-    for (unsigned s = 0; s < SYNC_SHARDS; s++) {
-        if (sums_equal(&job.remote, count, xors, s))
+    }
+    first_err = first_err ? dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory")
+                          : read_summaries(&job, sums, &flooded);
+    bool ready = first_err == 0;
+    for (unsigned s = 0; ready && s < SYNC_SHARDS; s++)
+        job.total += (size_t)acct_shard_missing(&job.acct, s);
+    for (unsigned s = 0; ready && s < SYNC_SHARDS; s++) {
+        if (!acct_shard_differs(&job.acct, s))
             continue;
         job.shard = s;
         /* A listing can miss ids (see fetch_shard): read the whole key (bounded) while the
@@ -212,10 +283,7 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
                     first_err = frc; /* keep going: other shards can still be fetched */
                 break;
             }
-            if (dnasync_cache_index_shard(ctx->cache, ctx->identity, day, s, &count[s], &xors[s]) !=
-                0)
-                return sync_cache_fail(ctx);
-            if (sums_equal(&job.remote, count, xors, s))
+            if (!acct_shard_differs(&job.acct, s))
                 break;
         }
         /* The shard is committed: hand its arrivals and the progress to the caller now, not
@@ -229,20 +297,22 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
                         job.fetched < job.total ? job.fetched : job.total, job.total);
         sync_events_flush_locked(ctx);
     }
-    if (dnasync_cache_index_summary(ctx->cache, ctx->identity, day, 0, count, xors) != 0)
-        return sync_cache_fail(ctx);
-    bool verified = !first_err && !job.transient;
-    for (unsigned s = 0; verified && s < SYNC_SHARDS; s++)
-        verified = sums_equal(&job.remote, count, xors, s);
-    int64_t now = (int64_t)dnasync_env_now(ctx->env);
-    state.verified = verified;
-    state.closed = verified && now >= (day + 1) * 86400 + SYNC_DAY_GRACE_S;
-    state.checked_at = now;
-    if (dnasync_cache_day_set(ctx->cache, ctx->identity, day, &state) != 0)
-        return sync_cache_fail(ctx);
+    if (first_err)
+        snprintf(why, sizeof why, "a read failed: %s", dnasync_strerror(first_err));
+    else if (flooded)
+        snprintf(why, sizeof why,
+                 "%zu summaries on its key, more than the %d a dnasync node keeps: flooded, "
+                 "a writer's summary may be hidden",
+                 sums->count, DHT_SUMMARY_KEY_CAP);
+    else if (job.transient)
+        snprintf(why, sizeof why, "a value could not be checked yet (sender's identity not found)");
+    else if (!acct_verdict(&job.acct, why, sizeof why))
+        why[0] = '\0';
+    int rc = set_day(ctx, day, why[0] ? why : NULL);
+    acct_free(&job.acct);
     *new_msgs += job.new_msgs;
     *deleted += job.deleted;
-    return first_err;
+    return first_err ? first_err : rc;
 }
 
 static int download_days(sync_context_t *ctx, int64_t from, int64_t to, size_t *new_msgs,

@@ -144,6 +144,38 @@ static int check_message(sync_context_t *ctx, const char *mailbox, dht_value_t *
     return DNASYNC_OK;
 }
 
+static int fill_summary(sync_context_t *ctx, const char *mailbox, int64_t day, const dht_value_t *v,
+                        sv_summary_t *out)
+{
+    if (strcmp(v->mailbox, mailbox) != 0 || (int64_t)v->day != day)
+        return reject(ctx, DNASYNC_EAUTH, "summary for another mailbox or day");
+    memset(out, 0, sizeof *out);
+    memcpy(out->author, v->author_pk, sizeof out->author);
+    memcpy(out->writer, v->writer_id, sizeof out->writer);
+    out->version = v->counter;
+    for (size_t i = 0; i < v->n_entries; i++) {
+        out->count[v->entries[i].shard] = v->entries[i].count;
+        out->xors[v->entries[i].shard] = v->entries[i].xor_ids;
+    }
+    return DNASYNC_OK;
+}
+
+int sv_decode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, const uint8_t *val,
+                      size_t len, bool verify, sv_summary_t *out)
+{
+    dht_value_t v;
+    memset(&v, 0, sizeof v);
+    int rc = dht_value_decode(val, len, &v);
+    if (rc != 0 || v.kind != DHT_KIND_SUMMARY)
+        rc = reject(ctx, DNASYNC_ECORRUPT, "not a summary");
+    else if (verify && dht_value_verify(&v) != 0)
+        rc = reject(ctx, DNASYNC_EAUTH, "bad signature");
+    else
+        rc = fill_summary(ctx, mailbox, day, &v, out);
+    dht_value_clear(&v);
+    return rc;
+}
+
 int sv_decode_verify(sync_context_t *ctx, const char *mailbox, int64_t day, const uint8_t *val,
                      size_t len, sv_value_t *out)
 {
@@ -160,6 +192,8 @@ int sv_decode_verify(sync_context_t *ctx, const char *mailbox, int64_t day, cons
         return reject(ctx, DNASYNC_EAUTH, "bad signature");
     }
     out->kind = v.kind;
+    out->vid = dht_value_id(&v);
+    memcpy(out->author, v.author_pk, sizeof out->author);
     switch (v.kind) {
     case DHT_KIND_MESSAGE: rc = check_message(ctx, mailbox, &v, out); break;
     case DHT_KIND_TOMBSTONE:
@@ -176,18 +210,7 @@ int sv_decode_verify(sync_context_t *ctx, const char *mailbox, int64_t day, cons
         out->deleted_at = (int64_t)(v.kind == DHT_KIND_RECEIPT ? v.read_at : v.deleted_at);
         break;
     }
-    case DHT_KIND_SUMMARY:
-        if (strcmp(v.mailbox, mailbox) != 0 || (int64_t)v.day != day) {
-            rc = reject(ctx, DNASYNC_EAUTH, "summary for another mailbox or day");
-            break;
-        }
-        memcpy(out->summary.writer, v.writer_id, sizeof out->summary.writer);
-        out->summary.version = v.counter;
-        for (size_t i = 0; i < v.n_entries; i++) {
-            out->summary.count[v.entries[i].shard] = v.entries[i].count;
-            out->summary.xors[v.entries[i].shard] = v.entries[i].xor_ids;
-        }
-        break;
+    case DHT_KIND_SUMMARY: rc = fill_summary(ctx, mailbox, day, &v, &out->summary); break;
     default: rc = reject(ctx, DNASYNC_ECORRUPT, "unexpected kind in a mailbox");
     }
     dht_value_clear(&v);

@@ -27,6 +27,7 @@ enum {
 };
 
 typedef struct sv_summary {
+    uint8_t author[32]; /* the key that signed it (filled when read) */
     uint8_t writer[16];
     uint64_t version;
     uint32_t count[SYNC_SHARDS];
@@ -36,6 +37,8 @@ typedef struct sv_summary {
 /* A value that decoded and passed every check. */
 typedef struct sv_value {
     int kind;
+    uint64_t vid;                            /* its value id, computed from the value itself */
+    uint8_t author[32];                      /* the key that signed it */
     message_info_t msg;                      /* SV_MESSAGE (owned) */
     char message_id[DNASYNC_ID_HEX_LEN + 1]; /* SV_MESSAGE, SV_TOMBSTONE */
     int64_t deleted_at;                      /* SV_TOMBSTONE */
@@ -61,6 +64,13 @@ int sv_encode_identity(sync_context_t *ctx, uint8_t **out, size_t *len);
  * 0 ok; DNASYNC_EAUTH/ECORRUPT/ECRYPTO with the reason in ctx->err otherwise. */
 int sv_decode_verify(sync_context_t *ctx, const char *mailbox, int64_t day, const uint8_t *val,
                      size_t len, sv_value_t *out);
+
+/* A SUMMARY read from the key of (mailbox, day): strictly decoded, for that mailbox and day,
+ * and (verify) its signature checked; out->author is its signing key. Deciding which summaries
+ * are worth the signature check is the caller's (a flooded key holds thousands).
+ * 0 ok; DNASYNC_ECORRUPT/EAUTH with the reason in ctx->err otherwise. */
+int sv_decode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, const uint8_t *val,
+                      size_t len, bool verify, sv_summary_t *out);
 
 /* The KEM public key of `name` (sv_resolve without a prefix). *ek malloc'd (800 B). */
 int sv_resolve_kem_key(sync_context_t *ctx, const char *name, uint8_t **ek);

@@ -213,6 +213,14 @@ static void test_offline_catch_up(void)
     CHECK(tdev_has(&tab, ids[3]));
     sync_status_t st;
     CHECK_EQ_INT(sync_get_status(tab.sync, &st), 0);
+    sync_day_status_t *days = NULL;
+    size_t nd = 0;
+    CHECK_EQ_INT(sync_get_days(tab.sync, &days, &nd), 0);
+    for (size_t i = 0; i < nd; i++)
+        if (!days[i].verified)
+            fprintf(stderr, "tablet: day %lld not verified: %s\n", (long long)days[i].day,
+                    days[i].problem);
+    free(days);
     CHECK_EQ_INT(st.verified_days, st.window_days);
     tdev_close(&tab);
 }
