@@ -41,6 +41,15 @@ typedef struct sync_claim {
 #define SYNC_MAX_CLAIMS 64
 int sync_name_claims(sync_context_t *ctx, const char *name, sync_claim_t **out, size_t *n);
 
+/* --- this identity's own record --- */
+
+/* Publish this identity's record now and confirm (bounded wait) that the network serves it.
+ * 0 ok; DNASYNC_EDHT when it was not confirmed or cannot be read back. */
+int sync_publish_identity(sync_context_t *ctx);
+/* Forget when the record was last published, so the next pass publishes it again (after the
+ * home's bootstrap nodes changed: possibly another network). */
+int sync_identity_forget_published(sync_context_t *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* getopt_long */
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "dnasync/home.h"
 #include "dnasync/net.h"
 
 #include <getopt.h>
@@ -126,8 +127,9 @@ static int set_global(cli_t *cli, cli_parsed_t *out, const cli_option_t *o, cons
     } else if (strcmp(n, "bootstrap") == 0) {
         if (cli->n_bootstrap == CLI_MAX_BOOTSTRAP)
             return cli_error(CLI_USAGE, "at most %d --bootstrap options", CLI_MAX_BOOTSTRAP);
-        if (!strrchr(v, ':'))
-            return cli_error(CLI_USAGE, "--bootstrap wants HOST:PORT, got '%s'", v);
+        char why[300];
+        if (dnasync_home_check_bootstrap(v, false, why, sizeof why) != 0)
+            return cli_error(CLI_USAGE, "--bootstrap wants HOST:PORT: %s", why);
         cli->bootstrap[cli->n_bootstrap++] = v;
     } else if (strcmp(n, "gateway") == 0) {
         char why[256];

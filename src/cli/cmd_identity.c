@@ -1,6 +1,6 @@
 /* dnasync link-code / dnasync join: move an identity to another device (docs/envelope.md,
- * "Link codes"). The work is done by dnasync_linkcode_make, dnasync_linkcode_join and
- * dnasync_home_prepare; this file parses arguments, asks for the passphrase on the terminal
+ * "Link codes"). The work is done by dnasync_linkcode_make and dnasync_home_create; this file
+ * parses arguments, asks for the passphrase on the terminal
  * (/dev/tty, echo off) and prints. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli/cli.h"
@@ -145,8 +145,8 @@ static int run_link_code(cli_t *cli, const cli_args_t *a)
     return fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
 }
 
-/* The whole of `dnasync join`: identity file (dnasync_linkcode_join), then device id and cache
- * (dnasync_home_prepare). */
+/* The whole of `dnasync join`: dnasync_home_create with the code (identity, device id, cache,
+ * config; published unless --offline). */
 static int run_join(cli_t *cli, const cli_args_t *a)
 {
     const char *pass = cli_opt(a, "passphrase"), *code = a->pos[0];
@@ -155,7 +155,6 @@ static int run_join(cli_t *cli, const cli_args_t *a)
     dnasync_identity_t *id = NULL;
     int rc = dnasync_identity_load(cli->home, &id, err, sizeof err);
     dnasync_identity_free(id);
-    id = NULL;
     if (rc == 0)
         return cli_error(CLI_FAIL, "%s already has an identity; join needs a new home (--home DIR)",
                          cli->home);
@@ -165,32 +164,37 @@ static int run_join(cli_t *cli, const cli_args_t *a)
     rc = get_passphrase(pass, 0, pw, sizeof pw);
     if (rc != 0)
         return rc;
-    rc = dnasync_linkcode_join(cli->home, code, pw, NULL, &id, err, sizeof err);
+    /* identity, device id, cache and config, published and read back: all or nothing */
+    char name[DNASYNC_NAME_MAX + 1];
+    dnasync_home_create_t c = {.link_code = code,
+                               .passphrase = pw,
+                               .bootstrap = cli->bootstrap,
+                               .n_bootstrap = cli->n_bootstrap,
+                               .port = cli->port,
+                               .offline = cli_opt(a, "offline") != NULL};
+    rc = dnasync_home_create(cli->home, &c, name, err, sizeof err);
     OPENSSL_cleanse(pw, sizeof pw);
     if (rc != 0)
         return cli_error(CLI_FAIL, "%s", err);
-    /* The rest of a new home: this device's id and the cache (idempotent). */
-    rc = dnasync_home_prepare(cli->home, NULL, err, sizeof err);
-    if (rc != 0) {
-        cli_error(CLI_FAIL, "joined as '%s' in %s, but creating the device id and cache failed: %s",
-                  id->name, cli->home, err);
-        dnasync_identity_free(id);
-        return CLI_FAIL;
-    }
     if (cli->json) {
         json_line_t j;
         json_begin(&j, stdout);
-        json_str(&j, "name", id->name);
+        json_str(&j, "name", name);
         json_end(&j);
     } else {
-        printf("%s\n", id->name);
+        printf("%s\n", name);
     }
-    dnasync_identity_free(id);
     return fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
 }
 
 static const cli_option_t pass_option[] = {
     {"passphrase", 0, "P", "the link code's passphrase (asked on the terminal when not given)"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const cli_option_t join_options[] = {
+    {"passphrase", 0, "P", "the link code's passphrase (asked on the terminal when not given)"},
+    {"offline", 0, NULL, "create the home without going online (published by the first sync)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -213,11 +217,13 @@ const cli_command_t cli_cmd_join = {
     "CODE",
     1,
     1,
-    pass_option,
+    join_options,
     "make this home another device of an existing identity",
     "Makes DIR (default ~/.dna) another device of the identity in CODE, made by\n"
     "`dnasync link-code` on one of its devices, with the same passphrase (asked on the\n"
     "terminal when not given). Refuses a home that already has an identity; a wrong\n"
-    "passphrase or a damaged code creates nothing. Prints the identity's name.\n",
+    "passphrase or a damaged code creates nothing. Goes online through --bootstrap (saved\n"
+    "in the home) and republishes the identity record; --offline skips that (then the first\n"
+    "sync with a bootstrap node publishes it). Prints the identity's name.\n",
     run_join,
     0};

@@ -1,5 +1,7 @@
 #include "cli/open.h"
 
+#include "dnasync/status.h"
+
 #include <stdio.h>
 
 int cli_open_home(const cli_t *cli, bool network, dnasync_home_t **out)
@@ -9,6 +11,12 @@ int cli_open_home(const cli_t *cli, bool network, dnasync_home_t **out)
         return CLI_OK;
     }
     char err[512] = "";
+    /* a --bootstrap is checked before anything (and saved only once the network answered) */
+    for (size_t i = 0; i < cli->n_bootstrap; i++) {
+        int rc = dnasync_home_check_bootstrap(cli->bootstrap[i], true, err, sizeof err);
+        if (rc != 0)
+            return cli_error(rc == DNASYNC_EINVAL ? CLI_USAGE : CLI_FAIL, "%s", err);
+    }
     dnasync_home_options_t opt = {
         .env = NULL,
         .profile = cli->profile,

@@ -1,6 +1,7 @@
 /* A device's home directory: creating it (init), finishing it (after join) and opening it. */
 #define _POSIX_C_SOURCE 200809L
 #include "dnasync/home.h"
+#include "dnasync/contacts.h"
 #include "dnasync/home_lock.h"
 
 #include "dnasync/cache.h"
@@ -11,6 +12,7 @@
 #include "dnasync/net.h"
 #include "dnasync/status.h"
 #include "sync/home_config.h"
+#include "sync/home_int.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -20,19 +22,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-struct dnasync_home {
-    char *dir;
-    sqlite3 *db;
-    dnasync_identity_t *id;
-    dht_storage_context_t *dht;
-    dnasync_net_t *own_net;    /* the transport this home made (over dht); NULL when given one */
-    dnasync_net_t *net;        /* the transport in use: own_net or the caller's */
-    dnasync_home_lock_t *lock; /* held while this process runs the home's DHT node */
-    sync_context_t *sync;
-    home_config_t config;
-    char device_id[DNASYNC_DEVICE_ID_LEN + 1];
-};
 
 static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -122,15 +111,27 @@ int dnasync_home_init(const char *dir, const char *name, const dnasync_env_t *en
 /* A device's node binds loopback (its default) only when every bootstrap node is on this
  * machine; with a remote one it must bind the wildcard, or it can reach nobody: datagrams from
  * 127.0.0.1 never leave the host (seen in the multi-host harness, docs/scale.md). */
-static const char *bind_for(const home_config_t *cfg)
+const char *home_bind_for(const char *const *bootstrap, size_t n)
 {
-    for (size_t i = 0; i < cfg->n_bootstrap; i++) {
-        const char *b = cfg->bootstrap[i];
+    for (size_t i = 0; i < n; i++) {
+        const char *b = bootstrap[i];
         if (strncmp(b, "127.", 4) != 0 && strncmp(b, "localhost:", 10) != 0 &&
             strncmp(b, "[::1]:", 6) != 0)
             return "0.0.0.0";
     }
     return NULL;
+}
+
+int home_wait_for_peer(dht_storage_context_t *dht, int tenths)
+{
+    for (int i = 0; i < 2 * tenths; i++) {
+        dht_storage_stats_t st;
+        if (dht_storage_stats(dht, &st) == 0 && st.nodes > 0)
+            return DNASYNC_OK;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return DNASYNC_EDHT;
 }
 
 static int start_dht(dnasync_home_t *h, const dnasync_home_options_t *opt, char *err, size_t errlen)
@@ -145,26 +146,36 @@ static int start_dht(dnasync_home_t *h, const dnasync_home_options_t *opt, char 
     char persist[4200];
     snprintf(persist, sizeof persist, "%s/dht", h->dir);
     cfg.persist_dir = persist;
-    cfg.bootstrap = (const char *const *)h->config.bootstrap;
-    cfg.n_bootstrap = h->config.n_bootstrap;
-    cfg.bind = bind_for(&h->config);
+    /* A saved address that no longer resolves is left out, never fatal: the others (or a
+     * --bootstrap given now) still work, and `dnasync bootstrap remove` drops it. */
+    const char *usable[HOME_CONFIG_MAX_BOOTSTRAP];
+    char skipped[512] = "";
+    for (size_t i = 0; i < h->config.n_bootstrap; i++) {
+        char why[300];
+        if (home_bootstrap_check(h->config.bootstrap[i], why, sizeof why) == 0)
+            usable[cfg.n_bootstrap++] = h->config.bootstrap[i];
+        else if (!skipped[0])
+            snprintf(skipped, sizeof skipped, " (left out: %s)", why);
+    }
+    cfg.bootstrap = usable;
+    if (cfg.n_bootstrap == 0 && !h->config.offline)
+        return fail(err, errlen, DNASYNC_EDHT,
+                    "no bootstrap node known for %s%s: add one with dnasync bootstrap add "
+                    "HOST:PORT (or --bootstrap HOST:PORT)",
+                    h->dir, skipped);
+    cfg.bind = home_bind_for(usable, cfg.n_bootstrap);
     char why[256] = "";
     int rc = dht_storage_init_err(&cfg, &h->dht, why, sizeof why);
     if (rc != 0)
         return fail(err, errlen, rc, "cannot start the DHT node: %s", why);
     if (cfg.n_bootstrap == 0)
-        return DNASYNC_OK; /* a lone embedded node: a local store, nothing to wait for */
+        return DNASYNC_OK; /* a local-only home (created --offline): a lone embedded node */
     /* A node that reached nobody answers every get with "nothing": never let that pass for
      * an empty mailbox. Wait (bounded) until the routing table has a peer. */
-    for (int i = 0; i < 200; i++) {
-        dht_storage_stats_t st;
-        if (dht_storage_stats(h->dht, &st) == 0 && st.nodes > 0)
-            return DNASYNC_OK;
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    return fail(err, errlen, DNASYNC_EDHT, "cannot reach any DHT node (tried %s%s) within 10 s",
-                cfg.bootstrap[0], cfg.n_bootstrap > 1 ? " and others" : "");
+    if (home_wait_for_peer(h->dht, 100) == 0)
+        return DNASYNC_OK;
+    return fail(err, errlen, DNASYNC_EDHT, "cannot reach any DHT node (tried %s%s) within 10 s%s",
+                cfg.bootstrap[0], cfg.n_bootstrap > 1 ? " and others" : "", skipped);
 }
 
 int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasync_home_t **out,
@@ -185,9 +196,15 @@ int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasyn
         rc = dnasync_device_id_load_or_create(dir, opt->env, h->device_id, err, errlen);
     if (rc == 0)
         rc = home_config_load(dir, &h->config, err, errlen);
+    /* New bootstrap nodes are checked now (syntax, the host resolves) and saved only once
+     * the network answered, so a bad address never reaches the config. */
+    for (size_t i = 0; rc == 0 && i < opt->n_bootstrap; i++)
+        rc = home_bootstrap_check(opt->bootstrap[i], err, errlen);
+    size_t added = 0;
     if (rc == 0 && opt->n_bootstrap)
-        rc = home_config_add_bootstrap(dir, &h->config, opt->bootstrap, opt->n_bootstrap, err,
-                                       errlen);
+        rc = home_config_merge_bootstrap(&h->config, opt->bootstrap, opt->n_bootstrap, &added, err,
+                                         errlen);
+    h->config_changed = added > 0;
     if (rc == 0 && opt->n_gateway)
         rc = home_config_set_gateways(dir, &h->config, opt->gateway, opt->n_gateway, err, errlen);
     if (rc == 0 && opt->profile)
@@ -212,6 +229,8 @@ int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasyn
             rc = fail(err, errlen, DNASYNC_ENOMEM, "out of memory");
         h->net = h->own_net;
     }
+    if (rc == 0 && h->config_changed && h->dht) /* the network answered: remember them */
+        rc = home_config_save(dir, &h->config, err, errlen);
     if (rc == 0) {
         h->sync = sync_init_net(h->db, h->net, h->id->name, opt->env);
         if (!h->sync)
@@ -222,6 +241,9 @@ int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasyn
          sync_set_profile(h->sync, strcmp(h->config.profile, "mobile") == 0
                                        ? SYNC_PROFILE_MOBILE
                                        : SYNC_PROFILE_DESKTOP) != 0))
+        rc = fail(err, errlen, DNASYNC_ERR, "%s", sync_errmsg(h->sync));
+    /* A network this home never published to: publish at the next pass (an --offline home). */
+    if (rc == 0 && h->config_changed && h->dht && sync_identity_forget_published(h->sync) != 0)
         rc = fail(err, errlen, DNASYNC_ERR, "%s", sync_errmsg(h->sync));
     if (rc != 0) {
         dnasync_home_free(h);

@@ -373,3 +373,58 @@ int sync_identity_refresh_locked(sync_context_t *ctx)
     snprintf(num, sizeof num, "%llu", (unsigned long long)now);
     return dnasync_cache_meta_set(ctx->cache, ID_PUBLISHED, num) == 0 ? 0 : sync_cache_fail(ctx);
 }
+
+/* Whether the network serves this identity's own key under its name now. */
+static int own_claim_readable(sync_context_t *ctx, claims_t *cl)
+{
+    uint8_t keys[KEYS_LEN];
+    memcpy(keys, ctx->id->sign_pk, 32);
+    memcpy(keys + 32, ctx->id->kem_ek, MLKEM512_EK_BYTES);
+    if (get_claims(ctx, ctx->identity, cl) != 0)
+        return 0;
+    for (size_t i = 0; i < cl->n; i++)
+        if (memcmp(cl->c[i].keys, keys, KEYS_LEN) == 0)
+            return 1;
+    return 0;
+}
+
+int sync_publish_identity(sync_context_t *ctx)
+{
+    if (!ctx->id)
+        return dnasync_err_set(&ctx->err, DNASYNC_EINVAL, "no identity keys set");
+    claims_t *cl = malloc(sizeof *cl);
+    if (!cl)
+        return dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
+    pthread_mutex_lock(&ctx->lock);
+    int rc = sync_need_network(ctx);
+    if (rc == 0)
+        rc = sv_publish_identity(ctx);
+    int seen = 0;
+    for (int i = 0; rc == 0 && !seen && i < 20; i++) { /* bounded: ~10 s */
+        seen = own_claim_readable(ctx, cl);
+        if (!seen)
+            nanosleep(&(struct timespec){0, 500 * 1000 * 1000}, NULL);
+    }
+    if (rc == 0 && !seen)
+        rc = dnasync_err_set(&ctx->err, DNASYNC_EDHT,
+                             "the identity record of '%s' was put but the network does not serve "
+                             "it back",
+                             ctx->identity);
+    if (rc == 0) {
+        char num[32];
+        snprintf(num, sizeof num, "%llu", (unsigned long long)dnasync_env_now(ctx->env));
+        if (dnasync_cache_meta_set(ctx->cache, ID_PUBLISHED, num) != 0)
+            rc = sync_cache_fail(ctx);
+    }
+    pthread_mutex_unlock(&ctx->lock);
+    free(cl);
+    return rc;
+}
+
+int sync_identity_forget_published(sync_context_t *ctx)
+{
+    pthread_mutex_lock(&ctx->lock);
+    int rc = dnasync_cache_meta_set(ctx->cache, ID_PUBLISHED, "0") == 0 ? 0 : sync_cache_fail(ctx);
+    pthread_mutex_unlock(&ctx->lock);
+    return rc;
+}

@@ -36,7 +36,7 @@ static void test_options_anywhere(void)
 {
     char home[4200];
     snprintf(home, sizeof home, "%s/h1", root);
-    expect(cli_run(home, 0, "init", "alice", NULL), 0, "alice", NULL);
+    expect(cli_run(home, 0, "init", "--offline", "alice", NULL), 0, "alice", NULL);
     /* after the command, and as --opt=value */
     expect(cli_run(NULL, 0, "status", "--home", home, "--json", NULL), 0, "\"name\":\"alice\"",
            NULL);

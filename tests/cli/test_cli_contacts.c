@@ -52,8 +52,8 @@ int main(void)
     char alice[4200], bob[4200];
     snprintf(alice, sizeof alice, "%s/alice", dir);
     snprintf(bob, sizeof bob, "%s/bob", dir);
-    ok(cli_run(alice, 0, "init", "alice", NULL));
-    ok(cli_run(bob, 0, "init", "bob", NULL));
+    ok(dn(alice, 0, "init", "alice", NULL));
+    ok(dn(bob, 0, "init", "bob", NULL));
     ok(dn(alice, 0, "sync", NULL, NULL));
     ok(dn(bob, 0, "sync", NULL, NULL));
 

@@ -53,7 +53,7 @@ static void test_usage_errors(void)
     proc_result_free(&r);
     char *home = path_in("h-usage");
     expect_fail(cli_run(home, 0, "frobnicate", NULL), 2, "unknown command 'frobnicate'");
-    expect_fail(cli_run(home, 0, "init", NULL), 2, "init wants exactly one NAME");
+    expect_fail(cli_run(home, 0, "init", "--offline", NULL), 2, "init wants exactly one NAME");
     expect_fail(cli_run(home, 0, "--bogus", "status", NULL), 2, "unknown option '--bogus'");
     expect_fail(cli_run(home, 0, "prune", "--days", "x", NULL), 2, "--days wants a number");
     expect_fail(cli_run(home, 0, "inbox", "--limit", "-3", NULL), 2, "--limit wants a number");
@@ -77,10 +77,10 @@ static void test_bad_names(void)
     char longname[80];
     memset(longname, 'a', 65);
     longname[65] = '\0';
-    expect_fail(cli_run(home, 0, "init", longname, NULL), 2, "65 bytes");
-    expect_fail(cli_run(home, 0, "init", "bad\xff\xfename", NULL), 2, "UTF-8");
-    expect_fail(cli_run(home, 0, "init", "", NULL), 2, "invalid name");
-    expect_fail(cli_run(home, 0, "init", "tab\tname", NULL), 2, "control");
+    expect_fail(cli_run(home, 0, "init", "--offline", longname, NULL), 2, "65 bytes");
+    expect_fail(cli_run(home, 0, "init", "--offline", "bad\xff\xfename", NULL), 2, "UTF-8");
+    expect_fail(cli_run(home, 0, "init", "--offline", "", NULL), 2, "invalid name");
+    expect_fail(cli_run(home, 0, "init", "--offline", "tab\tname", NULL), 2, "control");
     CHECK(!exists(home)); /* a bad name creates nothing */
     free(home);
 }
@@ -101,7 +101,7 @@ static int count_columns(sqlite3 *db, const char *table)
 static void test_init_creates_home(void)
 {
     char *home = path_in("h-alice");
-    proc_result_t r = cli_run(home, 1, "init", "alice", NULL);
+    proc_result_t r = cli_run(home, 1, "init", "--offline", "alice", NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "\"name\":\"alice\""));
     proc_result_free(&r);
@@ -127,7 +127,7 @@ static void test_init_creates_home(void)
     sqlite3_close(db);
 
     /* A second init refuses and keeps everything. */
-    expect_fail(cli_run(home, 0, "init", "mallory", NULL), 1, "already");
+    expect_fail(cli_run(home, 0, "init", "--offline", "mallory", NULL), 1, "already");
     snprintf(p, sizeof p, "%s/device_id", home);
     char *dev2 = slurp(p);
     CHECK_EQ_STR(dev, dev2);
@@ -148,14 +148,14 @@ static void test_unwritable_home(void)
     fclose(f);
     char home[4200];
     snprintf(home, sizeof home, "%s/sub/home", file);
-    expect_fail(cli_run(home, 0, "init", "alice", NULL), 1, "cannot create home");
+    expect_fail(cli_run(home, 0, "init", "--offline", "alice", NULL), 1, "cannot create home");
     free(file);
 }
 
 static void test_corrupt_device_id(void)
 {
     char *home = path_in("h-corrupt");
-    proc_result_t r = cli_run(home, 0, "init", "carol", NULL);
+    proc_result_t r = cli_run(home, 0, "init", "--offline", "carol", NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
     char p[4200];
@@ -176,7 +176,7 @@ static void test_corrupt_device_id(void)
 static void test_corrupt_cache(void)
 {
     char *home = path_in("h-badcache");
-    proc_result_t r = cli_run(home, 0, "init", "dave", NULL);
+    proc_result_t r = cli_run(home, 0, "init", "--offline", "dave", NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
     char p[4200];
@@ -196,7 +196,7 @@ static void test_corrupt_cache(void)
 static void test_cache_add_inbox_prune(void)
 {
     char *home = path_in("h-bob");
-    proc_result_t r = cli_run(home, 0, "init", "bob", NULL);
+    proc_result_t r = cli_run(home, 0, "init", "--offline", "bob", NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
 
@@ -245,7 +245,7 @@ static void test_cache_add_inbox_prune(void)
 static void test_damaged_row(void)
 {
     char *home = path_in("h-damaged");
-    proc_result_t r = cli_run(home, 0, "init", "erin", NULL);
+    proc_result_t r = cli_run(home, 0, "init", "--offline", "erin", NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
     char ids[3][65];

@@ -75,7 +75,7 @@ int main(void)
     char *a = home_path("desktop"), *b = home_path("phone"), *c = home_path("web");
     char *d = home_path("never"), *e = home_path("empty");
 
-    r = cli_run(a, 0, "init", "alice", NULL);
+    r = cli_run(a, 0, "init", "--offline", "alice", NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
 
@@ -87,7 +87,7 @@ int main(void)
     proc_result_free(&r);
 
     /* join: a whole new device of alice */
-    r = cli_run(b, 0, "join", code, "--passphrase", PASS, NULL);
+    r = cli_run(b, 0, "join", "--offline", code, "--passphrase", PASS, NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK_EQ_STR(r.out, "alice\n");
     CHECK_EQ_STR(r.err, "");
@@ -101,35 +101,40 @@ int main(void)
     CHECK(memcmp(ia->kem_ek, ib->kem_ek, sizeof ia->kem_ek) == 0);
     dnasync_identity_free(ia);
     dnasync_identity_free(ib);
-    r = cli_run(c, 1, "join", "--passphrase", PASS, code, NULL);
+    r = cli_run(c, 1, "join", "--offline", "--passphrase", PASS, code, NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK_EQ_STR(r.out, "{\"name\":\"alice\"}\n");
     proc_result_free(&r);
 
     /* failures create nothing */
-    expect_fail(cli_run(d, 0, "join", code, "--passphrase", "wrong horse", NULL), 1,
+    expect_fail(cli_run(d, 0, "join", "--offline", code, "--passphrase", "wrong horse", NULL), 1,
                 "wrong passphrase");
     CHECK(!exists(d, NULL));
     char *bad = strdup(code);
     bad[10] = bad[10] == 'A' ? 'B' : 'A';
-    expect_fail(cli_run(d, 0, "join", bad, "--passphrase", PASS, NULL), 1, "damaged or mistyped");
+    expect_fail(cli_run(d, 0, "join", "--offline", bad, "--passphrase", PASS, NULL), 1,
+                "damaged or mistyped");
     bad[10] = '9';
-    expect_fail(cli_run(d, 0, "join", bad, "--passphrase", PASS, NULL), 1, "invalid character '9'");
-    expect_fail(cli_run(d, 0, "join", "hello", "--passphrase", PASS, NULL), 1, "not a link code");
+    expect_fail(cli_run(d, 0, "join", "--offline", bad, "--passphrase", PASS, NULL), 1,
+                "invalid character '9'");
+    expect_fail(cli_run(d, 0, "join", "--offline", "hello", "--passphrase", PASS, NULL), 1,
+                "not a link code");
     CHECK(!exists(d, NULL));
     free(bad);
 
     /* an existing identity is never replaced */
-    expect_fail(cli_run(b, 0, "join", code, "--passphrase", PASS, NULL), 1,
+    expect_fail(cli_run(b, 0, "join", "--offline", code, "--passphrase", PASS, NULL), 1,
                 "already has an identity");
 
     /* usage errors: exit 2 */
-    expect_fail(cli_run(d, 0, "join", "--passphrase", PASS, NULL), 2,
+    expect_fail(cli_run(d, 0, "join", "--offline", "--passphrase", PASS, NULL), 2,
                 "join wants exactly one CODE");
-    expect_fail(cli_run(d, 0, "join", code, code, "--passphrase", PASS, NULL), 2,
+    expect_fail(cli_run(d, 0, "join", "--offline", code, code, "--passphrase", PASS, NULL), 2,
                 "unexpected argument");
-    expect_fail(cli_run(d, 0, "join", code, "--frob", NULL), 2, "unknown option '--frob'");
-    expect_fail(cli_run(d, 0, "join", code, "--passphrase", NULL), 2, "--passphrase wants a value");
+    expect_fail(cli_run(d, 0, "join", "--offline", code, "--frob", NULL), 2,
+                "unknown option '--frob'");
+    expect_fail(cli_run(d, 0, "join", "--offline", code, "--passphrase", NULL), 2,
+                "--passphrase wants a value");
     expect_fail(cli_run(a, 0, "link-code", "--passphrase", "short", NULL), 2, "at least 8 bytes");
     expect_fail(cli_run(a, 0, "link-code", "extra", NULL), 2, "unexpected argument");
     CHECK(!exists(d, NULL));
@@ -140,7 +145,7 @@ int main(void)
     /* no passphrase and no terminal: only checkable when this process has none either */
     int tty = open("/dev/tty", O_RDWR | O_NOCTTY);
     if (tty < 0) {
-        expect_fail(cli_run(d, 0, "join", code, NULL), 2, "no terminal");
+        expect_fail(cli_run(d, 0, "join", "--offline", code, NULL), 2, "no terminal");
         expect_fail(cli_run(a, 0, "link-code", NULL), 2, "no terminal");
         CHECK(!exists(d, NULL));
     } else {
