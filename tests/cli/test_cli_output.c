@@ -32,7 +32,7 @@ static char *new_home(const char *tag, const char *name)
 {
     char *home = malloc(4200);
     snprintf(home, 4200, "%s/%s", root, tag);
-    expect(cli_run(home, 0, "init", name, NULL), 0, NULL, NULL);
+    expect(cli_run(home, 0, "init", "--offline", name, NULL), 0, NULL, NULL);
     return home;
 }
 
