@@ -78,7 +78,7 @@ static int run_config(cli_t *cli, const cli_args_t *a)
             printf("offline    yes (created --offline: may run local-only)\n");
         print_bootstrap(cli, &s);
     }
-    dnasync_home_free(home);
+    cli_close_home(cli, home);
     return fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
 }
 
@@ -116,7 +116,7 @@ static int run_bootstrap(cli_t *cli, const cli_args_t *a)
         else
             print_bootstrap(cli, &s);
     }
-    dnasync_home_free(home);
+    cli_close_home(cli, home);
     return code;
 }
 
