@@ -58,13 +58,15 @@ typedef struct dnasync_home_create {
     const dnasync_env_t *env;
     const char *const *bootstrap; /* HOST:PORT, checked and saved in the config */
     size_t n_bootstrap;
+    const char *const *gateway; /* gateway URLs (saved; used when there is no bootstrap node) */
+    size_t n_gateway;
     int port;     /* local DHT port while creating, 0 = any */
     bool offline; /* no network: not published (the first sync with a bootstrap node does it);
                      the home may run local-only without bootstrap nodes */
 } dnasync_home_create_t;
 /* name_out (may be NULL) gets the identity's name (join: the one in the code). 0 ok;
  * DNASYNC_EINVAL (bad name or address), DNASYNC_EEXIST (home exists, or the name is claimed by
- * another key), DNASYNC_EDHT (no bootstrap node given, or the network cannot be reached),
+ * another key), DNASYNC_EDHT (no bootstrap node nor gateway given, or no network reached),
  * DNASYNC_EAUTH / DNASYNC_ECORRUPT (join: wrong passphrase, damaged code), DNASYNC_EIO. */
 int dnasync_home_create(const char *dir, const dnasync_home_create_t *c,
                         char name_out[DNASYNC_NAME_MAX + 1], char *err, size_t errlen);

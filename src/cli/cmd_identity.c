@@ -170,6 +170,8 @@ static int run_join(cli_t *cli, const cli_args_t *a)
                                .passphrase = pw,
                                .bootstrap = cli->bootstrap,
                                .n_bootstrap = cli->n_bootstrap,
+                               .gateway = cli->gateway,
+                               .n_gateway = cli->n_gateway,
                                .port = cli->port,
                                .offline = cli_opt(a, "offline") != NULL};
     rc = dnasync_home_create(cli->home, &c, name, err, sizeof err);

@@ -15,6 +15,8 @@ static int run(cli_t *cli, const cli_args_t *a)
     dnasync_home_create_t c = {.name = name,
                                .bootstrap = cli->bootstrap,
                                .n_bootstrap = cli->n_bootstrap,
+                               .gateway = cli->gateway,
+                               .n_gateway = cli->n_gateway,
                                .port = cli->port,
                                .offline = cli_opt(a, "offline") != NULL};
     int rc = dnasync_home_create(cli->home, &c, NULL, err, sizeof err);

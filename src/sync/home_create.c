@@ -153,6 +153,8 @@ static int build(const char *tmp, const dnasync_home_create_t *c, char name[DNAS
     size_t added = 0;
     if (rc == 0)
         rc = home_config_merge_bootstrap(&cfg, c->bootstrap, c->n_bootstrap, &added, err, errlen);
+    if (rc == 0 && c->n_gateway)
+        rc = home_config_set_gateways(tmp, &cfg, c->gateway, c->n_gateway, err, errlen);
     if (rc == 0)
         rc = home_config_save(tmp, &cfg, err, errlen);
     home_config_clear(&cfg);
@@ -177,10 +179,11 @@ int dnasync_home_create(const char *dir, const dnasync_home_create_t *c,
     if (access(idpath, F_OK) == 0)
         return fail(err, errlen, DNASYNC_EEXIST,
                     "%s already has an identity; use another home (--home DIR)", dir);
-    if (!c->offline && c->n_bootstrap == 0)
+    if (!c->offline && c->n_bootstrap == 0 && c->n_gateway == 0)
         return fail(err, errlen, DNASYNC_EDHT,
                     "%s publishes the identity on the DHT and needs a bootstrap node: give "
-                    "--bootstrap HOST:PORT (or --offline: a home that is published by its first "
+                    "--bootstrap HOST:PORT or --gateway URL (or --offline: a home that is "
+                    "published by its first "
                     "sync with a bootstrap node)",
                     c->name ? "init" : "join");
     int was_empty = 0;

@@ -29,9 +29,10 @@ int main(void)
     snprintf(home, sizeof home, "%s/alice", dir);
     snprintf(config, sizeof config, "%s/config", home);
     snprintf(dht, sizeof dht, "%s/dht", home);
-    proc_result_t r = cli_run(home, 1, "init", "alice", NULL);
+    proc_result_t r = cli_run(home, 1, "init", "--offline", "alice", NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
+    char *initial = strdup(read_file(config)); /* profile and offline=yes */
 
     /* not a URL: usage error, nothing written */
     r = cli_run(home, 0, "--gateway", "ftp://127.0.0.1:1", "sync", NULL);
@@ -39,7 +40,8 @@ int main(void)
     CHECK(strstr(r.err, "--gateway") && strstr(r.err, "http://"));
     proc_result_free(&r);
     struct stat st;
-    CHECK(stat(config, &st) != 0);
+    CHECK_EQ_STR(read_file(config), initial);
+    free(initial);
 
     /* nothing listens on port 1 (nor 2): the sync fails and names the gateway it tried */
     r = cli_run(home, 0, "--gateway", "http://127.0.0.1:1", "--gateway", "http://127.0.0.1:2/",
