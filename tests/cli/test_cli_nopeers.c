@@ -36,7 +36,7 @@ int main(void)
     char *dir = test_tmpdir("nopeers");
     char home[4200];
     snprintf(home, sizeof home, "%s/alice", dir);
-    proc_result_t r = cli_run(home, 1, "init", "alice", NULL); /* no --bootstrap anywhere */
+    proc_result_t r = cli_run(home, 1, "init", "--offline", "alice", NULL); /* no --bootstrap */
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
 

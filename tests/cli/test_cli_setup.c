@@ -104,7 +104,8 @@ static void test_no_network(void)
     CHECK(!exists(tmp));
 
     expect(cli_run(dave, 0, "init", "dave", "--offline", NULL), 0, "offline");
-    expect(cli_run(dave, 0, "sync", NULL), 0, "uploaded"); /* local-only home */
+    /* local-only: its lone node confirms nothing (issue 10 D6), and says so */
+    expect(cli_run(dave, 0, "sync", NULL), 1, "no other DHT node is known");
     char *alice = home_of("alice");
     expect(cli_run(alice, 0, "send", "dave", "too early", NULL), 1, "no identity 'dave'");
     /* the first sync with a node publishes it */
