@@ -39,13 +39,14 @@ node_port() {
 }
 
 step "A local DHT: three dnasync storage nodes on loopback"
-start_node node1
+start_node node1 --gateway-port 0
 P1=$(node_port node1)
+GW=$(sed -n 's/.*gateway on \(http[^ ]*\).*/\1/p' "$WORK/node1.log" | head -1)
 start_node node2 --bootstrap 127.0.0.1:$P1
 start_node node3 --bootstrap 127.0.0.1:$P1
 P2=$(node_port node2)
 P3=$(node_port node3)
-say "nodes listening on 127.0.0.1:$P1, :$P2, :$P3"
+say "nodes listening on 127.0.0.1:$P1, :$P2, :$P3; node1 also serves the gateway $GW"
 NET=(--bootstrap 127.0.0.1:$P1 --bootstrap 127.0.0.1:$P2)
 
 dev() { local home=$1; shift; "$BIN" --home "$WORK/$home" "${NET[@]}" "$@"; }
@@ -57,13 +58,26 @@ say "alice-desktop: identity 'alice' created (ML-KEM-512 + Ed25519 from one mast
 CODE=$(dev alice-desktop --json link-code --passphrase 'correct horse' | sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
 say "alice-desktop: link code ${CODE:0:24}..."
 dev alice-mobile join "$CODE" --passphrase 'correct horse' >/dev/null
-say "alice-mobile: joined as another device of 'alice'"
+"$BIN" --home "$WORK/alice-mobile" --gateway "$GW" status >/dev/null
+say "alice-mobile: joined as another device of 'alice'; reaches the DHT through the gateway (no node of its own)"
 dev alice-web join "$CODE" --passphrase 'correct horse' >/dev/null
 say "alice-web: joined as a third device of 'alice'"
 dev bob init bob >/dev/null
 say "bob: identity 'bob' created"
 dev alice-desktop sync >/dev/null; dev bob sync >/dev/null
 say "alice and bob published their identity records on the DHT"
+
+step "alice-desktop and bob run device daemons (dnasync daemon): one DHT node each, all session"
+start_daemon() {
+    "$BIN" --home "$WORK/$1" daemon >"$WORK/$1-daemon.log" 2>&1 &
+    PIDS+=($!)
+    DAEMONS+=($!)
+    for _ in $(seq 100); do grep -q 'ready:' "$WORK/$1-daemon.log" && break; sleep 0.1; done
+}
+DAEMONS=()
+start_daemon alice-desktop
+start_daemon bob
+say "alice-desktop, bob: daemons ready; their commands below go through <home>/dnasync.sock"
 
 step "alice-web stays online in real-time mode (dnasync watch)"
 "$BIN" --home "$WORK/alice-web" "${NET[@]}" --profile desktop watch >"$WORK/watch.log" 2>&1 &
@@ -106,4 +120,7 @@ dev alice-mobile --json status --days | grep '"day"' | tail -3
 
 step "Stopping everything"
 kill -INT "$WATCH"; wait "$WATCH" 2>/dev/null || true
-say "alice-web watch stopped cleanly; storage nodes stop on exit"
+say "alice-web watch stopped cleanly"
+for pid in "${DAEMONS[@]}"; do kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; done
+say "daemons: alice-desktop $(tail -1 "$WORK/alice-desktop-daemon.log" | sed 's/^[^ ]* *[A-Z]* *//'), bob $(tail -1 "$WORK/bob-daemon.log" | sed 's/^[^ ]* *[A-Z]* *//')"
+say "storage nodes stop on exit"
