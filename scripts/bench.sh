@@ -11,7 +11,7 @@ R=${BENCH_ROUNDS:-3}
 N=${BENCH_N:-10000}
 RT_N=${BENCH_RT_N:-200}
 OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
-for b in bench_net bench_upload bench_download bench_realtime bench_idle bench_cache bench_mobile bench_crypto; do
+for b in bench_net bench_upload bench_download bench_realtime bench_idle bench_cache bench_mobile bench_crypto bench_daemon; do
   [ -x "$BIN/$b" ] || { echo "bench: $BIN/$b missing (build first: make build)" >&2; exit 1; }
 done
 W=$(mktemp -d "${TMPDIR:-/tmp}/dnasync-bench-XXXXXX")
@@ -102,6 +102,10 @@ DEAD=$PHASES # device processes that joined the shared network and left it
 say "real-time latency ($RT_N messages), fresh network"
 NOAPPEND=1 run bench_realtime "$W" rt0 "$RT_N" "$(head -1 "$W/ready-fresh")"
 sed -n 's/^RESULT realtime_\(latency_ms\|send_call_ms\|timeouts\) /RESULT fresh_realtime_\1 /p' "$W/last" >>"$RES"
+# 9. the command through the home's daemon vs in-process (after row 3: its in-process runs
+# leave dead nodes in the fresh network)
+say "dnasync command latency: through the daemon, then in-process (${BENCH_DAEMON_N:-50} each)"
+run bench_daemon "$W" "${BENCH_DAEMON_N:-50}" "$(head -1 "$W/ready-fresh")"
 kill "$FRESH_PID" 2>/dev/null || true; wait "$FRESH_PID" 2>/dev/null || true; FRESH_PID=
 # 7. mobile profile, one simulated hour
 say "mobile profile (simulated hour)"
@@ -150,6 +154,8 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
 REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (work tree has uncommitted changes)" || true)
 UPR=$(med upload_ratio_floor); DLR=$(med download_ratio_floor)
+D99=$(awk '$2=="cli_send_daemon_ms" || $2=="cli_inbox_daemon_ms" {print $3}' "$RES" | sort -g |
+  awk '{v[NR]=$1} END {i=int(NR*0.99+0.999); if (i<1) i=1; print NR ? v[i] : 1e9}')
 UPN=$(med upload_naive_over_dnasync); DLN=$(med download_naive_over_dnasync)
 IDR=$(med idle_requests); IDC=$(med idle_cpu_ms); CR=$(med cache_dnasync_over_plain)
 PER_MSG_10K=$(awk -v s="$(med download_dnasync_s)" -v n="$N" 'BEGIN{printf "%.3g", s/n*1000}')
@@ -195,6 +201,7 @@ bodies; every value is $(med upload_dnasync_value_bytes 1 %.0f) B on the wire fo
 | 6 | growth: initial sync, ms per msg / peak RSS MiB ($R runs each, medians) | 1,000: $PER_MSG_1K ms, $(awk -v r="$RSS_1K" 'BEGIN{printf "%.0f", r/1024}') MiB; $N: $PER_MSG_10K ms, $(awk -v r="$RSS_10K" 'BEGIN{printf "%.0f", r/1024}') MiB | $BIG | | | |
 | 7 | mobile profile, per simulated hour | $(st mobile_requests_per_hour 1 %.0f) requests, $(st mobile_wakeups_per_hour 1 %.0f) wake-ups, $(st mobile_cpu_ms_per_hour) CPU ms | | | | |
 | 8 | crypto, ops/s (one core) | ML-KEM-512 keygen $(st crypto_mlkem_keygen_per_s 1 %.0f), encaps $(st crypto_mlkem_encaps_per_s 1 %.0f), decaps $(st crypto_mlkem_decaps_per_s 1 %.0f); envelope (1 KiB, 1 recipient) seal $(st crypto_envelope_seal_per_s 1 %.0f), open $(st crypto_envelope_open_per_s 1 %.0f) | | | | |
+| 9 | \`dnasync\` command, whole process run, ms: through the home's daemon | send $(pcts cli_send_daemon_ms); inbox $(pcts cli_inbox_daemon_ms) | in-process (own DHT node per run): send $(pcts cli_send_inproc_ms); inbox $(pcts cli_inbox_inproc_ms); \`dnasync --version\` $(pcts cli_version_ms) | | p99 ≤ 20 ms through the daemon | $(goal "$D99" "<=" 20) |
 
 HDR
 } >"$W/table.md"
