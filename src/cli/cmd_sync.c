@@ -2,6 +2,7 @@
 #include "cli/json.h"
 #include "cli/open.h"
 #include "cli/progress.h"
+#include "daemon/daemon.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,10 +37,14 @@ static int run(cli_t *cli, const cli_args_t *a)
     sync_context_t *sync = dnasync_home_sync(home);
     cli_progress_t progress;
     cli_progress_init(&progress, cli);
-    if (!cli->daemon_home) /* the daemon's events go to its subscribers */
+    if (!cli->daemon_home)
         sync_set_event_callback(sync, on_event, &progress);
+    else /* the daemon keeps its callback (subscribers) and passes this pass's events on */
+        daemon_command_events(on_event, &progress);
     size_t up = 0, down = 0, del = 0;
     int rc = sync_pass(sync, &up, &down, &del);
+    if (cli->daemon_home)
+        daemon_command_events(NULL, NULL);
     cli_progress_end(&progress);
     sync_status_t st;
     sync_get_status(sync, &st);

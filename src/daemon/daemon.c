@@ -37,9 +37,22 @@ static json_t *message_params(const char *id)
     return p;
 }
 
+/* The command the worker thread is running may want the events of its own pass (sync's
+ * progress lines), as it gets them in its own process. */
+static _Thread_local sync_event_cb command_cb;
+static _Thread_local void *command_user;
+
+void daemon_command_events(sync_event_cb cb, void *user)
+{
+    command_cb = cb;
+    command_user = user;
+}
+
 static void on_event(void *user, const sync_event_t *ev)
 {
     (void)user;
+    if (command_cb)
+        command_cb(command_user, ev);
     pthread_mutex_lock(&ev_mu);
     if (ev_server) {
         switch (ev->kind) {

@@ -12,4 +12,8 @@
  * start (the home is in use, cannot reach the DHT, ...) and nothing was left running. */
 int daemon_run(const char *dir, const dnasync_home_options_t *opt, char *err, size_t errlen);
 
+/* Inside the daemon, for a command run on the calling thread (exec.c): cb also gets the
+ * events delivered on this thread (its own sync pass) until called again with NULL. */
+void daemon_command_events(sync_event_cb cb, void *user);
+
 #endif
