@@ -47,6 +47,11 @@ int dnasync_conversation_id(const char *const *participants, size_t n, char out[
 int dnasync_device_id_load_or_create(const char *home, const dnasync_env_t *env, char out[33],
                                      char *errbuf, size_t errlen);
 
+/* The same without creating: a missing file is DNASYNC_ENOTFOUND ("<home>/device_id is
+ * missing"). For a home whose cache already exists: a new id would make its data another
+ * device's. */
+int dnasync_device_id_load(const char *home, char out[33], char *errbuf, size_t errlen);
+
 /* The default home when no explicit one was given (the caller handles an explicit argument):
  * $DNA_HOME if set and non-empty, else $HOME/.dna. Writes into buf and returns buf, or returns
  * NULL when neither variable is set or the path does not fit in len bytes. */

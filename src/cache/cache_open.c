@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- migrations: applied in order, each in its own transaction, under PRAGMA user_version.
  * Never edit a released step: add a new one (later steps may ALTER TABLE ... ADD COLUMN). ---- */
@@ -404,6 +405,20 @@ static int finish_open(dnasync_cache_t *c, dnasync_cache_t **out, char *errbuf, 
     return 0;
 }
 
+/* 1 when path is an existing empty file whose write-ahead log holds nothing either: not a cache
+ * (SQLite would silently start a new, empty one over it). A new cache is made only where no file
+ * exists; a new database in WAL mode can have a 0-byte main file while its data is in -wal. */
+static int empty_file(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != 0)
+        return 0;
+    char wal[4200];
+    if (snprintf(wal, sizeof wal, "%s-wal", path) >= (int)sizeof wal)
+        return 0;
+    return stat(wal, &st) != 0 || st.st_size == 0;
+}
+
 int dnasync_cache_open_err(const char *path, dnasync_cache_t **out, char *errbuf, size_t errlen)
 {
     if (out)
@@ -420,6 +435,16 @@ int dnasync_cache_open_err(const char *path, dnasync_cache_t **out, char *errbuf
         return DNASYNC_ENOMEM;
     }
     c->owns_db = 1;
+    if (empty_file(path)) {
+        int e = dnasync_err_set(&c->err, DNASYNC_ECORRUPT,
+                                "cache: %s is an empty file (0 bytes), not a dnasync cache: it "
+                                "may have been truncated, so no new cache is started over it "
+                                "(move it away to start an empty one)",
+                                path);
+        copy_err(c, errbuf, errlen);
+        dnasync_cache_free(c);
+        return e;
+    }
     int rc = sqlite3_open_v2(
         path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
     if (rc != SQLITE_OK) {

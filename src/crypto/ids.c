@@ -166,6 +166,19 @@ static void fsync_dir(const char *home)
     }
 }
 
+int dnasync_device_id_load(const char *home, char out[33], char *errbuf, size_t errlen)
+{
+    if (!home || !*home || !out)
+        return dev_fail(errbuf, errlen, DNASYNC_EINVAL, "device id: no home directory given");
+    char path[4200];
+    if (snprintf(path, sizeof path, "%s/device_id", home) >= (int)sizeof path)
+        return dev_fail(errbuf, errlen, DNASYNC_EINVAL, "device id: home path too long");
+    int rc = device_id_read(path, out, errbuf, errlen);
+    if (rc == 0)
+        return dev_fail(errbuf, errlen, DNASYNC_ENOTFOUND, "%s is missing", path);
+    return rc < 0 ? rc : DNASYNC_OK;
+}
+
 int dnasync_device_id_load_or_create(const char *home, const dnasync_env_t *env, char out[33],
                                      char *errbuf, size_t errlen)
 {

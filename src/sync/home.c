@@ -80,10 +80,29 @@ static int open_cache(const char *dir, sqlite3 **db, char *err, size_t errlen)
     return rc;
 }
 
+/* A device id is created only for a new device: beside an existing cache.db a missing device_id
+ * is an error, since a new id would make that cache's data another device's (issue 10). */
+static int load_device_id(const char *dir, const dnasync_env_t *env, char out[33], char *err,
+                          size_t errlen)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/cache.db", dir);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return dnasync_device_id_load_or_create(dir, env, out, err, errlen);
+    int rc = dnasync_device_id_load(dir, out, err, errlen);
+    if (rc == DNASYNC_ENOTFOUND)
+        return fail(err, errlen, rc,
+                    "%s/device_id is missing but this home's cache exists: a new device id would "
+                    "change the identity of that device's data (restore the file)",
+                    dir);
+    return rc;
+}
+
 int dnasync_home_prepare(const char *dir, const dnasync_env_t *env, char *err, size_t errlen)
 {
     char device[DNASYNC_DEVICE_ID_LEN + 1];
-    int rc = dnasync_device_id_load_or_create(dir, env, device, err, errlen);
+    int rc = load_device_id(dir, env, device, err, errlen);
     sqlite3 *db = NULL;
     if (rc == 0)
         rc = open_cache(dir, &db, err, errlen);
@@ -193,7 +212,7 @@ int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasyn
     }
     int rc = dnasync_identity_load(dir, &h->id, err, errlen);
     if (rc == 0)
-        rc = dnasync_device_id_load_or_create(dir, opt->env, h->device_id, err, errlen);
+        rc = load_device_id(dir, opt->env, h->device_id, err, errlen);
     if (rc == 0)
         rc = home_config_load(dir, &h->config, err, errlen);
     /* New bootstrap nodes are checked now (syntax, the host resolves) and saved only once
