@@ -7,6 +7,7 @@
 #include "node/gw_check.h"
 #include "node/gw_internal.h"
 #include "node/gw_parse.h"
+#include "node/gw_static.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -383,6 +384,8 @@ static enum MHD_Result first_call(gw_t *gw, struct MHD_Connection *c, const char
         return reply_json_h(gw, c, 429,
                             error_doc("rate_limited", "too many requests from this address"),
                             "Retry-After", "1");
+    if (gw_static_wants(url, method))
+        return gw_static_serve(gw, c, url); /* the web device's page (docs/web.md) */
     gw_route_t rt;
     char err[200];
     if (gw_parse_route(url, NULL, &rt, err, sizeof err) == 404)

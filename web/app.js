@@ -1,0 +1,84 @@
+// The page: one dnasync device in this tab (docs/web.md). Talks only to the gateway that
+// served it (same origin); keeps everything in IndexedDB.
+import { Device } from "./src/device.js";
+
+const $ = (id) => document.getElementById(id);
+let dev;
+
+function showError(e) { $("error").textContent = e ? (e.message || String(e)) : ""; }
+
+async function render() {
+  const list = await dev.inbox();
+  const ul = $("inbox");
+  ul.replaceChildren(...list.map((m) => {
+    const li = document.createElement("li");
+    li.dataset.id = m.id;
+    li.className = m.read ? "read" : "unread";
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = `${new Date(m.created_at * 1000).toLocaleString()} ${m.from} → ${m.to}${m.pending ? " (pending)" : ""}`;
+    const text = document.createElement("span");
+    text.className = "text";
+    text.textContent = m.text ?? `(cannot open: ${m.error})`;
+    const read = document.createElement("button");
+    read.textContent = "read";
+    read.className = "read";
+    read.onclick = () => dev.markRead(m.id).then(render, showError);
+    const del = document.createElement("button");
+    del.textContent = "delete";
+    del.className = "delete";
+    del.onclick = () => dev.delete(m.id).then(render, showError);
+    li.append(meta, text, read, del);
+    return li;
+  }));
+  const st = await dev.status();
+  $("status").textContent = `${list.length} message(s); ${st.verified} of ${st.window} days verified; ${st.pending} pending; device ${st.device}`;
+}
+
+function started() {
+  $("join").hidden = true;
+  $("app").hidden = false;
+  $("who").textContent = dev.id.name;
+  dev.on((ev) => {
+    if (ev.type === "offline") $("net").textContent = "offline";
+    else if (ev.type === "error") showError(ev);
+    else { if (ev.type === "synced") $("net").textContent = ""; render().catch(showError); }
+  });
+  render().catch(showError);
+  dev.listen();
+  const pass = () => dev.pass().catch(showError);
+  pass();
+  setInterval(pass, 300000); // the safety net beside the doorbell listen
+}
+
+async function main() {
+  dev = await Device.open("dnasync", location.origin);
+  $("join").onsubmit = async (e) => {
+    e.preventDefault();
+    showError(null);
+    $("join-btn").disabled = true;
+    try {
+      await dev.join($("code").value, $("pass").value);
+      $("pass").value = "";
+      started();
+    } catch (err) {
+      showError(err);
+    } finally {
+      $("join-btn").disabled = false;
+    }
+  };
+  $("send").onsubmit = async (e) => {
+    e.preventDefault();
+    showError(null);
+    try {
+      await dev.send($("to").value.trim(), $("text").value);
+      $("text").value = "";
+    } catch (err) {
+      showError(err);
+    }
+    render().catch(showError);
+  };
+  if (dev.joined) started();
+  else $("join").hidden = false;
+}
+main().catch(showError);

@@ -1,0 +1,58 @@
+// The web device's cache in IndexedDB: the spec's tables (messages, tombstones by deleted_at on
+// the message row, sync state per day) plus what the engine keeps beside them (index of held
+// values per mailbox/day/shard with their signer, refused values, pending uploads, meta).
+// Versioned with onupgradeneeded like the SQLite cache's user_version; u64 ids as 16-hex strings
+// (IndexedDB keys cannot be BigInt).
+export const DB_VERSION = 1;
+
+const MIGRATIONS = [
+  // 1: first schema
+  (db) => {
+    const m = db.createObjectStore("messages", { keyPath: "message_id" });
+    m.createIndex("conversation", "conversation_id");
+    m.createIndex("pending", "pending");
+    db.createObjectStore("index", { keyPath: ["mailbox", "day", "shard", "vid"] });
+    db.createObjectStore("refused", { keyPath: ["mailbox", "day", "shard", "vid", "hash"] });
+    db.createObjectStore("days", { keyPath: "day" });
+    db.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
+    db.createObjectStore("meta");
+  },
+];
+
+const done = (req) => new Promise((res, rej) => { req.onsuccess = () => res(req.result); req.onerror = () => rej(req.error); });
+
+export class Store {
+  static async open(name, idb = globalThis.indexedDB) {
+    const req = idb.open(name, DB_VERSION);
+    req.onupgradeneeded = (e) => {
+      for (let v = e.oldVersion; v < DB_VERSION; v++) MIGRATIONS[v](req.result, req.transaction);
+    };
+    const s = new Store();
+    s.db = await done(req);
+    return s;
+  }
+  close() { this.db.close(); }
+  // fn(stores) runs inside one readwrite transaction over the named stores; resolves on commit
+  tx(names, fn, mode = "readwrite") {
+    const t = this.db.transaction(names, mode);
+    const stores = Object.fromEntries(names.map((n) => [n, t.objectStore(n)]));
+    let result;
+    const p = new Promise((res, rej) => { t.oncomplete = () => res(result); t.onerror = () => rej(t.error); t.onabort = () => rej(t.error || new Error("transaction aborted")); });
+    Promise.resolve(fn(stores)).then((r) => { result = r; }, (e) => { try { t.abort(); } catch { /* done */ } throw e; });
+    return p;
+  }
+  get(store, key) { return done(this.db.transaction(store, "readonly").objectStore(store).get(key)); }
+  put(store, value, key) { return this.tx([store], (s) => { s[store].put(value, key); }); }
+  all(store, range, index) {
+    const os = this.db.transaction(store, "readonly").objectStore(store);
+    return done((index ? os.index(index) : os).getAll(range));
+  }
+  meta(key) { return this.get("meta", key); }
+  setMeta(key, value) { return this.put("meta", value, key); }
+  // every held value of one mailbox/day
+  dayIndex(mailbox, day) {
+    return this.all("index", IDBKeyRange.bound([mailbox, day, 0, ""], [mailbox, day, 128, ""]));
+  }
+  hasIndex(mailbox, day, shard, vid) { return this.get("index", [mailbox, day, shard, vid]).then((x) => !!x); }
+  hasRefused(mailbox, day, shard, vid, hash) { return this.get("refused", [mailbox, day, shard, vid, hash]).then((x) => !!x); }
+}
