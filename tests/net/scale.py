@@ -492,7 +492,7 @@ class Harness:
             f"(stored values before, from the nodes' last stats lines: {before})")
         for i in victims:
             self.nodes[i].stop(signal.SIGKILL)
-        seen = {i: len(self.stats_lines(p)) for i, p in self.nodes.items()}
+        lines_at_kill = {i: len(self.stats_lines(p)) for i, p in self.nodes.items()}
         # a device that never saw anything: a fresh device of each identity reads its mailbox
         got, total, times = 0, 0, []
         for k, name in enumerate(self.ids):
@@ -516,7 +516,7 @@ class Harness:
             times.append(time.time() - t0)
             total += len(mine)
             got += len([m for m in mine if m in seen])
-        after = self.node_values(newer_than=seen)
+        after = self.node_values(newer_than=lines_at_kill)
         # Distinct values on the DHT, approximately: each message sits in 2 mailbox keys and
         # 2 doorbell keys (a send is its own batch); summaries and identity records are few.
         distinct = 4 * len(self.sent)
@@ -652,6 +652,8 @@ def main():
             log(f"send failures: {len(h.send_failures)}: {h.send_failures[:3]}")
     except (KeyboardInterrupt, TimeoutError, RuntimeError) as e:
         failures.append(f"aborted: {e}")
+    except Exception as e:  # a harness bug: still report it and clean up below
+        failures.append(f"aborted by {type(e).__name__}: {e}")
     finally:
         signal.alarm(0)
         h.cleanup()
