@@ -30,7 +30,7 @@ static long size_of(const char *home, const char *file)
 static void make_home(char *home, size_t len, const char *tag)
 {
     snprintf(home, len, "%s/%s", root, tag);
-    proc_result_t r = cli_run(home, 0, "init", "alice", NULL);
+    proc_result_t r = cli_run(home, 0, "init", "--offline", "alice", NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
 }
