@@ -393,7 +393,7 @@ export class Device {
       let text;
       try { text = new TextDecoder().decode(await C.openEnvelope(this.id, C.messageAad(m.sender, m.recipient, m.created_at), m.ciphertext)); }
       catch (e) { text = null; m.error = e.message; }
-      out.push({ id: m.message_id, conversation: m.conversation_id, from: m.sender, to: m.recipient, created_at: m.created_at, text, read: !!m.read_at, pending: !!m.pending, error: m.error });
+      out.push({ id: m.message_id, conversation: m.conversation_id, from: m.sender, to: m.recipient, created_at: m.created_at, text, read: m.sender === this.id.name || !!m.read_at, pending: !!m.pending, error: m.error });
     }
     return out.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
   }
