@@ -14,6 +14,7 @@
 #define GW_TIMEOUT_MS 20000 /* per request: above the gateway's own DHT timeout (10 s) */
 #define GW_MAX_BODY (16u << 20) /* largest answer read */
 #define GW_POOL 32
+#define GW_RATE_RETRIES 30 /* 1 s waits while every gateway answers 429 */
 
 typedef struct gwc {
     dnasync_net_t base;
@@ -35,9 +36,10 @@ typedef struct gwc_response {
 } gwc_response_t;
 void gwc_response_free(gwc_response_t *r);
 
-/* A request to the first usable gateway (docs/transport.md "Failover"): on a transport error,
- * 429 or 5xx the next one is tried and the failed one is skipped for GW_RETRY_MS. body NULL =
- * GET. A 2xx answer is DNASYNC_OK; another answer is a status code with its message in err. */
+/* A request to the first usable gateway (docs/transport.md "Failover"): on a transport error or
+ * 5xx the next one is tried and the failed one is skipped for GW_RETRY_MS; on 429 the next one
+ * is tried, and when all are rate-limited the request waits 1 s and asks again (bounded). body NULL
+ * = GET. A 2xx answer is DNASYNC_OK; another answer is a status code with its message in err. */
 int gwc_request(gwc_t *g, const char *method, const char *path, const char *body,
                 gwc_response_t *out, char err[DNASYNC_NET_ERR_MAX]);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void gwc_response_free(gwc_response_t *r)
 {
@@ -146,7 +147,8 @@ static int try_one(gwc_t *g, size_t i, const char *method, const char *path, con
                      out->body ? out->body : "");
         *rc = cc == CURLE_OPERATION_TIMEDOUT ? DNASYNC_ETIMEOUT : code_of(status);
         gwc_response_free(out);
-        gwc_mark(g, i, false);
+        if (status != 429) /* a rate limit is no outage: the gateway stays first */
+            gwc_mark(g, i, false);
         return 0;
     }
     gwc_mark(g, i, true);
@@ -164,17 +166,25 @@ static int try_one(gwc_t *g, size_t i, const char *method, const char *path, con
 int gwc_request(gwc_t *g, const char *method, const char *path, const char *body,
                 gwc_response_t *out, char err[DNASYNC_NET_ERR_MAX])
 {
-    size_t order[GW_MAX_URLS];
-    size_t n = gwc_order(g, order);
     int rc = DNASYNC_EDHT;
     snprintf(err, DNASYNC_NET_ERR_MAX, "no gateway configured");
-    for (size_t k = 0; k < n; k++)
-        if (try_one(g, order[k], method, path, body, out, &rc, err))
-            return rc;
-    if (n > 1) { /* every one failed: say so, with the last one's reason */
-        char last[DNASYNC_NET_ERR_MAX];
-        snprintf(last, sizeof last, "%s", err);
-        snprintf(err, DNASYNC_NET_ERR_MAX, "none of %zu gateways answered; %.200s", n, last);
+    for (int attempt = 0; attempt < GW_RATE_RETRIES; attempt++) {
+        size_t order[GW_MAX_URLS];
+        size_t n = gwc_order(g, order);
+        bool limited = false;
+        for (size_t k = 0; k < n; k++) {
+            if (try_one(g, order[k], method, path, body, out, &rc, err))
+                return rc;
+            limited = limited || out->status == 429;
+        }
+        if (!limited)
+            break;
+        /* every gateway asked us to slow down (Retry-After: 1): wait, then ask again */
+        nanosleep(&(struct timespec){1, 0}, NULL);
     }
+    char last[DNASYNC_NET_ERR_MAX];
+    snprintf(last, sizeof last, "%s", err);
+    if (g->n_url > 1) /* every one failed: say so, with the last one's reason */
+        snprintf(err, DNASYNC_NET_ERR_MAX, "none of %zu gateways answered; %.200s", g->n_url, last);
     return rc;
 }
