@@ -2,10 +2,10 @@
 // Node tests into OUT_DIR. Usage: node build.mjs <node_modules dir> <out dir>
 import { createRequire } from "node:module";
 import { copyFileSync, mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const [modules, out] = process.argv.slice(2);
+const [modules, out] = process.argv.slice(2).map((p) => p && resolve(p));
 if (!modules || !out) {
   console.error("usage: node build.mjs <node_modules dir> <out dir>");
   process.exit(2);

@@ -9,10 +9,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { createRequire } from "node:module";
 
-const [cli, webDir, modules, screenshot] = process.argv.slice(2);
+const [cli, webDir, modules, screenshot] = process.argv.slice(2).map((p) => resolve(p));
 const CHROMIUM = process.env.DNASYNC_CHROMIUM || "/usr/bin/chromium";
 if (!existsSync(CHROMIUM)) {
   console.error(`SKIP: ${CHROMIUM} is not installed (scripts/deps.sh installs Debian's chromium unless DNASYNC_WITH_BROWSER=0)`);

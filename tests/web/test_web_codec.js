@@ -6,8 +6,9 @@
 // Usage: node test_web_codec.js <helper-exe> <bundle dnasync-web.mjs>
 import { spawnSync } from "node:child_process";
 import { pathToFileURL } from "node:url";
+import { resolve } from "node:path";
 
-const [helper, bundle] = process.argv.slice(2);
+const [helper, bundle] = process.argv.slice(2).map((p) => resolve(p));
 const { codec, crypto: C } = await import(pathToFileURL(bundle).href);
 
 function runC(lines) {

@@ -9,16 +9,16 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 
-const [cli, bundle, modules] = process.argv.slice(2);
+const [cli, bundle, modules] = process.argv.slice(2).map((p) => resolve(p));
 const require = createRequire(join(modules, "noop.js"));
 const { indexedDB, IDBKeyRange } = require("fake-indexeddb");
 globalThis.indexedDB = indexedDB;
 globalThis.IDBKeyRange = IDBKeyRange;
-const { Device, crypto: C } = await import(pathToFileURL(bundle).href);
+const { Device, codec, crypto: C } = await import(pathToFileURL(bundle).href);
 
 const dir = mkdtempSync(join(tmpdir(), "dnasync-web-"));
 const procs = [];
@@ -140,12 +140,64 @@ try {
   st = await dev.status();
   expect("today still verified after the deletions", st.days[st.days.length - 1].verified, JSON.stringify(st.days[st.days.length - 1]));
 
+  // ---- shared read receipts, both ways ----
+  const [{ message_id: m4 }] = dna("bob", "send", "alice", "read me");
+  const [{ message_id: m5 }] = dna("bob", "send", "alice", "read me on the desktop");
+  await dev.pass();
+  await dev.markRead(m4, true);
+  a1 = inboxOf("alice1");
+  expect("a receipt shared by the web device marks the message read on alice's C device", a1.some((m) => m.message_id === m4 && m.read === true), JSON.stringify(a1.filter((m) => m.message_id === m4)));
+  expect("and only that one", a1.some((m) => m.message_id === m5 && m.read === false));
+  dna("alice1", "read", m5, "--share");
+  await dev.pass();
+  inbox = await dev.inbox();
+  expect("a receipt shared by alice's C device marks it read in the web inbox", inbox.some((m) => m.id === m5 && m.read), JSON.stringify(inbox.filter((m) => m.id === m5)));
+
+  // ---- a stranger's forged summary on alice's day key (any key may put one through the
+  // gateway): it claims a value nobody can produce and a count that would cancel bob's; the
+  // day stays unverified, nothing is lost, and the next genuine message still arrives ----
+  const stranger = await C.signKeyFromSeed(C.random(32));
+  const day = dev.today();
+  const forged = { version: 1, sig_scheme: 1, kind: 4, created_at: BigInt(dev.now()), author_pk: stranger.pk, mailbox: "alice", day: BigInt(day), writer_id: C.random(16), counter: 1n, entries: [{ shard: C.shardOf(m4), count: 0xffffffff, xor: BigInt("0x" + m4.slice(0, 16)) }] };
+  forged.sig = await C.sign(stranger.key, codec.signingBytes(forged));
+  const [put] = await dev.gw.put([{ key: await C.keySum("alice", day), kind: "summary", id: C.u64hex(await C.valueId(forged)), created: dev.now(), data: codec.encodeValue(forged) }]);
+  expect("the gateway stores a stranger's summary (summaries are checked for signature, id and key only)", put.status === "stored", JSON.stringify(put));
+  const [{ message_id: m6 }] = dna("bob", "send", "alice", "after the forgery");
+  await dev.pass();
+  st = await dev.status();
+  const t = st.days[st.days.length - 1];
+  expect("the forged summary keeps today unverified, naming the stranger's key", !t.verified && t.problem.includes(C.toHex(stranger.pk).slice(0, 16)), JSON.stringify(t));
+  inbox = await dev.inbox();
+  expect("bob's messages are all still there, and the new one arrived", inbox.some((m) => m.id === m4) && inbox.some((m) => m.id === m6));
+
+  // ---- values the device must reject (the real checks of a download, fed directly) ----
+  const job = { mailbox: "alice", day, acct: new Map(), newMsgs: 0, deleted: 0, transient: false };
+  const before = dev.rejected;
+  const fake = { version: 1, sig_scheme: 1, kind: 1, created_at: BigInt(dev.now()), author_pk: stranger.pk, sender: "bob", recipient: "alice", payload: C.random(1200) };
+  fake.message_id = await C.messageId("bob", "alice", fake.created_at, fake.payload);
+  fake.sig = await C.sign(stranger.key, codec.signingBytes(fake));
+  const fakeBytes = codec.encodeValue(fake);
+  const fakeId = C.u64hex(await C.valueId(fake));
+  await dev.onValue(job, C.shardOf(fake.message_id), { id: fakeId, data: fakeBytes });
+  expect("a message signed by a stranger under bob's name is refused", dev.rejected === before + 1 && !(await dev.store.get("messages", fake.message_id)));
+  await dev.onValue(job, C.shardOf(fake.message_id), { id: fakeId, data: fakeBytes });
+  expect("the refusal is remembered by its bytes (not judged or counted again)", dev.rejected === before + 1);
+  const mangled = fakeBytes.slice();
+  mangled[mangled.length - 1] ^= 1;
+  await dev.onValue(job, C.shardOf(fake.message_id), { id: fakeId, data: mangled });
+  expect("a value with a broken signature is refused", dev.rejected === before + 2);
+  const tomb = { version: 1, sig_scheme: 1, kind: 2, created_at: BigInt(dev.now()), author_pk: stranger.pk, message_id: m6, deleted_at: BigInt(dev.now()), owner: "alice", writer_id: C.random(16) };
+  tomb.sig = await C.sign(stranger.key, codec.signingBytes(tomb));
+  await dev.onValue(job, C.shardOf(m6), { id: C.u64hex(await C.valueId(tomb)), data: codec.encodeValue(tomb) });
+  expect("a tombstone not signed by the mailbox owner is refused and deletes nothing", dev.rejected === before + 3 && (await dev.inbox()).some((m) => m.id === m6));
+
   // ---- reopen (a reload): the cache is still there, the identity too ----
   dev.close();
   const again = await Device.open("web-alice", url);
   expect("after a reopen the identity is loaded", again.joined && again.id.name === "alice");
   inbox = await again.inbox();
-  expect("after a reopen the history is there", inbox.some((m) => m.id === w1) && !inbox.some((m) => m.id === m1));
+  expect("after a reopen the history is there", inbox.some((m) => m.id === w1) && inbox.some((m) => m.id === m6) && !inbox.some((m) => m.id === m1));
+  expect("after a reopen the read marks are there", inbox.some((m) => m.id === m5 && m.read));
   again.close();
 } catch (e) {
   expect(`no exception: ${e.stack}`, false);
