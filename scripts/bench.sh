@@ -11,7 +11,7 @@ R=${BENCH_ROUNDS:-3}
 N=${BENCH_N:-10000}
 RT_N=${BENCH_RT_N:-200}
 OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
-for b in bench_net bench_upload bench_download bench_realtime bench_idle bench_cache bench_mobile bench_crypto bench_daemon; do
+for b in bench_net bench_upload bench_download bench_realtime bench_idle bench_cache bench_mobile bench_crypto bench_daemon bench_gateway; do
   [ -x "$BIN/$b" ] || { echo "bench: $BIN/$b missing (build first: make build)" >&2; exit 1; }
 done
 W=$(mktemp -d "${TMPDIR:-/tmp}/dnasync-bench-XXXXXX")
@@ -20,8 +20,9 @@ LOG=$W/log.txt
 : >"$RES"
 NET_PID=
 FRESH_PID=
+GW_PID=
 cleanup() {
-  for p in $NET_PID $FRESH_PID; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  for p in $NET_PID $FRESH_PID $GW_PID; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   rm -rf "$W"
 }
 trap cleanup EXIT
@@ -110,6 +111,26 @@ kill "$FRESH_PID" 2>/dev/null || true; wait "$FRESH_PID" 2>/dev/null || true; FR
 # 7. mobile profile, one simulated hour
 say "mobile profile (simulated hour)"
 run bench_mobile "$W" mo1 "$BOOT"
+# 7b. a mobile device through a gateway vs with its own node: a `dnasync node --gateway-port`
+#     joins the bench network; catch-up of GW_N messages, then a simulated mobile hour
+GW_N=${BENCH_GW_N:-1000}
+GW_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$BIN/../dnasync" node --bind 127.0.0.1 --port 0 --bootstrap "$BOOT" --gateway-port "$GW_PORT" \
+  --gateway-rate 100000 >>"$LOG" 2>&1 &
+GW_PID=$!
+python3 - "$GW_PORT" <<'PY' || { echo "bench: the gateway did not start" >&2; exit 1; }
+import sys, time, urllib.request
+for _ in range(100):  # bounded: 20 s
+    try:
+        urllib.request.urlopen("http://127.0.0.1:%s/health" % sys.argv[1], timeout=1)
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.2)
+sys.exit(1)
+PY
+say "mobile device through a gateway vs native ($GW_N messages, $R rounds)"
+run bench_gateway "$W" "$GW_N" "$BOOT" "http://127.0.0.1:$GW_PORT" "$R"
+kill "$GW_PID" 2>/dev/null || true; wait "$GW_PID" 2>/dev/null || true; GW_PID=
 # 6. growth: 1,000 messages (the 10,000 point is phase 2)
 for r in $(seq 1 "$R"); do
   say "growth: 1,000 messages, round $r/$R"
@@ -200,6 +221,7 @@ bodies; every value is $(med upload_dnasync_value_bytes 1 %.0f) B on the wire fo
 | 5 | cache insert of $N downloaded msgs in one transaction, rows/s | \`dnasync_cache_insert\` $(st cache_dnasync_rows_per_s 1 %.0f) | plain prepared INSERT, same schema: $(st cache_plain_rows_per_s 1 %.0f) | $(st cache_dnasync_over_plain) of ceiling (with the engine's index row per value: $(st cache_engine_over_plain)) | ≥ 0.5 | $(goal "$CR" ">=" 0.5) |
 | 6 | growth: initial sync, ms per msg / peak RSS MiB ($R runs each, medians) | 1,000: $PER_MSG_1K ms, $(awk -v r="$RSS_1K" 'BEGIN{printf "%.0f", r/1024}') MiB; $N: $PER_MSG_10K ms, $(awk -v r="$RSS_10K" 'BEGIN{printf "%.0f", r/1024}') MiB | $BIG | | | |
 | 7 | mobile profile, per simulated hour | $(st mobile_requests_per_hour 1 %.0f) requests, $(st mobile_wakeups_per_hour 1 %.0f) wake-ups, $(st mobile_cpu_ms_per_hour) CPU ms | | | | |
+| 7b | new mobile device, open + catch-up of ${GW_N} msgs: wall s / CPU s / requests / bytes; then a simulated hour: requests / bytes / CPU ms | through a gateway (HTTP requests, bytes with headers): $(st gw_gateway_catchup_s) / $(st gw_gateway_catchup_cpu_s) / $(st gw_gateway_catchup_requests 1 %.0f) / $(st gw_gateway_catchup_bytes 1 %.0f); hour $(st gw_gateway_hour_requests 1 %.0f) / $(st gw_gateway_hour_bytes 1 %.0f) / $(st gw_gateway_hour_cpu_ms) | its own DHT node (adapter calls, payload bytes; start and join included): $(st gw_native_catchup_s) / $(st gw_native_catchup_cpu_s) / $(st gw_native_catchup_requests 1 %.0f) / $(st gw_native_catchup_bytes 1 %.0f), $(st gw_native_catchup_wire 1 %.0f) OpenDHT requests on the wire; hour $(st gw_native_hour_requests 1 %.0f) / $(st gw_native_hour_bytes 1 %.0f) / $(st gw_native_hour_cpu_ms) | | | |
 | 8 | crypto, ops/s (one core) | ML-KEM-512 keygen $(st crypto_mlkem_keygen_per_s 1 %.0f), encaps $(st crypto_mlkem_encaps_per_s 1 %.0f), decaps $(st crypto_mlkem_decaps_per_s 1 %.0f); envelope (1 KiB, 1 recipient) seal $(st crypto_envelope_seal_per_s 1 %.0f), open $(st crypto_envelope_open_per_s 1 %.0f) | | | | |
 | 9 | \`dnasync\` command, whole process run, ms: through the home's daemon | send $(pcts cli_send_daemon_ms); inbox $(pcts cli_inbox_daemon_ms) | in-process (own DHT node per run): send $(pcts cli_send_inproc_ms); inbox $(pcts cli_inbox_inproc_ms); \`dnasync --version\` $(pcts cli_version_ms) | | p99 ≤ 20 ms through the daemon | $(goal "$D99" "<=" 20) |
 
