@@ -97,7 +97,9 @@ int dnasync_pins_list(const char *home, dnasync_pin_t **out, size_t *n, char *er
 #define DNASYNC_LINKCODE_LOG2N_DEFAULT 15 /* scrypt N = 2^15, r = 8, p = 1: 32 MiB */
 #define DNASYNC_LINKCODE_LOG2N_MIN 10     /* codes outside [MIN, MAX] are refused */
 #define DNASYNC_LINKCODE_LOG2N_MAX 20
-#define DNASYNC_LINKCODE_PASSPHRASE_MIN 8 /* bytes; make refuses shorter passphrases */
+#define DNASYNC_LINKCODE_PASSPHRASE_MIN 12   /* bytes; make refuses shorter (docs/envelope.md) */
+#define DNASYNC_LINKCODE_VALID_DEFAULT_S 900 /* a code expires 15 minutes after it is made */
+#define DNASYNC_LINKCODE_VALID_MAX_S (7 * 86400) /* longest validity make accepts */
 
 /* A printable link code ("DNA1-" + base32) carrying id's name and master secret encrypted with
  * AES-256-GCM under scrypt(passphrase). *code_out freed with free(). Randomness from env.
@@ -109,15 +111,21 @@ int dnasync_linkcode_make(const dnasync_identity_t *id, const char *passphrase,
  * small log2_n; anything outside [DNASYNC_LINKCODE_LOG2N_MIN, _MAX] is DNASYNC_EINVAL. */
 int dnasync_linkcode_make_params(const dnasync_identity_t *id, const char *passphrase,
                                  unsigned log2_n, const dnasync_env_t *env, char **code_out);
+/* The same, valid for valid_s seconds from env's now (1..DNASYNC_LINKCODE_VALID_MAX_S, else
+ * DNASYNC_EINVAL) instead of DNASYNC_LINKCODE_VALID_DEFAULT_S. The expiry time is inside the
+ * authenticated header: join refuses the code after it. */
+int dnasync_linkcode_make_valid(const dnasync_identity_t *id, const char *passphrase,
+                                unsigned log2_n, uint32_t valid_s, const dnasync_env_t *env,
+                                char **code_out);
 
 /* Decrypt code with passphrase and write <home>/identity with the same master secret, creating
  * home (mode 0700) if it does not exist. On any failure nothing is created.
- * env may be NULL (joining needs no randomness today). The CLI's `join` then calls
+ * env may be NULL (the real clock, for the expiry). The CLI's `join` then calls
  * dnasync_home_prepare for the device id and cache.
  * *out (may be NULL) freed with dnasync_identity_free. Errors (errbuf gets one line):
  *   DNASYNC_ECORRUPT  damaged or mistyped code (bad prefix, character, length or checksum)
  *   DNASYNC_EINVAL    unsupported code version or absurd KDF parameters
- *   DNASYNC_EAUTH     wrong passphrase
+ *   DNASYNC_EAUTH     wrong passphrase, or the code expired (env's clock; NULL = real clock)
  *   DNASYNC_EEXIST    home already has an identity
  *   DNASYNC_EIO, DNASYNC_ENOMEM. */
 int dnasync_linkcode_join(const char *home, const char *code, const char *passphrase,

@@ -135,7 +135,10 @@ int main(void)
                 "unknown option '--frob'");
     expect_fail(cli_run(d, 0, "join", "--offline", code, "--passphrase", NULL), 2,
                 "--passphrase wants a value");
-    expect_fail(cli_run(a, 0, "link-code", "--passphrase", "short", NULL), 2, "at least 8 bytes");
+    expect_fail(cli_run(a, 0, "link-code", "--passphrase", "short", NULL), 2, "at least 12 bytes");
+    /* 11 bytes, the old rule's 8 and more: refused too */
+    expect_fail(cli_run(a, 0, "link-code", "--passphrase", "eleven char", NULL), 2,
+                "at least 12 bytes");
     expect_fail(cli_run(a, 0, "link-code", "extra", NULL), 2, "unexpected argument");
     CHECK(!exists(d, NULL));
 

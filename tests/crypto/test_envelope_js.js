@@ -145,10 +145,12 @@ function b32dec(s) {
 const scrypt = (pass, salt, log2n, r, p) =>
   crypto.scryptSync(pass, salt, 32, { N: 2 ** log2n, r, p, maxmem: 512 * 1024 * 1024 });
 function jsLinkMake(name, master, pass, log2n) {
-  const hdr = Buffer.concat([Buffer.from([1, log2n, 8, 1]), crypto.randomBytes(16), crypto.randomBytes(12)]);
-  const key = scrypt(pass, hdr.subarray(4, 20), log2n, 8, 1);
+  const expires = Buffer.alloc(8);
+  expires.writeBigUInt64LE(BigInt(Math.floor(Date.now() / 1000) + 900));
+  const hdr = Buffer.concat([Buffer.from([2, log2n, 8, 1]), expires, crypto.randomBytes(16), crypto.randomBytes(12)]);
+  const key = scrypt(pass, hdr.subarray(12, 28), log2n, 8, 1);
   const nm = Buffer.from(name, "utf8");
-  const [ct, tag] = gcmSeal(key, hdr.subarray(20, 32), hdr, Buffer.concat([Buffer.from([nm.length]), nm, master]));
+  const [ct, tag] = gcmSeal(key, hdr.subarray(28, 40), hdr, Buffer.concat([Buffer.from([nm.length]), nm, master]));
   const body = Buffer.concat([hdr, ct, tag]);
   return "DNA1-" + b32enc(Buffer.concat([body, sha256(body).subarray(0, 4)]));
 }
@@ -158,10 +160,11 @@ function jsLinkOpen(code, pass) {
   const body = raw.subarray(0, raw.length - 4);
   if (!sha256(body).subarray(0, 4).equals(raw.subarray(raw.length - 4))) throw new Error("checksum");
   const [v, log2n, r, p] = body;
-  if (v !== 1) throw new Error("version");
-  const key = scrypt(pass, body.subarray(4, 20), log2n, r, p);
-  const pt = gcmOpen(key, body.subarray(20, 32), body.subarray(0, 32), body.subarray(32, body.length - 16),
+  if (v !== 2) throw new Error("version");
+  const key = scrypt(pass, body.subarray(12, 28), log2n, r, p);
+  const pt = gcmOpen(key, body.subarray(28, 40), body.subarray(0, 40), body.subarray(40, body.length - 16),
                      body.subarray(body.length - 16));
+  if (body.readBigUInt64LE(4) < BigInt(Math.floor(Date.now() / 1000))) throw new Error("expired");
   const l = pt[0];
   return { name: pt.subarray(1, 1 + l).toString("utf8"), master: pt.subarray(1 + l) };
 }

@@ -1,5 +1,6 @@
 /* Link codes: round trip into a new home, wrong passphrase and damaged codes create nothing,
- * absurd KDF parameters are refused, an existing identity is never replaced. */
+ * absurd KDF parameters are refused, an existing identity is never replaced, a code expires
+ * (the time is inside the authenticated header), passphrases under 12 bytes are refused. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "crypto/base32.h"
@@ -139,11 +140,15 @@ static void test_default_params(void)
     CHECK_EQ_INT(dnasync_linkcode_make(alice, PASS, &clk.env, &code), 0);
     uint8_t raw[256];
     long n = dnasync_base32_decode(code + 5, raw, sizeof raw, NULL);
-    CHECK(n > 32);
-    CHECK_EQ_INT(raw[0], 1);
+    CHECK(n > 40);
+    CHECK_EQ_INT(raw[0], 2);
     CHECK_EQ_INT(raw[1], 15);
     CHECK_EQ_INT(raw[2], 8);
     CHECK_EQ_INT(raw[3], 1);
+    uint64_t expires = 0;
+    for (int i = 7; i >= 0; i--)
+        expires = expires << 8 | raw[4 + i];
+    CHECK(expires == dnasync_env_now(&clk.env) + DNASYNC_LINKCODE_VALID_DEFAULT_S);
     char *home = path2(root, "laptop");
     char err[512];
     CHECK_EQ_INT(dnasync_linkcode_join(home, code, PASS, &clk.env, NULL, err, sizeof err), 0);
@@ -157,6 +162,17 @@ static void test_make_refuses(void)
     CHECK_EQ_INT(dnasync_linkcode_make_params(alice, "short", FAST, &clk.env, &code),
                  DNASYNC_EINVAL);
     CHECK(code == NULL);
+    CHECK_EQ_INT(DNASYNC_LINKCODE_PASSPHRASE_MIN, 12);
+    CHECK_EQ_INT(dnasync_linkcode_make_params(alice, "eleven char", FAST, &clk.env, &code),
+                 DNASYNC_EINVAL);
+    CHECK_EQ_INT(dnasync_linkcode_make_params(alice, "twelve chars", FAST, &clk.env, &code), 0);
+    free(code);
+    code = NULL;
+    CHECK_EQ_INT(dnasync_linkcode_make_valid(alice, PASS, FAST, 0, &clk.env, &code),
+                 DNASYNC_EINVAL);
+    CHECK_EQ_INT(dnasync_linkcode_make_valid(alice, PASS, FAST, DNASYNC_LINKCODE_VALID_MAX_S + 1,
+                                             &clk.env, &code),
+                 DNASYNC_EINVAL);
     CHECK_EQ_INT(dnasync_linkcode_make_params(alice, PASS, 9, &clk.env, &code), DNASYNC_EINVAL);
     CHECK_EQ_INT(dnasync_linkcode_make_params(alice, PASS, 21, &clk.env, &code), DNASYNC_EINVAL);
     CHECK_EQ_INT(dnasync_linkcode_make_params(NULL, PASS, FAST, &clk.env, &code), DNASYNC_EINVAL);
@@ -251,7 +267,8 @@ static void test_absurd_params(void)
         {2, 200, "absurd"},
         {3, 0, "absurd"},
         {3, 255, "absurd"},
-        {0, 2, "version 2 is not supported"},
+        {0, 3, "version 3 is not supported"},
+        {0, 1, "version 1 is not supported"}, /* had no expiry: refused */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *bad = forge(code, cases[i].off, cases[i].value);
@@ -262,6 +279,30 @@ static void test_absurd_params(void)
     char *other = forge(code, 1, 11);
     expect_join_fails(other, PASS, DNASYNC_EAUTH, "wrong passphrase");
     free(other);
+    free(code);
+}
+
+/* A code works until the time it carries (default 15 minutes), then never: "expired". Moving the
+ * time in the code breaks the GCM tag (it is in the authenticated header). */
+static void test_expiry(void)
+{
+    char *code = NULL, err[512];
+    CHECK_EQ_INT(dnasync_linkcode_make_valid(alice, PASS, FAST, 120, &clk.env, &code), 0);
+    test_clock_advance(&clk, 120);
+    char *home = path2(root, "in-time");
+    CHECK_EQ_INT(dnasync_linkcode_join(home, code, PASS, &clk.env, NULL, err, sizeof err), 0);
+    free(home);
+    test_clock_advance(&clk, 1);
+    expect_join_fails(code, PASS, DNASYNC_EAUTH, "link code expired");
+    /* the expiry time is bytes 4..11 (little-endian): pushing it later breaks the tag */
+    char *later = forge(code, 11, 0x7f);
+    expect_join_fails(later, PASS, DNASYNC_EAUTH, "wrong passphrase");
+    free(later);
+    free(code);
+    /* the default: 15 minutes */
+    CHECK_EQ_INT(dnasync_linkcode_make(alice, PASS, &clk.env, &code), 0);
+    test_clock_advance(&clk, DNASYNC_LINKCODE_VALID_DEFAULT_S + 1);
+    expect_join_fails(code, PASS, DNASYNC_EAUTH, "link code expired");
     free(code);
 }
 
@@ -278,6 +319,7 @@ int main(void)
     RUN(test_wrong_passphrase);
     RUN(test_damaged_codes);
     RUN(test_absurd_params);
+    RUN(test_expiry);
     dnasync_identity_free(alice);
     test_rmtree(root);
     free(root);
