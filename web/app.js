@@ -35,6 +35,17 @@ async function render() {
   $("status").textContent = `${list.length} message(s); ${st.verified} of ${st.window} days verified; ${st.pending} pending; device ${st.device}`;
 }
 
+// A catch-up sends an event per message: render at most once per 200 ms, never two at once.
+let renderTimer = null, rendering = null;
+function scheduleRender() {
+  if (renderTimer) return;
+  renderTimer = setTimeout(async () => {
+    await rendering;
+    renderTimer = null;
+    rendering = render().catch(showError);
+  }, 200);
+}
+
 function started() {
   $("join").hidden = true;
   $("app").hidden = false;
@@ -42,7 +53,7 @@ function started() {
   dev.on((ev) => {
     if (ev.type === "offline") $("net").textContent = "offline";
     else if (ev.type === "error") showError(ev);
-    else { if (ev.type === "synced") $("net").textContent = ""; render().catch(showError); }
+    else { if (ev.type === "synced") $("net").textContent = ""; scheduleRender(); }
   });
   render().catch(showError);
   dev.listen();

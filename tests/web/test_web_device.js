@@ -90,6 +90,9 @@ try {
   err = null;
   try { await dev.join(damaged, pass); } catch (e) { err = e; }
   expect("damaged link code refused as damaged", err && /damaged or mistyped/.test(err.message), err && err.message);
+  err = null;
+  try { await C.openLinkCode(code, pass, Math.floor(Date.now() / 1000) + 3600); } catch (e) { err = e; }
+  expect("a link code an hour after it was made is refused as expired", err && /link code expired at .* UTC/.test(err.message), err && err.message);
   expect("nothing stored after the refusals", !dev.joined && !(await dev.store.meta("identity")));
 
   // ---- join ----

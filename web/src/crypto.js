@@ -101,23 +101,33 @@ function paramsSane(log2n, r, p) {
   const n = 2 ** log2n;
   return 128 * r * n <= 256 * 2 ** 20 && n * r * p <= 2 ** 23;
 }
+const LC_VERSION = 2, LC_HDR = 40; // version, log2 N, r, p, expires (LE64), salt (16), nonce (12)
 // Returns { name, master }; the same checks in the same order as dnasync_linkcode_join.
-export async function openLinkCode(code, passphrase) {
+// now: Unix seconds (the expiry, authenticated by the GCM tag, is checked after it).
+export async function openLinkCode(code, passphrase, now = Math.floor(Date.now() / 1000)) {
   code = String(code).replace(/^[ \t\r\n]+/, "");
   if (code.slice(0, 5).toUpperCase() !== "DNA1-") throw new LinkCodeError("damaged", "not a link code: it must start with 'DNA1-'");
   const buf = b32decode(code.slice(5));
-  if (buf.length < 32 + 1 + 1 + 32 + 16 + 4 || buf.length > 32 + 1 + 64 + 32 + 16 + 4)
-    throw new LinkCodeError("damaged", "link code is damaged or mistyped: wrong length");
+  if (buf.length < LC_HDR + 1 + 1 + 32 + 16 + 4) throw new LinkCodeError("damaged", "link code is damaged or mistyped: wrong length");
   const sum = (await sha256(buf.subarray(0, buf.length - 4))).subarray(0, 4);
   if (!equal(sum, buf.subarray(buf.length - 4))) throw new LinkCodeError("damaged", "link code is damaged or mistyped (checksum mismatch)");
-  if (buf[0] !== 1) throw new LinkCodeError("version", `link code version ${buf[0]} is not supported (this build reads 1)`);
-  if (!paramsSane(buf[1], buf[2], buf[3])) throw new LinkCodeError("params", "link code asks for absurd scrypt parameters; refusing");
-  const key = await scryptAsync(te.encode(passphrase), buf.subarray(4, 20), { N: 2 ** buf[1], r: buf[2], p: buf[3], dkLen: 32 });
+  if (buf[0] !== LC_VERSION) throw new LinkCodeError("version", `link code version ${buf[0]} is not supported (this build reads ${LC_VERSION}; make a new code with 'dnasync link-code')`);
+  if (!paramsSane(buf[1], buf[2], buf[3])) throw new LinkCodeError("params", `link code asks for absurd scrypt parameters (N=2^${buf[1]}, r=${buf[2]}, p=${buf[3]}); refusing`);
+  const c = buf.length - LC_HDR - 16 - 4;
+  if (c < 1 + 1 + 32 || c > 1 + 64 + 32) throw new LinkCodeError("damaged", "link code is damaged or mistyped: wrong length");
+  const salt = buf.subarray(12, 28), nonce = buf.subarray(28, 40);
+  const key = await scryptAsync(te.encode(passphrase), salt, { N: 2 ** buf[1], r: buf[2], p: buf[3], dkLen: 32 });
   let pt;
   try {
-    pt = await gcmOpen(key, buf.subarray(20, 32), buf.subarray(0, 32), buf.subarray(32, buf.length - 4));
+    pt = await gcmOpen(key, nonce, buf.subarray(0, LC_HDR), buf.subarray(LC_HDR, buf.length - 4));
   } catch {
     throw new LinkCodeError("passphrase", "wrong passphrase for this link code");
+  }
+  const expires = Number(buf.subarray(4, 12).reduceRight((x, b) => (x << 8n) | BigInt(b), 0n));
+  if (now > expires) {
+    pt.fill(0);
+    const when = new Date(expires * 1000).toISOString().slice(0, 19).replace("T", " ");
+    throw new LinkCodeError("expired", `link code expired at ${when} UTC (${now - expires} s ago); make a new one with 'dnasync link-code'`);
   }
   const l = pt[0];
   if (l < 1 || l > 64 || pt.length !== 1 + l + 32) throw new LinkCodeError("damaged", "link code content is malformed (bad name length)");

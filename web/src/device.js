@@ -22,6 +22,7 @@ export class Device {
     this.listeners = new Set();
     this.rejected = 0;
     this.queue = Promise.resolve();
+    this.plain = new Map(); // message id -> opened text, in memory only (never stored)
   }
   // One pass, send, delete or download at a time, like the C engine's context lock: two
   // interleaved downloads would each account for a day without the other's arrivals.
@@ -47,7 +48,7 @@ export class Device {
   // non-extractable AES-GCM key that never leaves this browser profile ----
   async join(code, passphrase) {
     if (this.id) throw new Error(`this page is already the device of '${this.id.name}'`);
-    const { name, master } = await C.openLinkCode(code, passphrase);
+    const { name, master } = await C.openLinkCode(code, passphrase, this.now());
     const wrapKey = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
     const iv = C.random(12);
     const wrapped = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, wrapKey, master));
@@ -75,9 +76,9 @@ export class Device {
   // ---- identities of others: read id/<name>, trust on first use (docs/trust.md) ----
   async resolve(name) {
     const pin = this.pins[name];
+    if (pin) return pin; // pinned: the pin decides, no read (a changed key is never taken)
     let values;
     try { values = await this.gw.get(await C.keyIdentity(name)); } catch (e) {
-      if (pin) return pin;
       throw new Transient(`identity of '${name}' could not be read: ${e.message}`);
     }
     const claims = new Map();
@@ -88,11 +89,6 @@ export class Device {
       if (!(await C.verify(v.author_pk, v.sig, signingBytes(v)))) continue;
       const k = C.toHex(v.signing_pk), prev = claims.get(k);
       if (!prev || v.created_at > prev.created_at) claims.set(k, { sign: k, kem: C.toHex(v.kem_pk), created_at: v.created_at });
-    }
-    if (pin) {
-      const c = claims.get(pin.sign);
-      if (c && c.kem !== pin.kem) throw new Error(`identity key for '${name}' changed — refusing`);
-      return pin;
     }
     if (claims.size === 0) throw new Transient(`no identity record of '${name}' found yet`);
     if (claims.size > 1) throw new Transient(`several keys claim the name '${name}'`);
@@ -390,9 +386,11 @@ export class Device {
     const out = [];
     for (const m of await this.store.all("messages")) {
       if (!m.ciphertext || m.deleted_at) continue;
-      let text;
-      try { text = new TextDecoder().decode(await C.openEnvelope(this.id, C.messageAad(m.sender, m.recipient, m.created_at), m.ciphertext)); }
-      catch (e) { text = null; m.error = e.message; }
+      let text = this.plain.get(m.message_id);
+      if (text === undefined) {
+        try { text = new TextDecoder().decode(await C.openEnvelope(this.id, C.messageAad(m.sender, m.recipient, m.created_at), m.ciphertext)); this.plain.set(m.message_id, text); }
+        catch (e) { text = null; m.error = e.message; }
+      }
       out.push({ id: m.message_id, conversation: m.conversation_id, from: m.sender, to: m.recipient, created_at: m.created_at, text, read: m.sender === this.id.name || !!m.read_at, pending: !!m.pending, error: m.error });
     }
     return out.sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
