@@ -7,8 +7,20 @@ let dev;
 
 function showError(e) { $("error").textContent = e ? (e.message || String(e)) : ""; }
 
+// The conversations (by the other participant) in the selector; the list shows the chosen one.
+function renderConversations(all) {
+  const sel = $("conv"), keep = sel.value;
+  const others = new Map();
+  for (const m of all) others.set(m.conversation, m.from === dev.id.name ? m.to : m.from);
+  const opts = [["", "all"], ...[...others].sort((a, b) => a[1].localeCompare(b[1]))];
+  sel.replaceChildren(...opts.map(([v, label]) => Object.assign(document.createElement("option"), { value: v, textContent: label })));
+  sel.value = others.has(keep) ? keep : "";
+}
+
 async function render() {
-  const list = await dev.inbox();
+  const all = await dev.inbox();
+  renderConversations(all);
+  const list = $("conv").value ? all.filter((m) => m.conversation === $("conv").value) : all;
   const ul = $("inbox");
   ul.replaceChildren(...list.map((m) => {
     const li = document.createElement("li");
@@ -32,7 +44,7 @@ async function render() {
     return li;
   }));
   const st = await dev.status();
-  $("status").textContent = `${list.length} message(s); ${st.verified} of ${st.window} days verified; ${st.pending} pending; device ${st.device}`;
+  $("status").textContent = `${all.length} message(s); ${st.verified} of ${st.window} days verified; ${st.pending} pending; device ${st.device}`;
 }
 
 // A catch-up sends an event per message: render at most once per 200 ms, never two at once.
@@ -89,6 +101,7 @@ async function main() {
     }
     render().catch(showError);
   };
+  $("conv").onchange = () => render().catch(showError);
   if (dev.joined) started();
   else $("join").hidden = false;
 }

@@ -105,6 +105,12 @@ try {
   await page.click("#send button");
   await until("the page's send reaches bob's C inbox", () => inboxOf("bob").some((m) => m.text === "hi bob, typed in a browser" && m.sender === "alice"));
 
+  // the conversation selector: bob's conversation holds all three; alice's notes to herself none
+  await until("the conversation selector lists bob", async () => (await page.$$eval("#conv option", (o) => o.map((x) => x.textContent))).includes("bob"));
+  await page.select("#conv", await page.$eval("#conv", (s) => [...s.options].find((o) => o.textContent === "bob").value));
+  await until("bob's conversation shows its three messages", async () => (await texts(page)).length === 3);
+  await page.select("#conv", "");
+
   // delete in the page: gone from alice's C inbox after its sync
   // the list is re-rendered on every sync event, so click inside the page (atomic there)
   await until("deleted in the page", async () => {
