@@ -53,6 +53,7 @@ async function stopNode() { // by its pid; SIGTERM saves the --persist state
   node = null;
   p.kill("SIGTERM");
   await new Promise((r) => { const t = setTimeout(() => { p.kill("SIGKILL"); r(); }, 20000); p.once("exit", () => { clearTimeout(t); r(); }); });
+  expect("the node stops cleanly (exit 0)", p.exitCode === 0, `exit ${p.exitCode}, signal ${p.signalCode}`);
 }
 function dna(home, ...args) {
   const r = spawnSync(cli, ["--home", join(dir, home), "--gateway", url, "--json", ...args], { timeout: 120000, encoding: "utf8" });

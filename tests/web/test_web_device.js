@@ -28,7 +28,8 @@ function expect(what, ok, detail = "") {
   if (!ok) { failures++; console.error(`FAIL ${what} ${detail}`); } else console.log(`ok   ${what}`);
 }
 async function finish(code) {
-  for (const p of procs) if (p.exitCode === null) { p.kill("SIGTERM"); await new Promise((r) => { const t = setTimeout(() => { p.kill("SIGKILL"); r(); }, 10000); p.once("exit", () => { clearTimeout(t); r(); }); }); }
+  for (const p of procs) if (p.exitCode === null) { p.kill("SIGTERM"); await new Promise((r) => { const t = setTimeout(() => { p.kill("SIGKILL"); r(); }, 20000); p.once("exit", () => { clearTimeout(t); r(); }); }); }
+  if (node.exitCode !== 0) { console.error(`FAIL the node did not stop cleanly (exit ${node.exitCode}, signal ${node.signalCode}):\n${nodeOut.slice(-3000)}`); code = 1; }
   if (!code) rmSync(dir, { recursive: true, force: true });
   else console.error(`state kept in ${dir}`);
   process.exit(code);
