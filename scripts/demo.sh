@@ -118,6 +118,18 @@ say "alice-mobile: inbox = [$(texts alice-mobile)]"
 say "alice-mobile: $(dev alice-mobile status | grep -E '^verified days')"
 dev alice-mobile --json status --days | grep '"day"' | tail -3
 
+step "alice-browser: a browser tab as a fourth device, the web page node1's gateway serves (docs/web.md)"
+WEB_DIR=$(dirname "$BIN")/web
+if [ -x /usr/bin/chromium ] && [ -f "$WEB_DIR/index.html" ] && [ -d "$(dirname "$BIN")/web-npm/node_modules/puppeteer-core" ]; then
+    mkdir -p "$(dirname "$BIN")/demo"
+    CODE=$(dev alice-desktop --json link-code --passphrase 'correct horse' | sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
+    node "$(dirname "$0")/demo_web.mjs" "$GW" "$CODE" 'correct horse' "Never mind, see you at 8" \
+        "$(dirname "$BIN")/demo/web-inbox.png" "$(dirname "$BIN")/web-npm/node_modules" |
+        while IFS= read -r line; do say "$line"; done
+else
+    say "skipped: needs /usr/bin/chromium (scripts/deps.sh) and the web bundle (make, with node and npm)"
+fi
+
 step "Stopping everything"
 kill -INT "$WATCH"; wait "$WATCH" 2>/dev/null || true
 say "alice-web watch stopped cleanly"
