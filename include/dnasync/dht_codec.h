@@ -136,9 +136,18 @@ int dht_value_verify(const dht_value_t *v);
  *   RECEIPT: the same with "dnasync/1/read/" and read_at;
  *   IDENTITY: first 8 bytes of SHA-256("dnasync/1/id/" name "/" author_pk as 64 lowercase
  *     hex) — one id per key, so no claim on a name can shadow another on a storing node;
- *   SUMMARY: first 8 bytes of SHA-256("dnasync/1/sum/" mailbox "/" day "/" writer_id hex).
+ *   SUMMARY: first 8 bytes of SHA-256("dnasync/1/sum/" mailbox "/" day "/" writer_id as 32
+ *     lowercase hex "/" author_pk as 64 lowercase hex) — the author is part of it, so nobody
+ *     else can take a writer's id on its day key first (nodes keep the first value of an id), and
+ *     a reader can ask for a known writer's summary by id (docs/sync.md).
  * A computed 0 becomes 1. Returns 0 for an invalid value. */
 uint64_t dht_value_id(const dht_value_t *v);
+
+/* The value id of the SUMMARY of (mailbox, day) by writer_id signed by author_pk (see
+ * dht_value_id); 0 for bad arguments. */
+uint64_t dht_summary_value_id(const char *mailbox, uint64_t day,
+                              const uint8_t writer_id[DHT_WRITER_ID_BYTES],
+                              const uint8_t author_pk[DNASYNC_SIGN_PK_BYTES]);
 
 /* First 8 bytes of a hex message id as a big-endian integer: a MESSAGE value's id (a tombstone's
  * id is NOT this, see dht_value_id); 0 for a malformed id. */

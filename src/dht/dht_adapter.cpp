@@ -7,6 +7,7 @@
 
 #include "dnasync/dht.h"
 #include "dnasync/dht_codec.h"
+#include "dnasync/dht_keys.h"
 #include "dnasync/status.h"
 
 #include <opendht/dht.h>
@@ -89,17 +90,52 @@ bool value_ok(uint16_t type, uint64_t id, const uint8_t *data, size_t len, dht_v
     return dv->kind == kind && dht_value_id(dv) == id && dht_value_verify(dv) == 0;
 }
 
-bool store_policy(dht::InfoHash, std::shared_ptr<dht::Value> &v, const dht::InfoHash &,
-                  const dht::SockAddr &)
+// A summary is kept only at the key its own content names (sum/<mailbox>/<day>): nobody can
+// park summaries on other keys.
+bool at_own_key(const dht::InfoHash &key, const dht_value_t &dv)
 {
-    bool ok = false;
-    if (v && !foreign_features(*v)) {
-        dht_value_t dv;
-        ok = value_ok(v->type, v->id, v->data.data(), v->data.size(), &dv);
-        dht_value_clear(&dv);
+    if (dv.kind != DHT_KIND_SUMMARY)
+        return true;
+    uint8_t k[DNASYNC_DHT_KEY_BYTES];
+    return dht_key_sum(k, dv.mailbox, (int64_t)dv.day) == 0 &&
+           std::memcmp(k, key.data(), sizeof k) == 0;
+}
+
+// What one key may hold on this node (docs/dht.md "Caps"), so a flood cannot make a key
+// unreadable: at most DHT_SUMMARY_KEY_CAP summaries per summary key, of which at most
+// DHT_MAX_DEVICES by one signing key (one per device; a newer edition of a summary replaces it
+// through the edit policy and counts once), and DHT_KEY_CAP values on any other key.
+bool within_caps(const dht::Dht &d, const dht::InfoHash &key, const dht_value_t &dv)
+{
+    auto held = d.getLocal(key);
+    if (held.size() >= (dv.kind == DHT_KIND_SUMMARY ? DHT_SUMMARY_KEY_CAP : DHT_KEY_CAP))
+        return false;
+    if (dv.kind != DHT_KIND_SUMMARY)
+        return true;
+    size_t same = 0;
+    for (const auto &h : held) {
+        dht_value_t o;
+        std::memset(&o, 0, sizeof o);
+        if (dht_value_decode(h->data.data(), h->data.size(), &o) == 0 &&
+            std::memcmp(o.author_pk, dv.author_pk, sizeof o.author_pk) == 0)
+            same++;
+        dht_value_clear(&o);
     }
-    if (!ok)
-        g_refused++;
+    return same < DHT_MAX_DEVICES;
+}
+
+// A new id at a key: every check of value_ok, the cheap ones (layout, id, key, caps) before the
+// signature, so refusing a flood costs little.
+bool store_at(const dht::Dht &d, const dht::InfoHash &key, const dht::Value &v)
+{
+    int kind = dnad_kind_of_type(v.type);
+    if (foreign_features(v) || !kind || v.data.size() > DHT_VALUE_MAX_BYTES)
+        return false;
+    dht_value_t dv;
+    bool ok = dht_value_decode(v.data.data(), v.data.size(), &dv) == 0 && dv.kind == kind &&
+              dht_value_id(&dv) == v.id && at_own_key(key, dv) && within_caps(d, key, dv) &&
+              dht_value_verify(&dv) == 0;
+    dht_value_clear(&dv);
     return ok;
 }
 
@@ -170,6 +206,15 @@ void register_types(dht::Dht &d, bool strict)
             d.registerType(refuse);
         }
     }
+    // The node outlives its registered types (they live in its own registry).
+    const dht::Dht *node = &d;
+    auto store_policy = [node](dht::InfoHash key, std::shared_ptr<dht::Value> &v,
+                               const dht::InfoHash &, const dht::SockAddr &) {
+        bool ok = v && store_at(*node, key, *v);
+        if (!ok)
+            g_refused++;
+        return ok;
+    };
     d.registerType(dht::ValueType(DNASYNC_DHT_TYPE_MESSAGE, "dnasync message",
                                   days(DNASYNC_DHT_TTL_MESSAGE_DAYS), store_policy, edit_policy));
     d.registerType(dht::ValueType(DNASYNC_DHT_TYPE_TOMBSTONE, "dnasync tombstone",

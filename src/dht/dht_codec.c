@@ -254,6 +254,29 @@ uint64_t dht_message_value_id(const char *id)
     return x ? x : 1;
 }
 
+static uint64_t name_id(const char *buf, int n)
+{
+    if (n <= 0 || (size_t)n >= 256)
+        return 0;
+    uint8_t h[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)buf, (size_t)n, h);
+    uint64_t x = be64(h);
+    return x ? x : 1;
+}
+
+uint64_t dht_summary_value_id(const char *mailbox, uint64_t day,
+                              const uint8_t writer_id[DHT_WRITER_ID_BYTES],
+                              const uint8_t author_pk[DNASYNC_SIGN_PK_BYTES])
+{
+    if (!mailbox || !writer_id || !author_pk)
+        return 0;
+    char buf[256], w[2 * DHT_WRITER_ID_BYTES + 1], a[2 * DNASYNC_SIGN_PK_BYTES + 1];
+    dnasync_hex_encode(writer_id, DHT_WRITER_ID_BYTES, w);
+    dnasync_hex_encode(author_pk, DNASYNC_SIGN_PK_BYTES, a);
+    return name_id(buf, snprintf(buf, sizeof buf, "dnasync/1/sum/%s/%llu/%s/%s", mailbox,
+                                 (unsigned long long)day, w, a));
+}
+
 uint64_t dht_value_id(const dht_value_t *v)
 {
     if (!v || !validate(v))
@@ -288,20 +311,9 @@ uint64_t dht_value_id(const dht_value_t *v)
         n = snprintf(buf, sizeof buf, "dnasync/1/id/%s/%s", v->name, a);
         break;
     }
-    default: {
-        char w[2 * DHT_WRITER_ID_BYTES + 1];
-        dnasync_hex_encode(v->writer_id, DHT_WRITER_ID_BYTES, w);
-        n = snprintf(buf, sizeof buf, "dnasync/1/sum/%s/%llu/%s", v->mailbox,
-                     (unsigned long long)v->day, w);
-        break;
+    default: return dht_summary_value_id(v->mailbox, v->day, v->writer_id, v->author_pk);
     }
-    }
-    if (n <= 0 || (size_t)n >= sizeof buf)
-        return 0;
-    uint8_t h[SHA256_DIGEST_LENGTH];
-    SHA256((const unsigned char *)buf, (size_t)n, h);
-    uint64_t x = be64(h);
-    return x ? x : 1;
+    return name_id(buf, n);
 }
 
 void dht_value_clear(dht_value_t *v)

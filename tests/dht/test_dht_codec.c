@@ -159,6 +159,15 @@ static void test_roundtrip(void)
     CHECK_EQ_INT(v.n_entries, 2);
     CHECK(v.entries[1].xor_ids == 0xffffffffffffffffull);
     CHECK_EQ_INT(dht_value_verify(&v), 0);
+    /* the summary id names its author: nobody else can take a writer's id first */
+    uint64_t sid = dht_value_id(&v);
+    CHECK(sid != 0);
+    CHECK(sid == dht_summary_value_id("alice", 20000, v.writer_id, v.author_pk));
+    uint8_t other_pk[32];
+    memcpy(other_pk, v.author_pk, 32);
+    other_pk[0] ^= 1;
+    CHECK(sid != dht_summary_value_id("alice", 20000, v.writer_id, other_pk));
+    CHECK(dht_summary_value_id(NULL, 20000, v.writer_id, other_pk) == 0);
     dht_value_clear(&v);
     free(sb);
     /* unsorted shards are refused */

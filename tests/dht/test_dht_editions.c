@@ -147,15 +147,14 @@ static void test_stale_local_edition(void)
     /* r's stale edition, announced once it had peers, did not replace edition 2 anywhere. */
     CHECK_EQ_INT((int)counter_seen(w, key), 2);
 
-    fprintf(stderr, "-- another author's value under the same id is not an edition of it\n");
+    fprintf(stderr, "-- another author's summary for the same writer is not an edition of it\n");
     uint8_t *f;
     size_t lf;
     uint64_t idf;
     summary(&f, &lf, &idf, day, 9, 5, 2);
-    CHECK(idf == id1);
-    /* Nodes holding an edition refuse it (edit policy: same author only); a node that takes it
-     * (e.g. a writer's own store) makes a get return both versions for the reader to judge: the
-     * higher counter of another author must not hide edition 2. */
+    CHECK(idf != id1); /* the id names the author: nobody else can take the writer's id */
+    /* Stored beside edition 2 under its own id: a get returns both for the reader to judge;
+     * the higher counter of another author must not hide edition 2. */
     (void)dht_put(w, key, f, lf, DNASYNC_DHT_TYPE_SUMMARY, idf, 0);
     uint64_t c4[4] = {0};
     size_t n4 = counters_seen(r, key, c4);

@@ -255,15 +255,16 @@ static void test_refusals(void)
             break;
         sleep_ms(100);
     }
-    /* summary edits: the same author's higher version replaces (edit policy), another author's
-     * summary under the same id (the id names mailbox, day and writer, not the author) does not */
+    /* summary edits: the same author's higher version replaces (edit policy); another author's
+     * summary has its own id (the id names the author too), and put under this writer's id it
+     * is refused (wrong id for its content) */
     uint8_t skey[20], *s1, *s2, *s3;
     size_t l1, l2, l3;
     int64_t day = dht_upload_day(now_s());
     CHECK_EQ_INT(dht_key_sum(skey, "bob", day), 0);
     uint64_t sid = make_summary(&s1, &l1, "bob", day, 1, sk);
     CHECK(make_summary(&s2, &l2, "bob", day, 2, sk) == sid);
-    CHECK(make_summary(&s3, &l3, "bob", day, 3, other) == sid);
+    CHECK(make_summary(&s3, &l3, "bob", day, 3, other) != sid);
     uint8_t pk[32];
     dht_value_t d1;
     CHECK_EQ_INT(dht_value_decode(s1, l1, &d1), 0);
