@@ -63,6 +63,11 @@ int acct_add_summary(acct_t *t, const sv_summary_t *s)
 
 void acct_close_claims(acct_t *t)
 {
+    for (size_t i = 0; i < t->n; i++) {
+        t->a[i].summarised = false;
+        memset(t->a[i].claimed, 0, sizeof t->a[i].claimed);
+        memset(t->a[i].claimed_xor, 0, sizeof t->a[i].claimed_xor);
+    }
     for (size_t i = 0; i < t->n_sums; i++) {
         const sv_summary_t *s = &t->sums[i];
         acct_author_t *e = acct_find(t, s->author, false);
@@ -79,6 +84,14 @@ void acct_close_claims(acct_t *t)
 static bool equal(const acct_author_t *e, unsigned s)
 {
     return e->claimed[s] == e->held[s] && e->claimed_xor[s] == e->held_xor[s];
+}
+
+bool acct_unaccounted(const acct_t *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (t->a[i].holding && !t->a[i].summarised)
+            return true;
+    return false;
 }
 
 bool acct_shard_differs(const acct_t *t, unsigned s)

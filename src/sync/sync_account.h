@@ -28,8 +28,10 @@ acct_author_t *acct_find(acct_t *t, const uint8_t pk[32], bool create);
 int acct_hold(acct_t *t, const uint8_t pk[32], unsigned shard, uint64_t vid);
 /* A verified summary; a second one of the same (author, writer) keeps the higher version. */
 int acct_add_summary(acct_t *t, const sv_summary_t *s);
-/* Sum the summaries into their authors' claims (after the last acct_add_summary). */
+/* Sum the summaries into their authors' claims (again after more acct_add_summary). */
 void acct_close_claims(acct_t *t);
+/* Whether values are held under a key no summary was read for. */
+bool acct_unaccounted(const acct_t *t);
 /* Whether some author's claim for shard s differs from what is held of it. */
 bool acct_shard_differs(const acct_t *t, unsigned s);
 /* Values claimed but not held in shard s, over all authors (for progress). */

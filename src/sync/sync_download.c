@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "dnasync/identity.h"
 #include "sync/sync_account.h"
+#include "sync/sync_writers.h"
 
 #include <openssl/sha.h>
 #include <stdio.h>
@@ -204,7 +205,7 @@ static int on_summary(void *user, uint64_t vid, const uint8_t *val, size_t len)
 /* The claimed side: the summaries read from the day's key. Decoding is cheap and the
  * signature check is not, so on a flooded key (a hostile node may serve any number) the
  * summaries of keys this device already holds values of are checked first, and at most as
- * many others as a dnasync node keeps. Sets *flooded when the key holds more than that. */
+ * many others as a dnasync node keeps. Sets *flooded when the key is at that cap or above. */
 static int read_summaries(day_job_t *job, const net_multi_t *sums, bool *flooded)
 {
     sum_round_t *r = calloc(1, sizeof *r);
@@ -214,10 +215,51 @@ static int read_summaries(day_job_t *job, const net_multi_t *sums, bool *flooded
     int rc = 0;
     for (r->known = 1; rc == 0 && r->known >= 0; r->known--)
         rc = net_multi_each(sums, on_summary, r);
-    *flooded = r->flooded || sums->count > DHT_SUMMARY_KEY_CAP;
+    /* at the cap, nodes may have refused a writer's summary: the key may not show everyone */
+    *flooded = r->flooded || sums->count >= DHT_SUMMARY_KEY_CAP;
     free(r);
     acct_close_claims(&job->acct);
     return rc ? dnasync_err_set(&job->ctx->err, rc, "out of memory") : 0;
+}
+
+/* A known writer's summary, asked for by its id: it must be the value that id names. */
+static int on_known(void *user, uint64_t vid, const uint8_t *val, size_t len)
+{
+    day_job_t *job = user;
+    sv_summary_t s;
+    if (sv_decode_summary(job->ctx, job->mailbox, job->day, val, len, true, &s) != 0 ||
+        s.vid != vid)
+        return 0;
+    return acct_add_summary(&job->acct, &s);
+}
+
+/* The key cannot be trusted to show every writer (unreadable, flooded, or a held key's summary
+ * missing): ask for the known writers' summaries by id. A failed read here changes nothing:
+ * the day stays unverified for the reason that brought us here. */
+static int read_known_writers(day_job_t *job)
+{
+    uint64_t ids[SYNC_KNOWN_WRITERS + 1];
+    size_t n = 0;
+    uint8_t key[20];
+    int rc = sync_writers_ids(job->ctx, job->mailbox, job->day, ids, SYNC_KNOWN_WRITERS + 1, &n);
+    if (rc == 0 && n > 0 && net_key_sum(job->mailbox, job->day, key) == 0 &&
+        net_get_ids(job->ctx, key, ids, n, on_known, job) == DNASYNC_ENOMEM)
+        rc = DNASYNC_ENOMEM;
+    acct_close_claims(&job->acct);
+    return rc;
+}
+
+/* Writers whose key this device holds values of become known writers of the mailbox. */
+static int note_writers(day_job_t *job)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < job->acct.n_sums; i++) {
+        const sv_summary_t *s = &job->acct.sums[i];
+        const acct_author_t *e = acct_find(&job->acct, s->author, false);
+        if (e && e->holding)
+            rc = sync_writers_note(job->ctx, job->mailbox, job->day, s->author, s->writer);
+    }
+    return rc;
 }
 
 #define PROBLEM_KEY "day_problem:"
@@ -246,27 +288,28 @@ static int set_day(sync_context_t *ctx, int64_t day, const char *why)
 static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, size_t *new_msgs,
                         size_t *deleted)
 {
-    char why[320];
-    if (sums->rc != 0) {
-        int rc = dnasync_err_set(&ctx->err, sums->rc, "DHT get of day %lld's summaries failed",
-                                 (long long)day);
-        snprintf(why, sizeof why, "its summaries could not be read: %s", dnasync_strerror(rc));
-        int src = set_day(ctx, day, why);
-        return src ? src : rc;
-    }
+    char why[320] = "";
     day_job_t job;
     memset(&job, 0, sizeof job);
     job.ctx = ctx;
     job.mailbox = ctx->identity;
     job.day = day;
     bool flooded = false;
+    int read_rc = 0;
     int first_err = dnasync_cache_index_each(ctx->cache, ctx->identity, day, on_held, &job);
     if (first_err < 0) {
         acct_free(&job.acct);
         return sync_cache_fail(ctx);
     }
-    first_err = first_err ? dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory")
-                          : read_summaries(&job, sums, &flooded);
+    if (first_err)
+        first_err = dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
+    else if (sums->rc != 0)
+        read_rc = dnasync_err_set(&ctx->err, sums->rc, "DHT get of day %lld's summaries failed",
+                                  (long long)day);
+    else
+        first_err = read_summaries(&job, sums, &flooded);
+    if (!first_err && (read_rc || flooded || acct_unaccounted(&job.acct)))
+        first_err = read_known_writers(&job);
     bool ready = first_err == 0;
     for (unsigned s = 0; ready && s < SYNC_SHARDS; s++)
         job.total += (size_t)acct_shard_missing(&job.acct, s);
@@ -297,13 +340,17 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
                         job.fetched < job.total ? job.fetched : job.total, job.total);
         sync_events_flush_locked(ctx);
     }
-    if (first_err)
-        snprintf(why, sizeof why, "a read failed: %s", dnasync_strerror(first_err));
+    if (ready && note_writers(&job) != 0 && !first_err)
+        first_err = DNASYNC_EIO;
+    if (read_rc)
+        snprintf(why, sizeof why, "its summaries could not be read: %s", dnasync_strerror(read_rc));
     else if (flooded)
         snprintf(why, sizeof why,
-                 "%zu summaries on its key, more than the %d a dnasync node keeps: flooded, "
+                 "%zu summaries on its key, at or over the %d a dnasync node keeps: flooded, "
                  "a writer's summary may be hidden",
                  sums->count, DHT_SUMMARY_KEY_CAP);
+    else if (first_err)
+        snprintf(why, sizeof why, "a read failed: %s", dnasync_strerror(first_err));
     else if (job.transient)
         snprintf(why, sizeof why, "a value could not be checked yet (sender's identity not found)");
     else if (!acct_verdict(&job.acct, why, sizeof why))
@@ -312,7 +359,7 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
     acct_free(&job.acct);
     *new_msgs += job.new_msgs;
     *deleted += job.deleted;
-    return first_err ? first_err : rc;
+    return read_rc ? read_rc : first_err ? first_err : rc;
 }
 
 static int download_days(sync_context_t *ctx, int64_t from, int64_t to, size_t *new_msgs,

@@ -151,6 +151,7 @@ static int fill_summary(sync_context_t *ctx, const char *mailbox, int64_t day, c
         return reject(ctx, DNASYNC_EAUTH, "summary for another mailbox or day");
     memset(out, 0, sizeof *out);
     memcpy(out->author, v->author_pk, sizeof out->author);
+    out->vid = dht_value_id(v);
     memcpy(out->writer, v->writer_id, sizeof out->writer);
     out->version = v->counter;
     for (size_t i = 0; i < v->n_entries; i++) {
@@ -158,6 +159,12 @@ static int fill_summary(sync_context_t *ctx, const char *mailbox, int64_t day, c
         out->xors[v->entries[i].shard] = v->entries[i].xor_ids;
     }
     return DNASYNC_OK;
+}
+
+uint64_t sv_summary_vid(const char *mailbox, int64_t day, const uint8_t writer[16],
+                        const uint8_t author[32])
+{
+    return dht_summary_value_id(mailbox, (uint64_t)day, writer, author);
 }
 
 int sv_decode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, const uint8_t *val,

@@ -28,6 +28,7 @@ enum {
 
 typedef struct sv_summary {
     uint8_t author[32]; /* the key that signed it (filled when read) */
+    uint64_t vid;       /* its value id, computed from its content (filled when read) */
     uint8_t writer[16];
     uint64_t version;
     uint32_t count[SYNC_SHARDS];
@@ -71,6 +72,10 @@ int sv_decode_verify(sync_context_t *ctx, const char *mailbox, int64_t day, cons
  * 0 ok; DNASYNC_ECORRUPT/EAUTH with the reason in ctx->err otherwise. */
 int sv_decode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, const uint8_t *val,
                       size_t len, bool verify, sv_summary_t *out);
+
+/* The value id of writer's summary of (mailbox, day) signed by author (dht_summary_value_id). */
+uint64_t sv_summary_vid(const char *mailbox, int64_t day, const uint8_t writer[16],
+                        const uint8_t author[32]);
 
 /* The KEM public key of `name` (sv_resolve without a prefix). *ek malloc'd (800 B). */
 int sv_resolve_kem_key(sync_context_t *ctx, const char *name, uint8_t **ek);

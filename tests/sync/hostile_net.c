@@ -121,7 +121,7 @@ int hnet_today_verified(tdev_t *d, char *why, size_t len)
 }
 
 void hnet_summary(uint8_t **out, size_t *len, uint64_t *vid, const char *mailbox, int64_t day,
-                  unsigned seed, uint8_t writer, int shard, uint32_t count, uint64_t x)
+                  unsigned seed, uint32_t writer, int shard, uint32_t count, uint64_t x)
 {
     dht_summary_entry_t e = {(uint8_t)shard, count, x};
     dht_value_t s;
@@ -131,7 +131,8 @@ void hnet_summary(uint8_t **out, size_t *len, uint64_t *vid, const char *mailbox
     s.created_at = (uint64_t)time(NULL);
     s.mailbox = (char *)mailbox;
     s.day = (uint64_t)day;
-    memset(s.writer_id, writer, sizeof s.writer_id);
+    memset(s.writer_id, 0x77, sizeof s.writer_id);
+    memcpy(s.writer_id, &writer, sizeof writer);
     s.counter = 1;
     s.entries = count ? &e : NULL;
     s.n_entries = count ? 1 : 0;

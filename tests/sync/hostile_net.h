@@ -34,6 +34,6 @@ int hnet_today_verified(tdev_t *d, char *why, size_t len);
 /* A signed SUMMARY of (mailbox, day) by the key seeded from seed, one entry [shard, count, x]
  * (count 0: no entries). *out malloc'd. */
 void hnet_summary(uint8_t **out, size_t *len, uint64_t *vid, const char *mailbox, int64_t day,
-                  unsigned seed, uint8_t writer, int shard, uint32_t count, uint64_t x);
+                  unsigned seed, uint32_t writer, int shard, uint32_t count, uint64_t x);
 
 #endif

@@ -25,7 +25,6 @@ extern "C" hostile_t *hostile_start(const char *bootstrap)
         dht::DhtRunner::Config cfg;
         cfg.dht_config.node_config.network = DNASYNC_DHT_NETWORK_ID;
         cfg.dht_config.node_config.max_peer_req_per_sec = -1;
-        cfg.dht_config.node_config.max_req_per_sec = -1;
         cfg.dht_config.node_config.max_store_size = 512 * 1024 * 1024;
         cfg.threaded = true;
         h->runner.run("127.0.0.1", "", "0", cfg);
