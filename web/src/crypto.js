@@ -214,7 +214,8 @@ export async function valueId(v) {
     case KIND.tombstone: s = `dnasync/1/tomb/${v.message_id}/${v.deleted_at}/${toHex(v.author_pk)}/${toHex(v.writer_id)}`; break;
     case KIND.receipt: s = `dnasync/1/read/${v.message_id}/${v.read_at}/${toHex(v.author_pk)}/${toHex(v.writer_id)}`; break;
     case KIND.identity: s = `dnasync/1/id/${v.name}/${toHex(v.author_pk)}`; break;
-    default: s = `dnasync/1/sum/${v.mailbox}/${v.day}/${toHex(v.writer_id)}`;
+    // the author is part of a summary's id (issue 10): nobody can take a writer's id first
+    default: s = `dnasync/1/sum/${v.mailbox}/${v.day}/${toHex(v.writer_id)}/${toHex(v.author_pk)}`;
   }
   return nz(be64(await sha256(te.encode(s))));
 }
