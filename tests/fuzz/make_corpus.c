@@ -151,10 +151,21 @@ static void values(const dnasync_identity_t *alice, const dnasync_identity_t *bo
     }
 }
 
+#define FUZZ_LINKCODE_NOW_MS 1800000000000ull /* = fuzz_linkcode.c: codes expire */
+
+static uint64_t linkcode_now(void *user)
+{
+    (void)user;
+    return FUZZ_LINKCODE_NOW_MS;
+}
+
 static void linkcodes(const dnasync_identity_t *alice, const dnasync_identity_t *longname)
 {
+    const dnasync_env_t at = {linkcode_now, dnasync_env_default()->random_bytes,
+                              dnasync_env_default()->user};
+    const dnasync_env_t *env = &at;
     char *code = NULL;
-    if (dnasync_linkcode_make_params(alice, FUZZ_PASSPHRASE, 10, NULL, &code) != 0)
+    if (dnasync_linkcode_make_params(alice, FUZZ_PASSPHRASE, 10, env, &code) != 0)
         die("link code");
     put("linkcode", "alice", code, strlen(code));
     char *lower = strdup(code), spaced[1024];
@@ -166,11 +177,11 @@ static void linkcodes(const dnasync_identity_t *alice, const dnasync_identity_t 
     put("linkcode", "alice-whitespace", spaced, strlen(spaced));
     free(lower);
     free(code);
-    if (dnasync_linkcode_make_params(longname, FUZZ_PASSPHRASE, 10, NULL, &code) != 0)
+    if (dnasync_linkcode_make_params(longname, FUZZ_PASSPHRASE, 10, env, &code) != 0)
         die("link code");
     put("linkcode", "longest-name", code, strlen(code));
     free(code);
-    if (dnasync_linkcode_make_params(alice, "another passphrase", 10, NULL, &code) != 0)
+    if (dnasync_linkcode_make_params(alice, "another passphrase", 10, env, &code) != 0)
         die("link code");
     put("linkcode", "wrong-passphrase", code, strlen(code));
     free(code);
