@@ -263,6 +263,7 @@ int dnasync_cache_meta_each(dnasync_cache_t *c, const char *prefix,
  * bucket, and which days of the window it has proven complete (docs/sync.md). The cache only
  * stores these facts; it never talks to the DHT. --- */
 
+/* Must equal DNASYNC_DHT_SHARDS (the cache does not include the DHT layer; src/sync asserts it). */
 #define DNASYNC_INDEX_SHARDS 128
 enum {
     DNASYNC_INDEX_MESSAGE = 1,

@@ -41,6 +41,10 @@ typedef struct dht_storage_context dht_storage_context_t;
 #define DNASYNC_DHT_TYPE_IDENTITY 0x6403
 #define DNASYNC_DHT_TYPE_SUMMARY 0x6404
 #define DNASYNC_DHT_TYPE_RECEIPT 0x6405
+/* The value type of a kind (DHT_KIND_*), 0 for an unknown kind, and back (0 for a foreign type):
+ * the one mapping; callers refuse 0, never guess. */
+uint16_t dht_type_of_kind(int kind);
+int dht_kind_of_type(uint16_t type);
 #define DNASYNC_DHT_TTL_MESSAGE_DAYS 30
 #define DNASYNC_DHT_TTL_TOMBSTONE_DAYS 60
 #define DNASYNC_DHT_TTL_IDENTITY_DAYS 365

@@ -10,10 +10,12 @@
  *   dnasync/1/bell/<mailbox>/<upload_day>          doorbell: one copy of the last value of
  *                                                  each upload batch, only for listeners
  *
- * upload_day = floor(first put time / 86400) (UTC day number, decimal), shard = first byte of the
- * SHA-256 message id mod DNASYNC_DHT_SHARDS (decimal). See docs/dht.md. */
+ * upload_day = floor(first put time / DNASYNC_DAY_S) (UTC day number, decimal), shard = first byte
+ * of the SHA-256 message id mod DNASYNC_DHT_SHARDS (decimal). See docs/dht.md. */
 #ifndef DNASYNC_DHT_KEYS_H
 #define DNASYNC_DHT_KEYS_H
+
+#include "dnasync/env.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -22,19 +24,21 @@
 extern "C" {
 #endif
 
+/* The one shard count of the protocol; the cache's DNASYNC_INDEX_SHARDS must equal it (checked by
+ * a _Static_assert in src/sync/sync_internal.h, the layer that sees both). */
 #define DNASYNC_DHT_SHARDS 128
 #define DNASYNC_DHT_KEY_BYTES 20    /* an OpenDHT InfoHash */
 #define DNASYNC_DHT_KEYNAME_MAX 128 /* enough for every name below, NUL included */
 
-/* UTC day number of a Unix time in seconds. */
+/* UTC day number of a Unix time in seconds (unix_s / DNASYNC_DAY_S). */
 int64_t dht_upload_day(uint64_t unix_s);
 
 /* Shard of a message id (64 hex chars, either case): first byte mod DNASYNC_DHT_SHARDS.
  * Returns 0..127, or DNASYNC_EINVAL for a malformed id. */
 int dht_shard_of(const char *message_id_hex);
 
-/* A mailbox or identity name is usable in a key when it is 1..DNASYNC_NAME_MAX bytes, has no
- * '/', no byte < 0x20 and no 0x7f. 1 if valid, 0 if not. */
+/* A mailbox or identity name is usable in a key when dnasync_name_check accepts it
+ * (dnasync/names.h, the one rule). 1 if valid, 0 if not. */
 int dht_name_valid(const char *name);
 
 /* Write the key name into out (size >= DNASYNC_DHT_KEYNAME_MAX). 0 ok, DNASYNC_EINVAL for a bad

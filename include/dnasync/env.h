@@ -11,6 +11,10 @@
 extern "C" {
 #endif
 
+/* Seconds in a UTC day: the unit of DHT upload days (dht_upload_day) and of every day number
+ * in the API. The one definition; never write the literal. */
+#define DNASYNC_DAY_S 86400
+
 typedef struct dnasync_env {
     /* Wall-clock time in milliseconds since the Unix epoch (UTC). */
     uint64_t (*now_ms)(void *user);

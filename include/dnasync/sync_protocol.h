@@ -71,7 +71,7 @@ typedef struct sync_damaged {
 
 /* One day of the window, for `dnasync status`. */
 typedef struct sync_day_status {
-    int64_t day;         /* UTC day number (Unix s / 86400) */
+    int64_t day;         /* UTC day number (Unix s / DNASYNC_DAY_S) */
     bool verified;       /* summary matched what this device holds */
     bool closed;         /* verified after the day ended: never re-read */
     uint64_t expires_at; /* Unix s when values uploaded that day expire from the DHT */

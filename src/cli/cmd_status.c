@@ -11,7 +11,7 @@
 
 static void day_text(int64_t day, char *buf, size_t len)
 {
-    time_t t = (time_t)(day * 86400);
+    time_t t = (time_t)(day * DNASYNC_DAY_S);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(buf, len, "%Y-%m-%d", &tm);

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE /* accept4, SO_PEERCRED, struct ucred */
 #include "daemon/server.h"
 
+#include "common/cond.h"
 #include "daemon/log.h"
 #include "daemon/methods.h"
 #include "daemon/rpc_parse.h"
@@ -300,7 +301,7 @@ static void *poll_main(void *arg)
 
 static void day_text(int64_t day, char out[16])
 {
-    time_t t = (time_t)(day * 86400);
+    time_t t = (time_t)(day * DNASYNC_DAY_S);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, 16, "%Y-%m-%d", &tm);
@@ -351,8 +352,7 @@ static void *work_main(void *arg)
     while (!s->stop) {
         if (s->count == 0) {
             struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += 2; /* idle: look at the days every 2 s */
+            dnasync_deadline_ms(&ts, 2000); /* idle: look at the days every 2 s */
             if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) == ETIMEDOUT) {
                 pthread_mutex_unlock(&s->mu);
                 look_at_days(s);
@@ -443,7 +443,7 @@ int server_start(dnasync_home_t *home, const char *dir, server_t **out, char *er
     for (int i = 0; i < SERVER_MAX_CLIENTS; i++)
         s->cl[i].fd = -1;
     pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
+    dnasync_cond_init(&s->cv);
     snprintf(s->dir, sizeof s->dir, "%s", dir);
     snprintf(s->path, sizeof s->path, "%s/dnasync.sock", dir);
     s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

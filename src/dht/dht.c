@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "dht/dht_internal.h"
 
+#include "common/cond.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,7 +213,7 @@ int dht_check_put(dht_storage_context_t *ctx, const uint8_t *value, size_t len, 
     if (len > DHT_VALUE_MAX_BYTES)
         return dht_ctx_err(ctx, DNASYNC_ETOOBIG, "value of %zu bytes exceeds the %d-byte limit",
                            len, DHT_VALUE_MAX_BYTES);
-    if (!dnad_kind_of_type(type))
+    if (!dht_kind_of_type(type))
         return dht_ctx_err(ctx, DNASYNC_EINVAL, "value type %u is not a dnasync type",
                            (unsigned)type);
     if (id == 0)
@@ -264,7 +266,7 @@ int dht_put(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES]
     if (!w)
         return DNASYNC_ENOMEM;
     pthread_mutex_init(&w->m, NULL);
-    pthread_cond_init(&w->c, NULL);
+    dnasync_cond_init(&w->c);
     w->refs = 2;
     rc = dnad_put(ctx->node, key, value, len, type, id, dht_age_ms(ctx, created), put_done, w);
     if (rc) {
@@ -279,11 +281,7 @@ int dht_put(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES]
         if (now >= deadline)
             break;
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        uint64_t wait = deadline - now > 100 ? 100 : deadline - now;
-        ts.tv_nsec += (long)(wait * 1000000u);
-        ts.tv_sec += ts.tv_nsec / 1000000000L;
-        ts.tv_nsec %= 1000000000L;
+        dnasync_deadline_ms(&ts, deadline - now > 100 ? 100 : deadline - now);
         pthread_cond_timedwait(&w->c, &w->m, &ts);
     }
     int done = w->done, ok = w->ok;

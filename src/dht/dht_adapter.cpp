@@ -82,7 +82,7 @@ bool foreign_features(const dht::Value &v)
 
 bool value_ok(uint16_t type, uint64_t id, const uint8_t *data, size_t len, dht_value_t *dv)
 {
-    int kind = dnad_kind_of_type(type);
+    int kind = dht_kind_of_type(type);
     if (!kind || len > DHT_VALUE_MAX_BYTES)
         return false;
     if (dht_value_decode(data, len, dv) != 0)
@@ -200,7 +200,7 @@ void register_types(dht::Dht &d, bool strict)
         // cannot be replaced, so strict mode registers a refusing type on every other id.
         dht::ValueType refuse(0, "refused", std::chrono::minutes(1), refuse_store, refuse_edit);
         for (uint32_t id = 0; id <= 0xffff; id++) {
-            if (dnad_kind_of_type((uint16_t)id))
+            if (dht_kind_of_type((uint16_t)id))
                 continue;
             refuse.id = (uint16_t)id;
             d.registerType(refuse);
@@ -377,30 +377,6 @@ struct dnad_node {
 };
 
 extern "C" {
-
-uint16_t dnad_type_of_kind(int kind)
-{
-    switch (kind) {
-    case DHT_KIND_MESSAGE: return DNASYNC_DHT_TYPE_MESSAGE;
-    case DHT_KIND_TOMBSTONE: return DNASYNC_DHT_TYPE_TOMBSTONE;
-    case DHT_KIND_IDENTITY: return DNASYNC_DHT_TYPE_IDENTITY;
-    case DHT_KIND_SUMMARY: return DNASYNC_DHT_TYPE_SUMMARY;
-    case DHT_KIND_RECEIPT: return DNASYNC_DHT_TYPE_RECEIPT;
-    default: return 0;
-    }
-}
-
-int dnad_kind_of_type(uint16_t type)
-{
-    switch (type) {
-    case DNASYNC_DHT_TYPE_MESSAGE: return DHT_KIND_MESSAGE;
-    case DNASYNC_DHT_TYPE_TOMBSTONE: return DHT_KIND_TOMBSTONE;
-    case DNASYNC_DHT_TYPE_IDENTITY: return DHT_KIND_IDENTITY;
-    case DNASYNC_DHT_TYPE_SUMMARY: return DHT_KIND_SUMMARY;
-    case DNASYNC_DHT_TYPE_RECEIPT: return DHT_KIND_RECEIPT;
-    default: return 0;
-    }
-}
 
 int dnad_policy_store_ok(uint16_t type, uint64_t id, const uint8_t *data, size_t len)
 {
@@ -638,8 +614,8 @@ int dnad_bootstrap(dnad_node_t *n, const char *host, const char *port)
     return n->post([h, p](dht::Dht &d) { d.addBootstrap(h, p); }) ? DNASYNC_OK : DNASYNC_EDHT;
 }
 
-int dnad_put(dnad_node_t *n, const uint8_t key[20], const uint8_t *data, size_t len, uint16_t type,
-             uint64_t id, uint64_t age_ms, dnad_done_cb cb, void *user)
+int dnad_put(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint8_t *data,
+             size_t len, uint16_t type, uint64_t id, uint64_t age_ms, dnad_done_cb cb, void *user)
 {
     if (!n || !key || (!data && len))
         return DNASYNC_EINVAL;
@@ -647,7 +623,7 @@ int dnad_put(dnad_node_t *n, const uint8_t key[20], const uint8_t *data, size_t 
         return DNASYNC_ETOOBIG;
     try {
         auto v = std::make_shared<dht::Value>(type, data, len, id);
-        dht::InfoHash k(key, 20);
+        dht::InfoHash k(key, DNASYNC_DHT_KEY_BYTES);
         auto created = dht::clock::now() - std::chrono::milliseconds(age_ms);
         bool ok = n->post([k, v, created, cb, user](dht::Dht &d) {
             d.put(
@@ -690,15 +666,15 @@ void merge_version(Versions &vers, const std::shared_ptr<dht::Value> &v)
 }
 } // namespace
 
-int dnad_get(dnad_node_t *n, const uint8_t key[20], const uint64_t *ids, size_t n_ids,
-             int timeout_ms, dnad_value_t **out, size_t *count)
+int dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,
+             size_t n_ids, int timeout_ms, dnad_value_t **out, size_t *count)
 {
     if (!n || !key || !out || !count || (n_ids && !ids))
         return DNASYNC_EINVAL;
     *out = nullptr;
     *count = 0;
     auto st = std::make_shared<GetState>();
-    dht::InfoHash k(key, 20);
+    dht::InfoHash k(key, DNASYNC_DHT_KEY_BYTES);
     std::vector<uint64_t> want(ids, ids + n_ids);
     st->pending = want.empty() ? 1 : (int)want.size();
     bool posted = n->post([st, k, want](dht::Dht &d) {
@@ -767,15 +743,15 @@ void dnad_values_free(dnad_value_t *v, size_t count)
     std::free(v);
 }
 
-int dnad_list_ids(dnad_node_t *n, const uint8_t key[20], int timeout_ms, uint64_t **ids,
-                  size_t *count)
+int dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int timeout_ms,
+                  uint64_t **ids, size_t *count)
 {
     if (!n || !key || !ids || !count)
         return DNASYNC_EINVAL;
     *ids = nullptr;
     *count = 0;
     auto st = std::make_shared<GetState>();
-    dht::InfoHash k(key, 20);
+    dht::InfoHash k(key, DNASYNC_DHT_KEY_BYTES);
     bool posted = n->post([st, k](dht::Dht &d) {
         d.query(
             k,
@@ -809,15 +785,15 @@ int dnad_list_ids(dnad_node_t *n, const uint8_t key[20], int timeout_ms, uint64_
     return DNASYNC_OK;
 }
 
-int dnad_listen(dnad_node_t *n, const uint8_t key[20], dnad_value_cb cb, void *user, int timeout_ms,
-                uint64_t *token)
+int dnad_listen(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_value_cb cb,
+                void *user, int timeout_ms, uint64_t *token)
 {
     if (!n || !key || !cb || !token)
         return DNASYNC_EINVAL;
     auto e = std::make_shared<ListenEntry>();
     e->cb = cb;
     e->user = user;
-    e->key = dht::InfoHash(key, 20);
+    e->key = dht::InfoHash(key, DNASYNC_DHT_KEY_BYTES);
     uint64_t tok;
     {
         std::lock_guard<std::mutex> l(n->mtx);

@@ -13,6 +13,8 @@
 #ifndef DNASYNC_DHT_ADAPTER_H
 #define DNASYNC_DHT_ADAPTER_H
 
+#include "dnasync/dht_keys.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,34 +81,30 @@ int dnad_bootstrap(dnad_node_t *n, const char *host, const char *port);
 
 /* Asynchronous put. age_ms: how long ago the value was created (backdating; 0 = now). cb may be
  * NULL; it runs once, on the DHT thread. 0 when queued. */
-int dnad_put(dnad_node_t *n, const uint8_t key[20], const uint8_t *data, size_t len, uint16_t type,
-             uint64_t id, uint64_t age_ms, dnad_done_cb cb, void *user);
+int dnad_put(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint8_t *data,
+             size_t len, uint16_t type, uint64_t id, uint64_t age_ms, dnad_done_cb cb, void *user);
 
 /* Blocking get of a key: every value (ids == NULL) or the values with the given ids (each with
  * Where().id, evaluated by the storing nodes). *out is an array of *count values; free with
  * dnad_values_free. Per id: the newest edition (edit policy), plus any version that is no
  * edition of it. 0 ok, DNASYNC_ETIMEOUT (nothing returned), DNASYNC_ENOMEM. */
-int dnad_get(dnad_node_t *n, const uint8_t key[20], const uint64_t *ids, size_t n_ids,
-             int timeout_ms, dnad_value_t **out, size_t *count);
+int dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,
+             size_t n_ids, int timeout_ms, dnad_value_t **out, size_t *count);
 void dnad_values_free(dnad_value_t *v, size_t count);
 
 /* Blocking id listing without payloads (query Select(Id)). *ids malloc'd; caller frees. */
-int dnad_list_ids(dnad_node_t *n, const uint8_t key[20], int timeout_ms, uint64_t **ids,
-                  size_t *count);
+int dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int timeout_ms,
+                  uint64_t **ids, size_t *count);
 
 /* Listen. Returns once the listen is registered with the local node (then every value stored
  * locally has been or is being delivered, and later values will be); *token for cancel. */
-int dnad_listen(dnad_node_t *n, const uint8_t key[20], dnad_value_cb cb, void *user, int timeout_ms,
-                uint64_t *token);
+int dnad_listen(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_value_cb cb,
+                void *user, int timeout_ms, uint64_t *token);
 /* After it returns, cb is never called again for this token (may be called from cb itself). */
 int dnad_listen_cancel(dnad_node_t *n, uint64_t token);
 
 int dnad_get_stats(dnad_node_t *n, int timeout_ms, dnad_stats_t *out);
 uint16_t dnad_bound_port(const dnad_node_t *n);
-
-/* The dnasync value type a kind uses (0 for an unknown kind) and back (0 for a foreign type). */
-uint16_t dnad_type_of_kind(int kind);
-int dnad_kind_of_type(uint16_t type);
 
 /* Node-side checks, exposed for tests: 1 when a node would store these bytes as `type`. */
 int dnad_policy_store_ok(uint16_t type, uint64_t id, const uint8_t *data, size_t len);

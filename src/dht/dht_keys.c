@@ -4,6 +4,7 @@
 #include "common/hex.h"
 
 #include "dnasync/message.h"
+#include "dnasync/names.h"
 #include "dnasync/status.h"
 
 #include <openssl/sha.h>
@@ -12,7 +13,7 @@
 
 int64_t dht_upload_day(uint64_t unix_s)
 {
-    return (int64_t)(unix_s / 86400u);
+    return (int64_t)(unix_s / DNASYNC_DAY_S);
 }
 
 int dht_shard_of(const char *id)
@@ -25,17 +26,7 @@ int dht_shard_of(const char *id)
 
 int dht_name_valid(const char *name)
 {
-    if (!name)
-        return 0;
-    size_t n = strlen(name);
-    if (n == 0 || n > DNASYNC_NAME_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (c < 0x20 || c == 0x7f || c == '/')
-            return 0;
-    }
-    return 1;
+    return dnasync_name_check(name, NULL, 0) == 0;
 }
 
 static int fit(int n, size_t outlen)

@@ -3,6 +3,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "dht/dht_internal.h"
 
+#include "common/cond.h"
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,10 +61,7 @@ static void on_put(void *user, int ok)
 static void wait_ms(batch_t *b, uint64_t ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += (long)(ms * 1000000u);
-    ts.tv_sec += ts.tv_nsec / 1000000000L;
-    ts.tv_nsec %= 1000000000L;
+    dnasync_deadline_ms(&ts, ms);
     pthread_cond_timedwait(&b->c, &b->m, &ts);
 }
 
@@ -87,7 +86,7 @@ int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t coun
     b->put_ok = calloc(count, 1);
     b->next_try = calloc(count, sizeof *b->next_try);
     pthread_mutex_init(&b->m, NULL);
-    pthread_cond_init(&b->c, NULL);
+    dnasync_cond_init(&b->c);
     b->refs = 1;
     if (!b->state || !b->put_ok || !b->next_try) {
         batch_release(b);
@@ -319,7 +318,7 @@ int dht_storage_put_summary(dht_storage_context_t *ctx, const uint8_t *value, si
     it.type = DNASYNC_DHT_TYPE_SUMMARY;
     it.id = dht_value_id(&v);
     /* lifetime counts from the start of its day, so a summary outlives that day's values */
-    it.created = v.day * 86400u;
+    it.created = v.day * DNASYNC_DAY_S;
     dht_value_clear(&v);
     return put_confirmed(ctx, &it, 1);
 }

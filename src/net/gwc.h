@@ -70,7 +70,7 @@ int gwc_parse_get_many(const char *json, dnasync_net_multi_t *items, size_t n,
                        char err[DNASYNC_NET_ERR_MAX]);
 /* "%016llx" and 40 hex of a key. */
 void gwc_hex_id(uint64_t id, char out[17]);
-void gwc_hex_key(const uint8_t key[DNASYNC_DHT_KEY_BYTES], char out[41]);
+void gwc_hex_key(const uint8_t key[DNASYNC_DHT_KEY_BYTES], char out[2 * DNASYNC_DHT_KEY_BYTES + 1]);
 
 /* --- gwc_listen.c --- */
 int gwc_listen(gwc_t *g, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnasync_net_listen_cb cb,

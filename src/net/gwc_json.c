@@ -17,7 +17,7 @@ void gwc_hex_id(uint64_t id, char out[17])
     snprintf(out, 17, "%016llx", (unsigned long long)id);
 }
 
-void gwc_hex_key(const uint8_t key[DNASYNC_DHT_KEY_BYTES], char out[41])
+void gwc_hex_key(const uint8_t key[DNASYNC_DHT_KEY_BYTES], char out[2 * DNASYNC_DHT_KEY_BYTES + 1])
 {
     for (size_t i = 0; i < DNASYNC_DHT_KEY_BYTES; i++)
         snprintf(out + 2 * i, 3, "%02x", key[i]);
@@ -152,7 +152,7 @@ char *gwc_put_body(const dnasync_net_put_t *items, size_t n)
 {
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < n; i++) {
-        char key[41], id[17], *data = base64(items[i].val, items[i].len);
+        char key[2 * DNASYNC_DHT_KEY_BYTES + 1], id[17], *data = base64(items[i].val, items[i].len);
         gwc_hex_key(items[i].key, key);
         gwc_hex_id(items[i].vid, id);
         json_t *o = data ? json_pack("{s:s,s:s,s:s,s:s}", "key", key, "kind",
@@ -204,7 +204,7 @@ char *gwc_get_body(const dnasync_net_multi_t *items, size_t n)
 {
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < n; i++) {
-        char key[41];
+        char key[2 * DNASYNC_DHT_KEY_BYTES + 1];
         gwc_hex_key(items[i].key, key);
         if (json_array_append_new(arr, json_string(key)) != 0) {
             json_decref(arr);
@@ -227,7 +227,7 @@ int gwc_parse_get_many(const char *json, dnasync_net_multi_t *items, size_t n,
                  : corrupt(err, "not one get result per key");
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const json_t *r = json_array_get(arr, i);
-        char key[41];
+        char key[2 * DNASYNC_DHT_KEY_BYTES + 1];
         gwc_hex_key(items[i].key, key);
         const char *k = json_string_value(json_object_get(r, "key"));
         const char *e = json_string_value(json_object_get(r, "error"));

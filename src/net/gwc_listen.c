@@ -162,7 +162,7 @@ static bool stream(gwc_listen_t *l, size_t i)
     CURL *c = curl_easy_init();
     if (!c)
         return false;
-    char url[1024], hex[41], last[64];
+    char url[1024], hex[2 * DNASYNC_DHT_KEY_BYTES + 1], last[64];
     gwc_hex_key(l->key, hex);
     snprintf(url, sizeof url, "%s/v1/key/%s/listen", l->g->url[i], hex);
     struct curl_slist *hdr = curl_slist_append(NULL, "Accept: text/event-stream");

@@ -20,17 +20,6 @@ static dht_storage_context_t *dht_of(dnasync_net_t *net)
     return ((net_dht_t *)net)->dht;
 }
 
-static uint16_t type_of(int kind)
-{
-    switch (kind) {
-    case DHT_KIND_MESSAGE: return DNASYNC_DHT_TYPE_MESSAGE;
-    case DHT_KIND_TOMBSTONE: return DNASYNC_DHT_TYPE_TOMBSTONE;
-    case DHT_KIND_SUMMARY: return DNASYNC_DHT_TYPE_SUMMARY;
-    case DHT_KIND_RECEIPT: return DNASYNC_DHT_TYPE_RECEIPT;
-    default: return DNASYNC_DHT_TYPE_IDENTITY;
-    }
-}
-
 static int fail(dnasync_net_t *net, int rc, const char *what, char *err)
 {
     snprintf(err, DNASYNC_NET_ERR_MAX, "DHT %s: %s", what, dht_storage_errmsg(dht_of(net)));
@@ -41,10 +30,10 @@ static int d_put(dnasync_net_t *net, dnasync_net_put_t *items, size_t n, unsigne
                  char err[DNASYNC_NET_ERR_MAX])
 {
     if (flags & DNASYNC_NET_PUT_BEST_EFFORT) {
-        for (size_t i = 0; i < n; i++)
-            items[i].ok =
-                dht_put(dht_of(net), items[i].key, items[i].val, items[i].len,
-                        type_of(items[i].kind), items[i].vid, (uint64_t)items[i].created) == 0;
+        for (size_t i = 0; i < n; i++) /* an unknown kind has type 0, which dht_put refuses */
+            items[i].ok = dht_put(dht_of(net), items[i].key, items[i].val, items[i].len,
+                                  dht_type_of_kind(items[i].kind), items[i].vid,
+                                  (uint64_t)items[i].created) == 0;
         return DNASYNC_OK;
     }
     dht_put_item_t *it = calloc(n ? n : 1, sizeof *it);
@@ -56,7 +45,12 @@ static int d_put(dnasync_net_t *net, dnasync_net_put_t *items, size_t n, unsigne
         memcpy(it[i].key, items[i].key, sizeof it[i].key);
         it[i].value = items[i].val;
         it[i].len = items[i].len;
-        it[i].type = type_of(items[i].kind);
+        it[i].type = dht_type_of_kind(items[i].kind);
+        if (!it[i].type) {
+            free(it);
+            snprintf(err, DNASYNC_NET_ERR_MAX, "value kind %d has no DHT type", items[i].kind);
+            return DNASYNC_EINVAL;
+        }
         it[i].id = items[i].vid;
         it[i].created = (uint64_t)items[i].created;
     }

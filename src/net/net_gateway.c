@@ -49,7 +49,7 @@ static int g_put(dnasync_net_t *net, dnasync_net_put_t *items, size_t n, unsigne
 static int g_get(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
                  dnasync_net_value_t **out, size_t *count, char err[DNASYNC_NET_ERR_MAX])
 {
-    char path[64], hex[41];
+    char path[64], hex[2 * DNASYNC_DHT_KEY_BYTES + 1];
     gwc_hex_key(key, hex);
     snprintf(path, sizeof path, "/v1/key/%s", hex);
     gwc_response_t r;
@@ -63,7 +63,7 @@ static int g_get(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
 static int g_list_ids(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t **ids,
                       size_t *count, char err[DNASYNC_NET_ERR_MAX])
 {
-    char path[64], hex[41];
+    char path[64], hex[2 * DNASYNC_DHT_KEY_BYTES + 1];
     gwc_hex_key(key, hex);
     snprintf(path, sizeof path, "/v1/key/%s/ids", hex);
     gwc_response_t r;
@@ -99,7 +99,7 @@ static int g_get_ids(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES
 {
     *out = NULL;
     *count = 0;
-    char hex[41];
+    char hex[2 * DNASYNC_DHT_KEY_BYTES + 1];
     gwc_hex_key(key, hex);
     int rc = DNASYNC_OK;
     for (size_t at = 0; rc == 0 && at < n_ids; at += GW_IDS_MAX) {

@@ -4,6 +4,7 @@
 #define DNASYNC_GW_H
 
 #include "dnasync/dht.h"
+#include "dnasync/dht_keys.h"
 #include "dnasync/env.h"
 
 #include <stddef.h>

@@ -34,13 +34,15 @@ static int fail(gw_put_item_t *it, gw_status_t st, const char *fmt, const char *
 
 /* Is key one of the mailbox buckets (box of `shard`, or the doorbell) of `mailbox` on a day in
  * the window around today? shard < 0: any day's doorbell only. */
-static int in_mailbox(const uint8_t key[20], const char *mailbox, int shard, int64_t today)
+static int in_mailbox(const uint8_t key[DNASYNC_DHT_KEY_BYTES], const char *mailbox, int shard,
+                      int64_t today)
 {
-    uint8_t k[20];
+    uint8_t k[DNASYNC_DHT_KEY_BYTES];
     for (int64_t d = today - GW_KEY_DAYS_BACK; d <= today + GW_KEY_DAYS_AHEAD; d++) {
-        if (shard >= 0 && dht_key_box(k, mailbox, d, shard) == 0 && memcmp(k, key, 20) == 0)
+        if (shard >= 0 && dht_key_box(k, mailbox, d, shard) == 0 &&
+            memcmp(k, key, DNASYNC_DHT_KEY_BYTES) == 0)
             return 1;
-        if (dht_key_bell(k, mailbox, d) == 0 && memcmp(k, key, 20) == 0)
+        if (dht_key_bell(k, mailbox, d) == 0 && memcmp(k, key, DNASYNC_DHT_KEY_BYTES) == 0)
             return 1;
     }
     return 0;
@@ -48,8 +50,8 @@ static int in_mailbox(const uint8_t key[20], const char *mailbox, int shard, int
 
 static int key_ok(const gw_put_item_t *it, const dht_value_t *v, uint64_t now)
 {
-    int64_t today = (int64_t)(now / 86400);
-    uint8_t k[20];
+    int64_t today = (int64_t)(now / DNASYNC_DAY_S);
+    uint8_t k[DNASYNC_DHT_KEY_BYTES];
     switch (v->kind) {
     case DHT_KIND_MESSAGE: {
         int shard = dht_shard_of(v->message_id);
@@ -59,8 +61,10 @@ static int key_ok(const gw_put_item_t *it, const dht_value_t *v, uint64_t now)
     case DHT_KIND_TOMBSTONE:
     case DHT_KIND_RECEIPT: return in_mailbox(it->key, v->owner, dht_shard_of(v->message_id), today);
     case DHT_KIND_SUMMARY:
-        return dht_key_sum(k, v->mailbox, (int64_t)v->day) == 0 && memcmp(k, it->key, 20) == 0;
-    case DHT_KIND_IDENTITY: return dht_key_id(k, v->name) == 0 && memcmp(k, it->key, 20) == 0;
+        return dht_key_sum(k, v->mailbox, (int64_t)v->day) == 0 &&
+               memcmp(k, it->key, DNASYNC_DHT_KEY_BYTES) == 0;
+    case DHT_KIND_IDENTITY:
+        return dht_key_id(k, v->name) == 0 && memcmp(k, it->key, DNASYNC_DHT_KEY_BYTES) == 0;
     default: return 0;
     }
 }
@@ -98,7 +102,7 @@ static int created_ok(gw_put_item_t *it, const dht_value_t *v, uint64_t now)
                     NULL);
     if (c > n + GW_CREATED_SKEW_S)
         return fail(it, GW_BAD_CREATED, "created is in the future%s", NULL);
-    if (c + (int64_t)lifetime_days(v->kind) * 86400 <= n)
+    if (c + (int64_t)lifetime_days(v->kind) * DNASYNC_DAY_S <= n)
         return fail(it, GW_BAD_CREATED, "created is older than the value's lifetime%s", NULL);
     return 0;
 }

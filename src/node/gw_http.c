@@ -204,15 +204,15 @@ static enum MHD_Result do_ids(gw_t *gw, struct MHD_Connection *c, const gw_route
 
 static enum MHD_Result do_get_batch(gw_t *gw, struct MHD_Connection *c, const gw_req_t *r)
 {
-    uint8_t keys[GW_MAX_ITEMS][20];
+    uint8_t keys[GW_MAX_ITEMS][DNASYNC_DHT_KEY_BYTES];
     size_t n = 0;
     char err[200];
     if (gw_parse_keys(r->body, r->len, keys, &n, err, sizeof err) != 0)
         return gw_reply_error(gw, c, 400, "bad_request", err);
     json_t *results = json_array();
     for (size_t i = 0; results && i < n; i++) {
-        char hex[41];
-        for (int b = 0; b < 20; b++)
+        char hex[2 * DNASYNC_DHT_KEY_BYTES + 1];
+        for (int b = 0; b < DNASYNC_DHT_KEY_BYTES; b++)
             snprintf(hex + 2 * b, 3, "%02x", keys[i][b]);
         dht_raw_value_t *vals = NULL;
         size_t cnt = 0;
@@ -243,7 +243,7 @@ typedef struct id_cache {
 static int read_identity_keys(gw_t *gw, const char *name, uint8_t pks[][32], size_t max, size_t *n)
 {
     *n = 0;
-    uint8_t key[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     if (dht_key_id(key, name) != 0)
         return 0;
     dht_raw_value_t *vals = NULL;
@@ -293,7 +293,7 @@ static void put_valid(gw_t *gw, gw_put_req_t *req)
         gw_put_item_t *it = &req->items[i];
         if (it->status != GW_PENDING)
             continue;
-        memcpy(items[m].key, it->key, 20);
+        memcpy(items[m].key, it->key, DNASYNC_DHT_KEY_BYTES);
         items[m].value = it->data;
         items[m].len = it->len;
         items[m].type = gw_type_of_kind(it->kind);

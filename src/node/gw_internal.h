@@ -35,8 +35,8 @@ enum MHD_Result gw_reply_error(gw_t *gw, struct MHD_Connection *c, unsigned stat
 char *gw_value_json(const dht_raw_value_t *v);
 
 /* GET /v1/key/{key}/listen: open the SSE stream for client `addr`. */
-enum MHD_Result gw_listen_start(gw_t *gw, struct MHD_Connection *c, const uint8_t key[20],
-                                const char *addr);
+enum MHD_Result gw_listen_start(gw_t *gw, struct MHD_Connection *c,
+                                const uint8_t key[DNASYNC_DHT_KEY_BYTES], const char *addr);
 /* End every open stream (gw_stop, before MHD_stop_daemon). */
 void gw_listen_close_all(gw_t *gw);
 

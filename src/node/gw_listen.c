@@ -4,6 +4,7 @@
  * comment when idle; while idle it also looks at the socket every second, so a client that went
  * away frees its listen slot and its DHT listen at once, not at the next keep-alive. */
 #define _GNU_SOURCE /* POLLRDHUP */
+#include "common/cond.h"
 #include "common/log.h"
 #include "dnasync/status.h"
 #include "node/gw_internal.h"
@@ -98,8 +99,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *out, size_t max)
     pthread_mutex_lock(&s->mu);
     for (int idle_s = 0; s->len == s->off && !s->closed;) {
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 1;
+        dnasync_deadline_ms(&until, 1000);
         if (pthread_cond_timedwait(&s->cv, &s->mu, &until) != ETIMEDOUT || s->len != s->off)
             continue;
         if (peer_gone(s->fd))
@@ -142,8 +142,8 @@ static void stream_free(void *cls)
     free(s);
 }
 
-enum MHD_Result gw_listen_start(gw_t *gw, struct MHD_Connection *c, const uint8_t key[20],
-                                const char *addr)
+enum MHD_Result gw_listen_start(gw_t *gw, struct MHD_Connection *c,
+                                const uint8_t key[DNASYNC_DHT_KEY_BYTES], const char *addr)
 {
     if (!gw_limits_listen_open(&gw->lim, addr, dnasync_env_now_ms(gw->env)))
         return gw_reply_error(gw, c, 429, "too_many_listens",
@@ -159,7 +159,7 @@ enum MHD_Result gw_listen_start(gw_t *gw, struct MHD_Connection *c, const uint8_
     s->fd = ci ? ci->connect_fd : -1;
     snprintf(s->addr, sizeof s->addr, "%s", addr);
     pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
+    dnasync_cond_init(&s->cv);
     pthread_mutex_lock(&gw->mu);
     int stopping = gw->stopping;
     if (!stopping) {

@@ -105,7 +105,7 @@ int gw_parse_route(const char *path, const char *ids, gw_route_t *out, char *err
             out->kind = GW_ROUTE_LISTEN;
         else
             return set_err(err, errlen, 404, "no such route");
-        if (gw_hex_decode(k, klen, out->key, 20) != 0)
+        if (gw_hex_decode(k, klen, out->key, DNASYNC_DHT_KEY_BYTES) != 0)
             return set_err(err, errlen, 400, "the key is not 40 hex digits");
     } else
         return set_err(err, errlen, 404, "no such route");
@@ -140,7 +140,8 @@ static void parse_item(json_t *o, gw_put_item_t *it)
         !json_is_string(data) || (created && !json_is_integer(created)))
         return item_fail(it, GW_MALFORMED,
                          "key, kind, id and data must be strings, created an integer");
-    if (gw_hex_decode(json_string_value(key), json_string_length(key), it->key, 20) != 0)
+    if (gw_hex_decode(json_string_value(key), json_string_length(key), it->key,
+                      DNASYNC_DHT_KEY_BYTES) != 0)
         return item_fail(it, GW_MALFORMED, "key is not 40 hex digits");
     if (gw_parse_vid(json_string_value(id), json_string_length(id), &it->vid) != 0)
         return item_fail(it, GW_MALFORMED, "id is not 16 hex digits");
@@ -209,8 +210,8 @@ void gw_put_req_free(gw_put_req_t *req)
     req->n = 0;
 }
 
-int gw_parse_keys(const char *body, size_t len, uint8_t keys[GW_MAX_ITEMS][20], size_t *n,
-                  char *err, size_t errlen)
+int gw_parse_keys(const char *body, size_t len, uint8_t keys[GW_MAX_ITEMS][DNASYNC_DHT_KEY_BYTES],
+                  size_t *n, char *err, size_t errlen)
 {
     *n = 0;
     json_t *root = load(body, len, err, errlen);
@@ -225,8 +226,8 @@ int gw_parse_keys(const char *body, size_t len, uint8_t keys[GW_MAX_ITEMS][20], 
         rc = set_err(err, errlen, 400, "keys must hold 1 to 32 keys");
     for (size_t i = 0; rc == 0 && i < cnt; i++) {
         json_t *k = json_array_get(arr, i);
-        if (!json_is_string(k) ||
-            gw_hex_decode(json_string_value(k), json_string_length(k), keys[i], 20) != 0)
+        if (!json_is_string(k) || gw_hex_decode(json_string_value(k), json_string_length(k),
+                                                keys[i], DNASYNC_DHT_KEY_BYTES) != 0)
             rc = set_err(err, errlen, 400, "every key must be 40 hex digits");
     }
     if (rc == 0)

@@ -3,6 +3,8 @@
 #ifndef DNASYNC_GW_PARSE_H
 #define DNASYNC_GW_PARSE_H
 
+#include "dnasync/dht_keys.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,7 +43,7 @@ typedef enum gw_route_kind {
 
 typedef struct gw_route {
     gw_route_kind_t kind;
-    uint8_t key[20]; /* VALUES, IDS, LISTEN */
+    uint8_t key[DNASYNC_DHT_KEY_BYTES]; /* VALUES, IDS, LISTEN */
     int has_ids;     /* VALUES with ?ids= */
     size_t n_ids;
     uint64_t ids[GW_MAX_IDS];
@@ -56,7 +58,7 @@ const char *gw_route_method(gw_route_kind_t kind);
 typedef struct gw_put_item {
     gw_status_t status; /* GW_PENDING, or the first failed check */
     char message[160];  /* why, for any status but PENDING/STORED */
-    uint8_t key[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     int kind; /* dht_value_kind_t; 0 when unknown */
     uint64_t vid;
     int has_created;
@@ -77,8 +79,8 @@ int gw_parse_put(const char *body, size_t len, gw_put_req_t *out, char *err, siz
 void gw_put_req_free(gw_put_req_t *req);
 
 /* Parse a batch get body {"keys":[...]} into keys (1..GW_MAX_ITEMS). 0 ok, 400 (err). */
-int gw_parse_keys(const char *body, size_t len, uint8_t keys[GW_MAX_ITEMS][20], size_t *n,
-                  char *err, size_t errlen);
+int gw_parse_keys(const char *body, size_t len, uint8_t keys[GW_MAX_ITEMS][DNASYNC_DHT_KEY_BYTES],
+                  size_t *n, char *err, size_t errlen);
 
 /* Strict hex: exactly 2*n hex digits (either case). 0 ok, -1 otherwise. */
 int gw_hex_decode(const char *s, size_t slen, uint8_t *out, size_t n);

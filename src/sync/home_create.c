@@ -121,7 +121,7 @@ static int go_online(const char *tmp, const dnasync_home_create_t *c, const char
                       "would share one mailbox",
                       name, hex,
                       (unsigned long long)(claims[i].claimed_at <= now
-                                               ? (now - claims[i].claimed_at) / 86400u
+                                               ? (now - claims[i].claimed_at) / DNASYNC_DAY_S
                                                : 0),
                       n > 1 ? ", among other claims" : "");
         }

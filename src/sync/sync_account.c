@@ -31,7 +31,7 @@ acct_author_t *acct_find(acct_t *t, const uint8_t pk[32], bool create)
 int acct_hold(acct_t *t, const uint8_t pk[32], unsigned shard, uint64_t vid)
 {
     acct_author_t *e = acct_find(t, pk, true);
-    if (!e || shard >= SYNC_SHARDS)
+    if (!e || shard >= DNASYNC_DHT_SHARDS)
         return e ? DNASYNC_EINVAL : DNASYNC_ENOMEM;
     e->holding = true;
     e->held[shard]++;
@@ -74,7 +74,7 @@ void acct_close_claims(acct_t *t)
         if (!e)
             continue;
         e->summarised = true;
-        for (unsigned k = 0; k < SYNC_SHARDS; k++) {
+        for (unsigned k = 0; k < DNASYNC_DHT_SHARDS; k++) {
             e->claimed[k] += s->count[k];
             e->claimed_xor[k] ^= s->xors[k];
         }
@@ -120,7 +120,7 @@ int acct_verdict(const acct_t *t, char *why, size_t len)
         hex[16] = '\0';
         uint64_t claimed = 0, held = 0;
         bool differs = false;
-        for (unsigned s = 0; s < SYNC_SHARDS; s++) {
+        for (unsigned s = 0; s < DNASYNC_DHT_SHARDS; s++) {
             claimed += e->claimed[s];
             held += e->held[s];
             differs = differs || !equal(e, s);

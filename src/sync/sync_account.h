@@ -11,8 +11,8 @@ typedef struct acct_author {
     uint8_t pk[32];
     bool summarised; /* a summary signed by this key was read */
     bool holding;    /* this device holds a value signed by this key */
-    uint64_t claimed[SYNC_SHARDS], claimed_xor[SYNC_SHARDS];
-    uint64_t held[SYNC_SHARDS], held_xor[SYNC_SHARDS];
+    uint64_t claimed[DNASYNC_DHT_SHARDS], claimed_xor[DNASYNC_DHT_SHARDS];
+    uint64_t held[DNASYNC_DHT_SHARDS], held_xor[DNASYNC_DHT_SHARDS];
 } acct_author_t;
 
 typedef struct acct {

@@ -9,7 +9,7 @@ static uint64_t day_expiry(int64_t day)
 {
     /* Values uploaded on `day` were created no later than its end; they leave the DHT 30 days
      * after creation at the latest. */
-    return (uint64_t)(day + 1 + SYNC_WINDOW_DAYS) * 86400u;
+    return (uint64_t)(day + 1 + SYNC_WINDOW_DAYS) * DNASYNC_DAY_S;
 }
 
 static int fill_days(sync_context_t *ctx, sync_day_status_t *days, size_t n)

@@ -107,7 +107,7 @@ static int on_value(void *user, uint64_t vid, const uint8_t *val, size_t len)
 static int fetch_shard(day_job_t *job, int whole)
 {
     sync_context_t *ctx = job->ctx;
-    uint8_t key[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     net_key_box(job->mailbox, job->day, job->shard, key);
     if (dnasync_cache_begin(ctx->cache) != 0)
         return sync_cache_fail(ctx);
@@ -273,7 +273,7 @@ static int set_day(sync_context_t *ctx, int64_t day, const char *why)
     int64_t now = (int64_t)dnasync_env_now(ctx->env);
     state.verified = why == NULL;
     /* closed only when verified after the day ended: nothing unresolved is ever closed */
-    state.closed = state.verified && now >= (day + 1) * 86400 + SYNC_DAY_GRACE_S;
+    state.closed = state.verified && now >= (day + 1) * DNASYNC_DAY_S + SYNC_DAY_GRACE_S;
     state.checked_at = now;
     char key[64];
     snprintf(key, sizeof key, PROBLEM_KEY "%lld", (long long)day);
@@ -311,9 +311,9 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
     if (!first_err && (read_rc || flooded || acct_unaccounted(&job.acct)))
         first_err = read_known_writers(&job);
     bool ready = first_err == 0;
-    for (unsigned s = 0; ready && s < SYNC_SHARDS; s++)
+    for (unsigned s = 0; ready && s < DNASYNC_DHT_SHARDS; s++)
         job.total += (size_t)acct_shard_missing(&job.acct, s);
-    for (unsigned s = 0; ready && s < SYNC_SHARDS; s++) {
+    for (unsigned s = 0; ready && s < DNASYNC_DHT_SHARDS; s++) {
         if (!acct_shard_differs(&job.acct, s))
             continue;
         job.shard = s;

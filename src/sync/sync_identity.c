@@ -76,7 +76,7 @@ static int get_claims(sync_context_t *ctx, const char *name, claims_t *cl)
     cl->name = name;
     if (!ctx->net)
         return dnasync_err_set(&ctx->err, DNASYNC_EDHT, "identity '%s' unknown and offline", name);
-    uint8_t k[20];
+    uint8_t k[DNASYNC_DHT_KEY_BYTES];
     int rc = net_key_id(name, k);
     return rc != 0 ? rc : net_get(ctx, k, on_identity, cl);
 }
@@ -93,7 +93,7 @@ static void describe(sync_context_t *ctx, const claim_t *c, char *out, size_t le
     uint64_t now = dnasync_env_now(ctx->env);
     if (c->claimed_at <= now)
         snprintf(out, len, "%.16s (self-dated %s, %llu days ago)", hex, date,
-                 (unsigned long long)((now - c->claimed_at) / 86400u));
+                 (unsigned long long)((now - c->claimed_at) / DNASYNC_DAY_S));
     else
         snprintf(out, len, "%.16s (self-dated %s, in the future)", hex, date);
 }
@@ -364,7 +364,7 @@ int sync_identity_refresh_locked(sync_context_t *ctx)
         return sync_cache_fail(ctx);
     uint64_t at = last ? strtoull(last, NULL, 10) : 0;
     free(last);
-    if (at && now >= at && now - at < 7 * 86400u)
+    if (at && now >= at && now - at < 7u * DNASYNC_DAY_S)
         return DNASYNC_OK;
     rc = sv_publish_identity(ctx);
     if (rc != 0)

@@ -5,13 +5,15 @@
 
 #include "common/err.h"
 #include "dnasync/cache.h"
+#include "dnasync/dht_keys.h"
 #include "dnasync/sync_protocol.h"
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SYNC_SHARDS 128
+_Static_assert(DNASYNC_INDEX_SHARDS == DNASYNC_DHT_SHARDS,
+               "the cache's index shards must be the DHT key shards");
 #define SYNC_BATCH 100        /* pending rows uploaded per batch */
 #define SYNC_PUT_GROUP 1000   /* rows per reliable DHT put batch */
 #define SYNC_FETCH_CHUNK 16   /* ids fetched per request burst */

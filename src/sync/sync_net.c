@@ -31,7 +31,8 @@ static int deliver(dnasync_net_value_t *vals, size_t count, net_value_cb cb, voi
     return rc;
 }
 
-int net_get(sync_context_t *ctx, const uint8_t key[20], net_value_cb cb, void *user)
+int net_get(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], net_value_cb cb,
+            void *user)
 {
     dnasync_net_value_t *vals = NULL;
     size_t count = 0;
@@ -42,15 +43,16 @@ int net_get(sync_context_t *ctx, const uint8_t key[20], net_value_cb cb, void *u
     return deliver(vals, count, cb, user);
 }
 
-int net_list_ids(sync_context_t *ctx, const uint8_t key[20], uint64_t **ids, size_t *n)
+int net_list_ids(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t **ids,
+                 size_t *n)
 {
     char err[DNASYNC_NET_ERR_MAX] = "";
     int rc = ctx->net->ops->list_ids(ctx->net, key, ids, n, err);
     return rc != 0 ? net_fail(ctx, rc, err) : DNASYNC_OK;
 }
 
-int net_get_ids(sync_context_t *ctx, const uint8_t key[20], const uint64_t *ids, size_t n,
-                net_value_cb cb, void *user)
+int net_get_ids(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,
+                size_t n, net_value_cb cb, void *user)
 {
     dnasync_net_value_t *vals = NULL;
     size_t count = 0;
@@ -150,7 +152,7 @@ static void on_listen(void *user, uint64_t id, const uint8_t *val, size_t len, i
         sync_wake(user);
 }
 
-int net_listen(sync_context_t *ctx, const uint8_t key[20], void **token)
+int net_listen(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], void **token)
 {
     uint64_t t = 0;
     char err[DNASYNC_NET_ERR_MAX] = "";

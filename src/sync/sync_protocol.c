@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sync/sync_internal.h"
 
+#include "common/cond.h"
 #include "dnasync/contacts.h"
 #include "dnasync/envelope.h"
 #include "dnasync/identity.h"
@@ -71,7 +72,7 @@ sync_context_t *sync_init_net(sqlite3 *db, dnasync_net_t *net, const char *ident
     }
     pthread_mutex_init(&ctx->lock, NULL);
     pthread_mutex_init(&ctx->wake_mu, NULL);
-    pthread_cond_init(&ctx->wake_cond, NULL);
+    dnasync_cond_init(&ctx->wake_cond);
     ctx->listen_day = -1;
     ctx->net = net;
     ctx->env = env ? env : dnasync_env_default();
@@ -285,7 +286,7 @@ int sync_prune_old_messages(sync_context_t *ctx, uint32_t days)
     if (days == 0)
         return dnasync_err_set(&ctx->err, DNASYNC_EINVAL, "prune needs at least 1 day");
     pthread_mutex_lock(&ctx->lock);
-    int64_t cutoff = (int64_t)dnasync_env_now(ctx->env) - (int64_t)days * 86400;
+    int64_t cutoff = (int64_t)dnasync_env_now(ctx->env) - (int64_t)days * DNASYNC_DAY_S;
     size_t deleted = 0;
     int rc = dnasync_cache_prune(ctx->cache, cutoff, &deleted);
     if (rc != 0)
@@ -336,7 +337,7 @@ int sync_need_network(sync_context_t *ctx)
 
 int64_t sync_today(const sync_context_t *ctx)
 {
-    return (int64_t)(dnasync_env_now(ctx->env) / 86400u);
+    return (int64_t)(dnasync_env_now(ctx->env) / DNASYNC_DAY_S);
 }
 
 void sync_event_push(sync_context_t *ctx, sync_event_kind_t kind, const char *message_id,

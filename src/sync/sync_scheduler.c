@@ -6,6 +6,7 @@
  * (the lock holder may be waiting for that very thread), so wake-ups go through their own
  * small mutex (wake_mu) and flag. */
 #define _POSIX_C_SOURCE 200809L
+#include "common/cond.h"
 #include "sync/sync_values.h"
 
 #include <errno.h>
@@ -98,7 +99,7 @@ static uint64_t tick_locked(sync_context_t *ctx, bool woken)
     }
     uint64_t next = ctx->sched.next_periodic_ms;
     if (ctx->realtime) {
-        uint64_t day_end = (now / 86400000u + 1) * 86400000u;
+        uint64_t day_end = (now / (DNASYNC_DAY_S * 1000u) + 1) * (DNASYNC_DAY_S * 1000u);
         if (day_end < next)
             next = day_end;
     }
@@ -144,13 +145,7 @@ static void *bg_main(void *arg)
         if (wait_ms > 60000)
             wait_ms = 60000;
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += (time_t)(wait_ms / 1000);
-        ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        dnasync_deadline_ms(&ts, wait_ms);
         while (!ctx->bg->stop && !ctx->wake &&
                pthread_cond_timedwait(&ctx->wake_cond, &ctx->wake_mu, &ts) != ETIMEDOUT) {
         }
@@ -204,14 +199,14 @@ void sync_background_stop(sync_context_t *ctx)
 /* Listen on the doorbell key of the current day; move it when the day changes. */
 int sync_realtime_rollover(sync_context_t *ctx, uint64_t now_ms)
 {
-    int64_t day = (int64_t)(now_ms / 86400000u);
+    int64_t day = (int64_t)(now_ms / (DNASYNC_DAY_S * 1000u));
     if (ctx->listen_day == day && ctx->listen_token)
         return 0;
     if (ctx->listen_token)
         net_listen_cancel(ctx, ctx->listen_token);
     ctx->listen_token = NULL;
     ctx->listen_day = -1;
-    uint8_t key[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     net_key_bell(ctx->identity, day, key);
     int rc = net_listen(ctx, key, &ctx->listen_token);
     if (rc == 0)

@@ -69,7 +69,7 @@ int sv_encode_mark(sync_context_t *ctx, int kind, const char *message_id, int64_
 int sv_encode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, const sv_summary_t *s,
                       uint8_t **out, size_t *len, uint64_t *vid)
 {
-    dht_summary_entry_t entries[SYNC_SHARDS];
+    dht_summary_entry_t entries[DNASYNC_DHT_SHARDS];
     dht_value_t v;
     memset(&v, 0, sizeof v);
     v.version = DHT_VALUE_FORMAT;
@@ -79,7 +79,7 @@ int sv_encode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, con
     v.day = (uint64_t)day;
     dnasync_hex_decode(ctx->device_id, v.writer_id, DHT_WRITER_ID_BYTES);
     v.counter = s->version;
-    for (unsigned i = 0; i < SYNC_SHARDS; i++)
+    for (unsigned i = 0; i < DNASYNC_DHT_SHARDS; i++)
         if (s->count[i])
             entries[v.n_entries++] = (dht_summary_entry_t){(uint8_t)i, s->count[i], s->xors[i]};
     v.entries = entries;

@@ -31,8 +31,8 @@ typedef struct sv_summary {
     uint64_t vid;       /* its value id, computed from its content (filled when read) */
     uint8_t writer[16];
     uint64_t version;
-    uint32_t count[SYNC_SHARDS];
-    uint64_t xors[SYNC_SHARDS];
+    uint32_t count[DNASYNC_DHT_SHARDS];
+    uint64_t xors[DNASYNC_DHT_SHARDS];
 } sv_summary_t;
 
 /* A value that decoded and passed every check. */
@@ -101,10 +101,12 @@ typedef int (*net_value_cb)(void *user, uint64_t vid, const uint8_t *val, size_t
 /* Ring the doorbell of (mailbox, day) with a copy of an uploaded value (best effort). */
 void net_ring(sync_context_t *ctx, const char *mailbox, int64_t day, const net_put_t *value);
 int net_put_many(sync_context_t *ctx, net_put_t *items, size_t n);
-int net_get(sync_context_t *ctx, const uint8_t key[20], net_value_cb cb, void *user);
-int net_list_ids(sync_context_t *ctx, const uint8_t key[20], uint64_t **ids, size_t *n);
-int net_get_ids(sync_context_t *ctx, const uint8_t key[20], const uint64_t *ids, size_t n,
-                net_value_cb cb, void *user);
+int net_get(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], net_value_cb cb,
+            void *user);
+int net_list_ids(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t **ids,
+                 size_t *n);
+int net_get_ids(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,
+                size_t n, net_value_cb cb, void *user);
 /* Several gets at once (a few threads; every transport is thread-safe). Each item gets its own
  * rc and values; free them with net_multi_free. */
 typedef dnasync_net_multi_t net_multi_t; /* key in; rc, vals, count out */
@@ -112,7 +114,7 @@ void net_get_many(sync_context_t *ctx, net_multi_t *items, size_t n);
 /* cb for each value of an item (in order); stops at the first non-zero return. */
 int net_multi_each(const net_multi_t *item, net_value_cb cb, void *user);
 void net_multi_free(net_multi_t *items, size_t n);
-int net_listen(sync_context_t *ctx, const uint8_t key[20], void **token);
+int net_listen(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], void **token);
 void net_listen_cancel(sync_context_t *ctx, void *token);
 
 /* The mailboxes one upload batch wrote to, each with the last value confirmed there (borrowed:

@@ -3,6 +3,7 @@
  * bytes (one encoding per value), has a non-zero id, and the policy never accepts what does not
  * decode and verify. */
 #include "dht/dht_adapter.h"
+#include "dnasync/dht.h"
 #include "dnasync/dht_codec.h"
 #include "fuzz.h"
 
@@ -28,10 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * other type nothing does (undecodable bytes are tried as a message). */
     int kind = rc == 0 ? v.kind : DHT_KIND_MESSAGE;
     uint64_t id = rc == 0 ? dht_value_id(&v) : 1;
-    int own = dnad_policy_store_ok(dnad_type_of_kind(kind), id, data, size);
+    int own = dnad_policy_store_ok(dht_type_of_kind(kind), id, data, size);
     FUZZ_ASSERT(!own || (rc == 0 && verified));
     int other = kind == DHT_KIND_RECEIPT ? DHT_KIND_MESSAGE : kind + 1;
-    FUZZ_ASSERT(!dnad_policy_store_ok(dnad_type_of_kind(other), id, data, size));
+    FUZZ_ASSERT(!dnad_policy_store_ok(dht_type_of_kind(other), id, data, size));
     dht_value_clear(&v);
     return 0;
 }
