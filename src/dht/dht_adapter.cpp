@@ -128,7 +128,7 @@ bool within_caps(const dht::Dht &d, const dht::InfoHash &key, const dht_value_t 
 // signature, so refusing a flood costs little.
 bool store_at(const dht::Dht &d, const dht::InfoHash &key, const dht::Value &v)
 {
-    int kind = dnad_kind_of_type(v.type);
+    int kind = dht_kind_of_type(v.type);
     if (foreign_features(v) || !kind || v.data.size() > DHT_VALUE_MAX_BYTES)
         return false;
     dht_value_t dv;
