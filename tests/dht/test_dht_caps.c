@@ -17,6 +17,15 @@
 #include <time.h>
 
 static test_clock_t clk;
+static pid_t g_node = -1;
+
+/* Stopped by PID at exit also when a CHECK fails. */
+static void stop_node(void)
+{
+    if (g_node > 0)
+        proc_stop(g_node, 15);
+    g_node = -1;
+}
 
 static void sleep_ms(long ms)
 {
@@ -104,6 +113,8 @@ int main(void)
     int port = 0;
     pid_t pid = tu_spawn_node(args, log, &port);
     CHECK(pid > 0);
+    g_node = pid;
+    atexit(stop_node);
     snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
     int64_t day = (int64_t)(clk.now_ms / 1000u / 86400u);
     uint64_t created = (uint64_t)day * 86400u + 60u;
@@ -175,6 +186,7 @@ int main(void)
     dht_raw_values_free(raw, n);
     dht_storage_free(c);
 
+    g_node = -1;
     CHECK_EQ_INT(proc_stop(pid, 15), 0);
     test_rmtree(dir);
     free(dir);
