@@ -9,6 +9,7 @@
  *   42+L    4     first 4 bytes of SHA-256(bytes 0 .. 42+L)
  */
 #define _POSIX_C_SOURCE 200809L
+#include "common/file.h"
 #include "crypto/identity_int.h"
 #include "crypto/symcrypto.h"
 #include "dnasync/status.h"
@@ -45,29 +46,6 @@ static size_t encode(uint8_t *buf, const char *name, const uint8_t master[32])
     return n + 4;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static void fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-}
-
 int dnasync_id_check_absent(const char *home, char *errbuf, size_t errlen)
 {
     char path[4096];
@@ -88,12 +66,10 @@ int dnasync_id_check_absent(const char *home, char *errbuf, size_t errlen)
 int dnasync_id_write_file(const char *home, const char *name,
                           const uint8_t master[DNASYNC_MASTER_BYTES], char *errbuf, size_t errlen)
 {
-    char path[4096], tmp[4096];
+    char path[4096];
     int rc = dnasync_id_name_ok(name, errbuf, errlen);
     if (rc == 0)
         rc = dnasync_id_path(path, sizeof path, home, "identity", errbuf, errlen);
-    if (rc == 0)
-        rc = dnasync_id_path(tmp, sizeof tmp, home, ".identity.tmp.XXXXXX", errbuf, errlen);
     if (rc != 0)
         return rc;
 
@@ -116,50 +92,18 @@ int dnasync_id_write_file(const char *home, const char *name,
 
     uint8_t buf[ID_MAX_FILE];
     size_t n = encode(buf, name, master);
-    int fd = n ? mkstemp(tmp) : -1;
-    if (fd < 0) {
-        rc = dnasync_id_fail(errbuf, errlen, n ? DNASYNC_EIO : DNASYNC_ECRYPTO,
-                             "cannot write the identity file in %s: %s", home,
-                             n ? strerror(errno) : "hashing failed");
-        OPENSSL_cleanse(buf, sizeof buf);
-        goto out;
-    }
-    int ok = fchmod(fd, 0600) == 0 && write_all(fd, buf, n) == 0 && fsync(fd) == 0;
-    int saved = errno;
+    char werr[512] = "hashing failed";
+    rc = n ? dnasync_file_write_atomic(path, buf, n, false, werr, sizeof werr) : DNASYNC_ECRYPTO;
     OPENSSL_cleanse(buf, sizeof buf);
-    if (close(fd) != 0 && ok) {
-        ok = 0;
-        saved = errno;
-    }
-    if (!ok) {
-        unlink(tmp);
-        rc = dnasync_id_fail(errbuf, errlen, DNASYNC_EIO, "cannot write %s: %s", tmp,
-                             strerror(saved));
+    if (rc == DNASYNC_EEXIST) /* a concurrent creator won */
+        rc = dnasync_id_fail(errbuf, errlen, DNASYNC_EEXIST,
+                             "%s already has an identity (%s); refusing to overwrite it", home,
+                             path);
+    else if (rc != 0)
+        rc = dnasync_id_fail(errbuf, errlen, rc, "cannot write the identity file in %s: %s", home,
+                             werr);
+    if (rc != 0)
         goto out;
-    }
-    /* link() never replaces an existing file, unlike rename(): a concurrent creator loses. */
-    if (link(tmp, path) != 0) {
-        saved = errno;
-        if (saved == EEXIST) {
-            unlink(tmp);
-            rc = dnasync_id_fail(errbuf, errlen, DNASYNC_EEXIST,
-                                 "%s already has an identity (%s); refusing to overwrite it", home,
-                                 path);
-            goto out;
-        }
-        /* Filesystems without hard links: rename, having checked just before. */
-        rc = dnasync_id_check_absent(home, errbuf, errlen);
-        if (rc == 0 && rename(tmp, path) != 0)
-            rc = dnasync_id_fail(errbuf, errlen, DNASYNC_EIO, "cannot create %s: %s", path,
-                                 strerror(errno));
-        if (rc != 0) {
-            unlink(tmp);
-            goto out;
-        }
-    } else {
-        unlink(tmp);
-    }
-    fsync_dir(home);
     return DNASYNC_OK;
 out:
     if (made_home)

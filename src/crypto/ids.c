@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "dnasync/ids.h"
 
+#include "common/file.h"
 #include "common/hex.h"
 #include "dnasync/status.h"
 
@@ -143,29 +144,6 @@ static int device_id_read(const char *path, char out[33], char *errbuf, size_t e
     return 1;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    for (int tries = 0; n > 0 && tries < 64; tries++) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return n == 0 ? 0 : -1;
-}
-
-static void fsync_dir(const char *home)
-{
-    int dfd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void)fsync(dfd); /* best effort: the file itself is already durable */
-        close(dfd);
-    }
-}
-
 int dnasync_device_id_load(const char *home, char out[33], char *errbuf, size_t errlen)
 {
     if (!home || !*home || !out)
@@ -186,12 +164,9 @@ int dnasync_device_id_load_or_create(const char *home, const dnasync_env_t *env,
         return dev_fail(errbuf, errlen, DNASYNC_EINVAL, "device id: no home directory given");
     size_t hl = strlen(home);
     size_t plen = hl + 64;
-    char *path = malloc(plen), *tmp = malloc(plen);
-    if (!path || !tmp) {
-        free(path);
-        free(tmp);
+    char *path = malloc(plen);
+    if (!path)
         return dev_fail(errbuf, errlen, DNASYNC_ENOMEM, "device id: out of memory");
-    }
     snprintf(path, plen, "%s/device_id", home);
     int rc = device_id_read(path, out, errbuf, errlen);
     if (rc != 0)
@@ -206,53 +181,23 @@ int dnasync_device_id_load_or_create(const char *home, const dnasync_env_t *env,
     dnasync_hex_encode(rnd, sizeof rnd, hex);
     hex[32] = '\n';
     hex[33] = '\0';
-    uint8_t tr[6];
-    if (dnasync_env_random(env, tr, sizeof tr) != 0) {
-        rc = dev_fail(errbuf, errlen, DNASYNC_ECRYPTO, "%s: no randomness to create it", path);
+    char werr[512];
+    int wrc = dnasync_file_write_atomic(path, hex, 33, false, werr, sizeof werr);
+    if (wrc == DNASYNC_EEXIST) { /* a device_id created meanwhile is kept */
+        rc = device_id_read(path, out, errbuf, errlen);
+        if (rc == 0)
+            rc = dev_fail(errbuf, errlen, DNASYNC_EIO, "%s: vanished while creating", path);
         goto done;
     }
-    char trh[13];
-    dnasync_hex_encode(tr, sizeof tr, trh);
-    snprintf(tmp, plen, "%s/.device_id.%ld.%s.tmp", home, (long)getpid(), trh);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
-        rc = dev_fail(errbuf, errlen, DNASYNC_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    if (wrc != 0) {
+        rc = dev_fail(errbuf, errlen, wrc, "device id: %s", werr);
         goto done;
     }
-    if (fchmod(fd, 0600) != 0 || write_all(fd, hex, 33) != 0 || fsync(fd) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        rc = dev_fail(errbuf, errlen, DNASYNC_EIO, "%s: cannot write: %s", tmp, strerror(e));
-        goto done;
-    }
-    if (close(fd) != 0) {
-        int e = errno;
-        unlink(tmp);
-        rc = dev_fail(errbuf, errlen, DNASYNC_EIO, "%s: cannot write: %s", tmp, strerror(e));
-        goto done;
-    }
-    /* link() is rename() without replacement: a device_id created meanwhile is kept. */
-    if (link(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        if (e == EEXIST) {
-            rc = device_id_read(path, out, errbuf, errlen);
-            if (rc == 0)
-                rc = dev_fail(errbuf, errlen, DNASYNC_EIO, "%s: vanished while creating", path);
-            goto done;
-        }
-        rc = dev_fail(errbuf, errlen, DNASYNC_EIO, "%s: cannot create: %s", path, strerror(e));
-        goto done;
-    }
-    unlink(tmp);
-    fsync_dir(home);
     memcpy(out, hex, 32);
     out[32] = '\0';
     rc = 1;
 done:
     free(path);
-    free(tmp);
     if (rc == 1) {
         if (errbuf && errlen)
             errbuf[0] = '\0';

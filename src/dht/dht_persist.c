@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "dht/dht_persist.h"
 
+#include "common/file.h"
 #include "common/log.h"
 #include "dnasync/env.h"
 #include "dnasync/status.h"
@@ -24,58 +25,12 @@ static int fail(char *err, size_t errlen, const char *what, const char *path, in
     return DNASYNC_EIO;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return w == 0 ? ENOSPC : errno;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 int dht_persist_write(const char *dir, const char *name, const void *data, size_t len, char *err,
                       size_t errlen)
 {
-    char path[4096], tmp[4128];
+    char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return fail(err, errlen, "cannot create", tmp, errno);
-    int e = write_all(fd, data, len);
-    const char *what = "cannot write", *where = tmp;
-    if (!e && fsync(fd) != 0) {
-        e = errno;
-        what = "cannot fsync";
-    }
-    if (close(fd) != 0 && !e) {
-        e = errno;
-        what = "cannot close";
-    }
-    if (!e && rename(tmp, path) != 0) {
-        e = errno;
-        what = "cannot rename it into";
-        where = path;
-    }
-    if (e) {
-        unlink(tmp);
-        return fail(err, errlen, what, where, e);
-    }
-    /* The rename itself is durable only once the directory is. */
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || fsync(dfd) != 0) {
-        e = errno;
-        if (dfd >= 0)
-            close(dfd);
-        return fail(err, errlen, "cannot fsync directory", dir, e);
-    }
-    close(dfd);
-    return DNASYNC_OK;
+    return dnasync_file_write_atomic(path, data, len, true, err, errlen);
 }
 
 int dht_persist_read(const char *dir, const char *name, char **out, size_t *len, char *err,

@@ -10,8 +10,8 @@
 extern "C" {
 #endif
 
-/* Write dir/name atomically: a temp file in dir, fsync, rename over dir/name, fsync dir. On any
- * failure the previous dir/name is untouched, the temp file removed, and err gets the reason.
+/* Write dir/name atomically (dnasync_file_write_atomic: temp file, fsync, rename, fsync dir). On
+ * any failure the previous dir/name is untouched, the temp file removed, and err gets the reason.
  * 0 ok, DNASYNC_EIO. */
 int dht_persist_write(const char *dir, const char *name, const void *data, size_t len, char *err,
                       size_t errlen);

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sync/home_config.h"
 
+#include "common/file.h"
 #include "dnasync/net.h"
 #include "dnasync/status.h"
 
@@ -244,16 +245,14 @@ int home_config_load(const char *home, home_config_t *cfg, char *err, size_t err
 
 int home_config_save(const char *home, const home_config_t *cfg, char *err, size_t errlen)
 {
-    char path[4200], tmp[4300];
+    char path[4200];
     snprintf(path, sizeof path, "%s/config", home);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
     if (!f) {
-        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return DNASYNC_EIO;
+        snprintf(err, errlen, "cannot save %s: %s", path, strerror(errno));
+        return DNASYNC_ENOMEM;
     }
     fprintf(f, "# dnasync device settings\nprofile=%s\n", cfg->profile);
     if (cfg->offline)
@@ -262,14 +261,17 @@ int home_config_save(const char *home, const home_config_t *cfg, char *err, size
         fprintf(f, "bootstrap=%s\n", cfg->bootstrap[i]);
     for (size_t i = 0; i < cfg->n_gateway; i++)
         fprintf(f, "gateway=%s\n", cfg->gateway[i]);
-    int ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "cannot save %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return DNASYNC_EIO;
+    if (fclose(f) != 0) {
+        free(text);
+        snprintf(err, errlen, "cannot save %s: out of memory", path);
+        return DNASYNC_ENOMEM;
     }
-    return DNASYNC_OK;
+    char werr[512];
+    int rc = dnasync_file_write_atomic(path, text, len, true, werr, sizeof werr);
+    free(text);
+    if (rc != 0)
+        snprintf(err, errlen, "cannot save %s: %s", path, werr);
+    return rc;
 }
 
 int home_config_merge_bootstrap(home_config_t *cfg, const char *const *hosts, size_t n,
