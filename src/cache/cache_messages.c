@@ -1,34 +1,12 @@
 /* Messages: insert (single and batch), get/has, pending uploads, inbox, read/delivered. */
 #define _POSIX_C_SOURCE 200809L
 #include "cache/cache_int.h"
+#include "common/json.h"
 #include "dnasync/ids.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Appends s as a JSON string (quotes, backslashes and control characters escaped). */
-static size_t json_str(char *out, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t n = 0;
-    out[n++] = '"';
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            out[n++] = '\\';
-            out[n++] = (char)*p;
-        } else if (*p < 0x20) {
-            memcpy(out + n, "\\u00", 4);
-            out[n + 4] = hex[*p >> 4];
-            out[n + 5] = hex[*p & 15];
-            n += 6;
-        } else {
-            out[n++] = (char)*p;
-        }
-    }
-    out[n++] = '"';
-    return n;
-}
 
 /* ["a","b"] of the sorted distinct names; malloc'd. */
 static char *participants_json(const char *a, const char *b)
@@ -39,18 +17,22 @@ static char *participants_json(const char *a, const char *b)
         a = b;
         b = t;
     }
-    char *out = malloc(6 * (strlen(a) + strlen(b)) + 8);
-    if (!out)
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f)
         return NULL;
-    size_t n = 0;
-    out[n++] = '[';
-    n += json_str(out + n, a);
+    fputc('[', f);
+    dnasync_json_write_string(f, a);
     if (cmp != 0) {
-        out[n++] = ',';
-        n += json_str(out + n, b);
+        fputc(',', f);
+        dnasync_json_write_string(f, b);
     }
-    out[n++] = ']';
-    out[n] = '\0';
+    fputc(']', f);
+    if (fclose(f) != 0) {
+        free(out);
+        return NULL;
+    }
     return out;
 }
 

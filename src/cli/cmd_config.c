@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "cli/open.h"
+#include "common/json.h"
 #include "dnasync/home.h"
 #include "dnasync/status.h"
 
@@ -21,7 +22,7 @@ static void json_list(const char *const *list, size_t n, char *buf, size_t len)
     for (size_t i = 0; i < n; i++) {
         if (i)
             fputc(',', f);
-        json_write_string(f, list[i]);
+        dnasync_json_write_string(f, list[i]);
     }
     fputc(']', f);
     fclose(f);

@@ -20,7 +20,4 @@ void json_bool(json_line_t *j, const char *key, bool value);
 void json_raw(json_line_t *j, const char *key, const char *raw);
 void json_end(json_line_t *j); /* "}\n" and flush */
 
-/* Writes s as a JSON string literal (quotes included); invalid UTF-8 bytes become U+FFFD. */
-void json_write_string(FILE *out, const char *s);
-
 #endif

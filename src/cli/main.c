@@ -7,6 +7,7 @@
 #include "cli/gen.h"
 #include "cli/help.h"
 #include "cli/json.h"
+#include "common/json.h"
 #include "daemon/client.h"
 #include "daemon/exec.h"
 
@@ -34,9 +35,11 @@ static int verror(int code, const char *json_code, const char *fmt, va_list ap)
     vsnprintf(msg, sizeof msg, fmt, ap);
     fflush(stdout);
     fputs("{\"error\":{\"code\":", stdout);
-    json_write_string(stdout, json_code ? json_code : code == CLI_USAGE ? "usage" : "failed");
+    dnasync_json_write_string(stdout, json_code           ? json_code
+                                      : code == CLI_USAGE ? "usage"
+                                                          : "failed");
     fputs(",\"message\":", stdout);
-    json_write_string(stdout, msg);
+    dnasync_json_write_string(stdout, msg);
     fputs("}}\n", stdout);
     fflush(stdout);
     return code;

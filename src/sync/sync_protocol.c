@@ -386,8 +386,8 @@ void sync_events_flush_locked(sync_context_t *ctx)
     pthread_mutex_lock(&ctx->lock);
 }
 
-int sync_message_aad(const char *sender, const char *recipient, int64_t created_at, uint8_t **aad,
-                     size_t *aad_len)
+static int sync_message_aad(const char *sender, const char *recipient, int64_t created_at,
+                            uint8_t **aad, size_t *aad_len)
 {
     /* "dnasync-msg-v1" NUL sender NUL recipient NUL created_at (8 bytes little-endian) */
     static const char tag[] = "dnasync-msg-v1";
