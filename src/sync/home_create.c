@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <ftw.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,15 +69,23 @@ static int make_parent(const char *dir, char *err, size_t errlen)
     if (strlen(dir) >= sizeof path)
         return fail(err, errlen, DNASYNC_EINVAL, "home path is too long");
     strcpy(path, dir);
-    char *parent = dirname(path);
-    for (char *p = parent + 1;; p++) {
+    /* The parent is cut in place, not taken from dirname(): for a path without '/' glibc's
+     * dirname returns a static "." that must not be written to. */
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        path[--n] = '\0';
+    char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+        return DNASYNC_OK; /* the parent is the working directory or / */
+    *slash = '\0';
+    for (char *p = path + 1;; p++) {
         if (*p != '/' && *p != '\0')
             continue;
         char c = *p;
         *p = '\0';
-        if (mkdir(parent, 0700) != 0 && errno != EEXIST)
+        if (mkdir(path, 0700) != 0 && errno != EEXIST)
             return fail(err, errlen, DNASYNC_EIO, "cannot create home %s: %s (at %s)", dir,
-                        strerror(errno), parent);
+                        strerror(errno), path);
         *p = c;
         if (c == '\0')
             break;

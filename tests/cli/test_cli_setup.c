@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static cli_nodes_t nodes;
 static char *dir;
@@ -255,6 +256,20 @@ static void test_join(void)
     free(phone);
 }
 
+/* A relative --home (the parent is the working directory, or a relative folder): init used to
+ * write into the static string dirname() returns for a path without '/' and crashed. */
+static void test_relative_home(void)
+{
+    char cwd[4096];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    CHECK(chdir(dir) == 0);
+    expect(cli_run("erin", 0, "--bootstrap", nodes.boot[0], "init", "erin", NULL), 0, "published");
+    expect(cli_run("sub/frank", 0, "--bootstrap", nodes.boot[0], "init", "frank", NULL), 0,
+           "published");
+    expect(cli_run("erin", 1, "send", "frank", "relative homes", NULL), 0, "message_id");
+    CHECK(chdir(cwd) == 0);
+}
+
 int main(void)
 {
     dir = test_tmpdir("cli-setup");
@@ -265,6 +280,7 @@ int main(void)
     RUN(test_config_lines);
     RUN(test_name_claimed);
     RUN(test_join);
+    RUN(test_relative_home);
     cli_nodes_stop(&nodes);
     test_rmtree(dir);
     free(dir);
