@@ -4,6 +4,8 @@
 #ifndef DNASYNC_ENV_H
 #define DNASYNC_ENV_H
 
+#include "dnasync/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,12 +26,12 @@ typedef struct dnasync_env {
 } dnasync_env_t;
 
 /* The real clock (CLOCK_REALTIME) and OpenSSL's RAND_bytes. Static storage; never NULL. */
-const dnasync_env_t *dnasync_env_default(void);
+DNASYNC_API const dnasync_env_t *dnasync_env_default(void);
 
 /* Convenience wrappers; env NULL means the default environment. */
-uint64_t dnasync_env_now_ms(const dnasync_env_t *env);
-uint64_t dnasync_env_now(const dnasync_env_t *env); /* seconds */
-int dnasync_env_random(const dnasync_env_t *env, uint8_t *out, size_t len);
+DNASYNC_API uint64_t dnasync_env_now_ms(const dnasync_env_t *env);
+DNASYNC_API uint64_t dnasync_env_now(const dnasync_env_t *env); /* seconds */
+DNASYNC_API int dnasync_env_random(const dnasync_env_t *env, uint8_t *out, size_t len);
 
 #ifdef __cplusplus
 }

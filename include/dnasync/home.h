@@ -3,6 +3,8 @@
 #ifndef DNASYNC_HOME_H
 #define DNASYNC_HOME_H
 
+#include "dnasync/export.h"
+
 #include "dnasync/env.h"
 #include "dnasync/sync_protocol.h"
 
@@ -38,11 +40,12 @@ typedef struct dnasync_home_options {
 
 /* Create a new home for identity `name`: directory (mode 0700), identity keys, device_id,
  * cache.db. Refuses a home that already has an identity. 0 ok; err gets a one-line reason. */
-int dnasync_home_init(const char *dir, const char *name, const dnasync_env_t *env, char *err,
-                      size_t errlen);
+DNASYNC_API int dnasync_home_init(const char *dir, const char *name, const dnasync_env_t *env,
+                                  char *err, size_t errlen);
 
 /* Finish a home whose identity already exists (after `join`): device_id and cache.db. */
-int dnasync_home_prepare(const char *dir, const dnasync_env_t *env, char *err, size_t errlen);
+DNASYNC_API int dnasync_home_prepare(const char *dir, const dnasync_env_t *env, char *err,
+                                     size_t errlen);
 
 /* What `init` and `join` do, all or nothing: the home is built in a temporary directory beside
  * dir (identity, device_id, cache.db, config with the bootstrap nodes) and renamed into place
@@ -68,8 +71,8 @@ typedef struct dnasync_home_create {
  * DNASYNC_EINVAL (bad name or address), DNASYNC_EEXIST (home exists, or the name is claimed by
  * another key), DNASYNC_EDHT (no bootstrap node nor gateway given, or no network reached),
  * DNASYNC_EAUTH / DNASYNC_ECORRUPT (join: wrong passphrase, damaged code), DNASYNC_EIO. */
-int dnasync_home_create(const char *dir, const dnasync_home_create_t *c,
-                        char name_out[DNASYNC_NAME_MAX + 1], char *err, size_t errlen);
+DNASYNC_API int dnasync_home_create(const char *dir, const dnasync_home_create_t *c,
+                                    char name_out[DNASYNC_NAME_MAX + 1], char *err, size_t errlen);
 
 /* Settings of an open home (`dnasync config`); every pointer borrowed from the home. */
 typedef struct dnasync_home_settings {
@@ -80,36 +83,39 @@ typedef struct dnasync_home_settings {
     const char *const *ignored; /* saved lines that are not HOST:PORT (escaped) */
     size_t n_ignored;
 } dnasync_home_settings_t;
-void dnasync_home_settings(const dnasync_home_t *h, dnasync_home_settings_t *out);
+DNASYNC_API void dnasync_home_settings(const dnasync_home_t *h, dnasync_home_settings_t *out);
 /* A bootstrap address as a user typed it: HOST:PORT ([v6]:PORT), PORT 1..65535, and (resolve)
  * the host resolves. 0 ok; DNASYNC_EINVAL (syntax) or DNASYNC_ENOTFOUND (unresolvable), the
  * reason in err. */
-int dnasync_home_check_bootstrap(const char *addr, bool resolve, char *err, size_t errlen);
+DNASYNC_API int dnasync_home_check_bootstrap(const char *addr, bool resolve, char *err,
+                                             size_t errlen);
 /* Check addr (syntax, resolves) and whether a DHT node answers there within timeout_s
  * (a short-lived node of its own). 0 ok; DNASYNC_EINVAL, DNASYNC_ENOTFOUND, DNASYNC_EDHT. */
-int dnasync_home_probe_bootstrap(const char *addr, int timeout_s, char *err, size_t errlen);
+DNASYNC_API int dnasync_home_probe_bootstrap(const char *addr, int timeout_s, char *err,
+                                             size_t errlen);
 /* Add (each checked and probed first; all or nothing) or remove saved bootstrap nodes of an
  * open home, saving the config. remove: DNASYNC_ENOTFOUND for an address not saved. */
-int dnasync_home_bootstrap_add(dnasync_home_t *h, const char *const *addrs, size_t n, char *err,
-                               size_t errlen);
-int dnasync_home_bootstrap_remove(dnasync_home_t *h, const char *const *addrs, size_t n, char *err,
-                                  size_t errlen);
+DNASYNC_API int dnasync_home_bootstrap_add(dnasync_home_t *h, const char *const *addrs, size_t n,
+                                           char *err, size_t errlen);
+DNASYNC_API int dnasync_home_bootstrap_remove(dnasync_home_t *h, const char *const *addrs, size_t n,
+                                              char *err, size_t errlen);
 
 /* Open an initialised home. *out is freed with dnasync_home_free. With opt->network the home
  * lock is taken before the DHT node starts and held until dnasync_home_free. */
-int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasync_home_t **out,
-                      char *err, size_t errlen);
-void dnasync_home_free(dnasync_home_t *h);
+DNASYNC_API int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt,
+                                  dnasync_home_t **out, char *err, size_t errlen);
+DNASYNC_API void dnasync_home_free(dnasync_home_t *h);
 
 /* Borrowed from the home; valid until dnasync_home_free. */
-sync_context_t *dnasync_home_sync(dnasync_home_t *h);
-const char *dnasync_home_name(const dnasync_home_t *h);
-const char *dnasync_home_device_id(const dnasync_home_t *h);
-const char *dnasync_home_profile(const dnasync_home_t *h);
-dht_storage_context_t *dnasync_home_dht(dnasync_home_t *h); /* NULL unless it runs a DHT node */
-dnasync_net_t *dnasync_home_net(dnasync_home_t *h);         /* the transport; NULL offline */
+DNASYNC_API sync_context_t *dnasync_home_sync(dnasync_home_t *h);
+DNASYNC_API const char *dnasync_home_name(const dnasync_home_t *h);
+DNASYNC_API const char *dnasync_home_device_id(const dnasync_home_t *h);
+DNASYNC_API const char *dnasync_home_profile(const dnasync_home_t *h);
+DNASYNC_API dht_storage_context_t *
+dnasync_home_dht(dnasync_home_t *h);                            /* NULL unless it runs a DHT node */
+DNASYNC_API dnasync_net_t *dnasync_home_net(dnasync_home_t *h); /* the transport; NULL offline */
 /* How this home is online: "dht", "gateway", "given" (opt->net) or "offline". Static. */
-const char *dnasync_home_transport(const dnasync_home_t *h);
+DNASYNC_API const char *dnasync_home_transport(const dnasync_home_t *h);
 
 #ifdef __cplusplus
 }

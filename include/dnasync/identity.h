@@ -5,6 +5,8 @@
 #ifndef DNASYNC_IDENTITY_H
 #define DNASYNC_IDENTITY_H
 
+#include "dnasync/export.h"
+
 #include "dnasync/env.h"
 
 #include <stddef.h>
@@ -38,8 +40,9 @@ typedef struct dnasync_identity {
 
 /* Derive every key from a master secret (deterministic). name must pass dnasync_name_check.
  * *out freed with dnasync_identity_free. 0 ok, DNASYNC_EINVAL, DNASYNC_ECRYPTO, DNASYNC_ENOMEM. */
-int dnasync_identity_from_master(const char *name, const uint8_t master[DNASYNC_MASTER_BYTES],
-                                 dnasync_identity_t **out);
+DNASYNC_API int dnasync_identity_from_master(const char *name,
+                                             const uint8_t master[DNASYNC_MASTER_BYTES],
+                                             dnasync_identity_t **out);
 
 /* Make a fresh master secret (from env; NULL = default) and write <home>/identity (mode 0600,
  * written to a temporary file, fsync'd, then linked into place). home is created (mode 0700)
@@ -47,17 +50,19 @@ int dnasync_identity_from_master(const char *name, const uint8_t master[DNASYNC_
  * *out (may be NULL if not wanted) freed with dnasync_identity_free. errbuf (may be NULL) gets
  * one line naming the problem. 0 ok, DNASYNC_EINVAL (bad name), DNASYNC_EEXIST, DNASYNC_EIO,
  * DNASYNC_ECRYPTO, DNASYNC_ENOMEM. */
-int dnasync_identity_create(const char *home, const char *name, const dnasync_env_t *env,
-                            dnasync_identity_t **out, char *errbuf, size_t errlen);
+DNASYNC_API int dnasync_identity_create(const char *home, const char *name,
+                                        const dnasync_env_t *env, dnasync_identity_t **out,
+                                        char *errbuf, size_t errlen);
 
 /* Read <home>/identity and derive the keys. *out freed with dnasync_identity_free.
  * DNASYNC_ENOTFOUND (no identity file), DNASYNC_EIO (unreadable, not a regular file, or readable
  * or writable by group/others), DNASYNC_ECORRUPT (damaged: bad magic, version, length, name or
  * checksum; the file is left untouched). Every message names the file. */
-int dnasync_identity_load(const char *home, dnasync_identity_t **out, char *errbuf, size_t errlen);
+DNASYNC_API int dnasync_identity_load(const char *home, dnasync_identity_t **out, char *errbuf,
+                                      size_t errlen);
 
 /* Wipes the secrets and frees. NULL is a no-op. */
-void dnasync_identity_free(dnasync_identity_t *id);
+DNASYNC_API void dnasync_identity_free(dnasync_identity_t *id);
 
 /* --- pins: <home>/pins, trust on first use ---------------------------------------------- */
 
@@ -66,8 +71,9 @@ void dnasync_identity_free(dnasync_identity_t *id);
  * DNASYNC_EAUTH when name is pinned to other keys ("identity key for 'bob' changed: pinned …
  * now … — refusing"); DNASYNC_ECORRUPT (damaged pin file, left untouched), DNASYNC_EIO,
  * DNASYNC_EINVAL (bad name). Safe against concurrent callers (threads and processes). */
-int dnasync_pin_check_or_add(const char *home, const char *name, const uint8_t sign_pk[32],
-                             const uint8_t *kem_ek, char *errbuf, size_t errlen);
+DNASYNC_API int dnasync_pin_check_or_add(const char *home, const char *name,
+                                         const uint8_t sign_pk[32], const uint8_t *kem_ek,
+                                         char *errbuf, size_t errlen);
 
 /* One pinned contact. fingerprint as in dnasync/fingerprint.h; verified when the user confirmed
  * the safety number for exactly this fingerprint (dnasync_pin_set_verified). */
@@ -81,15 +87,15 @@ typedef struct dnasync_pin {
 
 /* name's pin: 0 (filled), DNASYNC_ENOTFOUND (not pinned, also when there is no store),
  * DNASYNC_ECORRUPT, DNASYNC_EIO, DNASYNC_EINVAL. */
-int dnasync_pin_lookup(const char *home, const char *name, dnasync_pin_t *out, char *errbuf,
-                       size_t errlen);
+DNASYNC_API int dnasync_pin_lookup(const char *home, const char *name, dnasync_pin_t *out,
+                                   char *errbuf, size_t errlen);
 /* Record that the safety number of name's pinned key (fingerprint fp) was compared.
  * DNASYNC_ENOTFOUND (not pinned), DNASYNC_EAUTH (pinned to another fingerprint), or as above. */
-int dnasync_pin_set_verified(const char *home, const char *name, const uint8_t fp[32], char *errbuf,
-                             size_t errlen);
+DNASYNC_API int dnasync_pin_set_verified(const char *home, const char *name, const uint8_t fp[32],
+                                         char *errbuf, size_t errlen);
 /* Every pin in store order. *out freed with free() (NULL when none). */
-int dnasync_pins_list(const char *home, dnasync_pin_t **out, size_t *n, char *errbuf,
-                      size_t errlen);
+DNASYNC_API int dnasync_pins_list(const char *home, dnasync_pin_t **out, size_t *n, char *errbuf,
+                                  size_t errlen);
 
 /* --- link codes: move an identity to another device ---------------------------------------- */
 
@@ -105,18 +111,19 @@ int dnasync_pins_list(const char *home, dnasync_pin_t **out, size_t *n, char *er
  * AES-256-GCM under scrypt(passphrase). *code_out freed with free(). Randomness from env.
  * 0 ok; DNASYNC_EINVAL (NULL argument, passphrase shorter than DNASYNC_LINKCODE_PASSPHRASE_MIN
  * bytes), DNASYNC_ECRYPTO (RNG or OpenSSL failure), DNASYNC_ENOMEM. */
-int dnasync_linkcode_make(const dnasync_identity_t *id, const char *passphrase,
-                          const dnasync_env_t *env, char **code_out);
+DNASYNC_API int dnasync_linkcode_make(const dnasync_identity_t *id, const char *passphrase,
+                                      const dnasync_env_t *env, char **code_out);
 /* The same with scrypt N = 2^log2_n (r = 8, p = 1); the code records the parameters. Tests use a
  * small log2_n; anything outside [DNASYNC_LINKCODE_LOG2N_MIN, _MAX] is DNASYNC_EINVAL. */
-int dnasync_linkcode_make_params(const dnasync_identity_t *id, const char *passphrase,
-                                 unsigned log2_n, const dnasync_env_t *env, char **code_out);
+DNASYNC_API int dnasync_linkcode_make_params(const dnasync_identity_t *id, const char *passphrase,
+                                             unsigned log2_n, const dnasync_env_t *env,
+                                             char **code_out);
 /* The same, valid for valid_s seconds from env's now (1..DNASYNC_LINKCODE_VALID_MAX_S, else
  * DNASYNC_EINVAL) instead of DNASYNC_LINKCODE_VALID_DEFAULT_S. The expiry time is inside the
  * authenticated header: join refuses the code after it. */
-int dnasync_linkcode_make_valid(const dnasync_identity_t *id, const char *passphrase,
-                                unsigned log2_n, uint32_t valid_s, const dnasync_env_t *env,
-                                char **code_out);
+DNASYNC_API int dnasync_linkcode_make_valid(const dnasync_identity_t *id, const char *passphrase,
+                                            unsigned log2_n, uint32_t valid_s,
+                                            const dnasync_env_t *env, char **code_out);
 
 /* Decrypt code with passphrase and write <home>/identity with the same master secret, creating
  * home (mode 0700) if it does not exist. On any failure nothing is created.
@@ -128,9 +135,9 @@ int dnasync_linkcode_make_valid(const dnasync_identity_t *id, const char *passph
  *   DNASYNC_EAUTH     wrong passphrase, or the code expired (env's clock; NULL = real clock)
  *   DNASYNC_EEXIST    home already has an identity
  *   DNASYNC_EIO, DNASYNC_ENOMEM. */
-int dnasync_linkcode_join(const char *home, const char *code, const char *passphrase,
-                          const dnasync_env_t *env, dnasync_identity_t **out, char *errbuf,
-                          size_t errlen);
+DNASYNC_API int dnasync_linkcode_join(const char *home, const char *code, const char *passphrase,
+                                      const dnasync_env_t *env, dnasync_identity_t **out,
+                                      char *errbuf, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -9,13 +9,15 @@
 #ifndef DNASYNC_NODE_H
 #define DNASYNC_NODE_H
 
+#include "dnasync/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* argv[0] is the program or subcommand name (ignored); options follow. Installs SIGINT/SIGTERM
  * handlers for its duration. Returns the exit code. */
-int dnasync_node_main(int argc, char **argv);
+DNASYNC_API int dnasync_node_main(int argc, char **argv);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,8 @@
 #ifndef DNASYNC_STATUS_H
 #define DNASYNC_STATUS_H
 
+#include "dnasync/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -25,7 +27,7 @@ enum dnasync_status {
 };
 
 /* Static, never NULL. */
-const char *dnasync_strerror(int status);
+DNASYNC_API const char *dnasync_strerror(int status);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,8 @@
 #ifndef DNASYNC_SYNC_PROTOCOL_H
 #define DNASYNC_SYNC_PROTOCOL_H
 
+#include "dnasync/export.h"
+
 #include "dnasync/env.h"
 #include "dnasync/message.h"
 
@@ -100,86 +102,90 @@ typedef void (*sync_event_cb)(void *user, const sync_event_t *ev);
 /* Creates a context over an open SQLite connection (not taken over: the caller closes it after
  * sync_free) and an optional DHT (borrowed; must outlive the context). identity is copied.
  * Returns NULL on failure (invalid name, cache migration failure, out of memory). */
-sync_context_t *sync_init(sqlite3 *db, dht_storage_context_t *dht_ctx, const char *identity,
-                          const dnasync_env_t *env);
+DNASYNC_API sync_context_t *sync_init(sqlite3 *db, dht_storage_context_t *dht_ctx,
+                                      const char *identity, const dnasync_env_t *env);
 /* The same over any transport (dnasync/net.h: the DHT node, a gateway, the in-memory store);
  * net is borrowed (must outlive the context), NULL = local only. */
-sync_context_t *sync_init_net(sqlite3 *db, dnasync_net_t *net, const char *identity,
-                              const dnasync_env_t *env);
+DNASYNC_API sync_context_t *sync_init_net(sqlite3 *db, dnasync_net_t *net, const char *identity,
+                                          const dnasync_env_t *env);
 
-int sync_upload_message(sync_context_t *ctx, const message_info_t *msg); /* 0 ok / 1 already */
-int sync_upload_pending(sync_context_t *ctx); /* uploads every pending row; count. A row whose
-                                                 cached copy is damaged is skipped (stays
+DNASYNC_API int sync_upload_message(sync_context_t *ctx,
+                                    const message_info_t *msg); /* 0 ok / 1 already */
+DNASYNC_API int sync_upload_pending(sync_context_t *ctx); /* uploads every pending row; count. A row
+                                                 whose cached copy is damaged is skipped (stays
                                                  pending; sync_get_damaged) */
-int sync_download_messages(sync_context_t *ctx, const char *conversation_id); /* new in conv */
-int sync_download_all(sync_context_t *ctx); /* new messages, all conversations */
-int sync_delete_message(sync_context_t *ctx, const char *message_id);
-int sync_download_tombstones(sync_context_t *ctx); /* deletions applied */
-void sync_run_background(sync_context_t *ctx);     /* starts the periodic thread */
-int sync_enable_realtime(sync_context_t *ctx);
-int sync_disable_realtime(sync_context_t *ctx);
-int sync_get_status(sync_context_t *ctx, sync_status_t *status_out);
-int sync_prune_old_messages(sync_context_t *ctx, uint32_t days); /* rows deleted */
-void sync_free(sync_context_t *ctx); /* stops the background thread; NULL is fine */
+DNASYNC_API int sync_download_messages(sync_context_t *ctx,
+                                       const char *conversation_id); /* new in conv */
+DNASYNC_API int sync_download_all(sync_context_t *ctx); /* new messages, all conversations */
+DNASYNC_API int sync_delete_message(sync_context_t *ctx, const char *message_id);
+DNASYNC_API int sync_download_tombstones(sync_context_t *ctx); /* deletions applied */
+DNASYNC_API void sync_run_background(sync_context_t *ctx);     /* starts the periodic thread */
+DNASYNC_API int sync_enable_realtime(sync_context_t *ctx);
+DNASYNC_API int sync_disable_realtime(sync_context_t *ctx);
+DNASYNC_API int sync_get_status(sync_context_t *ctx, sync_status_t *status_out);
+DNASYNC_API int sync_prune_old_messages(sync_context_t *ctx, uint32_t days); /* rows deleted */
+DNASYNC_API void sync_free(sync_context_t *ctx); /* stops the background thread; NULL is fine */
 
 /* --- extensions the tools need --- */
 
 /* Last error of this context; borrowed, valid until the next call on ctx. */
-const char *sync_errmsg(const sync_context_t *ctx);
+DNASYNC_API const char *sync_errmsg(const sync_context_t *ctx);
 /* Give the context this device's keys (borrowed; must outlive ctx) and device id (copied).
  * Needed by send, upload, delete and download verification. */
-int sync_set_identity(sync_context_t *ctx, const dnasync_identity_t *id, const char *device_id);
-int sync_set_profile(sync_context_t *ctx, sync_profile_t profile);
-int sync_set_interval(sync_context_t *ctx, uint32_t seconds, uint32_t jitter_seconds);
-void sync_set_event_callback(sync_context_t *ctx, sync_event_cb cb, void *user);
+DNASYNC_API int sync_set_identity(sync_context_t *ctx, const dnasync_identity_t *id,
+                                  const char *device_id);
+DNASYNC_API int sync_set_profile(sync_context_t *ctx, sync_profile_t profile);
+DNASYNC_API int sync_set_interval(sync_context_t *ctx, uint32_t seconds, uint32_t jitter_seconds);
+DNASYNC_API void sync_set_event_callback(sync_context_t *ctx, sync_event_cb cb, void *user);
 /* Home directory for identity pins (copied). */
-int sync_set_home(sync_context_t *ctx, const char *home);
+DNASYNC_API int sync_set_home(sync_context_t *ctx, const char *home);
 
 /* Encrypt text for recipient (and for this identity's other devices), store it in the cache and
  * upload it when a DHT is attached. message_id_out gets the new id (64 hex + NUL). A failed
  * upload keeps the message pending (returned status 0, pending_uploads grows). recipient may be
  * a contact address "NAME#FINGERPRINT-PREFIX" (dnasync/contacts.h), which pins that key; when
  * several keys claim an unpinned NAME nothing is sent (DNASYNC_EEXIST, docs/trust.md). */
-int sync_send(sync_context_t *ctx, const char *recipient, const uint8_t *text, size_t text_len,
-              char message_id_out[DNASYNC_ID_HEX_LEN + 1]);
+DNASYNC_API int sync_send(sync_context_t *ctx, const char *recipient, const uint8_t *text,
+                          size_t text_len, char message_id_out[DNASYNC_ID_HEX_LEN + 1]);
 /* Decrypt a cached message. *text_out is malloc'd and NUL-terminated; caller frees. */
-int sync_open_message(sync_context_t *ctx, const message_info_t *msg, char **text_out,
-                      size_t *text_len);
+DNASYNC_API int sync_open_message(sync_context_t *ctx, const message_info_t *msg, char **text_out,
+                                  size_t *text_len);
 /* Inbox: newest first; conversation_id NULL = all. *out is an array the caller frees with
  * sync_free_messages. Soft-deleted messages are left out, and so are messages whose cached copy
  * is damaged (not counted against limit; sync_get_damaged names them). */
-int sync_list_messages(sync_context_t *ctx, const char *conversation_id, size_t limit,
-                       message_info_t **out, size_t *count);
-void sync_free_messages(message_info_t *msgs, size_t count);
+DNASYNC_API int sync_list_messages(sync_context_t *ctx, const char *conversation_id, size_t limit,
+                                   message_info_t **out, size_t *count);
+DNASYNC_API void sync_free_messages(message_info_t *msgs, size_t count);
 /* Mark a message read. Read receipts stay on this device unless sharing is on (the spec's
  * privacy trade-off): then a receipt signed by this identity goes to its own mailbox and its
  * other devices mark the message read too. Receipts from the identity's other devices are
  * always applied. Sharing is off by default. */
-int sync_set_share_read_receipts(sync_context_t *ctx, bool share);
-int sync_mark_read(sync_context_t *ctx, const char *message_id);
+DNASYNC_API int sync_set_share_read_receipts(sync_context_t *ctx, bool share);
+DNASYNC_API int sync_mark_read(sync_context_t *ctx, const char *message_id);
 /* One cached message by id; out is cleared with message_info_clear. DNASYNC_ENOTFOUND. */
-int sync_get_message(sync_context_t *ctx, const char *message_id, message_info_t *out);
+DNASYNC_API int sync_get_message(sync_context_t *ctx, const char *message_id, message_info_t *out);
 #define SYNC_MAX_TEXT 32768 /* bytes of text per message: a sealed value stays far below 64 KiB */
 /* Internal path for tests and imports: seal text to this identity only and store it in the cache
  * with the given sender, recipient and created_at (0 = now), pending unless synced is true. */
-int sync_cache_add_text(sync_context_t *ctx, const char *sender, const char *recipient,
-                        const char *text, int64_t created_at, bool synced,
-                        char message_id_out[DNASYNC_ID_HEX_LEN + 1]);
+DNASYNC_API int sync_cache_add_text(sync_context_t *ctx, const char *sender, const char *recipient,
+                                    const char *text, int64_t created_at, bool synced,
+                                    char message_id_out[DNASYNC_ID_HEX_LEN + 1]);
 /* Messages this context met since sync_init whose cached copy is damaged (upload walks and
  * sync_list_messages skip them and go on with every other message; nothing is deleted or
  * rewritten, a pending one stays pending): one entry per message id, in the order first met,
  * with the latest reason. *out caller frees with free(); NULL when *count == 0. */
-int sync_get_damaged(sync_context_t *ctx, sync_damaged_t **out, size_t *count);
+DNASYNC_API int sync_get_damaged(sync_context_t *ctx, sync_damaged_t **out, size_t *count);
 /* Per-day completeness of the window, oldest first; *out caller frees with free(). */
-int sync_get_days(sync_context_t *ctx, sync_day_status_t **out, size_t *count);
+DNASYNC_API int sync_get_days(sync_context_t *ctx, sync_day_status_t **out, size_t *count);
 /* Run whatever is due at the env's current time (periodic pass, real-time wake-up, day
  * roll-over of the listen) and return the env time in ms when something is next due. The
  * background thread is a loop around this; simulations call it directly. */
-uint64_t sync_tick(sync_context_t *ctx);
+DNASYNC_API uint64_t sync_tick(sync_context_t *ctx);
 /* How many ticks have run (wake-ups, for the mobile-profile benchmark). */
-uint64_t sync_wakeups(sync_context_t *ctx);
+DNASYNC_API uint64_t sync_wakeups(sync_context_t *ctx);
 /* One pass: upload pending, download new, apply tombstones. Counts may be NULL. */
-int sync_pass(sync_context_t *ctx, size_t *uploaded, size_t *downloaded, size_t *deleted);
+DNASYNC_API int sync_pass(sync_context_t *ctx, size_t *uploaded, size_t *downloaded,
+                          size_t *deleted);
 /* Cached messages (soft-deleted ones too) whose id starts with prefix (1..64 lowercase hex), in
  * id order: up to max into out (caller's array), *count written, *more true when further ones
  * match. For ids a person types short (the CLI accepts any unique prefix). */
@@ -187,8 +193,8 @@ typedef struct sync_id_match {
     char message_id[DNASYNC_ID_HEX_LEN + 1];
     bool deleted;
 } sync_id_match_t;
-int sync_find_messages(sync_context_t *ctx, const char *prefix, size_t max, sync_id_match_t *out,
-                       size_t *count, bool *more);
+DNASYNC_API int sync_find_messages(sync_context_t *ctx, const char *prefix, size_t max,
+                                   sync_id_match_t *out, size_t *count, bool *more);
 
 #ifdef __cplusplus
 }
