@@ -156,7 +156,8 @@ int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t coun
 typedef struct dht_storage_stats {
     uint64_t values; /* values this node stores */
     uint64_t store_bytes;
-    uint32_t nodes;   /* good + dubious nodes in the routing table */
+    uint32_t nodes;      /* good + dubious nodes in the routing table */
+    uint32_t nodes_good; /* of which answered recently (a put or get can use them now) */
     uint16_t port;    /* bound UDP port */
     char node_id[41]; /* hex */
     uint64_t refused; /* values the policies refused since start */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void tu_seed(uint8_t sk[32], unsigned n)
 {
@@ -78,6 +79,32 @@ dht_storage_context_t *tu_ctx(const char *bootstrap, const dnasync_env_t *env)
         fprintf(stderr, "dht_storage_init: %s\n", err);
     CHECK_EQ_INT(rc, 0);
     return ctx;
+}
+
+void tu_wait_peers(dht_storage_context_t *ctx, unsigned want)
+{
+    for (int i = 0; i < 100; i++) { /* <= 10 s */
+        dht_storage_stats_t s;
+        if (dht_storage_stats(ctx, &s) == 0 && s.nodes >= want && s.nodes_good >= 1)
+            return;
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int tu_put_confirmed(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                     const uint8_t *value, size_t len, uint16_t type, uint64_t id, uint64_t created)
+{
+    dht_put_item_t it;
+    memset(&it, 0, sizeof it);
+    memcpy(it.key, key, sizeof it.key);
+    it.value = value;
+    it.len = len;
+    it.type = type;
+    it.id = id;
+    it.created = created;
+    int rc = dht_put_batch(ctx, &it, 1);
+    return rc < 0 ? rc : it.status;
 }
 
 void tu_addr(dht_storage_context_t *ctx, char out[32])

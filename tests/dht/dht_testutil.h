@@ -20,6 +20,16 @@ void tu_tombstone(uint8_t **out, size_t *len, unsigned n, const char *owner, uin
 /* tu_strict: strict_types for the next contexts tu_ctx makes (default 0). */
 extern int tu_strict;
 dht_storage_context_t *tu_ctx(const char *bootstrap, const dnasync_env_t *env);
+/* Wait (<= 10 s) until ctx knows at least want nodes, one of them good: a bootstrap address is
+ * only a dubious node until it answers, and a single put through dubious nodes alone may fail at
+ * once (test_dht_editions failed so in CI). */
+void tu_wait_peers(dht_storage_context_t *ctx, unsigned want);
+/* A put confirmed and retried the way the engine puts (dht_put_batch): a single dht_put can
+ * report failure while the writer's search is young (test_dht_editions failed so in CI).
+ * Returns the item's status. */
+int tu_put_confirmed(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                     const uint8_t *value, size_t len, uint16_t type, uint64_t id,
+                     uint64_t created);
 /* "127.0.0.1:PORT" of a context. */
 void tu_addr(dht_storage_context_t *ctx, char out[32]);
 /* Path of the node test driver (dnasync-node-test beside the test executables). */

@@ -13,22 +13,6 @@
 
 #define BULK 10000
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static void wait_connected(dht_storage_context_t *ctx)
-{
-    for (int i = 0; i < 100; i++) {
-        dht_storage_stats_t s;
-        if (dht_storage_stats(ctx, &s) == 0 && s.nodes >= 2)
-            return;
-        sleep_ms(100);
-    }
-}
-
 int main(void)
 {
     test_clock_t clk;
@@ -39,7 +23,7 @@ int main(void)
     char boot[32];
     tu_addr(a, boot);
     dht_storage_context_t *b = tu_ctx(boot, &clk.env), *w = tu_ctx(boot, &clk.env);
-    wait_connected(w);
+    tu_wait_peers(w, 2);
     uint8_t sk[32];
     tu_seed(sk, 4);
     dht_put_item_t *items = calloc(BULK, sizeof *items);
@@ -69,7 +53,7 @@ int main(void)
     CHECK_EQ_INT(ok, BULK);
     dht_storage_free(w);
     dht_storage_context_t *fresh = tu_ctx(boot, &clk.env);
-    wait_connected(fresh);
+    tu_wait_peers(fresh, 2);
     /* Read the way a careful reader does: a whole-key get answers with every value at once and
      * on a busy machine that UDP burst can lose a few (docs/sync.md "Reading a shard"), so fetch
      * each shard's ids 16 at a time and ask again (bounded) for any that did not come back. */

@@ -22,16 +22,6 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static void wait_connected(dht_storage_context_t *ctx, unsigned want)
-{
-    for (int i = 0; i < 100; i++) { /* <= 10 s */
-        dht_storage_stats_t s;
-        if (dht_storage_stats(ctx, &s) == 0 && s.nodes >= want)
-            return;
-        sleep_ms(100);
-    }
-}
-
 static const uint8_t WRITER[DHT_WRITER_ID_BYTES] = {7, 7, 7};
 
 /* bob's summary of alice's mailbox for day, edition counter: count values in shard 3. */
@@ -125,8 +115,8 @@ static void test_stale_local_edition(void)
     dht_storage_context_t *a = start(NULL);
     tu_addr(a, boot);
     dht_storage_context_t *w = start(boot);
-    wait_connected(w, 1);
-    CHECK_EQ_INT(dht_put(w, key, v2, l2, DNASYNC_DHT_TYPE_SUMMARY, id2, 0), 0);
+    tu_wait_peers(w, 1);
+    CHECK_EQ_INT(tu_put_confirmed(w, key, v2, l2, DNASYNC_DHT_TYPE_SUMMARY, id2, 0), 0);
     for (int i = 0; i < 50 && stored(a) < 1; i++) /* <= 5 s */
         sleep_ms(100);
     CHECK_EQ_INT((int)stored(a), 1);
@@ -139,7 +129,7 @@ static void test_stale_local_edition(void)
 
     fprintf(stderr, "-- it joins; a get through it returns edition 2\n");
     CHECK_EQ_INT(dht_bootstrap(r, boot), 0);
-    wait_connected(r, 2);
+    tu_wait_peers(r, 2);
     /* Its own store answers first with edition 1, the network then with edition 2. Every get
      * must give 2 (a few gets: node answers can arrive in any order). */
     for (int i = 0; i < 5; i++)
@@ -195,9 +185,10 @@ static void test_partial_local_store(void)
     dht_storage_context_t *a = start(NULL);
     tu_addr(a, boot);
     dht_storage_context_t *w = start(boot);
-    wait_connected(w, 1);
-    CHECK_EQ_INT(dht_put(w, key, m1, l1, DNASYNC_DHT_TYPE_MESSAGE, dht_message_value_id(id1), now),
-                 0);
+    tu_wait_peers(w, 1);
+    CHECK_EQ_INT(
+        tu_put_confirmed(w, key, m1, l1, DNASYNC_DHT_TYPE_MESSAGE, dht_message_value_id(id1), now),
+        0);
     for (int i = 0; i < 50 && stored(a) < 1; i++) /* <= 5 s */
         sleep_ms(100);
     CHECK_EQ_INT((int)stored(a), 1);
@@ -205,7 +196,7 @@ static void test_partial_local_store(void)
     (void)dht_put(r, key, m2, l2, DNASYNC_DHT_TYPE_MESSAGE, dht_message_value_id(id2), now);
     CHECK_EQ_INT((int)stored(r), 1);
     CHECK_EQ_INT(dht_bootstrap(r, boot), 0);
-    wait_connected(r, 2);
+    tu_wait_peers(r, 2);
 
     dht_raw_value_t *vals = NULL;
     size_t n = 0;

@@ -26,16 +26,6 @@ static uint64_t now_s(void)
     return clk.now_ms / 1000u;
 }
 
-static void wait_connected(dht_storage_context_t *ctx, unsigned want)
-{
-    for (int i = 0; i < 100; i++) { /* <= 10 s */
-        dht_storage_stats_t s;
-        if (dht_storage_stats(ctx, &s) == 0 && s.nodes >= want)
-            return;
-        sleep_ms(100);
-    }
-}
-
 static int seen_count;
 static void on_value(void *user, const dht_raw_value_t *v, int expired)
 {
@@ -55,7 +45,7 @@ static void test_five_nodes(void)
     for (int i = 1; i < NODES; i++)
         net[i] = tu_ctx(boot, &clk.env);
     for (int i = 0; i < NODES; i++)
-        wait_connected(net[i], 2);
+        tu_wait_peers(net[i], 2);
     uint8_t sk[32];
     tu_seed(sk, 1);
     /* listen on node 4 before the put */
@@ -119,7 +109,7 @@ static void test_thousand_late_joiner(void)
 
     /* a fresh node joins late and reads everything back */
     dht_storage_context_t *fresh = tu_ctx(boot, &clk.env);
-    wait_connected(fresh, 2);
+    tu_wait_peers(fresh, 2);
     size_t found = 0;
     for (int d = 0; d < 2; d++) {
         for (int s = 0; s < DNASYNC_DHT_SHARDS; s++) {

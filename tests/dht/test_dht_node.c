@@ -23,20 +23,10 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static void wait_connected(dht_storage_context_t *ctx)
-{
-    for (int i = 0; i < 100; i++) {
-        dht_storage_stats_t s;
-        if (dht_storage_stats(ctx, &s) == 0 && s.nodes >= 1)
-            return;
-        sleep_ms(100);
-    }
-}
-
 static size_t count_values(const char *addr, const uint8_t key[20])
 {
     dht_storage_context_t *c = tu_ctx(addr, &clk.env);
-    wait_connected(c);
+    tu_wait_peers(c, 1);
     dht_raw_value_t *raw = NULL;
     size_t n = 0;
     CHECK_EQ_INT(dht_get(c, key, &raw, &n), 0);
@@ -83,7 +73,7 @@ int main(void)
     tu_message(&msg, &len, 9, "alice", "bob", 256, clk.now_ms / 1000u, sk);
     uint8_t key[20];
     dht_storage_context_t *c = tu_ctx(addr, &clk.env);
-    wait_connected(c);
+    tu_wait_peers(c, 1);
     CHECK_EQ_INT(dht_storage_put_message(c, msg, len, 0, key), 0);
     dht_storage_free(c);
     CHECK_EQ_INT(count_values(addr, key), 1);

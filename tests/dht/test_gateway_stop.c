@@ -40,7 +40,7 @@ static void store_on_other(int other_port, unsigned n, uint8_t key[20])
     dht_storage_context_t *c = tu_ctx(addr, &clk.env);
     for (int i = 0; i < 100; i++) {
         dht_storage_stats_t s;
-        if (dht_storage_stats(c, &s) == 0 && s.nodes >= 1)
+        if (dht_storage_stats(c, &s) == 0 && s.nodes_good >= 1)
             break;
         struct timespec ts = {0, 100 * 1000000L};
         nanosleep(&ts, NULL);

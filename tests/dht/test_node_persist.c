@@ -57,7 +57,7 @@ static dht_storage_context_t *client(int port)
     dht_storage_context_t *c = tu_ctx(addr, &clk.env);
     for (int i = 0; i < 100; i++) {
         dht_storage_stats_t s;
-        if (dht_storage_stats(c, &s) == 0 && s.nodes >= 1)
+        if (dht_storage_stats(c, &s) == 0 && s.nodes_good >= 1)
             break;
         sleep_ms(100);
     }

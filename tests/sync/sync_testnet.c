@@ -39,7 +39,8 @@ void tnet_start(tnet_t *net, size_t n, int full_mesh)
         size_t ready = 0;
         for (size_t i = 0; i < n; i++) {
             dht_storage_stats_t st;
-            if (dht_storage_stats(net->nodes[i], &st) == 0 && st.nodes >= (full_mesh ? n - 1 : 1))
+            if (dht_storage_stats(net->nodes[i], &st) == 0 && st.nodes >= (full_mesh ? n - 1 : 1) &&
+                st.nodes_good >= 1)
                 ready++;
         }
         if (ready == n)

@@ -45,7 +45,7 @@ static void count_held(hnet_t *net, const uint8_t key[20], const char *mailbox, 
     CHECK_EQ_INT(dht_storage_init(&cfg, &c), 0);
     for (int i = 0; i < 100; i++) {
         dht_storage_stats_t st;
-        if (dht_storage_stats(c, &st) == 0 && st.nodes >= HNET_NODES)
+        if (dht_storage_stats(c, &st) == 0 && st.nodes >= HNET_NODES && st.nodes_good >= 1)
             break;
         nanosleep(&(struct timespec){0, 100000000}, NULL);
     }
