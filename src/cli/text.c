@@ -1,7 +1,9 @@
 #define _POSIX_C_SOURCE 200809L /* localtime_r */
 #include "cli/text.h"
+#include "common/utf8.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
@@ -25,36 +27,6 @@ const char *cli_time(int64_t unix_s, char buf[CLI_TIME_LEN])
     return buf;
 }
 
-/* Code point of the valid UTF-8 sequence at s and its length, or length 0 if invalid. */
-static size_t utf8_decode(const unsigned char *s, unsigned *cp)
-{
-    unsigned c = s[0];
-    size_t n;
-    unsigned min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if ((c & 0xE0) == 0xC0)
-        n = 2, min = 0x80;
-    else if ((c & 0xF0) == 0xE0)
-        n = 3, min = 0x800;
-    else if ((c & 0xF8) == 0xF0)
-        n = 4, min = 0x10000;
-    else
-        return 0;
-    unsigned v = c & (0x7Fu >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = v << 6 | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return n;
-}
-
 /* Characters that move, hide or reorder text on a terminal. */
 static bool unsafe(unsigned cp)
 {
@@ -67,8 +39,8 @@ void cli_put_text(FILE *out, const char *str)
 {
     const unsigned char *s = (const unsigned char *)str;
     while (*s) {
-        unsigned cp = 0;
-        size_t n = utf8_decode(s, &cp);
+        uint32_t cp = 0;
+        size_t n = dnasync_utf8_decode(s, SIZE_MAX, &cp);
         if (n == 0) {
             fprintf(out, "\\x%02x", *s);
             s++;

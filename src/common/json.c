@@ -1,32 +1,8 @@
 /* The one JSON string escaper (see json.h). */
 #include "common/json.h"
+#include "common/utf8.h"
 
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not valid. */
-static size_t utf8_seq(const unsigned char *s)
-{
-    unsigned c = s[0];
-    size_t n;
-    unsigned min;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0)
-        n = 2, min = 0x80;
-    else if ((c & 0xF0) == 0xE0)
-        n = 3, min = 0x800;
-    else if ((c & 0xF8) == 0xF0)
-        n = 4, min = 0x10000;
-    else
-        return 0;
-    unsigned cp = c & (0x7F >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
+#include <stdint.h>
 
 void dnasync_json_write_string(FILE *out, const char *str)
 {
@@ -47,7 +23,8 @@ void dnasync_json_write_string(FILE *out, const char *str)
         } else if (c < 0x20 || c == 0x7F) {
             fprintf(out, "\\u%04x", c), s++;
         } else {
-            size_t n = utf8_seq(s);
+            uint32_t cp;
+            size_t n = dnasync_utf8_decode(s, SIZE_MAX, &cp);
             if (n == 0) {
                 fputs("\\ufffd", out), s++;
             } else {

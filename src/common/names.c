@@ -1,6 +1,7 @@
 /* Identity name validation (see dnasync/names.h for the rule). */
 #include "dnasync/names.h"
 
+#include "common/utf8.h"
 #include "dnasync/message.h"
 #include "dnasync/status.h"
 
@@ -23,45 +24,6 @@ static int fail(char *errbuf, size_t errlen, const char *fmt, ...)
     return DNASYNC_EINVAL;
 }
 
-/* Decodes one code point at s[i..len). Returns its length (1..4) or 0 if invalid. */
-static size_t utf8_decode(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
-{
-    unsigned c = s[i];
-    size_t need;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-        need = 1;
-        v = c & 0x1f;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        need = 2;
-        v = c & 0x0f;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        need = 3;
-        v = c & 0x07;
-        min = 0x10000;
-    } else {
-        return 0; /* continuation byte, 0xc0/0xc1 (overlong), or 0xf5.. (> U+10FFFF) */
-    }
-    if (len - i - 1 < need)
-        return 0; /* truncated */
-    for (size_t k = 1; k <= need; k++) {
-        unsigned b = s[i + k];
-        if ((b & 0xc0) != 0x80)
-            return 0;
-        v = (v << 6) | (b & 0x3f);
-    }
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return 0; /* overlong, out of range, surrogate */
-    *cp = v;
-    return need + 1;
-}
-
 static int is_space(uint32_t cp)
 {
     return cp == 0x20 || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) ||
@@ -80,7 +42,7 @@ int dnasync_name_check_n(const char *name, size_t len, char *errbuf, size_t errl
     uint32_t first = 0, last = 0;
     for (size_t i = 0; i < len;) {
         uint32_t cp;
-        size_t n = utf8_decode(s, len, i, &cp);
+        size_t n = dnasync_utf8_decode(s + i, len - i, &cp);
         if (n == 0)
             return fail(errbuf, errlen, "name is not valid UTF-8 at byte %zu", i + 1);
         if (cp == 0)
