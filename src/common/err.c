@@ -49,3 +49,14 @@ const char *dnasync_err_msg(const dnasync_err_t *err)
         return err->msg;
     return dnasync_strerror(err->code);
 }
+
+int dnasync_err_buf(char *buf, size_t len, int code, const char *fmt, ...)
+{
+    if (buf && len > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf, len, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}

@@ -1,13 +1,13 @@
 /* Multi-recipient envelope, version 1 (docs/envelope.md). */
 #include "dnasync/envelope.h"
 
+#include "common/err.h"
 #include "common/hex.h"
 #include "crypto/symcrypto.h"
 #include "dnasync/mlkem.h"
 #include "dnasync/status.h"
 
 #include <openssl/crypto.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,19 +157,6 @@ done:
     return DNASYNC_OK;
 }
 
-static int fail(char *errbuf, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *errbuf, size_t errlen, int code, const char *fmt, ...)
-{
-    if (errbuf && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(errbuf, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
 int dnasync_envelope_open(const uint8_t *dk, const uint8_t *ek, const uint8_t *aad, size_t aad_len,
                           const uint8_t *env_bytes, size_t len, uint8_t **body, size_t *body_len,
                           char *errbuf, size_t errlen)
@@ -177,37 +164,38 @@ int dnasync_envelope_open(const uint8_t *dk, const uint8_t *ek, const uint8_t *a
     if (errbuf && errlen > 0)
         errbuf[0] = '\0';
     if (!body || !body_len)
-        return fail(errbuf, errlen, DNASYNC_EINVAL, "envelope: no output pointer");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL, "envelope: no output pointer");
     *body = NULL;
     *body_len = 0;
     if (!dk || !ek || (aad_len > 0 && !aad) || (len > 0 && !env_bytes))
-        return fail(errbuf, errlen, DNASYNC_EINVAL, "envelope: missing key or input");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL, "envelope: missing key or input");
     if (len < 2)
-        return fail(errbuf, errlen, DNASYNC_ECORRUPT,
-                    "envelope truncated: %zu bytes, the header alone needs 2", len);
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
+                               "envelope truncated: %zu bytes, the header alone needs 2", len);
     if (env_bytes[0] != DNASYNC_ENVELOPE_VERSION)
-        return fail(errbuf, errlen, DNASYNC_ECORRUPT,
-                    "envelope version %u is not supported (this build reads version %d)",
-                    env_bytes[0], DNASYNC_ENVELOPE_VERSION);
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
+                               "envelope version %u is not supported (this build reads version %d)",
+                               env_bytes[0], DNASYNC_ENVELOPE_VERSION);
     size_t n = env_bytes[1];
     if (n == 0 || n > DNASYNC_ENVELOPE_MAX_RECIPIENTS)
-        return fail(errbuf, errlen, DNASYNC_ECORRUPT,
-                    "envelope claims %zu recipients (allowed 1..%d)", n,
-                    DNASYNC_ENVELOPE_MAX_RECIPIENTS);
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
+                               "envelope claims %zu recipients (allowed 1..%d)", n,
+                               DNASYNC_ENVELOPE_MAX_RECIPIENTS);
     size_t header = 2 + n * DNASYNC_ENVELOPE_SLOT_BYTES;
     size_t min = DNASYNC_ENVELOPE_SIZE(n, 0);
     if (len < min)
-        return fail(errbuf, errlen, DNASYNC_ECORRUPT,
-                    "envelope truncated: %zu bytes, %zu recipients need at least %zu", len, n, min);
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
+                               "envelope truncated: %zu bytes, %zu recipients need at least %zu",
+                               len, n, min);
     size_t ct_len = len - min;
     if (ct_len > DNASYNC_ENVELOPE_MAX_BODY)
-        return fail(errbuf, errlen, DNASYNC_ECORRUPT,
-                    "envelope body of %zu bytes exceeds the %d-byte limit", ct_len,
-                    DNASYNC_ENVELOPE_MAX_BODY);
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
+                               "envelope body of %zu bytes exceeds the %d-byte limit", ct_len,
+                               DNASYNC_ENVELOPE_MAX_BODY);
 
     uint8_t my_id[KEY_ID];
     if (dnasync_envelope_key_id(ek, my_id) != 0)
-        return fail(errbuf, errlen, DNASYNC_ECRYPTO, "envelope: cannot hash the key");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECRYPTO, "envelope: cannot hash the key");
 
     uint8_t ckey[CKEY], kwk[32], ss[KEM_SS];
     int found = 0, unwrapped = 0;
@@ -228,20 +216,22 @@ int dnasync_envelope_open(const uint8_t *dk, const uint8_t *ek, const uint8_t *a
     if (!found) {
         char hex[2 * KEY_ID + 1];
         dnasync_hex_encode(my_id, KEY_ID, hex);
-        return fail(errbuf, errlen, DNASYNC_ECRYPTO,
-                    "envelope is not addressed to this identity (key id %s is not among its %zu "
-                    "recipients)",
-                    hex, n);
+        return dnasync_err_buf(
+            errbuf, errlen, DNASYNC_ECRYPTO,
+            "envelope is not addressed to this identity (key id %s is not among its %zu "
+            "recipients)",
+            hex, n);
     }
     if (!unwrapped)
-        return fail(errbuf, errlen, DNASYNC_ECRYPTO,
-                    "envelope key slot does not authenticate (tampered, or a different key with "
-                    "the same id)");
+        return dnasync_err_buf(
+            errbuf, errlen, DNASYNC_ECRYPTO,
+            "envelope key slot does not authenticate (tampered, or a different key with "
+            "the same id)");
 
     uint8_t *out = malloc(ct_len > 0 ? ct_len : 1);
     if (!out) {
         OPENSSL_cleanse(ckey, sizeof ckey);
-        return fail(errbuf, errlen, DNASYNC_ENOMEM, "envelope: out of memory");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ENOMEM, "envelope: out of memory");
     }
     const dnasync_aad_t body_aad = {env_bytes, header + NONCE, aad, aad_len};
     int rc = dnasync_gcm_open(ckey, env_bytes + header, &body_aad, env_bytes + header + NONCE,
@@ -249,8 +239,9 @@ int dnasync_envelope_open(const uint8_t *dk, const uint8_t *ek, const uint8_t *a
     OPENSSL_cleanse(ckey, sizeof ckey);
     if (rc != 0) {
         free(out);
-        return fail(errbuf, errlen, DNASYNC_ECRYPTO,
-                    "envelope does not authenticate (tampered, or different associated data)");
+        return dnasync_err_buf(
+            errbuf, errlen, DNASYNC_ECRYPTO,
+            "envelope does not authenticate (tampered, or different associated data)");
     }
     *body = out;
     *body_len = ct_len;

@@ -1,6 +1,7 @@
 /* A device's home directory: creating it (init), finishing it (after join) and opening it. */
 #define _POSIX_C_SOURCE 200809L
 #include "dnasync/home.h"
+#include "common/err.h"
 #include "dnasync/contacts.h"
 #include "dnasync/home_lock.h"
 
@@ -15,7 +16,6 @@
 #include "sync/home_int.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,23 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
 /* mkdir -p with mode 0700 for the directories it creates. */
 static int make_dirs(const char *dir, char *err, size_t errlen)
 {
     char path[4096];
     if (strlen(dir) >= sizeof path)
-        return fail(err, errlen, DNASYNC_EINVAL, "home path is too long");
+        return dnasync_err_buf(err, errlen, DNASYNC_EINVAL, "home path is too long");
     strcpy(path, dir);
     for (char *p = path + 1;; p++) {
         if (*p != '/' && *p != '\0')
@@ -47,17 +36,18 @@ static int make_dirs(const char *dir, char *err, size_t errlen)
         char c = *p;
         *p = '\0';
         if (mkdir(path, 0700) != 0 && errno != EEXIST)
-            return fail(err, errlen, DNASYNC_EIO, "cannot create home %s: %s (at %s)", dir,
-                        strerror(errno), path);
+            return dnasync_err_buf(err, errlen, DNASYNC_EIO, "cannot create home %s: %s (at %s)",
+                                   dir, strerror(errno), path);
         *p = c;
         if (c == '\0')
             break;
     }
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return fail(err, errlen, DNASYNC_EIO, "home %s is not a directory", dir);
+        return dnasync_err_buf(err, errlen, DNASYNC_EIO, "home %s is not a directory", dir);
     if (access(dir, W_OK | X_OK) != 0)
-        return fail(err, errlen, DNASYNC_EIO, "home %s is not writable: %s", dir, strerror(errno));
+        return dnasync_err_buf(err, errlen, DNASYNC_EIO, "home %s is not writable: %s", dir,
+                               strerror(errno));
     return DNASYNC_OK;
 }
 
@@ -69,11 +59,11 @@ static int open_cache(const char *dir, sqlite3 **db, char *err, size_t errlen)
     char why[512] = "";
     int rc = dnasync_cache_open_err(path, &cache, why, sizeof why);
     if (rc != 0) /* no handle to ask: the reason comes through why */
-        return fail(err, errlen, rc, "cache %s: %s", path, why);
+        return dnasync_err_buf(err, errlen, rc, "cache %s: %s", path, why);
     /* The cache handle migrated the file; the sync context wraps its own handle. */
     dnasync_cache_free(cache);
     if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        rc = fail(err, errlen, DNASYNC_EIO, "cache %s: %s", path, sqlite3_errmsg(*db));
+        rc = dnasync_err_buf(err, errlen, DNASYNC_EIO, "cache %s: %s", path, sqlite3_errmsg(*db));
         sqlite3_close(*db);
         *db = NULL;
     }
@@ -92,10 +82,11 @@ static int load_device_id(const char *dir, const dnasync_env_t *env, char out[33
         return dnasync_device_id_load_or_create(dir, env, out, err, errlen);
     int rc = dnasync_device_id_load(dir, out, err, errlen);
     if (rc == DNASYNC_ENOTFOUND)
-        return fail(err, errlen, rc,
-                    "%s/device_id is missing but this home's cache exists: a new device id would "
-                    "change the identity of that device's data (restore the file)",
-                    dir);
+        return dnasync_err_buf(
+            err, errlen, rc,
+            "%s/device_id is missing but this home's cache exists: a new device id would "
+            "change the identity of that device's data (restore the file)",
+            dir);
     return rc;
 }
 
@@ -115,7 +106,7 @@ int dnasync_home_init(const char *dir, const char *name, const dnasync_env_t *en
 {
     char why[256];
     if (dnasync_name_check(name, why, sizeof why) != 0)
-        return fail(err, errlen, DNASYNC_EINVAL, "invalid name: %s", why);
+        return dnasync_err_buf(err, errlen, DNASYNC_EINVAL, "invalid name: %s", why);
     int rc = make_dirs(dir, err, errlen);
     if (rc != 0)
         return rc;
@@ -178,23 +169,25 @@ static int start_dht(dnasync_home_t *h, const dnasync_home_options_t *opt, char 
     }
     cfg.bootstrap = usable;
     if (cfg.n_bootstrap == 0 && !h->config.offline)
-        return fail(err, errlen, DNASYNC_EDHT,
-                    "no bootstrap node known for %s%s: add one with dnasync bootstrap add "
-                    "HOST:PORT (or --bootstrap HOST:PORT)",
-                    h->dir, skipped);
+        return dnasync_err_buf(
+            err, errlen, DNASYNC_EDHT,
+            "no bootstrap node known for %s%s: add one with dnasync bootstrap add "
+            "HOST:PORT (or --bootstrap HOST:PORT)",
+            h->dir, skipped);
     cfg.bind = home_bind_for(usable, cfg.n_bootstrap);
     char why[256] = "";
     int rc = dht_storage_init_err(&cfg, &h->dht, why, sizeof why);
     if (rc != 0)
-        return fail(err, errlen, rc, "cannot start the DHT node: %s", why);
+        return dnasync_err_buf(err, errlen, rc, "cannot start the DHT node: %s", why);
     if (cfg.n_bootstrap == 0)
         return DNASYNC_OK; /* a local-only home (created --offline): a lone embedded node */
     /* A node that reached nobody answers every get with "nothing": never let that pass for
      * an empty mailbox. Wait (bounded) until the routing table has a peer. */
     if (home_wait_for_peer(h->dht, 100) == 0)
         return DNASYNC_OK;
-    return fail(err, errlen, DNASYNC_EDHT, "cannot reach any DHT node (tried %s%s) within 10 s%s",
-                cfg.bootstrap[0], cfg.n_bootstrap > 1 ? " and others" : "", skipped);
+    return dnasync_err_buf(err, errlen, DNASYNC_EDHT,
+                           "cannot reach any DHT node (tried %s%s) within 10 s%s", cfg.bootstrap[0],
+                           cfg.n_bootstrap > 1 ? " and others" : "", skipped);
 }
 
 int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasync_home_t **out,
@@ -203,12 +196,12 @@ int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasyn
     *out = NULL;
     struct stat st;
     if (stat(dir, &st) != 0)
-        return fail(err, errlen, DNASYNC_ENOTFOUND,
-                    "no dnasync home at %s (create one with: dnasync init NAME)", dir);
+        return dnasync_err_buf(err, errlen, DNASYNC_ENOTFOUND,
+                               "no dnasync home at %s (create one with: dnasync init NAME)", dir);
     dnasync_home_t *h = calloc(1, sizeof *h);
     if (!h || !(h->dir = strdup(dir))) {
         free(h);
-        return fail(err, errlen, DNASYNC_ENOMEM, "out of memory");
+        return dnasync_err_buf(err, errlen, DNASYNC_ENOMEM, "out of memory");
     }
     int rc = dnasync_identity_load(dir, &h->id, err, errlen);
     if (rc == 0)
@@ -245,7 +238,7 @@ int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasyn
         if (rc == 0)
             rc = start_dht(h, opt, err, errlen);
         if (rc == 0 && dnasync_net_dht_new(h->dht, &h->own_net) != 0)
-            rc = fail(err, errlen, DNASYNC_ENOMEM, "out of memory");
+            rc = dnasync_err_buf(err, errlen, DNASYNC_ENOMEM, "out of memory");
         h->net = h->own_net;
     }
     if (rc == 0 && h->config_changed && h->dht) /* the network answered: remember them */
@@ -253,17 +246,18 @@ int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasyn
     if (rc == 0) {
         h->sync = sync_init_net(h->db, h->net, h->id->name, opt->env);
         if (!h->sync)
-            rc = fail(err, errlen, DNASYNC_ERR, "cannot start the sync engine on %s/cache.db", dir);
+            rc = dnasync_err_buf(err, errlen, DNASYNC_ERR,
+                                 "cannot start the sync engine on %s/cache.db", dir);
     }
     if (rc == 0 &&
         (sync_set_identity(h->sync, h->id, h->device_id) != 0 || sync_set_home(h->sync, dir) != 0 ||
          sync_set_profile(h->sync, strcmp(h->config.profile, "mobile") == 0
                                        ? SYNC_PROFILE_MOBILE
                                        : SYNC_PROFILE_DESKTOP) != 0))
-        rc = fail(err, errlen, DNASYNC_ERR, "%s", sync_errmsg(h->sync));
+        rc = dnasync_err_buf(err, errlen, DNASYNC_ERR, "%s", sync_errmsg(h->sync));
     /* A network this home never published to: publish at the next pass (an --offline home). */
     if (rc == 0 && h->config_changed && h->dht && sync_identity_forget_published(h->sync) != 0)
-        rc = fail(err, errlen, DNASYNC_ERR, "%s", sync_errmsg(h->sync));
+        rc = dnasync_err_buf(err, errlen, DNASYNC_ERR, "%s", sync_errmsg(h->sync));
     if (rc != 0) {
         dnasync_home_free(h);
         return rc;

@@ -2,6 +2,7 @@
  * temporary directory beside it, go online, refuse a name another key claims, publish the
  * identity record, read it back, then rename the directory into place. */
 #define _XOPEN_SOURCE 700
+#include "common/err.h"
 #include "dnasync/contacts.h"
 #include "dnasync/fingerprint.h"
 #include "dnasync/home.h"
@@ -12,24 +13,12 @@
 
 #include <errno.h>
 #include <ftw.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -51,15 +40,17 @@ static int check_target(const char *dir, int *was_empty, char *err, size_t errle
     char path[4200];
     snprintf(path, sizeof path, "%s/identity", dir);
     if (access(path, F_OK) == 0)
-        return fail(err, errlen, DNASYNC_EEXIST,
-                    "%s already has an identity; use another home (--home DIR)", dir);
+        return dnasync_err_buf(err, errlen, DNASYNC_EEXIST,
+                               "%s already has an identity; use another home (--home DIR)", dir);
     *was_empty = rmdir(dir) == 0;
     if (*was_empty || errno == ENOENT)
         return DNASYNC_OK;
     if (errno == ENOTEMPTY || errno == EEXIST)
-        return fail(err, errlen, DNASYNC_EEXIST,
-                    "%s exists and is not empty; a new home needs a new or empty directory", dir);
-    return fail(err, errlen, DNASYNC_EIO, "cannot use %s as a home: %s", dir, strerror(errno));
+        return dnasync_err_buf(
+            err, errlen, DNASYNC_EEXIST,
+            "%s exists and is not empty; a new home needs a new or empty directory", dir);
+    return dnasync_err_buf(err, errlen, DNASYNC_EIO, "cannot use %s as a home: %s", dir,
+                           strerror(errno));
 }
 
 /* mkdir -p of dir's parent (mode 0700 for the directories it creates). */
@@ -67,7 +58,7 @@ static int make_parent(const char *dir, char *err, size_t errlen)
 {
     char path[4096];
     if (strlen(dir) >= sizeof path)
-        return fail(err, errlen, DNASYNC_EINVAL, "home path is too long");
+        return dnasync_err_buf(err, errlen, DNASYNC_EINVAL, "home path is too long");
     strcpy(path, dir);
     /* The parent is cut in place, not taken from dirname(): for a path without '/' glibc's
      * dirname returns a static "." that must not be written to. */
@@ -84,8 +75,8 @@ static int make_parent(const char *dir, char *err, size_t errlen)
         char c = *p;
         *p = '\0';
         if (mkdir(path, 0700) != 0 && errno != EEXIST)
-            return fail(err, errlen, DNASYNC_EIO, "cannot create home %s: %s (at %s)", dir,
-                        strerror(errno), path);
+            return dnasync_err_buf(err, errlen, DNASYNC_EIO, "cannot create home %s: %s (at %s)",
+                                   dir, strerror(errno), path);
         *p = c;
         if (c == '\0')
             break;
@@ -111,31 +102,32 @@ static int go_online(const char *tmp, const dnasync_home_create_t *c, const char
         size_t n = 0;
         rc = dnasync_identity_load(tmp, &id, err, errlen);
         if (rc == 0 && dnasync_fingerprint(id->sign_pk, id->kem_ek, own) != 0)
-            rc = fail(err, errlen, DNASYNC_ECRYPTO, "cannot compute the fingerprint");
+            rc = dnasync_err_buf(err, errlen, DNASYNC_ECRYPTO, "cannot compute the fingerprint");
         dnasync_identity_free(id);
         if (rc == 0 && sync_name_claims(sync, name, &claims, &n) != 0)
-            rc = fail(err, errlen, DNASYNC_EDHT, "cannot look up '%s' on the DHT: %s", name,
-                      sync_errmsg(sync));
+            rc = dnasync_err_buf(err, errlen, DNASYNC_EDHT, "cannot look up '%s' on the DHT: %s",
+                                 name, sync_errmsg(sync));
         for (size_t i = 0; rc == 0 && i < n; i++) {
             if (memcmp(claims[i].fingerprint, own, DNASYNC_FP_BYTES) == 0)
                 continue;
             char hex[DNASYNC_FP_HEX_LEN + 1];
             dnasync_fingerprint_hex(claims[i].fingerprint, hex);
             uint64_t now = dnasync_env_now(c->env);
-            rc = fail(err, errlen, DNASYNC_EEXIST,
-                      "the name '%s' is already claimed on the DHT by another key (fingerprint "
-                      "%.16s, self-dated %llu days ago%s); choose another name, or two people "
-                      "would share one mailbox",
-                      name, hex,
-                      (unsigned long long)(claims[i].claimed_at <= now
-                                               ? (now - claims[i].claimed_at) / DNASYNC_DAY_S
-                                               : 0),
-                      n > 1 ? ", among other claims" : "");
+            rc = dnasync_err_buf(
+                err, errlen, DNASYNC_EEXIST,
+                "the name '%s' is already claimed on the DHT by another key (fingerprint "
+                "%.16s, self-dated %llu days ago%s); choose another name, or two people "
+                "would share one mailbox",
+                name, hex,
+                (unsigned long long)(claims[i].claimed_at <= now
+                                         ? (now - claims[i].claimed_at) / DNASYNC_DAY_S
+                                         : 0),
+                n > 1 ? ", among other claims" : "");
         }
         free(claims);
     }
     if (rc == 0 && sync_publish_identity(sync) != 0)
-        rc = fail(err, errlen, DNASYNC_EDHT, "%s", sync_errmsg(sync));
+        rc = dnasync_err_buf(err, errlen, DNASYNC_EDHT, "%s", sync_errmsg(sync));
     dnasync_home_free(h);
     return rc;
 }
@@ -175,7 +167,7 @@ int dnasync_home_create(const char *dir, const dnasync_home_create_t *c,
 {
     char why[256];
     if (c->name && dnasync_name_check(c->name, why, sizeof why) != 0)
-        return fail(err, errlen, DNASYNC_EINVAL, "invalid name: %s", why);
+        return dnasync_err_buf(err, errlen, DNASYNC_EINVAL, "invalid name: %s", why);
     for (size_t i = 0; i < c->n_bootstrap; i++) {
         int rc = home_bootstrap_check(c->bootstrap[i], err, errlen);
         if (rc != 0)
@@ -184,15 +176,16 @@ int dnasync_home_create(const char *dir, const dnasync_home_create_t *c,
     char idpath[4200];
     snprintf(idpath, sizeof idpath, "%s/identity", dir);
     if (access(idpath, F_OK) == 0)
-        return fail(err, errlen, DNASYNC_EEXIST,
-                    "%s already has an identity; use another home (--home DIR)", dir);
+        return dnasync_err_buf(err, errlen, DNASYNC_EEXIST,
+                               "%s already has an identity; use another home (--home DIR)", dir);
     if (!c->offline && c->n_bootstrap == 0 && c->n_gateway == 0)
-        return fail(err, errlen, DNASYNC_EDHT,
-                    "%s publishes the identity on the DHT and needs a bootstrap node: give "
-                    "--bootstrap HOST:PORT or --gateway URL (or --offline: a home that is "
-                    "published by its first "
-                    "sync with a bootstrap node)",
-                    c->name ? "init" : "join");
+        return dnasync_err_buf(
+            err, errlen, DNASYNC_EDHT,
+            "%s publishes the identity on the DHT and needs a bootstrap node: give "
+            "--bootstrap HOST:PORT or --gateway URL (or --offline: a home that is "
+            "published by its first "
+            "sync with a bootstrap node)",
+            c->name ? "init" : "join");
     int was_empty = 0;
     int rc = make_parent(dir, err, errlen);
     if (rc == 0)
@@ -211,13 +204,13 @@ int dnasync_home_create(const char *dir, const dnasync_home_create_t *c,
     remove_tree(tmp); /* left by a run that was killed */
     char name[DNASYNC_NAME_MAX + 1] = "";
     if (mkdir(tmp, 0700) != 0)
-        rc = fail(err, errlen, DNASYNC_EIO, "cannot create home %s: %s (at %s)", dir,
-                  strerror(errno), tmp);
+        rc = dnasync_err_buf(err, errlen, DNASYNC_EIO, "cannot create home %s: %s (at %s)", dir,
+                             strerror(errno), tmp);
     else
         rc = build(tmp, c, name, err, errlen);
     if (rc == 0 && rename(tmp, dir) != 0)
-        rc = fail(err, errlen, DNASYNC_EIO, "cannot move the new home into %s: %s", dir,
-                  strerror(errno));
+        rc = dnasync_err_buf(err, errlen, DNASYNC_EIO, "cannot move the new home into %s: %s", dir,
+                             strerror(errno));
     if (rc != 0) {
         remove_tree(tmp);
         if (was_empty)

@@ -1,12 +1,12 @@
 /* The home lock (dnasync/home_lock.h): flock on <home>/lock, with the holder's pid and role. */
 #define _DEFAULT_SOURCE
 #include "dnasync/home_lock.h"
+#include "common/err.h"
 
 #include "dnasync/status.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,17 +17,6 @@
 struct dnasync_home_lock {
     int fd;
 };
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 /* The holder's "PID ROLE" line. A holder that has just taken the lock may not have written
  * it yet: read again for up to ~0.5 s before calling it unknown. */
@@ -54,20 +43,22 @@ int dnasync_home_lock_take(const char *dir, const char *role, dnasync_home_lock_
 {
     *out = NULL;
     if (!role || !*role || strlen(role) >= sizeof holder->role || strpbrk(role, " \t\n"))
-        return fail(err, errlen, DNASYNC_EINVAL, "home lock: bad role");
+        return dnasync_err_buf(err, errlen, DNASYNC_EINVAL, "home lock: bad role");
     char path[4200];
     if ((size_t)snprintf(path, sizeof path, "%s/lock", dir) >= sizeof path)
-        return fail(err, errlen, DNASYNC_EINVAL, "home path is too long");
+        return dnasync_err_buf(err, errlen, DNASYNC_EINVAL, "home path is too long");
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
-        return fail(err, errlen, DNASYNC_EIO, "cannot open %s: %s", path, strerror(errno));
+        return dnasync_err_buf(err, errlen, DNASYNC_EIO, "cannot open %s: %s", path,
+                               strerror(errno));
     while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         if (errno == EINTR)
             continue;
         int e = errno;
         if (e != EWOULDBLOCK) {
             close(fd);
-            return fail(err, errlen, DNASYNC_EIO, "cannot lock %s: %s", path, strerror(e));
+            return dnasync_err_buf(err, errlen, DNASYNC_EIO, "cannot lock %s: %s", path,
+                                   strerror(e));
         }
         dnasync_home_lock_holder_t h;
         read_holder(fd, &h);
@@ -78,22 +69,24 @@ int dnasync_home_lock_take(const char *dir, const char *role, dnasync_home_lock_
         if (h.pid > 0)
             snprintf(who, sizeof who, "`dnasync %s` (pid %ld)", h.role, (long)h.pid);
         if (strcmp(h.role, "daemon") == 0) /* starting, or its socket is gone */
-            return fail(err, errlen, DNASYNC_EBUSY,
-                        "home %s is in use by %s; its socket is %s/dnasync.sock", dir, who, dir);
-        return fail(err, errlen, DNASYNC_EBUSY,
-                    "home %s is in use by %s; run `dnasync daemon` to share one node", dir, who);
+            return dnasync_err_buf(err, errlen, DNASYNC_EBUSY,
+                                   "home %s is in use by %s; its socket is %s/dnasync.sock", dir,
+                                   who, dir);
+        return dnasync_err_buf(err, errlen, DNASYNC_EBUSY,
+                               "home %s is in use by %s; run `dnasync daemon` to share one node",
+                               dir, who);
     }
     char line[64];
     int n = snprintf(line, sizeof line, "%ld %s\n", (long)getpid(), role);
     if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t)n, 0) != n) {
         int e = errno;
         close(fd); /* drops the lock */
-        return fail(err, errlen, DNASYNC_EIO, "cannot write %s: %s", path, strerror(e));
+        return dnasync_err_buf(err, errlen, DNASYNC_EIO, "cannot write %s: %s", path, strerror(e));
     }
     dnasync_home_lock_t *l = malloc(sizeof *l);
     if (!l) {
         close(fd);
-        return fail(err, errlen, DNASYNC_ENOMEM, "out of memory");
+        return dnasync_err_buf(err, errlen, DNASYNC_ENOMEM, "out of memory");
     }
     l->fd = fd;
     *out = l;
