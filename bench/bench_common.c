@@ -65,33 +65,36 @@ void bench_sleep_ms(unsigned ms)
 static _Atomic uint64_t c_puts, c_put_bytes, c_gets, c_get_values, c_get_bytes, c_lists, c_list_ids,
     c_listens;
 
-int __real_dnad_put(dnad_node_t *n, const uint8_t key[20], const uint8_t *data, size_t len,
-                    uint16_t type, uint64_t id, uint64_t age_ms, dnad_done_cb cb, void *user);
-int __real_dnad_get(dnad_node_t *n, const uint8_t key[20], const uint64_t *ids, size_t n_ids,
-                    int timeout_ms, dnad_value_t **out, size_t *count);
-int __real_dnad_list_ids(dnad_node_t *n, const uint8_t key[20], int timeout_ms, uint64_t **ids,
-                         size_t *count);
-int __real_dnad_listen(dnad_node_t *n, const uint8_t key[20], dnad_value_cb cb, void *user,
-                       int timeout_ms, uint64_t *token);
-int __wrap_dnad_put(dnad_node_t *n, const uint8_t key[20], const uint8_t *data, size_t len,
-                    uint16_t type, uint64_t id, uint64_t age_ms, dnad_done_cb cb, void *user);
-int __wrap_dnad_get(dnad_node_t *n, const uint8_t key[20], const uint64_t *ids, size_t n_ids,
-                    int timeout_ms, dnad_value_t **out, size_t *count);
-int __wrap_dnad_list_ids(dnad_node_t *n, const uint8_t key[20], int timeout_ms, uint64_t **ids,
-                         size_t *count);
-int __wrap_dnad_listen(dnad_node_t *n, const uint8_t key[20], dnad_value_cb cb, void *user,
-                       int timeout_ms, uint64_t *token);
+int __real_dnad_put(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint8_t *data,
+                    size_t len, uint16_t type, uint64_t id, uint64_t age_ms, dnad_done_cb cb,
+                    void *user);
+int __real_dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,
+                    size_t n_ids, int timeout_ms, dnad_value_t **out, size_t *count);
+int __real_dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int timeout_ms,
+                         uint64_t **ids, size_t *count);
+int __real_dnad_listen(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_value_cb cb,
+                       void *user, int timeout_ms, uint64_t *token);
+int __wrap_dnad_put(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint8_t *data,
+                    size_t len, uint16_t type, uint64_t id, uint64_t age_ms, dnad_done_cb cb,
+                    void *user);
+int __wrap_dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,
+                    size_t n_ids, int timeout_ms, dnad_value_t **out, size_t *count);
+int __wrap_dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int timeout_ms,
+                         uint64_t **ids, size_t *count);
+int __wrap_dnad_listen(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_value_cb cb,
+                       void *user, int timeout_ms, uint64_t *token);
 
-int __wrap_dnad_put(dnad_node_t *n, const uint8_t key[20], const uint8_t *data, size_t len,
-                    uint16_t type, uint64_t id, uint64_t age_ms, dnad_done_cb cb, void *user)
+int __wrap_dnad_put(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint8_t *data,
+                    size_t len, uint16_t type, uint64_t id, uint64_t age_ms, dnad_done_cb cb,
+                    void *user)
 {
     c_puts++;
     c_put_bytes += len;
     return __real_dnad_put(n, key, data, len, type, id, age_ms, cb, user);
 }
 
-int __wrap_dnad_get(dnad_node_t *n, const uint8_t key[20], const uint64_t *ids, size_t n_ids,
-                    int timeout_ms, dnad_value_t **out, size_t *count)
+int __wrap_dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,
+                    size_t n_ids, int timeout_ms, dnad_value_t **out, size_t *count)
 {
     c_gets++;
     int rc = __real_dnad_get(n, key, ids, n_ids, timeout_ms, out, count);
@@ -103,8 +106,8 @@ int __wrap_dnad_get(dnad_node_t *n, const uint8_t key[20], const uint64_t *ids, 
     return rc;
 }
 
-int __wrap_dnad_list_ids(dnad_node_t *n, const uint8_t key[20], int timeout_ms, uint64_t **ids,
-                         size_t *count)
+int __wrap_dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int timeout_ms,
+                         uint64_t **ids, size_t *count)
 {
     c_lists++;
     int rc = __real_dnad_list_ids(n, key, timeout_ms, ids, count);
@@ -113,8 +116,8 @@ int __wrap_dnad_list_ids(dnad_node_t *n, const uint8_t key[20], int timeout_ms, 
     return rc;
 }
 
-int __wrap_dnad_listen(dnad_node_t *n, const uint8_t key[20], dnad_value_cb cb, void *user,
-                       int timeout_ms, uint64_t *token)
+int __wrap_dnad_listen(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_value_cb cb,
+                       void *user, int timeout_ms, uint64_t *token)
 {
     c_listens++;
     return __real_dnad_listen(n, key, cb, user, timeout_ms, token);

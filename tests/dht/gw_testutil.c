@@ -142,8 +142,9 @@ void gt_message(gt_value_t *out, const char *sender, const char *recipient, cons
                  0);
     finish(out, &v, sk, "message");
     out->created = now;
-    CHECK_EQ_INT(
-        dht_key_box(out->key, recipient, (int64_t)(now / 86400), dht_shard_of(v.message_id)), 0);
+    CHECK_EQ_INT(dht_key_box(out->key, recipient, (int64_t)(now / DNASYNC_DAY_S),
+                             dht_shard_of(v.message_id)),
+                 0);
 }
 
 void gt_tombstone(gt_value_t *out, const char *owner, const char *message_id, const uint8_t sk[32],
@@ -160,12 +161,13 @@ void gt_tombstone(gt_value_t *out, const char *owner, const char *message_id, co
     v.owner = (char *)owner;
     finish(out, &v, sk, "tombstone");
     out->created = now;
-    CHECK_EQ_INT(dht_key_box(out->key, owner, (int64_t)(now / 86400), dht_shard_of(message_id)), 0);
+    CHECK_EQ_INT(
+        dht_key_box(out->key, owner, (int64_t)(now / DNASYNC_DAY_S), dht_shard_of(message_id)), 0);
 }
 
-void gt_hex_key(const uint8_t key[20], char out[41])
+void gt_hex_key(const uint8_t key[DNASYNC_DHT_KEY_BYTES], char out[2 * DNASYNC_DHT_KEY_BYTES + 1])
 {
-    for (int i = 0; i < 20; i++)
+    for (int i = 0; i < DNASYNC_DHT_KEY_BYTES; i++)
         snprintf(out + 2 * i, 3, "%02x", key[i]);
 }
 
@@ -194,7 +196,7 @@ static char *b64(const uint8_t *p, size_t n)
 
 char *gt_item_json(const gt_value_t *v)
 {
-    char key[41], id[17];
+    char key[2 * DNASYNC_DHT_KEY_BYTES + 1], id[17];
     gt_hex_key(v->key, key);
     gt_hex_id(v->vid, id);
     char *data = b64(v->data, v->len);
@@ -271,9 +273,9 @@ void gt_listen_start_path(gt_listen_t *l, int port, const char *path, const char
     CHECK_EQ_INT(pthread_create(&l->th, NULL, stream_main, l), 0);
 }
 
-void gt_listen_start(gt_listen_t *l, int port, const uint8_t key[20])
+void gt_listen_start(gt_listen_t *l, int port, const uint8_t key[DNASYNC_DHT_KEY_BYTES])
 {
-    char hex[41], path[128];
+    char hex[2 * DNASYNC_DHT_KEY_BYTES + 1], path[128];
     gt_hex_key(key, hex);
     snprintf(path, sizeof path, "/v1/key/%s/listen", hex);
     gt_listen_start_path(l, port, path, NULL);

@@ -26,7 +26,7 @@ pid_t gt_spawn(char *const extra[], const char *log, int *gw_port, int *dht_port
 
 /* A value as put through the gateway: its key, kind name, id, created, and encoding. */
 typedef struct gt_value {
-    uint8_t key[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     const char *kind;
     uint64_t vid;
     uint64_t created;
@@ -45,7 +45,7 @@ void gt_tombstone(gt_value_t *out, const char *owner, const char *message_id, co
 /* {"key":..,"kind":..,"id":..,"created":..,"data":..} (malloc'd). */
 char *gt_item_json(const gt_value_t *v);
 /* 40 / 16 lowercase hex. */
-void gt_hex_key(const uint8_t key[20], char out[41]);
+void gt_hex_key(const uint8_t key[DNASYNC_DHT_KEY_BYTES], char out[2 * DNASYNC_DHT_KEY_BYTES + 1]);
 void gt_hex_id(uint64_t id, char out[17]);
 
 /* A listen stream read by a thread until gt_listen_stop. */
@@ -60,7 +60,7 @@ typedef struct gt_listen {
     long status;
     char last_event_id[32]; /* sent as Last-Event-ID when set before the start */
 } gt_listen_t;
-void gt_listen_start(gt_listen_t *l, int port, const uint8_t key[20]);
+void gt_listen_start(gt_listen_t *l, int port, const uint8_t key[DNASYNC_DHT_KEY_BYTES]);
 /* The same on any path (e.g. OpenDHT's proxy: /key/<hex>/listen); last_event_id may be NULL. */
 void gt_listen_start_path(gt_listen_t *l, int port, const char *path, const char *last_event_id);
 /* Wait (bounded) until the stream holds needle; 1 when it does. */

@@ -59,12 +59,12 @@ int main(void)
      * each shard's ids 16 at a time and ask again (bounded) for any that did not come back. */
     size_t found = 0;
     for (int s = 0; s < DNASYNC_DHT_SHARDS; s++) {
-        uint8_t key[20];
+        uint8_t key[DNASYNC_DHT_KEY_BYTES];
         dht_key_box(key, "frank", day, s);
         uint64_t want[BULK];
         size_t n_want = 0;
         for (unsigned i = 0; i < BULK; i++)
-            if (memcmp(items[i].key, key, 20) == 0)
+            if (memcmp(items[i].key, key, DNASYNC_DHT_KEY_BYTES) == 0)
                 want[n_want++] = items[i].id;
         for (int round = 0; round < 5 && n_want > 0; round++) {
             size_t still = 0;

@@ -56,7 +56,7 @@ static void summary(uint8_t **out, size_t *len, uint64_t *id, const char *mailbo
     memset(&v, 0, sizeof v);
     v.version = DHT_VALUE_FORMAT;
     v.kind = DHT_KIND_SUMMARY;
-    v.created_at = (uint64_t)day * 86400u + 60u;
+    v.created_at = (uint64_t)day * DNASYNC_DAY_S + 60u;
     v.mailbox = (char *)mailbox;
     v.day = (uint64_t)day;
     memcpy(v.writer_id, &writer, sizeof writer);
@@ -66,15 +66,16 @@ static void summary(uint8_t **out, size_t *len, uint64_t *id, const char *mailbo
     *id = dht_value_id(&v);
 }
 
-static void put(dht_storage_context_t *c, const uint8_t key[20], uint8_t *val, size_t len,
-                uint16_t type, uint64_t id, uint64_t created)
+static void put(dht_storage_context_t *c, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint8_t *val,
+                size_t len, uint16_t type, uint64_t id, uint64_t created)
 {
     (void)dht_put(c, key, val, len, type, id, created); /* refusals are the point */
     free(val);
 }
 
 /* Values the node holds at key (counted through a fresh client), and how many by signer. */
-static size_t held(const char *addr, const uint8_t key[20], unsigned signer, size_t *by_signer)
+static size_t held(const char *addr, const uint8_t key[DNASYNC_DHT_KEY_BYTES], unsigned signer,
+                   size_t *by_signer)
 {
     dht_storage_context_t *c = client(addr);
     uint8_t *one;
@@ -116,9 +117,9 @@ int main(void)
     g_node = pid;
     atexit(stop_node);
     snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
-    int64_t day = (int64_t)(clk.now_ms / 1000u / 86400u);
-    uint64_t created = (uint64_t)day * 86400u + 60u;
-    uint8_t k1[20], k2[20], box[20], *v;
+    int64_t day = (int64_t)(clk.now_ms / 1000u / DNASYNC_DAY_S);
+    uint64_t created = (uint64_t)day * DNASYNC_DAY_S + 60u;
+    uint8_t k1[DNASYNC_DHT_KEY_BYTES], k2[DNASYNC_DHT_KEY_BYTES], box[DNASYNC_DHT_KEY_BYTES], *v;
     size_t len, by = 0;
     uint64_t id, first_id = 0;
     CHECK_EQ_INT(dht_key_sum(k1, "alice", day), 0);

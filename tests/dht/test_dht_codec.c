@@ -19,11 +19,11 @@ static void test_keys(void)
     CHECK(dht_key_name_box(name, sizeof name, "alice", 1, 128) == DNASYNC_EINVAL);
     CHECK(dht_key_name_id(name, sizeof name, "") == DNASYNC_EINVAL);
     /* SHA-1("abc") */
-    uint8_t k[20];
+    uint8_t k[DNASYNC_DHT_KEY_BYTES];
     dht_key_hash("abc", k);
     CHECK(k[0] == 0xa9 && k[1] == 0x99 && k[19] == 0x9d);
     CHECK_EQ_INT(dht_upload_day(86399), 0);
-    CHECK_EQ_INT(dht_upload_day(86400), 1);
+    CHECK_EQ_INT(dht_upload_day(DNASYNC_DAY_S), 1);
     char id[65];
     tu_message_id(id, 0xff);
     CHECK_EQ_INT(dht_shard_of(id), 0xff % 128);

@@ -35,7 +35,7 @@ static void summary(uint8_t **out, size_t *len, uint64_t *id, uint64_t day, uint
     memset(&v, 0, sizeof v);
     v.version = DHT_VALUE_FORMAT;
     v.kind = DHT_KIND_SUMMARY;
-    v.created_at = day * 86400u + 60u;
+    v.created_at = day * DNASYNC_DAY_S + 60u;
     v.mailbox = "alice";
     v.day = day;
     memcpy(v.writer_id, WRITER, sizeof WRITER);
@@ -67,7 +67,8 @@ static dht_storage_context_t *start(const char *boot)
 }
 
 /* The counters of the summaries a get through ctx returns (up to 4), their number returned. */
-static size_t counters_seen(dht_storage_context_t *ctx, const uint8_t key[20], uint64_t c[4])
+static size_t counters_seen(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                            uint64_t c[4])
 {
     dht_raw_value_t *vals = NULL;
     size_t n = 0;
@@ -84,7 +85,7 @@ static size_t counters_seen(dht_storage_context_t *ctx, const uint8_t key[20], u
 }
 
 /* The counter of the one summary a get through ctx returns (0 if none; fails on several). */
-static uint64_t counter_seen(dht_storage_context_t *ctx, const uint8_t key[20])
+static uint64_t counter_seen(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES])
 {
     uint64_t c[4] = {0};
     CHECK(counters_seen(ctx, key, c) <= 1);
@@ -101,8 +102,8 @@ static uint64_t stored(dht_storage_context_t *ctx)
 static void test_stale_local_edition(void)
 {
     char boot[32];
-    uint64_t day = (uint64_t)time(NULL) / 86400u;
-    uint8_t key[20];
+    uint64_t day = (uint64_t)time(NULL) / DNASYNC_DAY_S;
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     CHECK_EQ_INT(dht_key_sum(key, "alice", (int64_t)day), 0);
     uint8_t *v1, *v2;
     size_t l1, l2;
@@ -179,7 +180,7 @@ static void test_partial_local_store(void)
     tu_message_id(id1, 1);
     tu_message_id(id2, 257);
     CHECK_EQ_INT(dht_shard_of(id1), dht_shard_of(id2));
-    uint8_t key[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     dht_key_box(key, "alice", dht_upload_day(now), dht_shard_of(id1));
 
     dht_storage_context_t *a = start(NULL);

@@ -32,7 +32,7 @@ static uint64_t make_summary(uint8_t **out, size_t *len, const char *mailbox, in
     memset(&v, 0, sizeof v);
     v.version = DHT_VALUE_FORMAT;
     v.kind = DHT_KIND_SUMMARY;
-    v.created_at = (uint64_t)day * 86400u;
+    v.created_at = (uint64_t)day * DNASYNC_DAY_S;
     v.mailbox = (char *)mailbox;
     v.day = (uint64_t)day;
     memset(v.writer_id, 0x5a, sizeof v.writer_id);
@@ -49,7 +49,8 @@ static uint64_t make_summary(uint8_t **out, size_t *len, const char *mailbox, in
 /* The counter of the summary by author_pk that a get through ctx returns (0 if none). A get
  * returns the newest edition per author: another author's value under the same id is a
  * separate version, never an edition of this one. */
-static uint64_t local_summary_counter(dht_storage_context_t *ctx, const uint8_t key[20],
+static uint64_t local_summary_counter(dht_storage_context_t *ctx,
+                                      const uint8_t key[DNASYNC_DHT_KEY_BYTES],
                                       const uint8_t author_pk[32])
 {
     dht_value_t *vals;
@@ -72,7 +73,7 @@ static void test_store_and_serve(void)
     uint8_t *msg;
     size_t len;
     tu_message(&msg, &len, 3, "alice", "bob", 500, now_s(), sk);
-    uint8_t key[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     CHECK_EQ_INT(dht_storage_put_message(ctx, msg, len, 0, key), 0);
     dht_value_t *vals;
     size_t n, rejected;
@@ -84,7 +85,7 @@ static void test_store_and_serve(void)
     /* the sender's mailbox has it too */
     char id[65];
     tu_message_id(id, 3);
-    uint8_t skey[20];
+    uint8_t skey[DNASYNC_DHT_KEY_BYTES];
     dht_key_box(skey, "alice", dht_upload_day(now_s()), dht_shard_of(id));
     uint64_t *ids;
     CHECK_EQ_INT(dht_list_ids(ctx, skey, &ids, &n), 0);
@@ -112,9 +113,9 @@ static void test_store_and_serve(void)
     uint64_t tvid = dht_value_id(&tv);
     dht_value_clear(&tv);
     CHECK(tvid != 0 && tvid != dht_message_value_id(id));
-    uint8_t tkey[20];
+    uint8_t tkey[DNASYNC_DHT_KEY_BYTES];
     CHECK_EQ_INT(dht_storage_put_tombstone(ctx, tb, tlen, 0, tkey), 0);
-    CHECK(memcmp(tkey, key, 20) == 0);
+    CHECK(memcmp(tkey, key, DNASYNC_DHT_KEY_BYTES) == 0);
     CHECK_EQ_INT(dht_list_ids(ctx, key, &ids, &n), 0);
     CHECK_EQ_INT(n, 2);
     CHECK((ids[0] == tvid && ids[1] == dht_message_value_id(id)) ||
@@ -163,7 +164,7 @@ static void test_alone_confirms_nothing(void)
     uint8_t *msg;
     size_t len;
     tu_message(&msg, &len, 4, "alice", "bob", 300, now_s(), sk);
-    uint8_t key[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     CHECK_EQ_INT(dht_storage_put_message(ctx, msg, len, 0, key), DNASYNC_EDHT);
     CHECK(strstr(dht_storage_errmsg(ctx), "no other DHT node is known"));
     char id[65];
@@ -186,10 +187,10 @@ static void test_lifetime(void)
     tu_seed(sk, 2);
     uint8_t *m29, *m31;
     size_t l29, l31;
-    uint64_t t29 = now_s() - 29u * 86400u, t31 = now_s() - 31u * 86400u;
+    uint64_t t29 = now_s() - 29u * DNASYNC_DAY_S, t31 = now_s() - 31u * DNASYNC_DAY_S;
     tu_message(&m29, &l29, 29, "alice", "bob", 64, t29, sk);
     tu_message(&m31, &l31, 31, "alice", "bob", 64, t31, sk);
-    uint8_t k29[20], k31[20];
+    uint8_t k29[DNASYNC_DHT_KEY_BYTES], k31[DNASYNC_DHT_KEY_BYTES];
     CHECK_EQ_INT(dht_storage_put_message(ctx, m29, l29, t29, k29), 0);
     int rc = dht_storage_put_message(ctx, m31, l31, t31, k31);
     CHECK(rc != 0); /* never confirmed: nobody stores it */
@@ -212,7 +213,7 @@ static void test_refusals(void)
     dht_storage_context_t *ctx = tu_ctx(NULL, &clk.env);
     fprintf(stderr, "strict node started in %llu ms\n", (unsigned long long)(dht_mono_ms() - t0));
     tu_strict = 0;
-    uint8_t key[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     dht_key_hash("dnasync/test/refusals", key);
     /* oversize: refused at once with a clear error, never a network timeout */
     size_t big = DHT_VALUE_MAX_BYTES + 1;
@@ -258,7 +259,7 @@ static void test_refusals(void)
     /* summary edits: the same author's higher version replaces (edit policy); another author's
      * summary has its own id (the id names the author too), and put under this writer's id it
      * is refused (wrong id for its content) */
-    uint8_t skey[20], *s1, *s2, *s3;
+    uint8_t skey[DNASYNC_DHT_KEY_BYTES], *s1, *s2, *s3;
     size_t l1, l2, l3;
     int64_t day = dht_upload_day(now_s());
     CHECK_EQ_INT(dht_key_sum(skey, "bob", day), 0);
@@ -288,7 +289,7 @@ static void test_refusals(void)
         dnad_put(peer->node, key, tb, tlen, DNASYNC_DHT_TYPE_TOMBSTONE, vid, 0, NULL, NULL), 0);
     CHECK_EQ_INT(
         dnad_put(peer->node, key, tbo, tolen, DNASYNC_DHT_TYPE_TOMBSTONE, vid, 0, NULL, NULL), 0);
-    uint8_t gkey[20];
+    uint8_t gkey[DNASYNC_DHT_KEY_BYTES];
     dht_key_hash("dnasync/test/garbage", gkey);
     /* (dnad_put is the raw adapter: no client-side checks) */
     CHECK_EQ_INT(dnad_put(peer->node, gkey, junk, 100, DNASYNC_DHT_TYPE_MESSAGE, 9, 0, NULL, NULL),
@@ -337,7 +338,7 @@ static void test_listen(void)
     tu_seed(sk, 4);
     char id[65];
     tu_message_id(id, 8);
-    uint8_t key[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     dht_key_box(key, "bob", dht_upload_day(now_s()), dht_shard_of(id));
     seen_t seen = {0};
     uint64_t tok;

@@ -51,7 +51,7 @@ static void test_five_nodes(void)
     /* listen on node 4 before the put */
     char id[65];
     tu_message_id(id, 1);
-    uint8_t key[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     dht_key_box(key, "bob", dht_upload_day(now_s()), dht_shard_of(id));
     uint64_t tok;
     CHECK_EQ_INT(dht_listen(net[4], key, on_value, NULL, &tok), 0);
@@ -59,9 +59,9 @@ static void test_five_nodes(void)
     uint8_t *msg;
     size_t len;
     tu_message(&msg, &len, 1, "alice", "bob", 300, now_s(), sk);
-    uint8_t skey[20];
+    uint8_t skey[DNASYNC_DHT_KEY_BYTES];
     CHECK_EQ_INT(dht_storage_put_message(net[1], msg, len, 0, skey), 0);
-    CHECK(memcmp(skey, key, 20) == 0);
+    CHECK(memcmp(skey, key, DNASYNC_DHT_KEY_BYTES) == 0);
     dht_value_t *vals;
     size_t n;
     CHECK_EQ_INT(dht_storage_get_values(net[3], key, &vals, &n, NULL), 0);
@@ -95,7 +95,7 @@ static void test_thousand_late_joiner(void)
         items[i].len = len;
         items[i].type = DNASYNC_DHT_TYPE_MESSAGE;
         items[i].id = dht_message_value_id(id);
-        items[i].created = now_s() - (i % 2) * 86400u;
+        items[i].created = now_s() - (i % 2) * DNASYNC_DAY_S;
     }
     uint64_t t0 = dht_mono_ms();
     int ok = dht_put_batch(net[2], items, MANY);
@@ -113,7 +113,7 @@ static void test_thousand_late_joiner(void)
     size_t found = 0;
     for (int d = 0; d < 2; d++) {
         for (int s = 0; s < DNASYNC_DHT_SHARDS; s++) {
-            uint8_t key[20];
+            uint8_t key[DNASYNC_DHT_KEY_BYTES];
             dht_key_box(key, "carol", day - d, s);
             uint64_t *ids = NULL;
             size_t n = 0;

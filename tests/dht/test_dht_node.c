@@ -23,7 +23,7 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static size_t count_values(const char *addr, const uint8_t key[20])
+static size_t count_values(const char *addr, const uint8_t key[DNASYNC_DHT_KEY_BYTES])
 {
     dht_storage_context_t *c = tu_ctx(addr, &clk.env);
     tu_wait_peers(c, 1);
@@ -71,7 +71,7 @@ int main(void)
     uint8_t *msg;
     size_t len;
     tu_message(&msg, &len, 9, "alice", "bob", 256, clk.now_ms / 1000u, sk);
-    uint8_t key[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     dht_storage_context_t *c = tu_ctx(addr, &clk.env);
     tu_wait_peers(c, 1);
     CHECK_EQ_INT(dht_storage_put_message(c, msg, len, 0, key), 0);

@@ -67,7 +67,7 @@ static const char *status_of(const char *body, int i, char out[64])
 /* Whether GET /v1/key/K?ids=ID returns that value. */
 static int stored(const gt_value_t *v)
 {
-    char key[41], id[17], path[128];
+    char key[2 * DNASYNC_DHT_KEY_BYTES + 1], id[17], path[128];
     gt_hex_key(v->key, key);
     gt_hex_id(v->vid, id);
     snprintf(path, sizeof path, "/v1/key/%s?ids=%s", key, id);
@@ -140,7 +140,7 @@ static void test_put_validation(void)
     gt_message(&bad_sig, "alice", "bob", "tampered", sk_alice, now);
     bad_sig.data[bad_sig.len - 1] ^= 1; /* a payload byte: decodes, signature fails */
     gt_message(&wrong_key, "alice", "bob", "elsewhere", sk_alice, now);
-    memset(wrong_key.key, 0x42, 20);
+    memset(wrong_key.key, 0x42, DNASYNC_DHT_KEY_BYTES);
     gt_message(&stranger, "carol", "bob", "from nobody", sk_mallory, now); /* no identity */
     gt_message(&big, "alice", "bob", "x", sk_alice, now);
 
@@ -154,7 +154,7 @@ static void test_put_validation(void)
     it[5] = gt_item_json(&forged);
     it[6] = gt_item_json(&wrong_key);
     it[7] = gt_item_json(&stranger);
-    char key[41], id[17];
+    char key[2 * DNASYNC_DHT_KEY_BYTES + 1], id[17];
     gt_hex_key(msg.key, key);
     gt_hex_id(msg.vid, id);
     it[8] = malloc(256);
@@ -226,7 +226,7 @@ static void test_put_validation(void)
     gt_resp_free(&r);
 
     /* batch get of two keys */
-    char k1[41], k2[41], body[200];
+    char k1[2 * DNASYNC_DHT_KEY_BYTES + 1], k2[2 * DNASYNC_DHT_KEY_BYTES + 1], body[200];
     gt_hex_key(msg.key, k1);
     gt_hex_key(id_alice.key, k2);
     snprintf(body, sizeof body, "{\"keys\":[\"%s\",\"%s\"]}", k1, k2);
@@ -296,8 +296,8 @@ static void test_listen(void)
     gt_message(&first, "alice", "bob", "before the listen", sk_alice, now);
     gt_message(&second, "alice", "bob", "after the listen", sk_alice, now);
     /* both into bob's doorbell of today: one key for any message of bob's */
-    CHECK_EQ_INT(dht_key_bell(first.key, "bob", (int64_t)(now / 86400)), 0);
-    memcpy(second.key, first.key, 20);
+    CHECK_EQ_INT(dht_key_bell(first.key, "bob", (int64_t)(now / DNASYNC_DAY_S)), 0);
+    memcpy(second.key, first.key, DNASYNC_DHT_KEY_BYTES);
     char *item = gt_item_json(&first);
     gt_resp_t r;
     char st[64];
@@ -333,13 +333,13 @@ static void test_listen(void)
      * EventSource does) replays every current value, the missed one included */
     gt_value_t third;
     gt_message(&third, "alice", "bob", "while you were away", sk_alice, now);
-    memcpy(third.key, first.key, 20);
+    memcpy(third.key, first.key, DNASYNC_DHT_KEY_BYTES);
     item = gt_item_json(&third);
     post_put(item, &r);
     free(item);
     CHECK_EQ_STR(status_of(r.body, 0, st), "stored");
     gt_resp_free(&r);
-    char id3[17], path[128], hex[41];
+    char id3[17], path[128], hex[2 * DNASYNC_DHT_KEY_BYTES + 1];
     gt_hex_id(third.vid, id3);
     gt_hex_key(first.key, hex);
     snprintf(path, sizeof path, "/v1/key/%s/listen", hex);
@@ -358,7 +358,7 @@ static void test_listen(void)
 /* At most 8 open listens per client address: the 9th is refused with 429. */
 static void test_listen_limit(void)
 {
-    uint8_t key[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     memset(key, 0x5a, sizeof key);
     gt_listen_t l[8];
     for (int i = 0; i < 8; i++)
@@ -369,7 +369,7 @@ static void test_listen_limit(void)
                     l[i].buf ? l[i].buf : "(nothing)");
             CHECK(0);
         }
-    char hex[41], path[80];
+    char hex[2 * DNASYNC_DHT_KEY_BYTES + 1], path[80];
     gt_hex_key(key, hex);
     snprintf(path, sizeof path, "/v1/key/%s/listen", hex);
     gt_resp_t r;

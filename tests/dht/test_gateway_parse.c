@@ -107,7 +107,7 @@ static void test_put_body(void)
 
 static void test_keys_body(void)
 {
-    uint8_t keys[GW_MAX_ITEMS][20];
+    uint8_t keys[GW_MAX_ITEMS][DNASYNC_DHT_KEY_BYTES];
     size_t n = 0;
     char err[128];
     const char *ok = "{\"keys\":[\"00112233445566778899aabbccddeeff00112233\"]}";

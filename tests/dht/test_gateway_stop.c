@@ -33,7 +33,7 @@ static void cleanup(void)
 }
 
 /* A message stored through a client of the other node; key gets its key. */
-static void store_on_other(int other_port, unsigned n, uint8_t key[20])
+static void store_on_other(int other_port, unsigned n, uint8_t key[DNASYNC_DHT_KEY_BYTES])
 {
     char addr[32];
     snprintf(addr, sizeof addr, "127.0.0.1:%d", other_port);
@@ -56,7 +56,7 @@ static void store_on_other(int other_port, unsigned n, uint8_t key[20])
 
 /* Put alice's identity and a message to bob through the gateway (stored on its node); key
  * gets the message's key. */
-static void put_through_gateway(int gwp, uint8_t key[20])
+static void put_through_gateway(int gwp, uint8_t key[DNASYNC_DHT_KEY_BYTES])
 {
     uint8_t sk[32];
     tu_seed(sk, 6);
@@ -64,7 +64,7 @@ static void put_through_gateway(int gwp, uint8_t key[20])
     gt_value_t id, msg;
     gt_identity(&id, "alice", sk, now);
     gt_message(&msg, "alice", "bob", "kept across the stop", sk, now);
-    memcpy(key, msg.key, 20);
+    memcpy(key, msg.key, DNASYNC_DHT_KEY_BYTES);
     char *a = gt_item_json(&id), *b = gt_item_json(&msg);
     size_t n = strlen(a) + strlen(b) + 32;
     char *body = malloc(n);
@@ -84,9 +84,9 @@ static void put_through_gateway(int gwp, uint8_t key[20])
 }
 
 /* GET /v1/key/K through the gateway: 1 when it returns a value. */
-static int served(int gwp, const uint8_t key[20])
+static int served(int gwp, const uint8_t key[DNASYNC_DHT_KEY_BYTES])
 {
-    char hex[41], path[80];
+    char hex[2 * DNASYNC_DHT_KEY_BYTES + 1], path[80];
     gt_hex_key(key, hex);
     snprintf(path, sizeof path, "/v1/key/%s", hex);
     gt_resp_t r;
@@ -111,7 +111,7 @@ static void run(int disconnect_first, const char *tag)
     snprintf(log, sizeof log, "%s/%s-gw.log", dir, tag);
     gwnode = gt_spawn(gargs, log, &gwp, &dht_port);
 
-    uint8_t key[20], own[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES], own[DNASYNC_DHT_KEY_BYTES];
     store_on_other(other_port, disconnect_first ? 1 : 2, key);
     put_through_gateway(gwp, own);
     gt_listen_t l;

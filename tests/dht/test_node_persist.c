@@ -65,7 +65,8 @@ static dht_storage_context_t *client(int port)
 }
 
 /* Put messages first..first+n-1 through a client; keys[i] gets message i's recipient key. */
-static void put_messages(int port, unsigned first, unsigned n, uint8_t keys[][20])
+static void put_messages(int port, unsigned first, unsigned n,
+                         uint8_t keys[][DNASYNC_DHT_KEY_BYTES])
 {
     dht_storage_context_t *c = client(port);
     for (unsigned i = first; i < first + n; i++) {
@@ -79,7 +80,7 @@ static void put_messages(int port, unsigned first, unsigned n, uint8_t keys[][20
 }
 
 /* How many of messages 0..n-1 the node at port serves (a fresh client asks it). */
-static unsigned served(int port, unsigned n, uint8_t keys[][20])
+static unsigned served(int port, unsigned n, uint8_t keys[][DNASYNC_DHT_KEY_BYTES])
 {
     dht_storage_context_t *c = client(port);
     unsigned found = 0;
@@ -143,7 +144,7 @@ static char *slurp(const char *path)
 
 static void test_full_disk(void)
 {
-    static uint8_t keys[2 * N_MSG][20];
+    static uint8_t keys[2 * N_MSG][DNASYNC_DHT_KEY_BYTES];
     char persist[4200], values[4300], filler[4200], log[4200];
     snprintf(persist, sizeof persist, "%s/state", g_mnt);
     snprintf(values, sizeof values, "%s/values.msgpack", persist);
@@ -229,7 +230,7 @@ static void test_unreadable(void)
 
 static void test_kill9(void)
 {
-    static uint8_t keys[N_MSG][20];
+    static uint8_t keys[N_MSG][DNASYNC_DHT_KEY_BYTES];
     char persist[4200], values[4300], log[4200];
     snprintf(persist, sizeof persist, "%s/k9", g_mnt);
     snprintf(values, sizeof values, "%s/values.msgpack", persist);

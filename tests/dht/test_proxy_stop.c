@@ -85,7 +85,7 @@ int main(void)
     CHECK(text);
     free(text);
 
-    char hex[41], path[128];
+    char hex[2 * DNASYNC_DHT_KEY_BYTES + 1], path[128];
     gt_hex_key(id.key, hex);
     snprintf(path, sizeof path, "/key/%s/listen", hex);
     gt_listen_t l;

@@ -63,7 +63,7 @@ static void put(const char *s, size_t n)
 
 static void keys(const char *s, size_t n)
 {
-    uint8_t k[GW_MAX_ITEMS][20];
+    uint8_t k[GW_MAX_ITEMS][DNASYNC_DHT_KEY_BYTES];
     size_t nk = 0;
     char err[256] = "";
     int rc = gw_parse_keys(s, n, k, &nk, err, sizeof err);

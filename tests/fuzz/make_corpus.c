@@ -134,7 +134,7 @@ static void values(const dnasync_identity_t *alice, const dnasync_identity_t *bo
         v.kind = DHT_KIND_SUMMARY;
         v.created_at = now;
         v.mailbox = strdup(i == 1 ? bob->name : alice->name);
-        v.day = now / 86400;
+        v.day = now / DNASYNC_DAY_S;
         memset(v.writer_id, 0x11 * (int)(i + 1), sizeof v.writer_id);
         v.counter = 1 + i * 1000;
         v.n_entries = shards[i];

@@ -294,7 +294,7 @@ static void test_converge(void)
  * one message; the tablet comes back through the gateway and catches the whole window up. */
 static void test_catch_up_over_days(void)
 {
-    const uint64_t day_ms = 86400000ull;
+    const uint64_t day_ms = DNASYNC_DAY_S * 1000ull;
     gdev_t tab;
     dev_init(&tab, "alice-tablet", "alice", &desk, 1);
     uint64_t now_ms = tab.clock.now_ms, desk_ms = desk.clock.now_ms;
@@ -451,8 +451,9 @@ static void test_listen_through_gateway(void)
     CHECK(wait_event(a)); /* without any sync call (the periodic pass is 300 s away) */
 
     dnasync_net_t *net = dnasync_home_net(web.h);
-    uint8_t bell[20];
-    CHECK_EQ_INT(dht_key_bell(bell, "alice", (int64_t)(bob.clock.now_ms / 86400000u)), 0);
+    uint8_t bell[DNASYNC_DHT_KEY_BYTES];
+    CHECK_EQ_INT(dht_key_bell(bell, "alice", (int64_t)(bob.clock.now_ms / (DNASYNC_DAY_S * 1000u))),
+                 0);
     uint64_t token = 0;
     char err[DNASYNC_NET_ERR_MAX];
     CHECK_EQ_INT(net->ops->listen(net, bell, on_value, NULL, &token, err), 0);

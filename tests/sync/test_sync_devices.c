@@ -180,7 +180,7 @@ static void test_offline_catch_up(void)
 {
     /* A tablet of Alice's syncs 29 days ago and goes offline; over those 29 days the desktop
      * sends and deletes; the tablet comes back today and catches up the whole window. */
-    const uint64_t day_ms = 86400000ull;
+    const uint64_t day_ms = DNASYNC_DAY_S * 1000ull;
     tdev_t tab;
     tdev_link(&tab, &desk, &net, "alice-tablet", 1);
     uint64_t now_ms = tab.clock.now_ms, desk_ms = desk.clock.now_ms;

@@ -30,8 +30,8 @@ static double now_s(void)
 
 /* What the dnasync nodes (and devices) hold on key, the hostile peer stopped: total and those
  * signed by the one-key flooder. */
-static void count_held(hnet_t *net, const uint8_t key[20], const char *mailbox, int64_t day,
-                       size_t *total, size_t *one_key)
+static void count_held(hnet_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const char *mailbox,
+                       int64_t day, size_t *total, size_t *one_key)
 {
     dht_storage_config_t cfg;
     dht_storage_config_default(&cfg);
@@ -87,8 +87,8 @@ int main(void)
     tdev_sync(&desk, NULL, NULL, NULL);
     char m1[65], m2[65];
     tdev_send(&bob, "alice", "before the flood", m1);
-    int64_t day = (int64_t)(time(NULL) / 86400);
-    uint8_t key[20];
+    int64_t day = (int64_t)(time(NULL) / DNASYNC_DAY_S);
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     CHECK_EQ_INT(dht_key_sum(key, "alice", day), 0);
 
     /* The flood: FLOOD keys with one summary each, then ONE_KEY summaries of a single key. */

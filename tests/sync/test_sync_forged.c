@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-static void put_signed(dht_storage_context_t *node, const uint8_t key[20], dht_value_t *v,
-                       const uint8_t sk[32], uint16_t type)
+static void put_signed(dht_storage_context_t *node, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                       dht_value_t *v, const uint8_t sk[32], uint16_t type)
 {
     CHECK_EQ_INT(dht_value_sign(v, sk), 0);
     uint8_t *buf = NULL;
@@ -21,7 +21,7 @@ static void put_signed(dht_storage_context_t *node, const uint8_t key[20], dht_v
     CHECK_EQ_INT(dht_value_encode(v, &buf, &len), 0);
     dht_put_item_t it;
     memset(&it, 0, sizeof it);
-    memcpy(it.key, key, 20);
+    memcpy(it.key, key, DNASYNC_DHT_KEY_BYTES);
     it.value = buf;
     it.len = len;
     it.type = type;
@@ -46,7 +46,7 @@ static void put_summary(dht_storage_context_t *node, const char *mailbox, int64_
     s.counter = 1;
     s.entries = &e;
     s.n_entries = 1;
-    uint8_t key[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     CHECK_EQ_INT(dht_key_sum(key, mailbox, day), 0);
     put_signed(node, key, &s, sk, DNASYNC_DHT_TYPE_SUMMARY);
 }
@@ -66,7 +66,7 @@ int main(void)
     tdev_sync(&bob, NULL, NULL, NULL);
     uint8_t mallory[32];
     memset(mallory, 0x4d, sizeof mallory);
-    int64_t day = (int64_t)(time(NULL) / 86400);
+    int64_t day = (int64_t)(time(NULL) / DNASYNC_DAY_S);
 
     /* 1. "From alice" to bob, signed by Mallory. */
     dht_value_t m;
@@ -82,7 +82,7 @@ int main(void)
     m.payload_len = sizeof payload;
     CHECK_EQ_INT(
         dnasync_message_id("alice", "bob", m.created_at, payload, sizeof payload, m.message_id), 0);
-    uint8_t key[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     int shard = dht_shard_of(m.message_id);
     CHECK_EQ_INT(dht_key_box(key, "bob", day, shard), 0);
     put_signed(net.nodes[0], key, &m, mallory, DNASYNC_DHT_TYPE_MESSAGE);

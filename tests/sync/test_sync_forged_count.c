@@ -29,12 +29,12 @@ int main(void)
     /* Bob's message to alice; its id, shard and value id are known once it is sent. */
     char id[65];
     tdev_send(&bob, "alice", "the one they hide", id);
-    int64_t day = (int64_t)(time(NULL) / 86400);
+    int64_t day = (int64_t)(time(NULL) / DNASYNC_DAY_S);
     int shard = dht_shard_of(id);
     uint64_t vid = dht_message_value_id(id);
 
     /* Mallory's summary cancels exactly that value in a sum of uint32 counts and XORs. */
-    uint8_t key[20], *val = NULL;
+    uint8_t key[DNASYNC_DHT_KEY_BYTES], *val = NULL;
     size_t len = 0;
     uint64_t svid = 0;
     CHECK_EQ_INT(dht_key_sum(key, "alice", day), 0);

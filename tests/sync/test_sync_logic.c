@@ -15,7 +15,7 @@ static tnet_t net;
 static tdev_t desk, mob;
 static fault_net_t seen; /* mob's view of the store, counted */
 
-static const uint64_t day_s = 86400;
+static const uint64_t day_s = DNASYNC_DAY_S;
 
 static void advance(uint64_t seconds)
 {
@@ -163,7 +163,7 @@ static void test_catch_up_over_days(void)
     advance((uint64_t)(35 - at) * day_s);
     uint64_t *gone = NULL;
     size_t n_gone = 0;
-    uint8_t key[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     CHECK_EQ_INT(dht_key_box(key, "alice",
                              (int64_t)((net.clock.now_ms / 1000 - 35 * day_s) / day_s),
                              (int)dht_shard_of(early)),

@@ -34,7 +34,7 @@ int main(void)
     tdev_close(&bob);
     hnet_open_offline(&bob);
     tdev_send(&bob, "alice", "the genuine one", id);
-    int64_t day = (int64_t)(time(NULL) / 86400);
+    int64_t day = (int64_t)(time(NULL) / DNASYNC_DAY_S);
     int shard = dht_shard_of(id);
     uint64_t vid = dht_message_value_id(id);
 
@@ -53,7 +53,7 @@ int main(void)
     m.payload = junk;
     m.payload_len = sizeof junk;
     CHECK_EQ_INT(dht_value_sign(&m, sk), 0);
-    uint8_t *val = NULL, key[20];
+    uint8_t *val = NULL, key[DNASYNC_DHT_KEY_BYTES];
     size_t len = 0;
     CHECK_EQ_INT(dht_value_encode(&m, &val, &len), 0);
     CHECK_EQ_INT(dht_value_id(&m), vid);

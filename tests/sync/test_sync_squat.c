@@ -44,7 +44,7 @@ static void squat(hostile_peer_t *hp, const char *mallory_home)
     v.name = "carol";
     memcpy(v.kem_pk, mal->kem_ek, DHT_KEM_PK_BYTES);
     CHECK_EQ_INT(dht_value_sign(&v, mal->sign_sk), 0);
-    uint8_t *buf = NULL, key[20];
+    uint8_t *buf = NULL, key[DNASYNC_DHT_KEY_BYTES];
     size_t len = 0;
     CHECK_EQ_INT(dht_value_encode(&v, &buf, &len), 0);
     CHECK_EQ_INT(dht_key_id(key, "carol"), 0);
