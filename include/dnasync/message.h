@@ -2,6 +2,8 @@
 #ifndef DNASYNC_MESSAGE_H
 #define DNASYNC_MESSAGE_H
 
+#include "dnasync/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,9 +33,9 @@ typedef struct message_info {
 } message_info_t;
 
 /* Frees the owned fields and zeroes the struct; safe on a zeroed struct. */
-void message_info_clear(message_info_t *msg);
+DNASYNC_API void message_info_clear(message_info_t *msg);
 /* Deep copy; dst must be zeroed or cleared. 0 ok, DNASYNC_ENOMEM. */
-int message_info_copy(message_info_t *dst, const message_info_t *src);
+DNASYNC_API int message_info_copy(message_info_t *dst, const message_info_t *src);
 
 #ifdef __cplusplus
 }
