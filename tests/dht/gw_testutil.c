@@ -87,9 +87,10 @@ pid_t gt_spawn(char *const extra[], const char *log, int *gw_port, int *dht_port
     pid_t pid = tu_spawn_node(args, log, dht_port);
     CHECK(pid > 0);
     char *text = proc_wait_for_text(log, "gateway on http://127.0.0.1:", 5);
-    CHECK(text);
-    *gw_port = port_after(text, "gateway on http://127.0.0.1:");
+    *gw_port = text ? port_after(text, "gateway on http://127.0.0.1:") : 0;
     free(text);
+    if (*gw_port <= 0)
+        proc_stop(pid, 5); /* the caller never learns this pid: stop it before failing */
     CHECK(*gw_port > 0);
     return pid;
 }

@@ -103,6 +103,15 @@ static void start_node(int i)
     CHECK(healthy(gw_url[i]));
 }
 
+/* At exit, also when a CHECK fails: no node outlives the test. */
+static void stop_nodes(void)
+{
+    for (int i = 0; i < NODES; i++)
+        if (node_pid[i] > 0)
+            proc_stop(node_pid[i], 10);
+    memset(node_pid, 0, sizeof node_pid);
+}
+
 static void kill_node(int i)
 {
     CHECK_EQ_INT(kill(node_pid[i], SIGKILL), 0);
@@ -494,6 +503,7 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     dir = test_tmpdir("gwsync");
+    atexit(stop_nodes);
     for (int i = 0; i < NODES; i++) {
         gw_port[i] = free_port();
         snprintf(gw_url[i], sizeof gw_url[i], "http://127.0.0.1:%d", gw_port[i]);
@@ -515,8 +525,10 @@ int main(void)
     dev_close(&phone);
     dev_close(&bob);
     for (int i = 0; i < NODES; i++)
-        if (node_pid[i])
+        if (node_pid[i]) {
             CHECK_EQ_INT(proc_stop(node_pid[i], 10), 0);
+            node_pid[i] = 0;
+        }
     test_rmtree(dir);
     free(dir);
     curl_global_cleanup();
