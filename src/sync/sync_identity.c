@@ -332,6 +332,8 @@ int sync_name_claims(sync_context_t *ctx, const char *name, sync_claim_t **out, 
 
 /* --- this identity's own record --- */
 
+static int own_claim_readable(sync_context_t *ctx, claims_t *cl);
+
 int sv_publish_identity(sync_context_t *ctx)
 {
     uint8_t *val = NULL;
@@ -350,8 +352,16 @@ int sv_publish_identity(sync_context_t *ctx)
     if (rc == 0)
         rc = net_put_many(ctx, &put, 1);
     free(val);
-    if (rc == 0 && !put.ok)
-        rc = dnasync_err_set(&ctx->err, DNASYNC_EDHT, "identity record not confirmed by the DHT");
+    if (rc == 0 && !put.ok) {
+        /* Refused when the nodes hold a later edition of this very record (this device's clock
+         * is behind the one that published it): the claim is on the DHT all the same. */
+        claims_t *cl = malloc(sizeof *cl);
+        bool there = cl && own_claim_readable(ctx, cl);
+        free(cl);
+        if (!there)
+            rc = dnasync_err_set(&ctx->err, DNASYNC_EDHT,
+                                 "identity record not confirmed by the DHT");
+    }
     return rc;
 }
 
