@@ -111,6 +111,13 @@ void dht_raw_values_free(dht_raw_value_t *v, size_t count);
 int dht_put(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
             const uint8_t *value, size_t len, uint16_t type, uint64_t id, uint64_t created);
 
+/* 1 when the storing nodes, holding `held` under some key with this type and value id, take
+ * `value` in its place: the same bytes (a refresh) or a later edition by the same author (a
+ * summary with a higher counter, a later identity claim; docs/dht.md "Types"); else 0: they keep
+ * `held` and refuse `value`, so a put of it is never confirmed as stored. */
+int dht_edit_ok(uint16_t type, uint64_t id, const uint8_t *held, size_t held_len,
+                const uint8_t *value, size_t len);
+
 /* All values of a key. *out (array of *count) freed with dht_raw_values_free. Where nodes hold
  * different editions of one id (a summary edited in place, an identity record), the newest
  * edition by the nodes' edit policy is returned, whichever node answered first; versions of one

@@ -225,6 +225,12 @@ int dht_check_put(dht_storage_context_t *ctx, const uint8_t *value, size_t len, 
     return DNASYNC_OK;
 }
 
+int dht_edit_ok(uint16_t type, uint64_t id, const uint8_t *held, size_t held_len,
+                const uint8_t *value, size_t len)
+{
+    return dnad_policy_edit_ok(type, id, held, held_len, value, len);
+}
+
 typedef struct put_wait {
     pthread_mutex_t m;
     pthread_cond_t c;

@@ -387,6 +387,17 @@ int dnad_policy_store_ok(uint16_t type, uint64_t id, const uint8_t *data, size_t
     return ok ? 1 : 0;
 }
 
+int dnad_policy_edit_ok(uint16_t type, uint64_t id, const uint8_t *held, size_t held_len,
+                        const uint8_t *data, size_t len)
+{
+    if (!held || !data)
+        return 0;
+    dht::Value o(type, held, held_len, id), n(type, data, len, id);
+    if (o.data == n.data)
+        return 1; // a refresh, which OpenDHT handles before any policy
+    return newer_edition(o, n) ? 1 : 0;
+}
+
 int dnad_start(const dnad_config_t *cfg, dnad_node_t **out, char *err, size_t errlen)
 {
     if (!cfg || !out)

@@ -108,6 +108,10 @@ uint16_t dnad_bound_port(const dnad_node_t *n);
 
 /* Node-side checks, exposed for tests: 1 when a node would store these bytes as `type`. */
 int dnad_policy_store_ok(uint16_t type, uint64_t id, const uint8_t *data, size_t len);
+/* 1 when a node holding `held` (same key, type and id) would take `data` in its place: the same
+ * bytes (a refresh) or a later edition by the same author (the edit policy). */
+int dnad_policy_edit_ok(uint16_t type, uint64_t id, const uint8_t *held, size_t held_len,
+                        const uint8_t *data, size_t len);
 
 #ifdef __cplusplus
 }

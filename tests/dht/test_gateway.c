@@ -2,7 +2,8 @@
  * process on loopback through libcurl:
  *  - garbage, bad base64, wrong-signature, oversized, unknown-type, wrong-key, forged-tombstone
  *    and unknown-sender POSTs each get their own per-value status and are never stored, while the
- *    valid values of the same batch are stored and served;
+ *    valid values of the same batch are stored and served; an older edition of a stored record
+ *    is "refused" (the nodes' edit policy), not "not_confirmed";
  *  - a browser-style preflight and POST from an allowed origin; a foreign origin refused;
  *  - an SSE listen receives the current values, "synced", then a value put afterwards; a
  *    reconnect with Last-Event-ID replays what arrived while the client was away;
@@ -243,6 +244,53 @@ static void test_put_validation(void)
         gt_value_free(all[i]);
 }
 
+/* The storing nodes' edit policy: an older claim of an identity record already stored (same id,
+ * same key, earlier created_at) is not an edition they accept. The gateway says so ("refused"),
+ * never "not_confirmed" (which tells a client to retry); an identical re-put is "stored"; the
+ * stored record stays the newer one. */
+static void test_edit_refused(void)
+{
+    uint8_t sk[32];
+    tu_seed(sk, 14);
+    gt_value_t newer, older;
+    gt_identity(&newer, "dora", sk, now);
+    gt_identity(&older, "dora", sk, now - 100);
+    CHECK(newer.vid == older.vid);
+    char st[64];
+    gt_resp_t r;
+    char *item = gt_item_json(&newer);
+    post_put(item, &r);
+    CHECK_EQ_STR(status_of(r.body, 0, st), "stored");
+    gt_resp_free(&r);
+    post_put(item, &r); /* the same record again: a refresh */
+    CHECK_EQ_STR(status_of(r.body, 0, st), "stored");
+    gt_resp_free(&r);
+    free(item);
+    item = gt_item_json(&older);
+    post_put(item, &r);
+    free(item);
+    fprintf(stderr, "older edition: %s\n", r.body);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_STR(status_of(r.body, 0, st), "refused");
+    CHECK(strstr(r.body, "edition"));
+    gt_resp_free(&r);
+    /* what the gateway serves for that id is still the newer record */
+    char key[41], id[17], path[128];
+    gt_hex_key(newer.key, key);
+    gt_hex_id(newer.vid, id);
+    snprintf(path, sizeof path, "/v1/key/%s?ids=%s", key, id);
+    gt_http(gwp, "GET", path, NULL, NULL, &r);
+    CHECK_EQ_INT(r.status, 200);
+    char *want = gt_item_json(&newer);
+    const char *data = strstr(want, "\"data\":\"");
+    CHECK(data);
+    CHECK(strstr(r.body, data + 8) != NULL);
+    free(want);
+    gt_resp_free(&r);
+    gt_value_free(&newer);
+    gt_value_free(&older);
+}
+
 static void test_cors(void)
 {
     gt_value_t m;
@@ -442,6 +490,7 @@ int main(void)
 
     RUN(test_routes);
     RUN(test_put_validation);
+    RUN(test_edit_refused);
     RUN(test_cors);
     RUN(test_listen_limit); /* first: no earlier stream holds a slot */
     RUN(test_listen);
