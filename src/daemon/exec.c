@@ -8,8 +8,10 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "dnasync/dht.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +65,52 @@ static char *take(int fd)
     return buf;
 }
 
+/* The global options of a command sent to the daemon describe the node and profile of a
+ * process of its own. The daemon's are fixed while it runs: an option that asks for what it
+ * already has is fine; anything else is refused (exit 2), never silently ignored. */
+static int check_globals(dnasync_home_t *home, const cli_t *cli)
+{
+    long pid = (long)getpid();
+    const char *profile = dnasync_home_profile(home);
+    if (cli->profile && strcmp(cli->profile, profile) != 0)
+        return cli_error(
+            CLI_USAGE,
+            "--profile %s: the daemon of this home (pid %ld) runs the %s profile and a "
+            "command sent to it cannot change that; stop the daemon or restart it "
+            "with --profile %s",
+            cli->profile, pid, profile, cli->profile);
+    dht_storage_stats_t st;
+    memset(&st, 0, sizeof st);
+    dht_storage_context_t *dht = dnasync_home_dht(home);
+    if (cli->port && (!dht || dht_storage_stats(dht, &st) != 0 || st.port != cli->port))
+        return cli_error(
+            CLI_USAGE,
+            "--port %d: the daemon of this home (pid %ld) runs %s%u and a command sent "
+            "to it cannot change that; stop the daemon or restart it with --port %d",
+            cli->port, pid, dht ? "its DHT node on port " : "no DHT node", st.port, cli->port);
+    dnasync_home_settings_t set;
+    dnasync_home_settings(home, &set);
+    for (size_t i = 0; i < cli->n_bootstrap; i++) {
+        bool known = false;
+        for (size_t k = 0; k < set.n_bootstrap && !known; k++)
+            known = strcmp(set.bootstrap[k], cli->bootstrap[i]) == 0;
+        if (!known)
+            return cli_error(
+                CLI_USAGE,
+                "--bootstrap %s: the DHT node of this home's daemon (pid %ld) does not "
+                "know that node and a command sent to it cannot add it; stop the "
+                "daemon or restart it with --bootstrap %s",
+                cli->bootstrap[i], pid, cli->bootstrap[i]);
+    }
+    if (cli->n_gateway)
+        return cli_error(CLI_USAGE,
+                         "--gateway %s: the daemon of this home (pid %ld) keeps the transport it "
+                         "started with and a command sent to it cannot change it; stop the daemon "
+                         "to use --gateway",
+                         cli->gateway[0], pid);
+    return CLI_OK;
+}
+
 /* Parse and run, as main() does for a routable command. */
 static int run(dnasync_home_t *home, const char *dir, int argc, char **argv)
 {
@@ -81,7 +129,7 @@ static int run(dnasync_home_t *home, const char *dir, int argc, char **argv)
         if (p.help || p.version || p.generate || !ok) {
             rc = cli_error(CLI_USAGE, "%s does not run through the daemon",
                            p.cmd ? p.cmd->name : "this");
-        } else {
+        } else if ((rc = check_globals(home, &cli)) == CLI_OK) {
             cli.command = p.cmd->name;
             rc = p.cmd->run(&cli, &p.args);
         }

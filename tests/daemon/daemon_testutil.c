@@ -108,7 +108,17 @@ int dt_stop(pid_t pid, int timeout_s)
 
 pid_t dt_start_daemon(const char *home, const char *log)
 {
-    char *argv[] = {(char *)DNASYNC_CLI_PATH, "--home", (char *)home, "daemon", NULL};
+    return dt_start_daemon_with(home, log, NULL);
+}
+
+pid_t dt_start_daemon_with(const char *home, const char *log, const char *const *opts)
+{
+    char *argv[16] = {(char *)DNASYNC_CLI_PATH, "--home", (char *)home};
+    int n = 3;
+    for (size_t i = 0; opts && opts[i] && n < 14; i++)
+        argv[n++] = (char *)opts[i];
+    argv[n++] = "daemon";
+    argv[n] = NULL;
     pid_t pid = dt_track(proc_spawn(argv, log));
     CHECK(pid > 0);
     char *text = proc_wait_for_text(log, "ready:", 60);

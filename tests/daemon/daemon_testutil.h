@@ -18,6 +18,8 @@ proc_result_t dt_cli(const char *home, int json, ...);
 /* `dnasync daemon` on home, logging to log; waits for its "ready:" line. Nodes and daemons
  * started here are SIGKILLed at exit if still running (a failed CHECK exits at once). */
 pid_t dt_start_daemon(const char *home, const char *log);
+/* The same with global options before `daemon` (NULL-terminated, e.g. --profile mobile). */
+pid_t dt_start_daemon_with(const char *home, const char *log, const char *const *opts);
 /* Kill pid at exit unless dt_stop/dt_untrack forgot it first; returns pid. */
 pid_t dt_track(pid_t pid);
 /* proc_stop for a process started here, then forgotten (its pid may be reused). */
