@@ -2,8 +2,9 @@
  * `dnasync node`s, alice's and bob's daemons. JSON-RPC errors (malformed JSON, unknown
  * method, wrong params, oversized line), a second daemon refused, another uid refused,
  * notifications for a message from another identity's device and a receipt from this
- * identity's other device, a subscriber that stops reading dropped
- * without stalling sends, and kill -9 of a daemon while sends are in flight losing nothing. */
+ * identity's other device, a message sent and deleted on this identity's other device, a
+ * subscriber that stops reading dropped without stalling sends, and kill -9 of a daemon while
+ * sends are in flight losing nothing (its stale lock taken over by the next daemon). */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "daemon_testutil.h"
@@ -261,6 +262,45 @@ static void test_receipt_from_other_device(void)
     }
     CHECK(got);
     dt_close(&sub);
+
+    /* A message alice2 sends (to bob) and then deletes: alice's daemon tells its subscriber
+     * of both, the message as it arrives and the deletion once applied. */
+    dt_conn_t suba;
+    CHECK_EQ_INT(dt_connect(&suba, alice), 0);
+    j = dt_call(&suba, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"subscribe\"}", 30);
+    json_decref(j);
+    char *mine = send_via(alice2, "bob", "from alice's second device");
+    n = wait_message(&suba, mine);
+    CHECK(n);
+    json_t *p = json_object_get(n, "params");
+    CHECK_EQ_STR(json_string_value(json_object_get(p, "sender")), "alice");
+    CHECK_EQ_STR(json_string_value(json_object_get(p, "recipient")), "bob");
+    CHECK_EQ_STR(json_string_value(json_object_get(p, "text")), "from alice's second device");
+    json_decref(n);
+    CHECK_EQ_INT(dt_connect(&s2, alice2), 0);
+    snprintf(req, sizeof req,
+             "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"delete\",\"params\":{\"message_id\":"
+             "\"%s\"}}",
+             mine);
+    j = dt_call(&s2, req, 90);
+    CHECK(json_is_string(json_object_get(result(j), "deleted")));
+    json_decref(j);
+    dt_close(&s2);
+    CHECK_EQ_INT(dt_connect(&a, alice), 0); /* as above: a sync makes sure */
+    j = dt_call(&a, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"sync\"}", 120);
+    json_decref(j);
+    dt_close(&a);
+    got = false;
+    while (!got && (n = dt_json(&suba, 90)) != NULL) {
+        const char *m = json_string_value(json_object_get(n, "method"));
+        const char *id =
+            json_string_value(json_object_get(json_object_get(n, "params"), "message_id"));
+        got = m && id && strcmp(m, "deleted") == 0 && strcmp(id, mine) == 0;
+        json_decref(n);
+    }
+    CHECK(got);
+    free(mine);
+    dt_close(&suba);
     CHECK_EQ_INT(dt_stop(d2, 30), 0);
 }
 
@@ -353,6 +393,14 @@ static void test_kill9_mid_upload(void)
     int st;
     CHECK_EQ_INT(waitpid(alice_d, &st, 0), alice_d);
     dt_untrack(alice_d);
+    /* the lock file still names the dead daemon: a stale lock, which the next one takes over */
+    char lock[4300], holder[64];
+    snprintf(lock, sizeof lock, "%s/lock", alice);
+    snprintf(holder, sizeof holder, "%ld daemon", (long)alice_d);
+    char *text = proc_wait_for_text(lock, holder, 1);
+    CHECK(text);
+    free(text);
+    pid_t dead = alice_d;
     /* Every send the daemon answered before it died counts as stored. */
     while (n < N && (r = dt_json(&c, 5)) != NULL) {
         json_t *id = json_object_get(json_object_get(r, "result"), "message_id");
@@ -364,6 +412,11 @@ static void test_kill9_mid_upload(void)
     fprintf(stderr, "   %d of %d sends answered before kill -9\n", n, N);
     snprintf(alice_log, sizeof alice_log, "%s/alice-daemon2.log", dir); /* a fresh log */
     alice_d = dt_start_daemon(alice, alice_log);
+    CHECK(alice_d != dead);
+    snprintf(holder, sizeof holder, "%ld daemon", (long)alice_d);
+    text = proc_wait_for_text(lock, holder, 10);
+    CHECK(text);
+    free(text);
     /* What alice's cache holds of them: the answered ones, and any the dead daemon had stored
      * without answering (it may have died in that very upload). */
     dt_conn_t a;
