@@ -3,11 +3,12 @@
  *  - garbage, bad base64, wrong-signature, oversized, unknown-type, wrong-key, forged-tombstone
  *    and unknown-sender POSTs each get their own per-value status and are never stored, while the
  *    valid values of the same batch are stored and served; an older edition of a stored record
- *    is "refused" (the nodes' edit policy), not "not_confirmed";
+ *    is "refused" (the nodes' edit policy), never reported "stored";
  *  - a browser-style preflight and POST from an allowed origin; a foreign origin refused;
  *  - an SSE listen receives the current values, "synced", then a value put afterwards; a
  *    reconnect with Last-Event-ID replays what arrived while the client was away;
- *  - routes, methods, ids listing, get by ids, batch get, limits and error bodies. */
+ *  - routes, methods, ids listing, get by ids, batch get, limits and error bodies;
+ *  - raw TCP connections: 16 per client address and 64 in all, one more closed unanswered. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "dht_testutil.h"
@@ -16,11 +17,16 @@
 #include "proc.h"
 #include "testenv.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 static int gwp;
 static pid_t pid = -1, peer = -1, rate_pid = -1; /* stopped by PID, also when a CHECK fails */
@@ -246,8 +252,8 @@ static void test_put_validation(void)
 
 /* The storing nodes' edit policy: an older claim of an identity record already stored (same id,
  * same key, earlier created_at) is not an edition they accept. The gateway says so ("refused"),
- * never "not_confirmed" (which tells a client to retry); an identical re-put is "stored"; the
- * stored record stays the newer one. */
+ * never "stored" (the held edition's id made the put look confirmed) nor "not_confirmed" (which
+ * tells a client to retry); an identical re-put is "stored"; the stored record stays the newer. */
 static void test_edit_refused(void)
 {
     uint8_t sk[32];
@@ -429,6 +435,108 @@ static void test_listen_limit(void)
         gt_listen_stop(&l[i]);
 }
 
+/* A raw TCP connection to the gateway from source address 127.0.0.<host> (-1 on failure). */
+static int tcp_from(int host)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CHECK(fd >= 0);
+    struct timeval tv = {10, 0}; /* bounded reads */
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct sockaddr_in src = {.sin_family = AF_INET,
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK - 1u + (uint32_t)host)};
+    struct sockaddr_in dst = {.sin_family = AF_INET,
+                              .sin_port = htons((uint16_t)gwp),
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (bind(fd, (struct sockaddr *)&src, sizeof src) != 0 ||
+        connect(fd, (struct sockaddr *)&dst, sizeof dst) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* GET /health on an open keep-alive connection: the HTTP status, 0 when the gateway closed it
+ * without an answer. */
+static int health_on(int fd)
+{
+    static const char req[] = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    if (send(fd, req, sizeof req - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof req - 1))
+        return 0;
+    char buf[4096];
+    size_t len = 0;
+    for (;;) { /* headers, then Content-Length bytes of body */
+        buf[len] = '\0';
+        char *end = strstr(buf, "\r\n\r\n");
+        const char *cl = strstr(buf, "Content-Length: ");
+        if (end && cl && len >= (size_t)(end + 4 - buf) + (size_t)atoi(cl + 16))
+            break;
+        if (len == sizeof buf - 1)
+            return 0;
+        ssize_t r = recv(fd, buf + len, sizeof buf - 1 - len, 0);
+        if (r <= 0)
+            return 0;
+        len += (size_t)r;
+    }
+    int status = 0;
+    return sscanf(buf, "HTTP/1.1 %d", &status) == 1 ? status : 0;
+}
+
+/* Opens connections from 127.0.0.<host> until `want` of them hold an answered keep-alive
+ * request (a slot an earlier test's connection still holds frees within about a second). */
+static void hold(int host, int *fds, int want)
+{
+    int n = 0;
+    for (int tries = 0; n < want && tries < 200; tries++) {
+        int fd = tcp_from(host);
+        if (fd >= 0 && health_on(fd) == 200) {
+            fds[n++] = fd;
+            continue;
+        }
+        if (fd >= 0)
+            close(fd);
+        struct timespec pause = {0, 100 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    CHECK_EQ_INT(n, want);
+}
+
+/* One connection over a limit: closed at once, no HTTP answer. */
+static void refused_connection(int host)
+{
+    int fd = tcp_from(host);
+    CHECK(fd >= 0); /* the kernel accepts; the gateway closes it */
+    CHECK_EQ_INT(health_on(fd), 0);
+    close(fd);
+}
+
+/* At most 16 open connections per client address and 64 in all (docs/gateway.md "Limits"). */
+static void test_connection_limits(void)
+{
+    int fds[4][16];
+    hold(1, fds[0], 16);
+    refused_connection(1); /* the 17th from 127.0.0.1 */
+    close(fds[0][15]);     /* one gone: its slot serves again */
+    hold(1, &fds[0][15], 1);
+    for (int h = 1; h < 4; h++) /* 127.0.0.2 .. 127.0.0.4: 64 connections in all */
+        hold(h + 1, fds[h], 16);
+    refused_connection(5); /* a fresh address, over the total */
+    for (int h = 0; h < 4; h++)
+        for (int i = 0; i < 16; i++)
+            close(fds[h][i]);
+    int fd = -1, status = 0; /* bounded: the gateway serves again once it noticed the closes */
+    for (int tries = 0; tries < 100 && status != 200; tries++) {
+        fd = tcp_from(5);
+        status = fd >= 0 ? health_on(fd) : 0;
+        if (fd >= 0)
+            close(fd);
+        if (status != 200) {
+            struct timespec pause = {0, 100 * 1000000L};
+            nanosleep(&pause, NULL);
+        }
+    }
+    CHECK_EQ_INT(status, 200);
+}
+
 /* A node with --gateway-rate 1 (bursts of 2): a client asking faster gets 429 + Retry-After. */
 static void test_rate_limit(const char *dir)
 {
@@ -494,6 +602,7 @@ int main(void)
     RUN(test_cors);
     RUN(test_listen_limit); /* first: no earlier stream holds a slot */
     RUN(test_listen);
+    RUN(test_connection_limits);
     fprintf(stderr, "-- test_rate_limit\n");
     test_rate_limit(dir);
 
