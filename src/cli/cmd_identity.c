@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/json.h"
+#include "cli/open.h"
 
 #include "dnasync/home.h"
 #include "dnasync/identity.h"
@@ -105,7 +106,15 @@ static int get_passphrase(const char *given, int confirm, char *out, size_t cap)
 /* The whole of `dnasync link-code`: 0, or an exit code after printing the error. */
 static int run_link_code(cli_t *cli, const cli_args_t *a)
 {
-    const char *pass = cli_opt(a, "passphrase");
+    const char *pass = cli_opt(a, "passphrase"), *expires = cli_opt(a, "expires");
+    unsigned long valid_s = DNASYNC_LINKCODE_VALID_DEFAULT_S;
+    if (expires) {
+        if (cli_parse_uint("--expires", expires, DNASYNC_LINKCODE_VALID_MAX_S, &valid_s) != CLI_OK)
+            return CLI_USAGE;
+        if (valid_s == 0)
+            return cli_error(CLI_USAGE, "--expires wants 1..%d seconds, got '%s'",
+                             DNASYNC_LINKCODE_VALID_MAX_S, expires);
+    }
     char err[512] = "";
     dnasync_identity_t *id = NULL;
     int rc = dnasync_identity_load(cli->home, &id, err, sizeof err);
@@ -127,7 +136,8 @@ static int run_link_code(cli_t *cli, const cli_args_t *a)
                          DNASYNC_LINKCODE_PASSPHRASE_MIN);
     }
     char *code = NULL;
-    rc = dnasync_linkcode_make(id, pw, NULL, &code);
+    rc = dnasync_linkcode_make_valid(id, pw, DNASYNC_LINKCODE_LOG2N_DEFAULT, (uint32_t)valid_s,
+                                     NULL, &code);
     OPENSSL_cleanse(pw, sizeof pw);
     dnasync_identity_free(id);
     if (rc != 0)
@@ -189,8 +199,9 @@ static int run_join(cli_t *cli, const cli_args_t *a)
     return fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
 }
 
-static const cli_option_t pass_option[] = {
+static const cli_option_t link_code_options[] = {
     {"passphrase", 0, "P", "the link code's passphrase (asked on the terminal when not given)"},
+    {"expires", 0, "SECONDS", "how long the code stays valid (1..604800, default 900)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -205,12 +216,13 @@ const cli_command_t cli_cmd_link_code = {
     "",
     0,
     0,
-    pass_option,
+    link_code_options,
     "print a code that carries this identity to another device",
     "Prints a link code (DNA1-...) for `dnasync join` on another device. The code holds this\n"
-    "identity's master secret, encrypted under the passphrase (at least 8 bytes; asked on the\n"
+    "identity's master secret, encrypted under the passphrase (at least 12 bytes; asked on the\n"
     "terminal with echo off when not given). Anyone with the code and the passphrase becomes\n"
-    "this identity: keep both secret and short-lived.\n",
+    "this identity: keep both secret and short-lived. It expires after 15 minutes, or after\n"
+    "--expires SECONDS (at most 7 days); join refuses it then.\n",
     run_link_code,
     0};
 

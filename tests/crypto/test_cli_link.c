@@ -142,6 +142,31 @@ int main(void)
     expect_fail(cli_run(a, 0, "link-code", "extra", NULL), 2, "unexpected argument");
     CHECK(!exists(d, NULL));
 
+    /* --expires: bounds checked; a code valid for 1 s is refused once that second is over, one
+     * valid for an hour joins */
+    expect_fail(cli_run(a, 0, "link-code", "--passphrase", PASS, "--expires", "0", NULL), 2,
+                "--expires wants 1..604800 seconds");
+    expect_fail(cli_run(a, 0, "link-code", "--passphrase", PASS, "--expires", "604801", NULL), 2,
+                "--expires wants a number");
+    r = cli_run(a, 0, "link-code", "--passphrase", PASS, "--expires", "1", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    r.out[strcspn(r.out, "\n")] = '\0';
+    sleep(3);
+    expect_fail(cli_run(d, 0, "join", "--offline", r.out, "--passphrase", PASS, NULL), 1,
+                "link code expired");
+    CHECK(!exists(d, NULL));
+    proc_result_free(&r);
+    r = cli_run(a, 0, "link-code", "--passphrase", PASS, "--expires=3600", NULL);
+    CHECK_EQ_INT(r.exit_code, 0);
+    r.out[strcspn(r.out, "\n")] = '\0';
+    char *f = home_path("f");
+    proc_result_t j = cli_run(f, 0, "join", "--offline", r.out, "--passphrase", PASS, NULL);
+    CHECK_EQ_INT(j.exit_code, 0);
+    CHECK_EQ_STR(j.out, "alice\n");
+    proc_result_free(&j);
+    proc_result_free(&r);
+    free(f);
+
     /* link-code without an identity */
     expect_fail(cli_run(e, 0, "link-code", "--passphrase", PASS, NULL), 1, "no identity in");
 
