@@ -498,6 +498,14 @@ int sync_send(sync_context_t *ctx, const char *recipient, const uint8_t *text, s
     if (strcmp(recipient, ctx->identity) != 0) {
         rc = sv_resolve_kem_key(ctx, recipient, &their);
         eks[n_eks++] = their;
+        /* a key that is not pinned comes from the network: without peers nobody was asked,
+         * which is the reason to give, not a missing identity */
+        if (rc != 0 && ctx->net && sync_need_network(ctx) != 0) {
+            char why[sizeof ctx->err.msg];
+            snprintf(why, sizeof why, "%s", sync_errmsg(ctx));
+            rc = dnasync_err_set(&ctx->err, DNASYNC_EDHT, "cannot look up the key of '%s': %s",
+                                 recipient, why);
+        }
     }
     if (rc == 0)
         rc = seal_message(ctx, ctx->identity, recipient, (int64_t)dnasync_env_now(ctx->env), text,

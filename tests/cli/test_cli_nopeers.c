@@ -1,6 +1,7 @@
 /* A home that knows no other DHT node (issue 10, D6): `send` and `sync` say so and exit 1, the
  * message stays pending (never marked synced by a lone node confirming its own put), no day is
- * verified; once a node is given, the same message goes out. Real binary, real `dnasync node`. */
+ * verified; a send to a recipient whose key is not pinned names the missing peers, not a missing
+ * identity; once a node is given, the same message goes out. Real binary, real `dnasync node`. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "cli_nodes.h"
@@ -46,6 +47,13 @@ int main(void)
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK_EQ_INT(json_num(r.out, "pending_uploads"), 1); /* stored, still pending */
     CHECK_EQ_INT(json_num(r.out, "verified_days"), 0);
+    proc_result_free(&r);
+    /* a recipient whose key is not pinned: the missing peers are the reason, not a missing
+     * identity (nobody could be asked); nothing is stored */
+    expect_no_peers(cli_run(home, 1, "send", "bob", "to someone unknown", NULL), "send bob");
+    r = cli_run(home, 0, "send", "bob", "to someone unknown", NULL);
+    CHECK_EQ_INT(r.exit_code, 1);
+    CHECK(strstr(r.err, "no other DHT node is known") && !strstr(r.err, "no identity"));
     proc_result_free(&r);
     expect_no_peers(cli_run(home, 1, "sync", NULL), "sync");
     r = cli_run(home, 1, "status", NULL);
