@@ -130,12 +130,54 @@ void proc_result_free(proc_result_t *res)
     res->out = res->err = NULL;
 }
 
+/* Processes proc_spawn started and proc_stop has not stopped: killed at exit, so a failed
+ * CHECK (exit(1)) never leaves a node running. Only the process that spawned them kills them
+ * (a forked test child that exits must not). */
+enum { MAX_SPAWNED = 64 };
+static pid_t spawned[MAX_SPAWNED];
+static pid_t spawner;
+
+static void kill_spawned(void)
+{
+    if (getpid() != spawner)
+        return;
+    for (int i = 0; i < MAX_SPAWNED; i++)
+        if (spawned[i] > 0) {
+            /* Only a child not yet reaped (a reaped pid may belong to someone else now). */
+            if (waitpid(spawned[i], NULL, WNOHANG) == 0) {
+                kill(spawned[i], SIGKILL);
+                waitpid(spawned[i], NULL, 0);
+            }
+            spawned[i] = 0;
+        }
+}
+
+static void track(pid_t pid, pid_t was)
+{
+    if (!spawner) {
+        spawner = getpid();
+        atexit(kill_spawned);
+    }
+    for (int i = 0; i < MAX_SPAWNED; i++)
+        if (spawned[i] == was) {
+            spawned[i] = pid;
+            return;
+        }
+}
+
 pid_t proc_spawn(char *const argv[], const char *log_path)
 {
-    pid_t pid = fork();
-    if (pid != 0)
-        return pid;
+    /* The log is truncated before the fork: a caller that waits for a line in it never reads
+     * what an earlier process left there before the child got to truncate it. */
     int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    pid_t pid = fork();
+    if (pid != 0) {
+        if (fd >= 0)
+            close(fd);
+        if (pid > 0)
+            track(pid, 0);
+        return pid;
+    }
     if (fd >= 0) {
         dup2(fd, 1);
         dup2(fd, 2);
@@ -148,6 +190,7 @@ pid_t proc_spawn(char *const argv[], const char *log_path)
 int proc_stop(pid_t pid, int timeout_s)
 {
     int status = 0;
+    track(0, pid);
     kill(pid, SIGTERM);
     double deadline = now_s() + timeout_s;
     while (now_s() < deadline) {

@@ -16,7 +16,8 @@ typedef struct proc_result {
 int proc_run(char *const argv[], char *const extra_env[], int timeout_s, proc_result_t *res);
 void proc_result_free(proc_result_t *res);
 
-/* Start argv in the background with stdout+stderr to log_path; returns its pid or -1. */
+/* Start argv in the background with stdout+stderr to log_path; returns its pid or -1. Killed
+ * at exit unless proc_stop stopped it (a failed CHECK leaves nothing running). */
 pid_t proc_spawn(char *const argv[], const char *log_path);
 /* SIGTERM, wait up to timeout_s, then SIGKILL; returns the exit code as in proc_result_t. */
 int proc_stop(pid_t pid, int timeout_s);
