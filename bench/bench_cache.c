@@ -61,9 +61,8 @@ static dnasync_cache_t *fresh(const char *dir, const char *tag, int round)
     snprintf(path, sizeof path, "%s/cache-%s-%d.db", dir, tag, round);
     unlink(path);
     dnasync_cache_t *c = NULL;
-    char err[256];
-    if (dnasync_cache_open_err(path, &c, err, sizeof err) != 0)
-        bench_die("cache: %s", err);
+    if (dnasync_cache_open(path, &c) != 0)
+        bench_die("cache: %s", dnasync_last_error());
     dnasync_cache_set_self(c, "alice");
     return c;
 }

@@ -229,9 +229,8 @@ dht_storage_context_t *bench_dht_open(const char *boot)
     cfg.bootstrap = b;
     cfg.n_bootstrap = 1;
     dht_storage_context_t *d = NULL;
-    char err[256];
-    if (dht_storage_init_err(&cfg, &d, err, sizeof err) != 0)
-        bench_die("dht: %s", err);
+    if (dht_storage_init(&cfg, &d) != 0)
+        bench_die("dht: %s", dnasync_last_error());
     return d;
 }
 

@@ -29,9 +29,8 @@ int main(int argc, char **argv)
             cfg.bootstrap = b;
             cfg.n_bootstrap = 1;
         }
-        char err[256];
-        if (dht_storage_init_err(&cfg, &nodes[i], err, sizeof err) != 0)
-            bench_die("node %zu: %s", i, err);
+        if (dht_storage_init(&cfg, &nodes[i]) != 0)
+            bench_die("node %zu: %s", i, dnasync_last_error());
         if (i == 0) {
             dht_storage_stats_t st;
             if (dht_storage_stats(nodes[0], &st) != 0)

@@ -64,16 +64,13 @@ typedef struct dnasync_tombstone {
 /* Opens (creating if needed) the database file at path, sets WAL, busy_timeout 5000 ms and
  * synchronous=NORMAL, and applies the migrations. A database whose user_version is newer than
  * DNASYNC_CACHE_SCHEMA_VERSION is refused (DNASYNC_ECORRUPT) before anything is written to it.
- * On failure *out is NULL and nothing is returned to read the reason from: use
- * dnasync_cache_open_err to get it. *out is freed with dnasync_cache_free. */
+ * On failure *out is NULL and the reason (naming path) is the thread's dnasync_last_error().
+ * *out is freed with dnasync_cache_free. */
 int dnasync_cache_open(const char *path, dnasync_cache_t **out);
-/* As dnasync_cache_open, writing the reason of a failure into errbuf (may be NULL). */
-int dnasync_cache_open_err(const char *path, dnasync_cache_t **out, char *errbuf, size_t errlen);
 /* Uses a caller-owned connection (borrowed: it must outlive the handle and is not closed by
  * dnasync_cache_free). Applies busy_timeout, WAL (unless in-memory), synchronous and the
- * migrations, with the same refusal of a newer schema. errbuf may be NULL. */
+ * migrations, with the same refusal of a newer schema; a failure's reason as above. */
 int dnasync_cache_wrap(sqlite3 *db, dnasync_cache_t **out);
-int dnasync_cache_wrap_err(sqlite3 *db, dnasync_cache_t **out, char *errbuf, size_t errlen);
 /* Finalizes the statements; closes the connection only if dnasync_cache_open opened it.
  * NULL is fine. Rolls back an open caller transaction. */
 void dnasync_cache_free(dnasync_cache_t *c);

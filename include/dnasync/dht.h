@@ -78,16 +78,16 @@ typedef struct dht_storage_config {
 void dht_storage_config_default(dht_storage_config_t *cfg);
 
 /* Start a node (a lone node already works as a local store) and bootstrap. *out freed with
- * dht_storage_free. On failure *out is NULL and err (may be NULL) gets the reason. */
+ * dht_storage_free. On failure *out is NULL and the reason is the thread's dnasync_last_error(). */
 int dht_storage_init(const dht_storage_config_t *cfg, dht_storage_context_t **out);
-int dht_storage_init_err(const dht_storage_config_t *cfg, dht_storage_context_t **out, char *err,
-                         size_t errlen);
 /* Waits (bounded) for pending puts, then stops. No callback runs after it returns. NULL ok. */
 void dht_storage_free(dht_storage_context_t *ctx);
 /* With persist_dir: save the stored values now (temp file, fsync, rename; a failure keeps the
  * previous file and is logged). 0 at once without persist_dir. */
 int dht_storage_save(dht_storage_context_t *ctx);
-/* Last error; borrowed, valid until the next call on ctx from the same thread. Never NULL. */
+/* The reason of this thread's last failed call on ctx (its dnasync_last_error()); a thread that
+ * made none gets a copy of ctx's last failure on any thread, read under ctx's lock. Borrowed,
+ * valid until the next call on ctx from the same thread. Never NULL. */
 const char *dht_storage_errmsg(const dht_storage_context_t *ctx);
 
 /* Add a bootstrap node "HOST:PORT". */
@@ -165,9 +165,9 @@ typedef struct dht_storage_stats {
     uint64_t store_bytes;
     uint32_t nodes;      /* good + dubious nodes in the routing table */
     uint32_t nodes_good; /* of which answered recently (a put or get can use them now) */
-    uint16_t port;    /* bound UDP port */
-    char node_id[41]; /* hex */
-    uint64_t refused; /* values the policies refused since start */
+    uint16_t port;       /* bound UDP port */
+    char node_id[41];    /* hex */
+    uint64_t refused;    /* values the policies refused since start */
     /* OpenDHT protocol requests this node sent since start (what the wire carries, below the
      * dnasync calls: a get of one value id is a SELECT id then a get, to every storing node). */
     uint64_t sent_find, sent_get, sent_put, sent_listen, sent_ping;

@@ -1,5 +1,6 @@
 /* Status codes shared by every dnasync layer. 0 is success, negatives are errors.
- * Each handle also keeps a readable last-error string (see *_errmsg functions). */
+ * The readable reason of a failed call is the calling thread's last error (dnasync_last_error);
+ * a handle's *_errmsg returns the same for calls on that handle (docs/CONVENTIONS.md, "Errors"). */
 #ifndef DNASYNC_STATUS_H
 #define DNASYNC_STATUS_H
 
@@ -28,6 +29,12 @@ enum dnasync_status {
 
 /* Static, never NULL. */
 DNASYNC_API const char *dnasync_strerror(int status);
+/* The reason of the last call that failed on the calling thread (thread-local, as libgit2's
+ * git_error_last): one line naming the thing and what is wrong. Set by every failing call,
+ * constructors included (a NULL from sync_init: read why here); a successful call leaves it as
+ * it was, so read it right after the failure. "no error" before any failure. Never NULL;
+ * borrowed, valid until the next dnasync call on this thread. */
+DNASYNC_API const char *dnasync_last_error(void);
 
 #ifdef __cplusplus
 }

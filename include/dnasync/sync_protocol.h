@@ -4,7 +4,8 @@
  *    NULL means the real clock and OpenSSL's RNG. dht_ctx may be NULL: a local-only context
  *    (cache operations work; network operations return DNASYNC_EDHT).
  *  - counts and errors are reported as int: >= 0 a count, < 0 a dnasync/status.h code; the
- *    readable reason is in sync_errmsg(ctx).
+ *    readable reason is in sync_errmsg(ctx), from the thread that made the call (sync_init's,
+ *    which has no context to ask, in dnasync_last_error()).
  *
  * Threading: every function here may be called from any thread, also while the background
  * thread (sync_run_background / sync_enable_realtime) runs: one mutex per context serialises
@@ -19,6 +20,7 @@
 
 #include "dnasync/env.h"
 #include "dnasync/message.h"
+#include "dnasync/status.h"
 
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -101,7 +103,8 @@ typedef void (*sync_event_cb)(void *user, const sync_event_t *ev);
 
 /* Creates a context over an open SQLite connection (not taken over: the caller closes it after
  * sync_free) and an optional DHT (borrowed; must outlive the context). identity is copied.
- * Returns NULL on failure (invalid name, cache migration failure, out of memory). */
+ * Returns NULL on failure (invalid name, cache migration failure, out of memory), the reason
+ * then in the thread's dnasync_last_error() (dnasync/status.h). */
 DNASYNC_API sync_context_t *sync_init(sqlite3 *db, dht_storage_context_t *dht_ctx,
                                       const char *identity, const dnasync_env_t *env);
 /* The same over any transport (dnasync/net.h: the DHT node, a gateway, the in-memory store);
@@ -128,7 +131,10 @@ DNASYNC_API void sync_free(sync_context_t *ctx); /* stops the background thread;
 
 /* --- extensions the tools need --- */
 
-/* Last error of this context; borrowed, valid until the next call on ctx. */
+/* The reason of the calling thread's last failed call on ctx (what dnasync_last_error() said
+ * then), so concurrent callers each read their own; a thread that made no failing call on ctx
+ * gets a copy of ctx's last failure on any thread (the background's too), read under a lock.
+ * Borrowed, valid until the next call on ctx from this thread. Never NULL. */
 DNASYNC_API const char *sync_errmsg(const sync_context_t *ctx);
 /* Give the context this device's keys (borrowed; must outlive ctx) and device id (copied).
  * Needed by send, upload, delete and download verification. */

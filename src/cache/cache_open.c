@@ -387,17 +387,11 @@ static int setup(dnasync_cache_t *c)
     return 0;
 }
 
-static void copy_err(const dnasync_cache_t *c, char *errbuf, size_t errlen)
-{
-    if (errbuf && errlen)
-        snprintf(errbuf, errlen, "%s", dnasync_err_msg(&c->err));
-}
-
-static int finish_open(dnasync_cache_t *c, dnasync_cache_t **out, char *errbuf, size_t errlen)
+/* On failure the reason stays in the thread's last error (set by the failing step). */
+static int finish_open(dnasync_cache_t *c, dnasync_cache_t **out)
 {
     int rc = setup(c);
     if (rc) {
-        copy_err(c, errbuf, errlen);
         dnasync_cache_free(c);
         return rc;
     }
@@ -419,80 +413,49 @@ static int empty_file(const char *path)
     return stat(wal, &st) != 0 || st.st_size == 0;
 }
 
-int dnasync_cache_open_err(const char *path, dnasync_cache_t **out, char *errbuf, size_t errlen)
+int dnasync_cache_open(const char *path, dnasync_cache_t **out)
 {
     if (out)
         *out = NULL;
-    if (!path || !out) {
-        if (errbuf && errlen)
-            snprintf(errbuf, errlen, "cache: no path given");
-        return DNASYNC_EINVAL;
-    }
+    if (!path || !out)
+        return dnasync_err_set(NULL, DNASYNC_EINVAL, "cache: no path given");
+    if (empty_file(path))
+        return dnasync_err_set(NULL, DNASYNC_ECORRUPT,
+                               "cache: %s is an empty file (0 bytes), not a dnasync cache: it "
+                               "may have been truncated, so no new cache is started over it "
+                               "(move it away to start an empty one)",
+                               path);
     dnasync_cache_t *c = calloc(1, sizeof *c);
-    if (!c) {
-        if (errbuf && errlen)
-            snprintf(errbuf, errlen, "cache: out of memory");
-        return DNASYNC_ENOMEM;
-    }
+    if (!c)
+        return dnasync_err_set(NULL, DNASYNC_ENOMEM, "cache: out of memory");
     c->owns_db = 1;
-    if (empty_file(path)) {
-        int e = dnasync_err_set(&c->err, DNASYNC_ECORRUPT,
-                                "cache: %s is an empty file (0 bytes), not a dnasync cache: it "
-                                "may have been truncated, so no new cache is started over it "
-                                "(move it away to start an empty one)",
-                                path);
-        copy_err(c, errbuf, errlen);
-        dnasync_cache_free(c);
-        return e;
-    }
     int rc = sqlite3_open_v2(
         path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
     if (rc != SQLITE_OK) {
-        int e = dnasync_err_set(&c->err, rc == SQLITE_NOMEM ? DNASYNC_ENOMEM : DNASYNC_EIO,
+        int e = dnasync_err_set(NULL, rc == SQLITE_NOMEM ? DNASYNC_ENOMEM : DNASYNC_EIO,
                                 "cache: cannot open %s: %s", path,
                                 c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
-        copy_err(c, errbuf, errlen);
         dnasync_cache_free(c);
         return e;
     }
-    rc = finish_open(c, out, errbuf, errlen);
-    if (rc && errbuf && errlen) {
-        /* prefix the path so the user knows which file */
-        char tmp[600];
-        snprintf(tmp, sizeof tmp, "%s: %s", path, errbuf);
-        snprintf(errbuf, errlen, "%s", tmp);
-    }
+    rc = finish_open(c, out);
+    if (rc) /* name the file, so the user knows which one */
+        dnasync_err_set(NULL, rc, "%s: %s", path, dnasync_last_error());
     return rc;
-}
-
-int dnasync_cache_open(const char *path, dnasync_cache_t **out)
-{
-    return dnasync_cache_open_err(path, out, NULL, 0);
-}
-
-int dnasync_cache_wrap_err(sqlite3 *db, dnasync_cache_t **out, char *errbuf, size_t errlen)
-{
-    if (out)
-        *out = NULL;
-    if (!db || !out) {
-        if (errbuf && errlen)
-            snprintf(errbuf, errlen, "cache: no database given");
-        return DNASYNC_EINVAL;
-    }
-    dnasync_cache_t *c = calloc(1, sizeof *c);
-    if (!c) {
-        if (errbuf && errlen)
-            snprintf(errbuf, errlen, "cache: out of memory");
-        return DNASYNC_ENOMEM;
-    }
-    c->db = db;
-    c->owns_db = 0;
-    return finish_open(c, out, errbuf, errlen);
 }
 
 int dnasync_cache_wrap(sqlite3 *db, dnasync_cache_t **out)
 {
-    return dnasync_cache_wrap_err(db, out, NULL, 0);
+    if (out)
+        *out = NULL;
+    if (!db || !out)
+        return dnasync_err_set(NULL, DNASYNC_EINVAL, "cache: no database given");
+    dnasync_cache_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return dnasync_err_set(NULL, DNASYNC_ENOMEM, "cache: out of memory");
+    c->db = db;
+    c->owns_db = 0;
+    return finish_open(c, out);
 }
 
 void dnasync_cache_free(dnasync_cache_t *c)

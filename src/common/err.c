@@ -23,22 +23,36 @@ const char *dnasync_strerror(int status)
     }
 }
 
-int dnasync_err_set(dnasync_err_t *err, int code, const char *fmt, ...)
+/* The calling thread's last error, and which slot it was also recorded in (NULL: none). */
+static _Thread_local dnasync_err_t last;
+static _Thread_local const dnasync_err_t *last_from;
+/* dnasync_err_copy's buffer: a read of another thread's failure must not replace this one's. */
+static _Thread_local dnasync_err_t copied;
+
+static void record(dnasync_err_t *slot, int code, const char *msg)
 {
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-        va_end(ap);
-        err->code = code;
+    if (slot) {
+        if (slot->guard)
+            pthread_mutex_lock(slot->guard);
+        snprintf(slot->msg, sizeof slot->msg, "%s", msg);
+        slot->code = code;
+        if (slot->guard)
+            pthread_mutex_unlock(slot->guard);
     }
-    return code;
+    snprintf(last.msg, sizeof last.msg, "%s", msg);
+    last.code = code;
+    last_from = slot;
 }
 
-void dnasync_err_clear(dnasync_err_t *err)
+int dnasync_err_set(dnasync_err_t *err, int code, const char *fmt, ...)
 {
-    err->code = 0;
-    err->msg[0] = '\0';
+    char msg[sizeof last.msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    record(err, code, msg);
+    return code;
 }
 
 const char *dnasync_err_msg(const dnasync_err_t *err)
@@ -52,11 +66,33 @@ const char *dnasync_err_msg(const dnasync_err_t *err)
 
 int dnasync_err_buf(char *buf, size_t len, int code, const char *fmt, ...)
 {
-    if (buf && len > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(buf, len, fmt, ap);
-        va_end(ap);
-    }
+    char msg[sizeof last.msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (buf && len > 0)
+        snprintf(buf, len, "%s", msg);
+    record(NULL, code, msg);
     return code;
+}
+
+const char *dnasync_err_mine(const dnasync_err_t *err)
+{
+    return err && last_from == err ? dnasync_err_msg(&last) : NULL;
+}
+
+const char *dnasync_err_copy(const dnasync_err_t *err)
+{
+    if (err->guard)
+        pthread_mutex_lock(err->guard);
+    copied = *err;
+    if (err->guard)
+        pthread_mutex_unlock(err->guard);
+    return dnasync_err_msg(&copied);
+}
+
+const char *dnasync_last_error(void)
+{
+    return last.code || last.msg[0] ? dnasync_err_msg(&last) : "no error";
 }

@@ -24,10 +24,7 @@ int dht_ctx_err(dht_storage_context_t *ctx, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    pthread_mutex_lock(&ctx->err_mtx);
-    dnasync_err_set(&ctx->err, code, "%s", buf);
-    pthread_mutex_unlock(&ctx->err_mtx);
-    return code;
+    return dnasync_err_set(&ctx->err, code, "%s", buf); /* under ctx->err.guard */
 }
 
 uint64_t dht_mono_ms(void)
@@ -95,11 +92,10 @@ static int split_host_port(const char *hp, char *host, size_t hl, char *port, si
     return DNASYNC_OK;
 }
 
-int dht_storage_init_err(const dht_storage_config_t *cfg, dht_storage_context_t **out, char *err,
-                         size_t errlen)
+int dht_storage_init(const dht_storage_config_t *cfg, dht_storage_context_t **out)
 {
     if (!out)
-        return DNASYNC_EINVAL;
+        return dnasync_err_set(NULL, DNASYNC_EINVAL, "DHT: no output pointer");
     *out = NULL;
     dht_storage_config_t def;
     if (!cfg) {
@@ -108,8 +104,9 @@ int dht_storage_init_err(const dht_storage_config_t *cfg, dht_storage_context_t 
     }
     dht_storage_context_t *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
-        return DNASYNC_ENOMEM;
+        return dnasync_err_set(NULL, DNASYNC_ENOMEM, "DHT: out of memory");
     pthread_mutex_init(&ctx->err_mtx, NULL);
+    ctx->err.guard = &ctx->err_mtx;
     ctx->env = cfg->env ? cfg->env : dnasync_env_default();
     ctx->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : DNASYNC_DHT_DEFAULT_TIMEOUT_MS;
     ctx->peers_confirm = cfg->peers_confirm;
@@ -131,8 +128,7 @@ int dht_storage_init_err(const dht_storage_config_t *cfg, dht_storage_context_t 
     char e[256] = "";
     int rc = dnad_start(&dc, &ctx->node, e, sizeof e);
     if (rc != 0) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s", e);
+        dnasync_err_set(NULL, rc, "%s", e);
         pthread_mutex_destroy(&ctx->err_mtx);
         free(ctx);
         return rc;
@@ -140,20 +136,14 @@ int dht_storage_init_err(const dht_storage_config_t *cfg, dht_storage_context_t 
     for (size_t i = 0; i < cfg->n_bootstrap; i++) {
         rc = dht_bootstrap(ctx, cfg->bootstrap[i]);
         if (rc != 0) {
-            if (err && errlen)
-                snprintf(err, errlen, "bad bootstrap address '%s' (want HOST:PORT)",
-                         cfg->bootstrap[i] ? cfg->bootstrap[i] : "");
+            dnasync_err_set(NULL, rc, "bad bootstrap address '%s' (want HOST:PORT)",
+                            cfg->bootstrap[i] ? cfg->bootstrap[i] : "");
             dht_storage_free(ctx);
             return rc;
         }
     }
     *out = ctx;
     return DNASYNC_OK;
-}
-
-int dht_storage_init(const dht_storage_config_t *cfg, dht_storage_context_t **out)
-{
-    return dht_storage_init_err(cfg, out, NULL, 0);
 }
 
 int dht_storage_save(dht_storage_context_t *ctx)
@@ -182,7 +172,8 @@ const char *dht_storage_errmsg(const dht_storage_context_t *ctx)
 {
     if (!ctx)
         return "no DHT context";
-    return dnasync_err_msg(&ctx->err);
+    const char *mine = dnasync_err_mine(&ctx->err);
+    return mine ? mine : dnasync_err_copy(&ctx->err);
 }
 
 int dht_bootstrap(dht_storage_context_t *ctx, const char *host_port)

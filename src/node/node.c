@@ -172,9 +172,9 @@ int dnasync_node_main(int argc, char **argv)
     cfg.log_level = verbose ? 1 : 0;
     dht_storage_context_t *ctx = NULL;
     char err[256] = "";
-    int rc = dht_storage_init_err(&cfg, &ctx, err, sizeof err);
+    int rc = dht_storage_init(&cfg, &ctx);
     if (rc) {
-        dnasync_log(DNASYNC_LOG_ERROR, WHO, "%s", err[0] ? err : dnasync_strerror(rc));
+        dnasync_log(DNASYNC_LOG_ERROR, WHO, "%s", dnasync_last_error());
         return rc == DNASYNC_EINVAL ? 2 : 1;
     }
     dht_storage_stats_t st;

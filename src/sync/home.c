@@ -56,10 +56,9 @@ static int open_cache(const char *dir, sqlite3 **db, char *err, size_t errlen)
     char path[4200];
     snprintf(path, sizeof path, "%s/cache.db", dir);
     dnasync_cache_t *cache = NULL;
-    char why[512] = "";
-    int rc = dnasync_cache_open_err(path, &cache, why, sizeof why);
-    if (rc != 0) /* no handle to ask: the reason comes through why */
-        return dnasync_err_buf(err, errlen, rc, "cache %s: %s", path, why);
+    int rc = dnasync_cache_open(path, &cache);
+    if (rc != 0) /* the reason names the path */
+        return dnasync_err_buf(err, errlen, rc, "%s", dnasync_last_error());
     /* The cache handle migrated the file; the sync context wraps its own handle. */
     dnasync_cache_free(cache);
     if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
@@ -175,10 +174,10 @@ static int start_dht(dnasync_home_t *h, const dnasync_home_options_t *opt, char 
             "HOST:PORT (or --bootstrap HOST:PORT)",
             h->dir, skipped);
     cfg.bind = home_bind_for(usable, cfg.n_bootstrap);
-    char why[256] = "";
-    int rc = dht_storage_init_err(&cfg, &h->dht, why, sizeof why);
+    int rc = dht_storage_init(&cfg, &h->dht);
     if (rc != 0)
-        return dnasync_err_buf(err, errlen, rc, "cannot start the DHT node: %s", why);
+        return dnasync_err_buf(err, errlen, rc, "cannot start the DHT node: %s",
+                               dnasync_last_error());
     if (cfg.n_bootstrap == 0)
         return DNASYNC_OK; /* a local-only home (created --offline): a lone embedded node */
     /* A node that reached nobody answers every get with "nothing": never let that pass for
@@ -247,7 +246,8 @@ int dnasync_home_open(const char *dir, const dnasync_home_options_t *opt, dnasyn
         h->sync = sync_init_net(h->db, h->net, h->id->name, opt->env);
         if (!h->sync)
             rc = dnasync_err_buf(err, errlen, DNASYNC_ERR,
-                                 "cannot start the sync engine on %s/cache.db", dir);
+                                 "cannot start the sync engine on %s/cache.db: %s", dir,
+                                 dnasync_last_error());
     }
     if (rc == 0 &&
         (sync_set_identity(h->sync, h->id, h->device_id) != 0 || sync_set_home(h->sync, dir) != 0 ||

@@ -1,5 +1,6 @@
 /* A home's bootstrap nodes: showing, probing, adding and removing them (dnasync/home.h). */
 #define _POSIX_C_SOURCE 200809L
+#include "common/err.h"
 #include "dnasync/contacts.h"
 #include "dnasync/dht.h"
 #include "dnasync/home.h"
@@ -38,12 +39,10 @@ int dnasync_home_probe_bootstrap(const char *addr, int timeout_s, char *err, siz
     cfg.n_bootstrap = 1;
     cfg.bind = home_bind_for(&addr, 1);
     dht_storage_context_t *dht = NULL;
-    char why[256] = "";
-    rc = dht_storage_init_err(&cfg, &dht, why, sizeof why);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot start a DHT node to try %s: %s", addr, why);
-        return rc;
-    }
+    rc = dht_storage_init(&cfg, &dht);
+    if (rc != 0)
+        return dnasync_err_buf(err, errlen, rc, "cannot start a DHT node to try %s: %s", addr,
+                               dnasync_last_error());
     rc = home_wait_for_peer(dht, 10 * timeout_s);
     dht_storage_free(dht);
     if (rc != 0)

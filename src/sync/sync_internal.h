@@ -45,7 +45,8 @@ struct sync_context {
     char identity[DNASYNC_NAME_MAX + 1];
     char device_id[DNASYNC_DEVICE_ID_LEN + 1];
     char *home;
-    dnasync_err_t err;
+    dnasync_err_t err;      /* guarded by err_mu (written by every thread that fails on ctx) */
+    pthread_mutex_t err_mu; /* a leaf lock: held only inside common/err.c */
 
     sync_profile_t profile;
     uint32_t interval_s, jitter_s;

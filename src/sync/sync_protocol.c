@@ -46,8 +46,10 @@ sync_context_t *sync_init(sqlite3 *db, dht_storage_context_t *dht_ctx, const cha
                           const dnasync_env_t *env)
 {
     dnasync_net_t *net = NULL;
-    if (dht_ctx && dnasync_net_dht_new(dht_ctx, &net) != 0)
+    if (dht_ctx && dnasync_net_dht_new(dht_ctx, &net) != 0) {
+        dnasync_err_set(NULL, DNASYNC_ENOMEM, "sync: out of memory");
         return NULL;
+    }
     sync_context_t *ctx = sync_init_net(db, net, identity, env);
     if (ctx)
         ctx->own_net = net;
@@ -60,17 +62,26 @@ sync_context_t *sync_init_net(sqlite3 *db, dnasync_net_t *net, const char *ident
                               const dnasync_env_t *env)
 {
     char why[256];
-    if (!db || !identity || dnasync_name_check(identity, why, sizeof why) != 0)
+    if (!db || !identity) {
+        dnasync_err_set(NULL, DNASYNC_EINVAL, "sync: no database or identity name given");
         return NULL;
+    }
+    if (dnasync_name_check(identity, why, sizeof why) != 0) {
+        dnasync_err_set(NULL, DNASYNC_EINVAL, "sync: invalid identity name: %s", why);
+        return NULL;
+    }
     sync_context_t *ctx = calloc(1, sizeof *ctx);
-    if (!ctx)
+    if (!ctx) {
+        dnasync_err_set(NULL, DNASYNC_ENOMEM, "sync: out of memory");
         return NULL;
-    if (dnasync_cache_wrap(db, &ctx->cache) != 0) {
-        dnasync_cache_free(ctx->cache);
+    }
+    if (dnasync_cache_wrap(db, &ctx->cache) != 0) { /* the reason is the thread's last error */
         free(ctx);
         return NULL;
     }
     pthread_mutex_init(&ctx->lock, NULL);
+    pthread_mutex_init(&ctx->err_mu, NULL);
+    ctx->err.guard = &ctx->err_mu;
     pthread_mutex_init(&ctx->wake_mu, NULL);
     dnasync_cond_init(&ctx->wake_cond);
     ctx->listen_day = -1;
@@ -146,6 +157,7 @@ void sync_free(sync_context_t *ctx)
     sync_background_stop(ctx);
     dnasync_cache_free(ctx->cache);
     pthread_mutex_destroy(&ctx->lock);
+    pthread_mutex_destroy(&ctx->err_mu);
     pthread_mutex_destroy(&ctx->wake_mu);
     pthread_cond_destroy(&ctx->wake_cond);
     free(ctx->events);
@@ -157,7 +169,10 @@ void sync_free(sync_context_t *ctx)
 
 const char *sync_errmsg(const sync_context_t *ctx)
 {
-    return ctx ? dnasync_err_msg(&ctx->err) : "no sync context";
+    if (!ctx)
+        return "no sync context";
+    const char *mine = dnasync_err_mine(&ctx->err);
+    return mine ? mine : dnasync_err_copy(&ctx->err);
 }
 
 int sync_set_identity(sync_context_t *ctx, const dnasync_identity_t *id, const char *device_id)
@@ -518,10 +533,8 @@ int sync_send(sync_context_t *ctx, const char *recipient, const uint8_t *text, s
         /* Stored and pending: a failed upload is retried by the next pass. A home that knows
          * no other node cannot send at all, which the caller must hear (stored all the same). */
         if (ctx->net && sync_need_network(ctx) != 0) {
-            char why[sizeof ctx->err.msg];
-            snprintf(why, sizeof why, "%s", sync_errmsg(ctx));
             rc = dnasync_err_set(&ctx->err, DNASYNC_EDHT, "message %s stored, not sent: %s",
-                                 msg.message_id, why);
+                                 msg.message_id, dnasync_last_error());
         } else {
             sync_upload_pending_locked(ctx, NULL);
         }

@@ -24,10 +24,9 @@ static inline void tcache_open(tcache_t *t, const char *self)
 {
     t->dir = test_tmpdir("cache");
     snprintf(t->path, sizeof t->path, "%s/cache.db", t->dir);
-    char err[600];
-    int rc = dnasync_cache_open_err(t->path, &t->c, err, sizeof err);
+    int rc = dnasync_cache_open(t->path, &t->c);
     if (rc)
-        fprintf(stderr, "open: %s\n", err);
+        fprintf(stderr, "open: %s\n", dnasync_last_error());
     CHECK_EQ_INT(rc, 0);
     if (self)
         CHECK_EQ_INT(dnasync_cache_set_self(t->c, self), 0);

@@ -206,11 +206,10 @@ static void test_future_version_refused(void)
     size_t l1, l2;
     unsigned char *before = slurp(path, &l1);
     dnasync_cache_t *c = (dnasync_cache_t *)1;
-    char err[600];
-    CHECK_EQ_INT(dnasync_cache_open_err(path, &c, err, sizeof err), DNASYNC_ECORRUPT);
+    CHECK_EQ_INT(dnasync_cache_open(path, &c), DNASYNC_ECORRUPT);
     CHECK(c == NULL);
-    CHECK(strstr(err, "schema version 99") != NULL);
-    CHECK(strstr(err, path) != NULL);
+    CHECK(strstr(dnasync_last_error(), "schema version 99") != NULL);
+    CHECK(strstr(dnasync_last_error(), path) != NULL);
     unsigned char *after = slurp(path, &l2);
     CHECK_EQ_INT(l1, l2);
     CHECK(memcmp(before, after, l1) == 0); /* not modified, still rollback-journal mode */
@@ -220,8 +219,8 @@ static void test_future_version_refused(void)
     CHECK(stat(wal, &st) != 0);
     /* wrap refuses the same way and leaves the caller's connection open */
     CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
-    CHECK_EQ_INT(dnasync_cache_wrap_err(db, &c, err, sizeof err), DNASYNC_ECORRUPT);
-    CHECK(strstr(err, "schema version 99") != NULL);
+    CHECK_EQ_INT(dnasync_cache_wrap(db, &c), DNASYNC_ECORRUPT);
+    CHECK(strstr(dnasync_last_error(), "schema version 99") != NULL);
     CHECK_EQ_INT(sqlite3_exec(db, "SELECT * FROM x", NULL, NULL, NULL), SQLITE_OK);
     CHECK_EQ_INT(sqlite3_close(db), SQLITE_OK);
     free(before);
@@ -233,7 +232,7 @@ static void test_future_version_refused(void)
 static void test_not_a_database(void)
 {
     char *dir = test_tmpdir("cache");
-    char path[4200], err[600];
+    char path[4200];
     snprintf(path, sizeof path, "%s/junk.db", dir);
     FILE *f = fopen(path, "wb");
     CHECK(f);
@@ -241,9 +240,9 @@ static void test_not_a_database(void)
         fputs("this is not sqlite ", f);
     fclose(f);
     dnasync_cache_t *c;
-    CHECK(dnasync_cache_open_err(path, &c, err, sizeof err) < 0);
+    CHECK(dnasync_cache_open(path, &c) < 0);
     CHECK(c == NULL);
-    CHECK(strstr(err, "not a database") != NULL);
+    CHECK(strstr(dnasync_last_error(), "not a database") != NULL);
     test_rmtree(dir);
     free(dir);
 }

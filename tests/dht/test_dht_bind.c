@@ -26,8 +26,10 @@ static dht_storage_context_t *start(uint16_t port, const char *persist, const ch
     }
     dht_storage_context_t *ctx = NULL;
     err[0] = '\0';
-    if (dht_storage_init_err(&cfg, &ctx, err, errlen) != 0)
+    if (dht_storage_init(&cfg, &ctx) != 0) {
+        snprintf(err, errlen, "%s", dnasync_last_error());
         return NULL;
+    }
     return ctx;
 }
 

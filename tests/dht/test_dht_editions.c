@@ -58,10 +58,9 @@ static dht_storage_context_t *start(const char *boot)
         cfg.n_bootstrap = 1;
     }
     dht_storage_context_t *ctx = NULL;
-    char err[256] = "";
-    int rc = dht_storage_init_err(&cfg, &ctx, err, sizeof err);
+    int rc = dht_storage_init(&cfg, &ctx);
     if (rc)
-        fprintf(stderr, "dht_storage_init: %s\n", err);
+        fprintf(stderr, "dht_storage_init: %s\n", dnasync_last_error());
     CHECK_EQ_INT(rc, 0);
     return ctx;
 }

@@ -23,9 +23,8 @@ void tnet_start(tnet_t *net, size_t n, int full_mesh)
             boot[k] = net->boot[k];
         cfg.bootstrap = boot; /* every earlier node, as an operator would list them */
         cfg.n_bootstrap = i;
-        char err[256];
-        if (dht_storage_init_err(&cfg, &net->nodes[i], err, sizeof err) != 0) {
-            fprintf(stderr, "node %zu: %s\n", i, err);
+        if (dht_storage_init(&cfg, &net->nodes[i]) != 0) {
+            fprintf(stderr, "node %zu: %s\n", i, dnasync_last_error());
             exit(1);
         }
         dht_storage_stats_t st;
