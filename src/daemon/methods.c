@@ -91,6 +91,11 @@ static size_t build_argv(const rpc_request_t *req, const char **argv, char nums[
     case RPC_DAYS: argv[n++] = "status", argv[n++] = "--days"; break;
     case RPC_LINK_CODE:
         argv[n++] = "link-code", argv[n++] = "--passphrase", argv[n++] = STR("passphrase");
+        if (json_object_get(p, "expires")) {
+            snprintf(nums[0], 24, "%lld",
+                     (long long)json_integer_value(json_object_get(p, "expires")));
+            argv[n++] = "--expires", argv[n++] = nums[0];
+        }
         break;
     case RPC_PRUNE:
         argv[n++] = "prune";

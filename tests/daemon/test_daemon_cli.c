@@ -2,9 +2,10 @@
  * (issue 12): one script of commands (sends, inbox, read, delete, sync, status, prune,
  * cache-add, usage errors; text and --json) run first in-process, then with `dnasync daemon`
  * running; outputs and exit codes compared line by line. contacts, verify, link-code, config,
- * bootstrap list, version, help and a refused init are in the script too. Message ids and numbers
- * that differ between the two runs by nature (new ids, times, counts) are masked; everything else
- * must be identical. Also: `watch` prints the daemon's notifications as it prints its own events.
+ * bootstrap list, version, help, a refused init and join are in the script too. Message ids and
+ * numbers that differ between the two runs by nature (new ids, times, counts) are masked;
+ * everything else must be identical. Also: `watch` prints the daemon's notifications as it prints
+ * its own events.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
@@ -124,6 +125,8 @@ static void script(run_t *r)
     step(r, dt_cli(alice, 0, "version", NULL));
     step(r, dt_cli(alice, 0, "help", "send", NULL));
     step(r, dt_cli(alice, 0, "init", "alice", NULL));
+    step(r,
+         dt_cli(alice, 0, "join", "DNA1-AAAAAAAAAAAAAAAA", "--passphrase", "twelve bytes+", NULL));
     /* refused input: the same message, the same exit code, nothing stored */
     step(r, dt_cli(alice, 0, "delete", "zz", NULL));
     step(r, dt_cli(alice, 1, "delete", "zz", NULL));

@@ -100,6 +100,35 @@ static void test_rpc_errors(void)
     dt_close(&c);
 }
 
+/* link_code: a passphrase and how long the code stays valid (the CLI's --expires). */
+static void test_link_code(void)
+{
+    dt_conn_t c;
+    CHECK_EQ_INT(dt_connect(&c, alice), 0);
+    json_t *r = dt_call(&c,
+                        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"link_code\",\"params\":{"
+                        "\"passphrase\":\"long enough pass\",\"expires\":3600}}",
+                        60);
+    const char *code = json_string_value(json_object_get(result(r), "code"));
+    CHECK(code && strncmp(code, "DNA1-", 5) == 0);
+    json_decref(r);
+    r = dt_call(&c,
+                "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"link_code\",\"params\":{"
+                "\"passphrase\":\"long enough pass\",\"expires\":0}}",
+                60);
+    CHECK_EQ_INT(error_code(r), 1); /* the command's usage error */
+    CHECK(strstr(json_string_value(json_object_get(json_object_get(r, "error"), "message")),
+                 "--expires"));
+    json_decref(r);
+    r = dt_call(&c,
+                "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"link_code\",\"params\":{"
+                "\"passphrase\":\"long enough pass\",\"expires\":604801}}",
+                60);
+    CHECK_EQ_INT(error_code(r), -32602);
+    json_decref(r);
+    dt_close(&c);
+}
+
 static void test_second_daemon_refused(void)
 {
     proc_result_t r = dt_cli(alice, 0, "daemon", NULL);
@@ -481,6 +510,7 @@ int main(void)
     bob_d = dt_start_daemon(bob, bob_log);
 
     RUN(test_rpc_errors);
+    RUN(test_link_code);
     RUN(test_second_daemon_refused);
     RUN(test_other_uid_refused);
     RUN(test_notification_from_other_device);
