@@ -6,6 +6,23 @@ const $ = (id) => document.getElementById(id);
 let dev;
 
 function showError(e) { $("error").textContent = e ? (e.message || String(e)) : ""; }
+// An unreachable gateway is the offline state (the cache keeps working), not an error.
+function showNetError(e) {
+  if (e && e.code === "offline") $("net").textContent = "offline";
+  else showError(e);
+}
+
+// Values the device refused (forged, damaged, misplaced): said plainly, counted, never stored.
+function renderRefusals(rows) {
+  const p = $("refused");
+  p.hidden = rows.length === 0;
+  if (!rows.length) return;
+  const reasons = new Map();
+  for (const r of rows) reasons.set(r.reason || "refused", (reasons.get(r.reason || "refused") || 0) + 1);
+  p.textContent = `This tab refused ${rows.length} value(s) read from the network: ` +
+    [...reasons].map(([why, n]) => `${why}${n > 1 ? ` (${n})` : ""}`).join("; ") +
+    ". They were not stored and changed nothing in this history.";
+}
 
 // The conversations (by the other participant) in the selector; the list shows the chosen one.
 function renderConversations(all) {
@@ -35,6 +52,8 @@ async function render() {
     const read = document.createElement("button");
     read.textContent = "read";
     read.className = "read";
+    read.title = "mark read (shared with this identity's other devices when the box above is ticked)";
+    read.hidden = m.read;
     read.onclick = () => dev.markRead(m.id).then(render, showError);
     const del = document.createElement("button");
     del.textContent = "delete";
@@ -44,7 +63,8 @@ async function render() {
     return li;
   }));
   const st = await dev.status();
-  $("status").textContent = `${all.length} message(s); ${st.verified} of ${st.window} days verified; ${st.pending} pending; device ${st.device}`;
+  $("status").textContent = `${all.length} message(s); ${st.verified} of ${st.window} days verified; ${st.pending} pending; ${st.refused} refused; device ${st.device}`;
+  renderRefusals(await dev.refusals());
 }
 
 // A catch-up sends an event per message: render at most once per 200 ms, never two at once.
@@ -62,6 +82,8 @@ function started() {
   $("join").hidden = true;
   $("app").hidden = false;
   $("who").textContent = dev.id.name;
+  $("share-receipts").checked = dev.shareReceipts;
+  $("share-receipts").onchange = (e) => dev.setShareReceipts(e.target.checked).catch(showError);
   dev.on((ev) => {
     if (ev.type === "offline") $("net").textContent = "offline";
     else if (ev.type === "error") showError(ev);
@@ -69,12 +91,14 @@ function started() {
   });
   render().catch(showError);
   dev.listen();
-  const pass = () => dev.pass().catch(showError);
+  const pass = () => dev.pass().catch(showNetError);
   pass();
   setInterval(pass, 300000); // the safety net beside the doorbell listen
 }
 
 async function main() {
+  // the page's own files for a reload while the gateway is down (sw.js); the data is in IndexedDB
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("sw.js").catch(() => {});
   dev = await Device.open("dnasync", location.origin);
   $("join").onsubmit = async (e) => {
     e.preventDefault();
@@ -97,7 +121,7 @@ async function main() {
       await dev.send($("to").value.trim(), $("text").value);
       $("text").value = "";
     } catch (err) {
-      showError(err);
+      showNetError(err); // offline: the message is kept pending and goes with the next pass
     }
     render().catch(showError);
   };

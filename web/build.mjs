@@ -16,4 +16,4 @@ mkdirSync(out, { recursive: true });
 const common = { bundle: true, format: "esm", nodePaths: [modules], target: "es2022", logLevel: "warning", legalComments: "none" };
 await esbuild.build({ ...common, entryPoints: [join(here, "app.js")], outfile: join(out, "app.js"), platform: "browser", minify: true });
 await esbuild.build({ ...common, entryPoints: [join(here, "src/index.js")], outfile: join(out, "dnasync-web.mjs"), platform: "neutral" });
-for (const f of ["index.html", "style.css"]) copyFileSync(join(here, f), join(out, f));
+for (const f of ["index.html", "style.css", "sw.js"]) copyFileSync(join(here, f), join(out, f));

@@ -71,6 +71,13 @@ export class Device {
     this.deviceId = rec.deviceId;
     this.writer = C.fromHex(rec.deviceId);
     this.pins = (await this.store.meta("pins")) || {};
+    this.shareReceipts = !!(await this.store.meta("share_receipts"));
+  }
+  // Whether marking read also puts a receipt for this identity's other devices (off by default,
+  // the spec's privacy default; `sync_set_share_read_receipts` on a C device). Kept per tab.
+  async setShareReceipts(on) {
+    this.shareReceipts = !!on;
+    await this.store.setMeta("share_receipts", this.shareReceipts);
   }
 
   // ---- identities of others: read id/<name>, trust on first use (docs/trust.md) ----
@@ -161,7 +168,9 @@ export class Device {
       job.transient = true;
     } else {
       this.rejected++;
-      await this.store.put("refused", { mailbox, day, shard, vid: raw.id, hash });
+      const reason = r.reject || "not in the shard or under the id it was read from";
+      await this.store.put("refused", { mailbox, day, shard, vid: raw.id, hash, reason, at: this.now() });
+      this.emit({ type: "refused", mailbox, day, shard, id: raw.id, reason });
     }
   }
 
@@ -354,7 +363,7 @@ export class Device {
   }
 
   async delete(messageId) { return this.mark(messageId, KIND.tombstone, "deleted_at"); }
-  async markRead(messageId, share = false) {
+  async markRead(messageId, share = this.shareReceipts) {
     const row = await this.store.get("messages", messageId);
     if (!row) throw new Error(`no message ${messageId}`);
     if (!share) { row.read_at = row.read_at || this.now(); await this.store.put("messages", row); this.emit({ type: "read", id: messageId }); return; }
@@ -400,8 +409,10 @@ export class Device {
     const days = [];
     for (let d = today - WINDOW_DAYS; d <= today; d++) days.push({ day: d, ...((await this.store.get("days", d)) || { verified: false, closed: false, problem: "never checked" }) });
     const msgs = await this.store.all("messages");
-    return { identity: this.id.name, device: this.deviceId, window: days.length, verified: days.filter((d) => d.verified).length, days, pending: msgs.filter((m) => m.pending).length, rejected: this.rejected, last_download: await this.store.meta("last_download") };
+    return { identity: this.id.name, device: this.deviceId, window: days.length, verified: days.filter((d) => d.verified).length, days, pending: msgs.filter((m) => m.pending).length, rejected: this.rejected, refused: await this.store.count("refused"), last_download: await this.store.meta("last_download") };
   }
+  // Values read from the network and refused (never stored), with the reason, oldest first.
+  refusals() { return this.store.all("refused").then((rows) => rows.sort((a, b) => (a.at || 0) - (b.at || 0))); }
 
   // ---- real time: the doorbell key of today through the gateway's event stream ----
   listen() {

@@ -47,6 +47,7 @@ export class Store {
     const os = this.db.transaction(store, "readonly").objectStore(store);
     return done((index ? os.index(index) : os).getAll(range));
   }
+  count(store) { return done(this.db.transaction(store, "readonly").objectStore(store).count()); }
   meta(key) { return this.get("meta", key); }
   setMeta(key, value) { return this.put("meta", value, key); }
   // every held value of one mailbox/day
