@@ -2,7 +2,8 @@
 // page (link code made by `dnasync link-code`, scrypt N=2^15), catch-up of N messages by a fresh
 // tab, and C `dnasync send` -> message shown in the page. One real `dnasync node` with its
 // gateway on loopback; the N messages are uploaded by the library in Node as bob's device.
-// Usage: node bench/web_bench.js <build dir> [N=1000] [sends=20]
+// Prints readable lines and `RESULT name value` lines (scripts/bench.sh reads those); sends=0
+// skips the latency phase. Usage: node bench/web_bench.js <build dir> [N=1000] [sends=20]
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -64,26 +65,31 @@ try {
   const catchUpS = (Date.now() - tJoin - joinMs) / 1000;
   console.log(`W1 page join (click -> linked): ${joinMs} ms`);
   console.log(`W2 catch-up of ${N} messages by a fresh tab (linked -> all ${N} shown): ${catchUpS.toFixed(1)} s (${((catchUpS * 1000) / N).toFixed(1)} ms per message)`);
+  console.log(`RESULT web_join_ms ${joinMs}`);
+  console.log(`RESULT web_catchup_s ${catchUpS.toFixed(2)}`);
 
-  // C send -> shown in the page (a MutationObserver stamps each new row)
-  await page.evaluate(() => {
-    window.seen = {};
-    new MutationObserver(() => { for (const li of document.querySelectorAll("#inbox li")) if (!(li.dataset.id in window.seen)) window.seen[li.dataset.id] = Date.now(); })
-      .observe(document.getElementById("inbox"), { childList: true });
-    for (const li of document.querySelectorAll("#inbox li")) window.seen[li.dataset.id] = 0;
-  });
-  const lat = [];
-  for (let i = 0; i < SENDS; i++) {
-    const t = Date.now();
-    const [{ message_id: id }] = dna("bob", "send", "alice", `latency ${i}`);
-    const sent = Date.now() - t;
-    await page.waitForFunction((m) => window.seen[m] > 0, { timeout: 60000, polling: 20 }, id);
-    lat.push([(await page.evaluate((m) => window.seen[m], id)) - t, sent]);
+  // C send -> shown in the page (a MutationObserver stamps each new row); sends=0 skips it
+  if (SENDS > 0) {
+    await page.evaluate(() => {
+      window.seen = {};
+      new MutationObserver(() => { for (const li of document.querySelectorAll("#inbox li")) if (!(li.dataset.id in window.seen)) window.seen[li.dataset.id] = Date.now(); })
+        .observe(document.getElementById("inbox"), { childList: true });
+      for (const li of document.querySelectorAll("#inbox li")) window.seen[li.dataset.id] = 0;
+    });
+    const lat = [];
+    for (let i = 0; i < SENDS; i++) {
+      const t = Date.now();
+      const [{ message_id: id }] = dna("bob", "send", "alice", `latency ${i}`);
+      const sent = Date.now() - t;
+      await page.waitForFunction((m) => window.seen[m] > 0, { timeout: 60000, polling: 20 }, id);
+      lat.push([(await page.evaluate((m) => window.seen[m], id)) - t, sent]);
+      console.log(`RESULT web_send_to_page_ms ${lat[i][0]}\nRESULT web_send_process_ms ${sent}`);
+    }
+    lat.sort((a, b) => a[0] - b[0]);
+    const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))][0];
+    const sendP50 = lat.map((x) => x[1]).sort((a, b) => a - b)[Math.floor(lat.length / 2)];
+    console.log(`W3 C send -> shown in the page, ${SENDS} sends: p50 ${q(0.5)} ms, max ${lat[lat.length - 1][0]} ms (the dnasync send process itself: p50 ${sendP50} ms)`);
   }
-  lat.sort((a, b) => a[0] - b[0]);
-  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))][0];
-  const sendP50 = lat.map((x) => x[1]).sort((a, b) => a - b)[Math.floor(lat.length / 2)];
-  console.log(`W3 C send -> shown in the page, ${SENDS} sends: p50 ${q(0.5)} ms, max ${lat[lat.length - 1][0]} ms (the dnasync send process itself: p50 ${sendP50} ms)`);
   bob.close();
 } finally {
   if (browser) await browser.close().catch(() => {});

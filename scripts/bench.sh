@@ -228,6 +228,33 @@ bodies; every value is $(med upload_dnasync_value_bytes 1 %.0f) B on the wire fo
 
 HDR
 } >"$W/table.md"
+
+# ---- the web device in headless Chromium (bench/web_bench.js, rows W1-W3; docs/web.md) ----
+# Its own loopback node; skipped, saying why, without node, the page's bundle or Chromium.
+# BENCH_WEB_N: the catch-up sizes (default "1000 10000"); W1 from every run, W3 from the first.
+if command -v node >/dev/null && [ -f "$BUILD/web/dnasync-web.mjs" ] && [ -x /usr/bin/chromium ]; then
+  WEB_RES=$W/web.txt; first=1
+  for n in ${BENCH_WEB_N:-1000 10000}; do
+    say "web device: catch-up of $n messages in headless Chromium"
+    timeout 1800 node "$ROOT/bench/web_bench.js" "$BUILD" "$n" "$([ $first = 1 ] && echo 20 || echo 0)" 2>>"$LOG" |
+      sed -n "s/^RESULT web_catchup_s /RESULT web_catchup_s_$n /p; /^RESULT web_\(join\|send\)/p" >>"$WEB_RES" ||
+      echo "bench: web_bench.js $n failed (log: $LOG)" >&2
+    first=0
+  done
+  ( echo; echo "| # | the web device in headless Chromium (\`bench/web_bench.js\`, its own loopback node) | page | C device (row 6: own DHT node, 5-node network) | page / C |"; echo "|---|---|---|---|---|"
+    RES=$WEB_RES # st and pcts read $RES (a subshell: the main results stay as they are)
+    echo "| W1 | join: link code + passphrase → linked, ms | $(st web_join_ms 1 %.0f) | | |"
+    for n in ${BENCH_WEB_N:-1000 10000}; do
+      case $n in 1000) c=$PER_MSG_1K ;; "$N") c=$PER_MSG_10K ;; *) c= ;; esac
+      s=$(med "web_catchup_s_$n" 1 %.1f)
+      p=$(awk -v s="$s" -v n="$n" 'BEGIN { if (s != "n/a") printf "%.3g", s / n * 1000 }')
+      echo "| W2 | catch-up of $n messages by a fresh tab, ms per message | ${p:-n/a} ($s s) | ${c:-n/a} | $([ -n "$p" ] && [ -n "$c" ] && awk -v a="$p" -v b="$c" 'BEGIN { printf "%.2f×", a / b }' || echo n/a) |"
+    done
+    echo "| W3 | \`dnasync send\` → row shown in the page, ms | $(pcts web_send_to_page_ms) | the send process: $(pcts web_send_process_ms) | |"
+  ) >>"$W/table.md"
+else
+  say "web device rows skipped: node, $BUILD/web/dnasync-web.mjs (make) or /usr/bin/chromium missing"
+fi
 cat "$W/table.md"
 if [ -f "$ROOT/bench/BENCHMARKS.notes.md" ]; then
   cat "$W/table.md" "$ROOT/bench/BENCHMARKS.notes.md" >"$OUT"
