@@ -3,11 +3,12 @@
  * Deviations from ../shared/spec/sync-protocol.md, and why:
  *  - keys are 20-byte OpenDHT InfoHashes (SHA-1 of a text name, dnasync/dht_keys.h), not 32-byte
  *    storage keys, and there are no wildcard keys: mailboxes are split into day buckets and shards;
- *  - dht_storage_put_message takes an already encoded and signed MESSAGE value
- *    (dnasync/dht_codec.h) instead of (sender, recipient, ciphertext): the value carries them, and
- *    the storage layer never holds signing keys. The lifetime is not a per-call ttl: it is the
- *    value type's (message 30 days, tombstone 60, summary 31, identity 365), applied by every
- *    storing node from its own type registry;
+ *  - there is no dht_storage_put_message(sender, recipient, ciphertext): the sync engine puts
+ *    encoded and signed values (dnasync/dht_codec.h) at the keys dnasync/dht_keys.h names, all
+ *    through dht_put_batch (the one write path), and the storage layer never holds signing keys.
+ *    The lifetime is not a per-call ttl: it is the value type's (message 30 days, tombstone 60,
+ *    summary 31, identity 365) from the value's `created`, applied by every storing node from its
+ *    own type registry;
  *  - dht_storage_delete_message does not exist: a deletion is a separate tombstone value (its own
  *    value id) put into the deleting owner's mailbox bucket of the deletion day; the message itself
  *    stays on the DHT until it expires — see docs/dht.md;
@@ -154,7 +155,7 @@ typedef struct dht_put_item {
     size_t len;
     uint16_t type;
     uint64_t id;
-    uint64_t created;  /* Unix s, 0 = now */
+    uint64_t created;  /* Unix s, 0 = now: the rule of dnasync/net.h's `created` */
     int status;        /* out */
     unsigned attempts; /* out */
 } dht_put_item_t;
@@ -173,20 +174,6 @@ typedef struct dht_storage_stats {
     uint64_t sent_find, sent_get, sent_put, sent_listen, sent_ping;
 } dht_storage_stats_t;
 int dht_storage_stats(dht_storage_context_t *ctx, dht_storage_stats_t *out);
-
-/* --- high-level helpers (values encoded and signed by the caller, dnasync/dht_codec.h) --- */
-
-/* Put a MESSAGE into the recipient's and the sender's mailbox bucket of upload_time's day
- * (0 = now), same value id, confirmed like dht_put_batch. storage_key_out (may be NULL) gets
- * the recipient's bucket key. */
-int dht_storage_put_message(dht_storage_context_t *ctx, const uint8_t *value, size_t len,
-                            uint64_t upload_time, uint8_t storage_key_out[DNASYNC_DHT_KEY_BYTES]);
-/* Put a TOMBSTONE into its owner's mailbox bucket of upload_time's day (0 = now). */
-int dht_storage_put_tombstone(dht_storage_context_t *ctx, const uint8_t *value, size_t len,
-                              uint64_t upload_time, uint8_t storage_key_out[DNASYNC_DHT_KEY_BYTES]);
-/* Put a SUMMARY at sum/<mailbox>/<day> and an IDENTITY at id/<name>. */
-int dht_storage_put_summary(dht_storage_context_t *ctx, const uint8_t *value, size_t len);
-int dht_storage_put_identity(dht_storage_context_t *ctx, const uint8_t *value, size_t len);
 
 /* Get a key and keep only values of dnasync types that decode strictly, verify, and whose value
  * id matches; *out (array of *count) freed with dht_values_free; *rejected (may be NULL) counts

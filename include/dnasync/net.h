@@ -33,10 +33,14 @@ typedef struct dnasync_net_put {
     uint8_t key[DNASYNC_DHT_KEY_BYTES];
     const uint8_t *val; /* borrowed for the call */
     size_t len;
-    int kind;        /* DHT_KIND_* (dnasync/dht_codec.h): the value's type, hence its lifetime */
-    uint64_t vid;    /* value id (dht_value_id) */
-    int64_t created; /* Unix s of the first put; storing nodes expire at created + lifetime */
-    bool ok;         /* out: confirmed stored */
+    int kind;     /* DHT_KIND_* (dnasync/dht_codec.h): the value's type, hence its lifetime */
+    uint64_t vid; /* value id (dht_value_id) */
+    /* Unix s; storing nodes expire the value at created + its type's lifetime. The one rule:
+     * when the value's content was made (a message's created_at, a tombstone's deleted_at, a
+     * receipt's read_at; an identity record or a summary at its put, each put being a new
+     * edition), passed unchanged on every re-put, so re-putting never lengthens a life. */
+    int64_t created;
+    bool ok; /* out: confirmed stored */
 } dnasync_net_put_t;
 
 /* A value read back. data is owned by the array (dnasync_net_values_free). */

@@ -1,11 +1,11 @@
 /* Reliable puts: a paced batch (<= DNASYNC_DHT_MAX_IN_FLIGHT in flight), every item confirmed by
- * listing its key's ids, retried with exponential back-off; and the high-level helpers. */
+ * listing its key's ids, retried with exponential back-off (the one write path: the engine's
+ * puts come here through dnasync/net.h); and the checked get. */
 #define _POSIX_C_SOURCE 200809L
 #include "dht/dht_internal.h"
 
 #include "common/cond.h"
 
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -209,139 +209,6 @@ int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t coun
                     alone, count);
     batch_release(b); /* puts still in flight keep it alive */
     return confirmed;
-}
-
-/* ---- high-level helpers ---- */
-
-static int put_confirmed(dht_storage_context_t *ctx, dht_put_item_t *it, size_t n)
-{
-    int ok = dht_put_batch(ctx, it, n);
-    if (ok < 0)
-        return ok;
-    for (size_t i = 0; i < n; i++)
-        if (it[i].status != 0) {
-            bool alone = it[i].status == DNASYNC_EDHT && ctx->peers_confirm &&
-                         dht_known_nodes(ctx) == 0; /* the batch said why */
-            if (it[i].status != DNASYNC_ETIMEOUT && !alone)
-                dht_ctx_err(ctx, it[i].status, "put not confirmed: %s",
-                            dnasync_strerror(it[i].status));
-            return it[i].status;
-        }
-    return DNASYNC_OK;
-}
-
-static int decode_kind(dht_storage_context_t *ctx, const uint8_t *value, size_t len, int kind,
-                       dht_value_t *v)
-{
-    int rc = dht_value_decode(value, len, v);
-    if (rc)
-        return dht_ctx_err(ctx, rc, "value does not decode (%s)", dnasync_strerror(rc));
-    if (v->kind != kind)
-        return dht_ctx_err(ctx, DNASYNC_EINVAL, "expected a %s value, got a %s",
-                           dht_kind_name(kind), dht_kind_name(v->kind));
-    return DNASYNC_OK;
-}
-
-int dht_storage_put_message(dht_storage_context_t *ctx, const uint8_t *value, size_t len,
-                            uint64_t upload_time, uint8_t storage_key_out[DNASYNC_DHT_KEY_BYTES])
-{
-    if (!ctx || !value)
-        return DNASYNC_EINVAL;
-    dht_value_t v;
-    int rc = decode_kind(ctx, value, len, DHT_KIND_MESSAGE, &v);
-    if (rc) {
-        dht_value_clear(&v);
-        return rc;
-    }
-    uint64_t t = upload_time ? upload_time : dnasync_env_now(ctx->env);
-    int64_t day = dht_upload_day(t);
-    int shard = dht_shard_of(v.message_id);
-    dht_put_item_t it[2];
-    memset(it, 0, sizeof it);
-    const char *boxes[2] = {v.recipient, v.sender};
-    size_t n = strcmp(v.sender, v.recipient) == 0 ? 1 : 2;
-    for (size_t i = 0; i < n; i++) {
-        dht_key_box(it[i].key, boxes[i], day, shard);
-        it[i].value = value;
-        it[i].len = len;
-        it[i].type = DNASYNC_DHT_TYPE_MESSAGE;
-        it[i].id = dht_value_id(&v);
-        it[i].created = t;
-    }
-    dht_value_clear(&v);
-    if (storage_key_out)
-        memcpy(storage_key_out, it[0].key, DNASYNC_DHT_KEY_BYTES);
-    return put_confirmed(ctx, it, n);
-}
-
-int dht_storage_put_tombstone(dht_storage_context_t *ctx, const uint8_t *value, size_t len,
-                              uint64_t upload_time, uint8_t storage_key_out[DNASYNC_DHT_KEY_BYTES])
-{
-    if (!ctx || !value)
-        return DNASYNC_EINVAL;
-    dht_value_t v;
-    int rc = decode_kind(ctx, value, len, DHT_KIND_TOMBSTONE, &v);
-    if (rc) {
-        dht_value_clear(&v);
-        return rc;
-    }
-    uint64_t t = upload_time ? upload_time : dnasync_env_now(ctx->env);
-    dht_put_item_t it;
-    memset(&it, 0, sizeof it);
-    dht_key_box(it.key, v.owner, dht_upload_day(t), dht_shard_of(v.message_id));
-    it.value = value;
-    it.len = len;
-    it.type = DNASYNC_DHT_TYPE_TOMBSTONE;
-    it.id = dht_value_id(&v);
-    it.created = t;
-    dht_value_clear(&v);
-    if (storage_key_out)
-        memcpy(storage_key_out, it.key, DNASYNC_DHT_KEY_BYTES);
-    return put_confirmed(ctx, &it, 1);
-}
-
-int dht_storage_put_summary(dht_storage_context_t *ctx, const uint8_t *value, size_t len)
-{
-    if (!ctx || !value)
-        return DNASYNC_EINVAL;
-    dht_value_t v;
-    int rc = decode_kind(ctx, value, len, DHT_KIND_SUMMARY, &v);
-    if (rc) {
-        dht_value_clear(&v);
-        return rc;
-    }
-    dht_put_item_t it;
-    memset(&it, 0, sizeof it);
-    dht_key_sum(it.key, v.mailbox, (int64_t)v.day);
-    it.value = value;
-    it.len = len;
-    it.type = DNASYNC_DHT_TYPE_SUMMARY;
-    it.id = dht_value_id(&v);
-    /* lifetime counts from the start of its day, so a summary outlives that day's values */
-    it.created = v.day * DNASYNC_DAY_S;
-    dht_value_clear(&v);
-    return put_confirmed(ctx, &it, 1);
-}
-
-int dht_storage_put_identity(dht_storage_context_t *ctx, const uint8_t *value, size_t len)
-{
-    if (!ctx || !value)
-        return DNASYNC_EINVAL;
-    dht_value_t v;
-    int rc = decode_kind(ctx, value, len, DHT_KIND_IDENTITY, &v);
-    if (rc) {
-        dht_value_clear(&v);
-        return rc;
-    }
-    dht_put_item_t it;
-    memset(&it, 0, sizeof it);
-    dht_key_id(it.key, v.name);
-    it.value = value;
-    it.len = len;
-    it.type = DNASYNC_DHT_TYPE_IDENTITY;
-    it.id = dht_value_id(&v);
-    dht_value_clear(&v);
-    return put_confirmed(ctx, &it, 1);
 }
 
 int dht_storage_get_values(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],

@@ -106,6 +106,50 @@ int tu_put_confirmed(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_K
     return rc < 0 ? rc : it.status;
 }
 
+int tu_put_value(dht_storage_context_t *ctx, const uint8_t *value, size_t len, uint64_t upload_time,
+                 uint8_t key_out[DNASYNC_DHT_KEY_BYTES])
+{
+    dht_value_t v;
+    CHECK_EQ_INT(dht_value_decode(value, len, &v), 0);
+    dht_put_item_t it[2];
+    memset(it, 0, sizeof it);
+    size_t n = 1;
+    uint16_t type;
+    uint64_t created;
+    int64_t day = dht_upload_day(upload_time);
+    if (v.kind == DHT_KIND_MESSAGE) {
+        CHECK_EQ_INT(dht_key_box(it[0].key, v.recipient, day, dht_shard_of(v.message_id)), 0);
+        if (strcmp(v.sender, v.recipient) != 0)
+            CHECK_EQ_INT(dht_key_box(it[n++].key, v.sender, day, dht_shard_of(v.message_id)), 0);
+        type = DNASYNC_DHT_TYPE_MESSAGE;
+        created = v.created_at;
+    } else if (v.kind == DHT_KIND_TOMBSTONE) {
+        CHECK_EQ_INT(dht_key_box(it[0].key, v.owner, day, dht_shard_of(v.message_id)), 0);
+        type = DNASYNC_DHT_TYPE_TOMBSTONE;
+        created = v.deleted_at;
+    } else {
+        CHECK_EQ_INT(v.kind, DHT_KIND_SUMMARY);
+        CHECK_EQ_INT(dht_key_sum(it[0].key, v.mailbox, (int64_t)v.day), 0);
+        type = DNASYNC_DHT_TYPE_SUMMARY;
+        created = upload_time;
+    }
+    for (size_t i = 0; i < n; i++) {
+        it[i].value = value;
+        it[i].len = len;
+        it[i].type = type;
+        it[i].id = dht_value_id(&v);
+        it[i].created = created;
+    }
+    dht_value_clear(&v);
+    if (key_out)
+        memcpy(key_out, it[0].key, DNASYNC_DHT_KEY_BYTES);
+    int rc = dht_put_batch(ctx, it, n);
+    for (size_t i = 0; rc >= 0 && i < n; i++)
+        if (it[i].status != 0)
+            return it[i].status;
+    return rc < 0 ? rc : 0;
+}
+
 void tu_addr(dht_storage_context_t *ctx, char out[32])
 {
     dht_storage_stats_t s;

@@ -30,6 +30,15 @@ void tu_wait_peers(dht_storage_context_t *ctx, unsigned want);
 int tu_put_confirmed(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
                      const uint8_t *value, size_t len, uint16_t type, uint64_t id,
                      uint64_t created);
+/* A MESSAGE, TOMBSTONE or SUMMARY value put the way the engine puts it (sync_upload.c,
+ * sync_tombstone.c), through dht_put_batch: a message into its recipient's and its sender's
+ * mailbox bucket of upload_time's day, a tombstone into its owner's, a summary at its own
+ * sum/<mailbox>/<day>; `created` by the one rule (dnasync/net.h): the message's created_at, the
+ * tombstone's deleted_at, the summary's put (upload_time). key_out (may be NULL) gets the first
+ * key (the recipient's bucket). Returns 0 once every put is confirmed, else the first item's
+ * failing status. */
+int tu_put_value(dht_storage_context_t *ctx, const uint8_t *value, size_t len, uint64_t upload_time,
+                 uint8_t key_out[DNASYNC_DHT_KEY_BYTES]);
 /* "127.0.0.1:PORT" of a context. */
 void tu_addr(dht_storage_context_t *ctx, char out[32]);
 /* Path of the node test driver (dnasync-node-test beside the test executables). */

@@ -74,7 +74,7 @@ static void test_store_and_serve(void)
     size_t len;
     tu_message(&msg, &len, 3, "alice", "bob", 500, now_s(), sk);
     uint8_t key[DNASYNC_DHT_KEY_BYTES];
-    CHECK_EQ_INT(dht_storage_put_message(ctx, msg, len, 0, key), 0);
+    CHECK_EQ_INT(tu_put_value(ctx, msg, len, now_s(), key), 0);
     dht_value_t *vals;
     size_t n, rejected;
     CHECK_EQ_INT(dht_storage_get_values(ctx, key, &vals, &n, &rejected), 0);
@@ -114,7 +114,7 @@ static void test_store_and_serve(void)
     dht_value_clear(&tv);
     CHECK(tvid != 0 && tvid != dht_message_value_id(id));
     uint8_t tkey[DNASYNC_DHT_KEY_BYTES];
-    CHECK_EQ_INT(dht_storage_put_tombstone(ctx, tb, tlen, 0, tkey), 0);
+    CHECK_EQ_INT(tu_put_value(ctx, tb, tlen, now_s(), tkey), 0);
     CHECK(memcmp(tkey, key, DNASYNC_DHT_KEY_BYTES) == 0);
     CHECK_EQ_INT(dht_list_ids(ctx, key, &ids, &n), 0);
     CHECK_EQ_INT(n, 2);
@@ -165,7 +165,7 @@ static void test_alone_confirms_nothing(void)
     size_t len;
     tu_message(&msg, &len, 4, "alice", "bob", 300, now_s(), sk);
     uint8_t key[DNASYNC_DHT_KEY_BYTES];
-    CHECK_EQ_INT(dht_storage_put_message(ctx, msg, len, 0, key), DNASYNC_EDHT);
+    CHECK_EQ_INT(tu_put_value(ctx, msg, len, now_s(), key), DNASYNC_EDHT);
     CHECK(strstr(dht_storage_errmsg(ctx), "no other DHT node is known"));
     char id[65];
     tu_message_id(id, 4);
@@ -191,8 +191,8 @@ static void test_lifetime(void)
     tu_message(&m29, &l29, 29, "alice", "bob", 64, t29, sk);
     tu_message(&m31, &l31, 31, "alice", "bob", 64, t31, sk);
     uint8_t k29[DNASYNC_DHT_KEY_BYTES], k31[DNASYNC_DHT_KEY_BYTES];
-    CHECK_EQ_INT(dht_storage_put_message(ctx, m29, l29, t29, k29), 0);
-    int rc = dht_storage_put_message(ctx, m31, l31, t31, k31);
+    CHECK_EQ_INT(tu_put_value(ctx, m29, l29, t29, k29), 0);
+    int rc = tu_put_value(ctx, m31, l31, t31, k31);
     CHECK(rc != 0); /* never confirmed: nobody stores it */
     dht_raw_value_t *raw;
     size_t n;
@@ -271,7 +271,7 @@ static void test_refusals(void)
     CHECK_EQ_INT(dht_value_decode(s1, l1, &d1), 0);
     memcpy(pk, d1.author_pk, sizeof pk);
     dht_value_clear(&d1);
-    CHECK_EQ_INT(dht_storage_put_summary(ctx, s1, l1), 0);
+    CHECK_EQ_INT(tu_put_value(ctx, s1, l1, now_s(), NULL), 0);
     (void)dht_put(peer, skey, s2, l2, DNASYNC_DHT_TYPE_SUMMARY, sid, 0);
     uint64_t counter = 0;
     for (int i = 0; i < 50 && counter != 2; i++) {
@@ -346,7 +346,7 @@ static void test_listen(void)
     uint8_t *msg;
     size_t len;
     tu_message(&msg, &len, 8, "alice", "bob", 10, now_s(), sk);
-    CHECK_EQ_INT(dht_storage_put_message(ctx, msg, len, 0, NULL), 0);
+    CHECK_EQ_INT(tu_put_value(ctx, msg, len, now_s(), NULL), 0);
     for (int i = 0; i < 50 && __atomic_load_n(&seen.count, __ATOMIC_SEQ_CST) < 1; i++)
         sleep_ms(100);
     CHECK(__atomic_load_n(&seen.count, __ATOMIC_SEQ_CST) >= 1);

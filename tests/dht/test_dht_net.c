@@ -60,7 +60,7 @@ static void test_five_nodes(void)
     size_t len;
     tu_message(&msg, &len, 1, "alice", "bob", 300, now_s(), sk);
     uint8_t skey[DNASYNC_DHT_KEY_BYTES];
-    CHECK_EQ_INT(dht_storage_put_message(net[1], msg, len, 0, skey), 0);
+    CHECK_EQ_INT(tu_put_value(net[1], msg, len, now_s(), skey), 0);
     CHECK(memcmp(skey, key, DNASYNC_DHT_KEY_BYTES) == 0);
     dht_value_t *vals;
     size_t n;

@@ -74,7 +74,7 @@ int main(void)
     uint8_t key[DNASYNC_DHT_KEY_BYTES];
     dht_storage_context_t *c = tu_ctx(addr, &clk.env);
     tu_wait_peers(c, 1);
-    CHECK_EQ_INT(dht_storage_put_message(c, msg, len, 0, key), 0);
+    CHECK_EQ_INT(tu_put_value(c, msg, len, clk.now_ms / 1000u, key), 0);
     dht_storage_free(c);
     CHECK_EQ_INT(count_values(addr, key), 1);
 

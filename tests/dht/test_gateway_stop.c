@@ -49,7 +49,7 @@ static void store_on_other(int other_port, unsigned n, uint8_t key[DNASYNC_DHT_K
     size_t len;
     tu_seed(sk, 5);
     tu_message(&msg, &len, n, "alice", "bob", 300, clk.now_ms / 1000u, sk);
-    CHECK_EQ_INT(dht_storage_put_message(c, msg, len, 0, key), 0);
+    CHECK_EQ_INT(tu_put_value(c, msg, len, clk.now_ms / 1000u, key), 0);
     free(msg);
     dht_storage_free(c);
 }

@@ -73,7 +73,7 @@ static void put_messages(int port, unsigned first, unsigned n,
         uint8_t *msg;
         size_t len;
         tu_message(&msg, &len, i, "alice", "bob", 1500, clk.now_ms / 1000u, g_sk);
-        CHECK_EQ_INT(dht_storage_put_message(c, msg, len, 0, keys[i]), 0);
+        CHECK_EQ_INT(tu_put_value(c, msg, len, clk.now_ms / 1000u, keys[i]), 0);
         free(msg);
     }
     dht_storage_free(c);
