@@ -88,9 +88,41 @@ static void on_notification(void *user, const char *method, json_t *p)
     free(text);
 }
 
+/* The daemon's verdict on the global options of this run (docs/rpc.md): they describe a node
+ * of watch's own, and the daemon's are fixed. It checks them as for any command it runs, here
+ * with a status that prints nothing. CLI_OK, or the exit code after the daemon's message. */
+static int daemon_takes_options(const cli_t *cli)
+{
+    char *argv[2 * (CLI_MAX_BOOTSTRAP + CLI_MAX_GATEWAY) + 8], port[16];
+    int n = 0;
+    if (cli->json)
+        argv[n++] = "--json";
+    if (cli->profile)
+        argv[n++] = "--profile", argv[n++] = (char *)cli->profile;
+    if (cli->port) {
+        snprintf(port, sizeof port, "%d", cli->port);
+        argv[n++] = "--port", argv[n++] = port;
+    }
+    for (size_t i = 0; i < cli->n_bootstrap; i++)
+        argv[n++] = "--bootstrap", argv[n++] = (char *)cli->bootstrap[i];
+    for (size_t i = 0; i < cli->n_gateway; i++)
+        argv[n++] = "--gateway", argv[n++] = (char *)cli->gateway[i];
+    if (n == (cli->json ? 1 : 0))
+        return CLI_OK;
+    argv[n++] = "status";
+    argv[n] = NULL;
+    int rc = client_check_command(cli->home, n, argv);
+    return rc > 0 ? rc : CLI_OK;
+}
+
 /* watch while the home's daemon runs: its notifications, until SIGINT/SIGTERM. */
 static int watch_daemon(cli_t *cli, int fd, const sigset_t *stop)
 {
+    int refused = daemon_takes_options(cli);
+    if (refused != CLI_OK) {
+        close(fd);
+        return refused;
+    }
     int sfd = signalfd(-1, stop, SFD_CLOEXEC);
     if (sfd < 0) {
         close(fd);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <openssl/evp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,7 +138,8 @@ static void put(FILE *out, const json_t *obj, const char *key)
     free(t);
 }
 
-int client_run_command(const char *home, int argc, char **argv)
+/* The `cli` method; what the command printed is printed here unless it exited 0 and quiet. */
+static int run_cli(const char *home, int argc, char **argv, bool quiet)
 {
     json_t *args = json_array();
     for (int i = 0; args && i < argc; i++) {
@@ -161,7 +163,10 @@ int client_run_command(const char *home, int argc, char **argv)
     close(fd);
     const json_t *res = json_object_get(resp, "result");
     int code;
-    if (json_is_object(res)) {
+    if (json_is_object(res) && quiet &&
+        json_integer_value(json_object_get(res, "exit_code")) == 0) {
+        code = 0;
+    } else if (json_is_object(res)) {
         fflush(stdout);
         put(stdout, res, "stdout");
         fflush(stdout);
@@ -177,6 +182,16 @@ int client_run_command(const char *home, int argc, char **argv)
     }
     json_decref(resp);
     return code;
+}
+
+int client_run_command(const char *home, int argc, char **argv)
+{
+    return run_cli(home, argc, argv, false);
+}
+
+int client_check_command(const char *home, int argc, char **argv)
+{
+    return run_cli(home, argc, argv, true);
 }
 
 int client_subscribe(int fd, int stop_fd, client_notify_cb cb, void *user)

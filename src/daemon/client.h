@@ -13,6 +13,9 @@ int client_connect(const char *home);
  * prints what the command printed, returns its exit code. -1 when no daemon serves the home
  * or an argument cannot travel as JSON (not UTF-8): then the caller runs it in-process. */
 int client_run_command(const char *home, int argc, char **argv);
+/* The same, printing nothing when the command exits 0 (a check of the command line: the
+ * daemon refuses global options it cannot honour before running anything). */
+int client_check_command(const char *home, int argc, char **argv);
 
 /* obj[key] as bytes (or obj[key_base64] decoded: text that is not UTF-8, docs/rpc.md),
  * NUL-terminated, *len without the NUL; malloc'd, caller frees. NULL when absent or null. */

@@ -8,7 +8,7 @@
  *    "total of total" and `day_verified` for the days the pass verified.
  *  - Global options of a command sent to the daemon: one that asks for what the daemon has is
  *    accepted; one it cannot honour (--profile, --port, --bootstrap, --gateway) is refused with
- *    exit 2 and a message naming it, never ignored, and nothing is stored. */
+ *    exit 2 and a message naming it, never ignored, and nothing is stored; `watch` too. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "daemon_testutil.h"
@@ -278,6 +278,11 @@ static void test_global_options(void)
             "--bootstrap 127.0.0.1:9");
     refused(raw(dev, "--gateway", "http://127.0.0.1:9", "status", NULL, NULL),
             "--gateway http://127.0.0.1:9");
+    /* watch goes through the daemon too: refused at once, not left watching */
+    char *argv[] = {(char *)DNASYNC_CLI_PATH, "--home", dev, "--port", "1", "watch", NULL};
+    proc_result_t w;
+    CHECK_EQ_INT(proc_run(argv, NULL, 20, &w), 0);
+    refused(w, "--port 1");
     /* a refused send stores nothing; with --json the error is the JSON usage error */
     proc_result_t r = raw(dev, "--json", "--profile=desktop", "send", "alice", "never stored");
     CHECK_EQ_INT(r.exit_code, 2);
