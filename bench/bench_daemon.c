@@ -1,17 +1,27 @@
-/* Row 9: the dnasync command's latency, whole process run, through the home's daemon against
- * in-process (issue 12). usage: bench_daemon WORKDIR N BOOTSTRAP...
- * Two homes (alice, bob) on the given network; N `send` and N `inbox` runs of the real
- * command with `dnasync daemon` running for alice, then N of each with no daemon (each run
- * then starts and stops its own DHT node). The daemon runs first: every in-process run leaves a
- * dead node in the others' routing tables, which would slow the daemon's puts too.
- * RESULT cli_{send,inbox}_{daemon,inproc}_ms per run, and cli_version_ms (`dnasync --version`:
- * the cost of starting the command at all). Then row 9b: real time daemon to daemon on the
- * network those N in-process sends joined and left (realtime() below). */
+/* Rows 9 and 9b (issue 12) and 13c (issue 13): the dnasync command's latency, whole process
+ * run, through the home's daemon against in-process; real time daemon to daemon before and after
+ * short-lived clients. usage: bench_daemon WORKDIR N GATEWAY_URL|- BOOTSTRAP...
+ * Two homes (alice, bob) on the given network, in this order (every native one-shot run leaves a
+ * dead node in the others' routing tables, so those come last):
+ * 1. N `send` and N `inbox` runs of the real command with `dnasync daemon` running for alice:
+ *    RESULT cli_{send,inbox}_daemon_ms, and cli_version_ms (`dnasync --version`: the cost of
+ *    starting the command at all);
+ * 2. real time daemon to daemon (realtime() below) on the network no one-shot process has left:
+ *    RESULT daemon_rt_fresh_ms;
+ * 3. with a gateway: GW_CLIENTS one-shot clients come and go through it (each a new home: `init`,
+ *    then `send` to bob), while alice's daemon keeps sending to bob's: daemon_rt_gwchurn_ms,
+ *    then the same after they all left: daemon_rt_aftergw_ms; their `send`: cli_send_gateway_ms;
+ * 4. N `send` and N `inbox` runs with no daemon (each starts and stops its own DHT node) on
+ *    carol's home, which never ran a daemon: cli_{send,inbox}_inproc_ms (a home whose node ran
+ *    as a daemon stores the network's values; since OpenDHT's storage maintenance is on, each
+ *    stop hands them all over first, BENCHMARKS.md notes); then real time daemon to daemon on
+ *    the network those N processes joined and left: daemon_realtime_latency_ms (row 9b). */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_common.h"
 #include "proc.h"
 
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +30,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static char home_a[4200], home_b[4200];
+/* issue 13: the native device's real time while 100 gateway clients come and go */
+#define GW_CLIENTS 100
+#define GW_PARALLEL 2 /* clients at a time (a 2-core machine) */
+
+static char home_a[4200], home_b[4200], home_c[4200];
+static const char *dir, *gateway;
 static char *boot[8];
 static int n_boot;
 
@@ -50,15 +65,33 @@ static double run(const char *home, const char *a, const char *b, const char *c,
     return ms;
 }
 
-static void measure(const char *how, int n)
+static void measure(const char *how, const char *home, int n)
 {
     char name[64];
     for (int i = 0; i < n; i++) {
         snprintf(name, sizeof name, "cli_send_%s_ms", how);
-        bench_result(name, run(home_a, "send", "bob", "bench: through the daemon or not", 1));
+        bench_result(name, run(home, "send", "bob", "bench: through the daemon or not", 1));
         snprintf(name, sizeof name, "cli_inbox_%s_ms", how);
-        bench_result(name, run(home_a, "inbox", "--limit", "20", 1));
+        bench_result(name, run(home, "inbox", "--limit", "20", 1));
     }
+}
+
+/* Daemons running now, stopped at exit too (bench_die exits from any thread). */
+static pid_t live[2];
+
+static void stop_live(void)
+{
+    for (int i = 0; i < 2; i++)
+        if (live[i] > 0)
+            proc_stop(live[i], 10);
+}
+
+static int stop_daemon(pid_t d)
+{
+    for (int i = 0; i < 2; i++)
+        if (live[i] == d)
+            live[i] = 0;
+    return proc_stop(d, 30);
 }
 
 static pid_t start_daemon(const char *home, const char *log)
@@ -72,6 +105,11 @@ static pid_t start_daemon(const char *home, const char *log)
         bench_die("the daemon did not start (log %s)", log);
     }
     free(ready);
+    for (int i = 0; i < 2; i++)
+        if (live[i] == 0) {
+            live[i] = d;
+            break;
+        }
     return d;
 }
 
@@ -87,92 +125,168 @@ static int connect_home(const char *home)
     return fd;
 }
 
-/* Reads fd until a line containing needle (and, when set, needle2) arrives; the line's
+/* A client connection with its own read buffer (a subscriber's stream may hold more lines). */
+typedef struct conn {
+    int fd;
+    size_t len;
+    char buf[1 << 20];
+} conn_t;
+
+/* Reads c until a line containing needle (and, when set, needle2) arrives; the line's
  * "message_id" into id (when id). 0 ok, -1 EOF or 30 s without it. */
-static int wait_line(int fd, const char *needle, const char *needle2, char id[65])
+static int wait_line(conn_t *c, const char *needle, const char *needle2, char id[65])
 {
-    static char buf[1 << 20];
-    static size_t len;
     double deadline = bench_mono() + 30;
     for (;;) {
         char *nl;
-        while ((nl = memchr(buf, '\n', len)) != NULL) {
+        while ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
             *nl = '\0';
-            bool hit = strstr(buf, needle) && (!needle2 || strstr(buf, needle2));
-            const char *m = strstr(buf, "\"message_id\":\"");
+            bool hit = strstr(c->buf, needle) && (!needle2 || strstr(c->buf, needle2));
+            const char *m = strstr(c->buf, "\"message_id\":\"");
             if (hit && id && m && strlen(m + 14) >= 64) {
                 memcpy(id, m + 14, 64);
                 id[64] = '\0';
             }
-            size_t used = (size_t)(nl - buf) + 1;
-            memmove(buf, nl + 1, len - used);
-            len -= used;
+            size_t used = (size_t)(nl - c->buf) + 1;
+            memmove(c->buf, nl + 1, c->len - used);
+            c->len -= used;
             if (hit)
                 return 0;
         }
         double left = deadline - bench_mono();
-        struct pollfd pf = {fd, POLLIN, 0};
+        struct pollfd pf = {c->fd, POLLIN, 0};
         if (left <= 0 || poll(&pf, 1, (int)(left * 1000) + 1) <= 0)
             return -1;
-        ssize_t r = recv(fd, buf + len, sizeof buf - len - 1, 0);
+        ssize_t r = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len - 1, 0);
         if (r <= 0)
             return -1;
-        len += (size_t)r;
+        c->len += (size_t)r;
     }
 }
 
-/* Real time, daemon to daemon, on the network the in-process runs above joined and left:
- * alice's daemon sends to bob, bob's daemon notifies a subscriber. RESULT
- * daemon_realtime_latency_ms per message (send request written -> bob's notification read),
- * daemon_realtime_timeouts. */
-static void realtime(const char *dir, int n)
+/* One-shot gateway clients, GW_PARALLEL threads taking the next client number. */
+static pthread_mutex_t churn_mu = PTHREAD_MUTEX_INITIALIZER;
+static int churn_next, churn_done;
+
+static void *churn_worker(void *arg)
 {
-    char log_a[4300], log_b[4300];
-    snprintf(log_a, sizeof log_a, "%s/daemon-alice-rt.log", dir);
-    snprintf(log_b, sizeof log_b, "%s/daemon-bob-rt.log", dir);
+    (void)arg;
+    for (;;) {
+        pthread_mutex_lock(&churn_mu);
+        int i = churn_next < GW_CLIENTS ? churn_next++ : -1;
+        pthread_mutex_unlock(&churn_mu);
+        if (i < 0)
+            return NULL;
+        char home[4200], name[32];
+        snprintf(home, sizeof home, "%s/gwclient%d", dir, i);
+        snprintf(name, sizeof name, "gwclient%d", i);
+        char *init[] = {DNASYNC_CLI_PATH, "--home", home, "--gateway",
+                        (char *)gateway,  "init",   name, NULL};
+        char *snd[] = {DNASYNC_CLI_PATH,        "--home", home, "send", "bob",
+                       "from a gateway client", NULL};
+        proc_result_t r;
+        if (proc_run(init, NULL, 120, &r) != 0 || r.exit_code != 0)
+            bench_die("gateway client %d: init failed: %s", i, r.err ? r.err : "");
+        proc_result_free(&r);
+        double t0 = bench_mono();
+        if (proc_run(snd, NULL, 120, &r) != 0 || r.exit_code != 0)
+            bench_die("gateway client %d: send failed: %s", i, r.err ? r.err : "");
+        bench_result("cli_send_gateway_ms", (bench_mono() - t0) * 1000.0);
+        proc_result_free(&r);
+        pthread_mutex_lock(&churn_mu);
+        churn_done++;
+        pthread_mutex_unlock(&churn_mu);
+    }
+}
+
+static int churn_finished(void)
+{
+    pthread_mutex_lock(&churn_mu);
+    int done = churn_done == GW_CLIENTS;
+    pthread_mutex_unlock(&churn_mu);
+    return done;
+}
+
+/* Real time, daemon to daemon: alice's daemon sends to bob, bob's daemon notifies a subscriber.
+ * RESULT <name>_ms per message (send request written -> bob's notification read) and
+ * <name>_timeouts. n messages; with churn, messages go on (at least n) until every gateway
+ * client has come and gone, and then n more are measured as <after>. */
+static void realtime(int n, const char *name, int churn, const char *after)
+{
+    char log_a[4300], log_b[4300], res[96];
+    snprintf(log_a, sizeof log_a, "%s/daemon-alice-%s.log", dir, name);
+    snprintf(log_b, sizeof log_b, "%s/daemon-bob-%s.log", dir, name);
     pid_t da = start_daemon(home_a, log_a), db = start_daemon(home_b, log_b);
-    int sub = connect_home(home_b), cmd = connect_home(home_a);
+    static conn_t sub, cmd;
+    sub.fd = connect_home(home_b);
+    cmd.fd = connect_home(home_a);
+    sub.len = cmd.len = 0;
     const char *subscribe = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"subscribe\"}\n";
-    if (send(sub, subscribe, strlen(subscribe), MSG_NOSIGNAL) < 0 ||
-        wait_line(sub, "\"subscribed\"", NULL, NULL) != 0)
+    if (send(sub.fd, subscribe, strlen(subscribe), MSG_NOSIGNAL) < 0 ||
+        wait_line(&sub, "\"subscribed\"", NULL, NULL) != 0)
         bench_die("cannot subscribe to bob's daemon");
-    int lost = 0;
-    for (int i = 0; i < n; i++) {
+    pthread_t th[GW_PARALLEL];
+    for (int t = 0; churn && t < GW_PARALLEL; t++)
+        if (pthread_create(&th[t], NULL, churn_worker, NULL) != 0)
+            bench_die("cannot start the gateway clients");
+    int lost = 0, lost_after = 0, after_from = -1;
+    /* bounded: the clients' own runs are bounded (120 s each), and so is the count here */
+    for (int i = 0; i < 20000; i++) {
+        if (after_from < 0 && i >= n && (!churn || churn_finished())) {
+            if (!after)
+                break;
+            after_from = i;
+        }
+        if (after_from >= 0 && i - after_from >= n)
+            break;
+        snprintf(res, sizeof res, "%s_ms", after_from >= 0 && after ? after : name);
         char req[256], id[65] = "";
         snprintf(req, sizeof req,
                  "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"send\",\"params\":{\"recipient\":"
                  "\"bob\",\"text\":\"real time %d\"}}\n",
                  i + 1, i);
         double t0 = bench_mono();
-        if (send(cmd, req, strlen(req), MSG_NOSIGNAL) < 0 ||
-            wait_line(cmd, "\"result\"", NULL, id) != 0 || !id[0])
+        if (send(cmd.fd, req, strlen(req), MSG_NOSIGNAL) < 0 ||
+            wait_line(&cmd, "\"result\"", NULL, id) != 0 || !id[0])
             bench_die("send %d through alice's daemon failed", i);
         char want[80];
         snprintf(want, sizeof want, "\"message_id\":\"%s\"", id);
-        if (wait_line(sub, "\"method\":\"message\"", want, NULL) != 0) {
-            lost++;
+        if (wait_line(&sub, "\"method\":\"message\"", want, NULL) != 0) {
+            *(after_from >= 0 && after ? &lost_after : &lost) += 1;
             continue;
         }
-        bench_result("daemon_realtime_latency_ms", (bench_mono() - t0) * 1000.0);
+        bench_result(res, (bench_mono() - t0) * 1000.0);
     }
-    bench_result("daemon_realtime_timeouts", lost);
-    close(sub);
-    close(cmd);
-    if (proc_stop(da, 30) != 0 || proc_stop(db, 30) != 0)
+    for (int t = 0; churn && t < GW_PARALLEL; t++)
+        pthread_join(th[t], NULL);
+    snprintf(res, sizeof res, "%s_timeouts", name);
+    bench_result(res, lost);
+    if (after) {
+        snprintf(res, sizeof res, "%s_timeouts", after);
+        bench_result(res, lost_after);
+    }
+    close(sub.fd);
+    close(cmd.fd);
+    if (stop_daemon(da) != 0 || stop_daemon(db) != 0)
         bench_die("a daemon did not stop cleanly (%s, %s)", log_a, log_b);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 4)
-        bench_die("usage: bench_daemon WORKDIR N BOOTSTRAP...");
+    if (argc < 5)
+        bench_die("usage: bench_daemon WORKDIR N GATEWAY_URL|- BOOTSTRAP...");
+    atexit(stop_live);
+    dir = argv[1];
     int n = atoi(argv[2]);
-    for (int i = 3; i < argc && n_boot < 8; i++)
+    gateway = strcmp(argv[3], "-") != 0 ? argv[3] : NULL;
+    for (int i = 4; i < argc && n_boot < 8; i++)
         boot[n_boot++] = argv[i];
     snprintf(home_a, sizeof home_a, "%s/daemon-alice", argv[1]);
     snprintf(home_b, sizeof home_b, "%s/daemon-bob", argv[1]);
+    snprintf(home_c, sizeof home_c, "%s/oneshot-carol", argv[1]);
     run(home_a, "init", "alice", NULL, 1);
     run(home_b, "init", "bob", NULL, 1);
+    run(home_c, "init", "carol", NULL, 1);
     run(home_b, "sync", NULL, NULL, 1); /* publishes bob's identity, remembers the network */
     run(home_a, "sync", NULL, NULL, 1);
 
@@ -181,10 +295,13 @@ int main(int argc, char **argv)
     pid_t d = start_daemon(home_a, log);
     for (int i = 0; i < n; i++) /* what starting the command costs at all */
         bench_result("cli_version_ms", run(home_a, "--version", NULL, NULL, 1));
-    measure("daemon", n);
-    if (proc_stop(d, 30) != 0)
+    measure("daemon", home_a, n);
+    if (stop_daemon(d) != 0)
         bench_die("the daemon did not stop cleanly (log %s)", log);
-    measure("inproc", n);
-    realtime(argv[1], n);
+    realtime(n, "daemon_rt_fresh", 0, NULL);
+    if (gateway)
+        realtime(n, "daemon_rt_gwchurn", 1, "daemon_rt_aftergw");
+    measure("inproc", home_c, n);
+    realtime(n, "daemon_realtime_latency", 0, NULL);
     return 0;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: sync cost against the raw DHT and SQLite ceilings, side by side in one run.
-# usage: scripts/bench.sh [BUILD_DIR]   (env: BENCH_ROUNDS=3, BENCH_N=10000, BENCH_OUT=BENCHMARKS.md)
+# usage: scripts/bench.sh [BUILD_DIR]   (env: BENCH_ROUNDS=3, BENCH_N=10000, BENCH_OUT=BENCHMARKS.md,
+#   BENCH_KEEP=FILE keeps every raw RESULT line of the run)
 # Starts its own loopback DHT of 5 in-process OpenDHT nodes (bench_net), runs every phase as its
 # own process (so peak RSS is per phase), prints one table and writes it to BENCHMARKS.md.
 set -euo pipefail
@@ -21,13 +22,19 @@ LOG=$W/log.txt
 NET_PID=
 FRESH_PID=
 GW_PID=
+GWF_PID=
+GW_STARTED=
 cleanup() {
-  for p in $NET_PID $FRESH_PID $GW_PID; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  for p in $NET_PID $FRESH_PID $GW_PID $GWF_PID $GW_STARTED; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   rm -rf "$W"
 }
 trap cleanup EXIT
 T_START=$(date +%s)
-say() { printf '[bench %4ds] %s\n' $(( $(date +%s) - T_START )) "$*" >&2; }
+# the machine is shared: each phase notes the 1-minute load average (reported with the table)
+say() {
+  printf '[bench %4ds] %s\n' $(( $(date +%s) - T_START )) "$*" >&2
+  cut -d' ' -f1 /proc/loadavg >>"$W/load"
+}
 
 # run NAME ARGS...: one process; its RESULT lines go to $RES (and its last output to $W/last)
 PHASES=0
@@ -103,22 +110,16 @@ DEAD=$PHASES # device processes that joined the shared network and left it
 say "real-time latency ($RT_N messages), fresh network"
 NOAPPEND=1 run bench_realtime "$W" rt0 "$RT_N" "$(head -1 "$W/ready-fresh")"
 sed -n 's/^RESULT realtime_\(latency_ms\|send_call_ms\|timeouts\) /RESULT fresh_realtime_\1 /p' "$W/last" >>"$RES"
-# 9. the command through the home's daemon vs in-process (after row 3: its in-process runs
-# leave dead nodes in the fresh network)
-say "dnasync command latency: through the daemon, then in-process (${BENCH_DAEMON_N:-50} each)"
-run bench_daemon "$W" "${BENCH_DAEMON_N:-50}" "$(head -1 "$W/ready-fresh")"
-kill "$FRESH_PID" 2>/dev/null || true; wait "$FRESH_PID" 2>/dev/null || true; FRESH_PID=
-# 7. mobile profile, one simulated hour
-say "mobile profile (simulated hour)"
-run bench_mobile "$W" mo1 "$BOOT"
-# 7b. a mobile device through a gateway vs with its own node: a `dnasync node --gateway-port`
-#     joins the bench network; catch-up of GW_N messages, then a simulated mobile hour
-GW_N=${BENCH_GW_N:-1000}
-GW_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$BIN/../dnasync" node --bind 127.0.0.1 --port 0 --bootstrap "$BOOT" --gateway-port "$GW_PORT" \
-  --gateway-rate 100000 >>"$LOG" 2>&1 &
-GW_PID=$!
-python3 - "$GW_PORT" <<'PY' || { echo "bench: the gateway did not start" >&2; exit 1; }
+# start_gateway BOOT: a `dnasync node --gateway-port` joined to BOOT; sets GW_STARTED (pid) and
+# GW_URL; waits (bounded) until it answers /health
+start_gateway() {
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$BIN/../dnasync" node --bind 127.0.0.1 --port 0 --bootstrap "$1" --gateway-port "$port" \
+    --gateway-rate 100000 >>"$LOG" 2>&1 &
+  GW_STARTED=$!
+  GW_URL=http://127.0.0.1:$port
+  python3 - "$port" <<'PY' || { echo "bench: the gateway did not start" >&2; exit 1; }
 import sys, time, urllib.request
 for _ in range(100):  # bounded: 20 s
     try:
@@ -128,8 +129,26 @@ for _ in range(100):  # bounded: 20 s
         time.sleep(0.2)
 sys.exit(1)
 PY
-say "mobile device through a gateway vs native ($GW_N messages, $R rounds)"
-run bench_gateway "$W" "$GW_N" "$BOOT" "http://127.0.0.1:$GW_PORT" "$R"
+}
+# 9, 9b, 13c. the command through the home's daemon vs in-process vs one-shot through a gateway;
+# real time daemon to daemon on the fresh network, while and after 100 gateway clients come and
+# go, after the in-process runs (after row 3: its in-process runs leave dead nodes there)
+start_gateway "$(head -1 "$W/ready-fresh")"; GWF_PID=$GW_STARTED
+say "dnasync command latency and daemon real time (${BENCH_DAEMON_N:-50} each; 100 gateway clients)"
+RUN_TIMEOUT=900 run bench_daemon "$W" "${BENCH_DAEMON_N:-50}" "$GW_URL" "$(head -1 "$W/ready-fresh")"
+kill "$GWF_PID" 2>/dev/null || true; wait "$GWF_PID" 2>/dev/null || true; GWF_PID=
+kill "$FRESH_PID" 2>/dev/null || true; wait "$FRESH_PID" 2>/dev/null || true; FRESH_PID=
+# 7. mobile profile, one simulated hour
+say "mobile profile (simulated hour)"
+run bench_mobile "$W" mo1 "$BOOT"
+# 7b. a mobile device through a gateway vs with its own node: a `dnasync node --gateway-port`
+#     joins the bench network; catch-up of GW_N messages, then a simulated mobile hour
+#     then (13b) put and listen latency through the gateway beside the native node
+GW_N=${BENCH_GW_N:-1000}
+GWL_N=${BENCH_GW_LAT_N:-40}
+start_gateway "$BOOT"; GW_PID=$GW_STARTED
+say "mobile device through a gateway vs native ($GW_N messages, $R rounds); gateway latency ($GWL_N sends)"
+run bench_gateway "$W" "$GW_N" "$BOOT" "$GW_URL" "$R" "$GWL_N"
 kill "$GW_PID" 2>/dev/null || true; wait "$GW_PID" 2>/dev/null || true; GW_PID=
 # 6. growth: 1,000 messages (the 10,000 point is phase 2)
 for r in $(seq 1 "$R"); do
@@ -149,7 +168,7 @@ if [ -n "${BENCH_GROWTH_N:-}" ]; then
 fi
 TOTAL=$(( $(date +%s) - T_START ))
 say "done in ${TOTAL}s"
-cp "$RES" "$W/results.keep" 2>/dev/null || true
+[ -z "${BENCH_KEEP:-}" ] || cp "$RES" "$BENCH_KEEP"
 
 # ---- the table ----
 # st NAME [scale]: "median (min–max, n)"; med NAME [scale]: the median only
@@ -169,6 +188,13 @@ pcts() {
     awk '{v[NR]=$1} END { if (!NR) { print "n/a"; exit }
       i=int(NR*0.99+0.999); if(i<1)i=1; printf "p50 %.1f, p99 %.1f, max %.1f", v[int((NR+1)/2)], v[i], v[NR] }'
 }
+# q NAME Q: the Q quantile (0.5, 0.99) of every value of NAME, as pcts takes it (1e9: none)
+q() {
+  awk -v k="$1" '$2==k {print $3}' "$RES" | sort -g |
+    awk -v q="$2" '{v[NR]=$1} END {i=int(NR*q+0.999); if (i<1) i=1; print NR ? v[i] : 1e9}'
+}
+# qr A B Q: the Q quantile of A over that of B
+qr() { awk -v a="$(q "$1" "$3")" -v b="$(q "$2" "$3")" 'BEGIN { printf "%.3g", (b > 0 && b < 1e9 ? a / b : 1e9) }'; }
 goal() { awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN { ok = op=="<=" ? v<=g : op=="<" ? v<g : v>=g; print ok ? "met" : "**missed**" }'; }
 
 CPU=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
@@ -195,7 +221,9 @@ cat <<HDR
 # Benchmarks
 
 \`make bench\` (scripts/bench.sh, programs in bench/) on this machine: $(nproc) cores, $CPU,
-$(date -u '+%Y-%m-%d %H:%M UTC'), commit $REV$DIRTY; whole run ${TOTAL}s.
+$(date -u '+%Y-%m-%d %H:%M UTC'), commit $REV$DIRTY; whole run ${TOTAL}s. The machine is shared
+(other developers' builds and tests ran meanwhile): 1-minute load average at the phases' starts
+$(sort -g "$W/load" | awk '{v[NR]=$1} END {printf "median %s (min %s, max %s, %d samples)", v[int((NR+1)/2)], v[1], v[NR], NR}') on $(nproc) cores.
 A loopback DHT of 5 OpenDHT nodes in one process (bench_net); every device phase is its own
 process with its own DHT node (as a home opens it), so RSS is per phase. Figures are medians
 over runs in this one run ("median (min–max, runs)"); dnasync and its reference are measured
@@ -223,8 +251,10 @@ bodies; every value is $(med upload_dnasync_value_bytes 1 %.0f) B on the wire fo
 | 7 | mobile profile, per simulated hour | $(st mobile_requests_per_hour 1 %.0f) requests, $(st mobile_wakeups_per_hour 1 %.0f) wake-ups, $(st mobile_cpu_ms_per_hour) CPU ms | | | | |
 | 7b | new mobile device, open + catch-up of ${GW_N} msgs: wall s / CPU s / requests / bytes; then a simulated hour: requests / bytes / CPU ms | through a gateway (HTTP requests, bytes with headers): $(st gw_gateway_catchup_s) / $(st gw_gateway_catchup_cpu_s) / $(st gw_gateway_catchup_requests 1 %.0f) / $(st gw_gateway_catchup_bytes 1 %.0f); hour $(st gw_gateway_hour_requests 1 %.0f) / $(st gw_gateway_hour_bytes 1 %.0f) / $(st gw_gateway_hour_cpu_ms) | its own DHT node (adapter calls, payload bytes; start and join included): $(st gw_native_catchup_s) / $(st gw_native_catchup_cpu_s) / $(st gw_native_catchup_requests 1 %.0f) / $(st gw_native_catchup_bytes 1 %.0f), $(st gw_native_catchup_wire 1 %.0f) OpenDHT requests on the wire; hour $(st gw_native_hour_requests 1 %.0f) / $(st gw_native_hour_bytes 1 %.0f) / $(st gw_native_hour_cpu_ms) | | | |
 | 8 | crypto, ops/s (one core) | ML-KEM-512 keygen $(st crypto_mlkem_keygen_per_s 1 %.0f), encaps $(st crypto_mlkem_encaps_per_s 1 %.0f), decaps $(st crypto_mlkem_decaps_per_s 1 %.0f); envelope (1 KiB, 1 recipient) seal $(st crypto_envelope_seal_per_s 1 %.0f), open $(st crypto_envelope_open_per_s 1 %.0f) | | | | |
-| 9 | \`dnasync\` command, whole process run, ms: through the home's daemon | send $(pcts cli_send_daemon_ms); inbox $(pcts cli_inbox_daemon_ms) | in-process (own DHT node per run): send $(pcts cli_send_inproc_ms); inbox $(pcts cli_inbox_inproc_ms); \`dnasync --version\` $(pcts cli_version_ms) | | p99 ≤ 20 ms through the daemon | $(goal "$D99" "<=" 20) |
-| 9b | real time daemon to daemon, send request → the other daemon's \`message\` notification, ms, on the network that row 9's ${BENCH_DAEMON_N:-50} in-process sends joined and left | $(pcts daemon_realtime_latency_ms) ($(med daemon_realtime_timeouts) lost) | | | p99 ≤ 50 ms | $(goal "$(awk '$2=="daemon_realtime_latency_ms" {print $3}' "$RES" | sort -g | awk '{v[NR]=$1} END {i=int(NR*0.99+0.999); if (i<1) i=1; print NR ? v[i] : 1e9}')" "<=" 50) |
+| 9 | \`dnasync\` command, whole process run, ms: through the home's daemon | send $(pcts cli_send_daemon_ms); inbox $(pcts cli_inbox_daemon_ms) | in-process (own DHT node per run, a home that never ran a daemon): send $(pcts cli_send_inproc_ms); inbox $(pcts cli_inbox_inproc_ms); one-shot through a gateway (the 100 clients of 13c, a new home each): send $(pcts cli_send_gateway_ms); \`dnasync --version\` $(pcts cli_version_ms) | daemon / in-process send p50 $(qr cli_send_daemon_ms cli_send_inproc_ms 0.5), p99 $(qr cli_send_daemon_ms cli_send_inproc_ms 0.99) | p99 ≤ 20 ms through the daemon | $(goal "$D99" "<=" 20) |
+| 9b | real time daemon to daemon, send request → the other daemon's \`message\` notification, ms, on the fresh network after row 9's ${BENCH_DAEMON_N:-50} in-process \`send\`s (native one-shot processes) joined and left | $(pcts daemon_realtime_latency_ms) ($(med daemon_realtime_latency_timeouts) lost) | the same before any one-shot process: $(pcts daemon_rt_fresh_ms) ($(med daemon_rt_fresh_timeouts) lost); after 100 one-shot gateway clients came and went (13c): $(pcts daemon_rt_aftergw_ms) | after native one-shots / before: p50 $(qr daemon_realtime_latency_ms daemon_rt_fresh_ms 0.5), p99 $(qr daemon_realtime_latency_ms daemon_rt_fresh_ms 0.99) | p99 ≤ 50 ms | after native one-shots: $(goal "$(q daemon_realtime_latency_ms 0.99)" "<=" 50); after gateway clients: $(goal "$(q daemon_rt_aftergw_ms 0.99)" "<=" 50) |
+| 13b | through a gateway vs a native node, ms: a confirmed put call / doorbell put → listener callback / send call → the other device's MESSAGE event (one identity; a native and a gateway writer in turn, a native and a gateway receiver each hearing the same put; $(grep -c ' gwlat_rt_native_native_ms ' "$RES") sends per writer) | gateway: put $(pcts gwlat_put_gateway_ms); listen (SSE) of a native writer's put $(pcts gwlat_listen_native_gateway_ms); real time native writer → gateway receiver $(pcts gwlat_rt_native_gateway_ms), gateway writer → gateway receiver $(pcts gwlat_rt_gateway_gateway_ms) | native: put $(pcts gwlat_put_native_ms); listen of the same puts $(pcts gwlat_listen_native_native_ms); real time native → native $(pcts gwlat_rt_native_native_ms), gateway writer → native receiver $(pcts gwlat_rt_gateway_native_ms); $(med gwlat_lost 1 %.0f) events lost | gateway / native p50: put $(qr gwlat_put_gateway_ms gwlat_put_native_ms 0.5), listen $(qr gwlat_listen_native_gateway_ms gwlat_listen_native_native_ms 0.5) | | |
+| 13c | real time of a native device (daemon to daemon, as 9b) while 100 one-shot gateway clients come and go (\`init\` + \`send\` each, 2 at a time), ms | while they come and go: $(pcts daemon_rt_gwchurn_ms) ($(med daemon_rt_gwchurn_timeouts) lost); after they all left: $(pcts daemon_rt_aftergw_ms) ($(med daemon_rt_aftergw_timeouts) lost) | the same network before them (9b): $(pcts daemon_rt_fresh_ms) | while / before: p50 $(qr daemon_rt_gwchurn_ms daemon_rt_fresh_ms 0.5), p99 $(qr daemon_rt_gwchurn_ms daemon_rt_fresh_ms 0.99); after / before: p50 $(qr daemon_rt_aftergw_ms daemon_rt_fresh_ms 0.5), p99 $(qr daemon_rt_aftergw_ms daemon_rt_fresh_ms 0.99) | unchanged (p99 ≤ 1.25× before) | while: $(goal "$(qr daemon_rt_gwchurn_ms daemon_rt_fresh_ms 0.99)" "<=" 1.25); after: $(goal "$(qr daemon_rt_aftergw_ms daemon_rt_fresh_ms 0.99)" "<=" 1.25) |
 
 HDR
 } >"$W/table.md"
