@@ -2,7 +2,11 @@
 // fetch for the Server-Sent Events listen (works in the page and in Node, whose EventSource is
 // missing in v20). Value ids stay 16-hex strings; payloads are bytes.
 const b64enc = (b) => { let s = ""; for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000)); return btoa(s); };
-const b64dec = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+const b64dec = (s) => {
+  const bin = atob(s), out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+};
 const toValue = (v) => ({ id: v.id, kind: v.kind, data: b64dec(v.data) });
 
 export class GatewayError extends Error {
