@@ -119,7 +119,15 @@ try {
   await page.goto(url + "/", { waitUntil: "load" });
   await until("the page asks for a link code", () => page.$eval("#join", (f) => !f.hidden));
 
-  // bad input: a wrong passphrase
+  // bad input: a damaged link code (one character changed), then a wrong passphrase
+  const damaged = code.slice(0, 20) + (code[20] === "A" ? "B" : "A") + code.slice(21);
+  await page.type("#code", damaged);
+  await page.type("#pass", pass);
+  await page.click("#join-btn");
+  await until("a damaged link code gives a clear message", async () => /damaged or mistyped/.test(await page.$eval("#error", (e) => e.textContent)));
+  expect("nothing linked after a damaged link code", await page.$eval("#app", (a) => a.hidden));
+  await page.$eval("#code", (e) => { e.value = ""; });
+  await page.$eval("#pass", (e) => { e.value = ""; });
   await page.type("#code", code);
   await page.type("#pass", "not the passphrase");
   await page.click("#join-btn");
