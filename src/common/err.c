@@ -1,6 +1,7 @@
 #include "common/err.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 const char *dnasync_strerror(int status)
@@ -67,13 +68,12 @@ const char *dnasync_err_msg(const dnasync_err_t *err)
 int dnasync_err_buf(char *buf, size_t len, int code, const char *fmt, ...)
 {
     char msg[sizeof last.msg];
+    bool to_buf = buf && len > 0; /* the caller's buffer may hold more than the thread's copy */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(to_buf ? buf : msg, to_buf ? len : sizeof msg, fmt, ap);
     va_end(ap);
-    if (buf && len > 0)
-        snprintf(buf, len, "%s", msg);
-    record(NULL, code, msg);
+    record(NULL, code, to_buf ? buf : msg);
     return code;
 }
 
