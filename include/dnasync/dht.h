@@ -36,12 +36,15 @@ typedef struct dht_storage_context dht_storage_context_t;
 
 #define DNASYNC_DHT_NETWORK_ID 0x646e6173u /* "dnas": never mixes with the public network (0) */
 
-/* OpenDHT value types (every dnasync node and client registers all four). */
+/* OpenDHT value types (every dnasync node and client registers all of them). */
 #define DNASYNC_DHT_TYPE_MESSAGE 0x6401
 #define DNASYNC_DHT_TYPE_TOMBSTONE 0x6402
 #define DNASYNC_DHT_TYPE_IDENTITY 0x6403
 #define DNASYNC_DHT_TYPE_SUMMARY 0x6404
 #define DNASYNC_DHT_TYPE_RECEIPT 0x6405
+#define DNASYNC_DHT_TYPE_BUNDLE_MESSAGE 0x6406 /* format 2: one per kind, for the lifetime */
+#define DNASYNC_DHT_TYPE_BUNDLE_TOMBSTONE 0x6407
+#define DNASYNC_DHT_TYPE_BUNDLE_RECEIPT 0x6408
 /* The value type of a kind (DHT_KIND_*), 0 for an unknown kind, and back (0 for a foreign type):
  * the one mapping; callers refuse 0, never guess. */
 uint16_t dht_type_of_kind(int kind);
@@ -51,6 +54,9 @@ int dht_kind_of_type(uint16_t type);
 #define DNASYNC_DHT_TTL_IDENTITY_DAYS 365
 #define DNASYNC_DHT_TTL_SUMMARY_DAYS 31
 #define DNASYNC_DHT_TTL_RECEIPT_DAYS 30
+/* The lifetime of a value of that kind (DHT_KIND_*, a bundle lives as its members), in days;
+ * 0 for an unknown kind. */
+int dht_lifetime_days(int kind);
 
 #define DNASYNC_DHT_DEFAULT_TIMEOUT_MS 10000
 #define DNASYNC_DHT_MAX_IN_FLIGHT 16 /* dht_put_batch */

@@ -1,4 +1,4 @@
-/* The one binary layout of every value dnasync puts on the DHT (format version 1).
+/* The one binary layout of every value dnasync puts on the DHT (format versions 1 and 2).
  *
  * A value is ONE msgpack array, fields in this order (docs/dht.md has the byte-level table):
  *   [0] format version   uint (=1)
@@ -19,6 +19,16 @@
  *   SUMMARY:   [6] mailbox str  [7] day uint  [8] writer_id bin 16  [9] version uint
  *              [10] entries array of [shard uint, count uint, xor uint] (shards ascending,
  *              unique, < DNASYNC_DHT_SHARDS)
+ * BUNDLES (format version 2, kinds 6..8): the members one device writes to one (mailbox, day,
+ * shard) in one upload pass, all of one kind, under one signature:
+ *              [6] mailbox str  [7] day uint  [8] shard uint  [9] writer_id bin 16
+ *              [10] members array (1..DHT_MAX_BUNDLE_MEMBERS, message ids strictly ascending,
+ *              each in `shard`), a member being
+ *                MESSAGES:   [message_id str 64, created_at uint, sender str, recipient str,
+ *                             payload bin] (mailbox is its sender's or recipient's)
+ *                TOMBSTONES: [message_id str 64, deleted_at uint] (owner = mailbox)
+ *                RECEIPTS:   [message_id str 64, read_at uint] (owner = mailbox)
+ *              and [2] created_at = the smallest member time (one encoding per member set).
  * Encoding is canonical (smallest msgpack forms, as msgpack-c writes them); decoding is strict:
  * exact array sizes and types, every length checked against the buffer and the limits below,
  * unknown versions and kinds refused, no trailing bytes, and the input must re-encode to the
@@ -40,7 +50,9 @@
 extern "C" {
 #endif
 
-#define DHT_VALUE_FORMAT 1
+#define DHT_VALUE_FORMAT 1  /* single values (kinds 1..5) */
+#define DHT_BUNDLE_FORMAT 2 /* bundles (kinds 6..8) */
+#define DHT_MAX_BUNDLE_MEMBERS 1024
 /* OpenDHT 2.4.12 refuses values over 65,536 B only after a ~10 s timeout; we stay below with a
  * margin for OpenDHT's own per-value fields (see docs/dht.md "measured"). */
 #define DHT_VALUE_MAX_BYTES 64000
@@ -59,8 +71,28 @@ typedef enum dht_value_kind {
     DHT_KIND_TOMBSTONE = 2,
     DHT_KIND_IDENTITY = 3,
     DHT_KIND_SUMMARY = 4,
-    DHT_KIND_RECEIPT = 5
+    DHT_KIND_RECEIPT = 5,
+    DHT_KIND_BUNDLE_MESSAGE = 6,   /* messages */
+    DHT_KIND_BUNDLE_TOMBSTONE = 7, /* tombstones (a kind of its own: they live 60 days) */
+    DHT_KIND_BUNDLE_RECEIPT = 8    /* read receipts */
 } dht_value_kind_t;
+
+/* 1 for the bundle kinds (format 2). */
+#define DHT_KIND_IS_BUNDLE(k) ((k) >= DHT_KIND_BUNDLE_MESSAGE && (k) <= DHT_KIND_BUNDLE_RECEIPT)
+/* The single-value kind a bundle kind carries (MESSAGE, TOMBSTONE or RECEIPT). */
+#define DHT_BUNDLE_MEMBER_KIND(k)                                                                  \
+    ((k) == DHT_KIND_BUNDLE_MESSAGE     ? DHT_KIND_MESSAGE                                         \
+     : (k) == DHT_KIND_BUNDLE_TOMBSTONE ? DHT_KIND_TOMBSTONE                                       \
+                                        : DHT_KIND_RECEIPT)
+
+/* One member of a bundle. */
+typedef struct dht_member {
+    char message_id[DNASYNC_ID_HEX_LEN + 1];
+    uint64_t at;              /* message: created_at; tombstone: deleted_at; receipt: read_at */
+    char *sender, *recipient; /* message members */
+    uint8_t *payload;
+    size_t payload_len;
+} dht_member_t;
 
 typedef struct dht_summary_entry {
     uint8_t shard;    /* 0..DNASYNC_DHT_SHARDS-1 */
@@ -100,6 +132,10 @@ typedef struct dht_value {
     uint64_t counter; /* the summary's version: re-puts must increase it */
     dht_summary_entry_t *entries;
     size_t n_entries;
+    /* BUNDLE_*: mailbox, day and writer_id above, and */
+    uint8_t shard;
+    dht_member_t *members;
+    size_t n_members;
 } dht_value_t;
 
 /* Encode. *out is malloc'd (caller frees with free()). DNASYNC_EINVAL for a field out of range,
@@ -140,6 +176,9 @@ int dht_value_verify(const dht_value_t *v);
  *     lowercase hex "/" author_pk as 64 lowercase hex) — the author is part of it, so nobody
  *     else can take a writer's id on its day key first (nodes keep the first value of an id), and
  *     a reader can ask for a known writer's summary by id (docs/sync.md).
+ *   BUNDLE_*: first 8 bytes of SHA-256 of its signing bytes (dht_value_signing_bytes): the
+ *     same members always give the same id and bytes (Ed25519 signatures are deterministic),
+ *     and the writer is part of it, so two devices never write one id.
  * A computed 0 becomes 1. Returns 0 for an invalid value. */
 uint64_t dht_value_id(const dht_value_t *v);
 

@@ -90,15 +90,19 @@ bool value_ok(uint16_t type, uint64_t id, const uint8_t *data, size_t len, dht_v
     return dv->kind == kind && dht_value_id(dv) == id && dht_value_verify(dv) == 0;
 }
 
-// A summary is kept only at the key its own content names (sum/<mailbox>/<day>): nobody can
-// park summaries on other keys.
+// A summary is kept only at the key its own content names (sum/<mailbox>/<day>), a bundle only
+// at its bucket (box/<mailbox>/<day>/<shard>) or that day's doorbell (which carries a copy of
+// the last value put): nobody can park them on other keys.
 bool at_own_key(const dht::InfoHash &key, const dht_value_t &dv)
 {
+    uint8_t k[DNASYNC_DHT_KEY_BYTES];
+    auto is = [&](int rc) { return rc == 0 && std::memcmp(k, key.data(), sizeof k) == 0; };
+    if (DHT_KIND_IS_BUNDLE(dv.kind))
+        return is(dht_key_box(k, dv.mailbox, (int64_t)dv.day, dv.shard)) ||
+               is(dht_key_bell(k, dv.mailbox, (int64_t)dv.day));
     if (dv.kind != DHT_KIND_SUMMARY)
         return true;
-    uint8_t k[DNASYNC_DHT_KEY_BYTES];
-    return dht_key_sum(k, dv.mailbox, (int64_t)dv.day) == 0 &&
-           std::memcmp(k, key.data(), sizeof k) == 0;
+    return is(dht_key_sum(k, dv.mailbox, (int64_t)dv.day));
 }
 
 // What one key may hold on this node (docs/dht.md "Caps"), so a flood cannot make a key
@@ -215,16 +219,11 @@ void register_types(dht::Dht &d, bool strict)
             g_refused++;
         return ok;
     };
-    d.registerType(dht::ValueType(DNASYNC_DHT_TYPE_MESSAGE, "dnasync message",
-                                  days(DNASYNC_DHT_TTL_MESSAGE_DAYS), store_policy, edit_policy));
-    d.registerType(dht::ValueType(DNASYNC_DHT_TYPE_TOMBSTONE, "dnasync tombstone",
-                                  days(DNASYNC_DHT_TTL_TOMBSTONE_DAYS), store_policy, edit_policy));
-    d.registerType(dht::ValueType(DNASYNC_DHT_TYPE_IDENTITY, "dnasync identity",
-                                  days(DNASYNC_DHT_TTL_IDENTITY_DAYS), store_policy, edit_policy));
-    d.registerType(dht::ValueType(DNASYNC_DHT_TYPE_SUMMARY, "dnasync summary",
-                                  days(DNASYNC_DHT_TTL_SUMMARY_DAYS), store_policy, edit_policy));
-    d.registerType(dht::ValueType(DNASYNC_DHT_TYPE_RECEIPT, "dnasync receipt",
-                                  days(DNASYNC_DHT_TTL_RECEIPT_DAYS), store_policy, edit_policy));
+    for (int kind = DHT_KIND_MESSAGE; kind <= DHT_KIND_BUNDLE_RECEIPT; kind++) {
+        std::string name = std::string("dnasync ") + dht_kind_name(kind);
+        d.registerType(dht::ValueType(dht_type_of_kind(kind), name, days(dht_lifetime_days(kind)),
+                                      store_policy, edit_policy));
+    }
 }
 
 void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -396,6 +395,17 @@ int dnad_policy_edit_ok(uint16_t type, uint64_t id, const uint8_t *held, size_t 
     if (o.data == n.data)
         return 1; // a refresh, which OpenDHT handles before any policy
     return newer_edition(o, n) ? 1 : 0;
+}
+
+int dnad_policy_key_ok(const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint16_t type, uint64_t id,
+                       const uint8_t *data, size_t len)
+{
+    dht_value_t dv;
+    std::memset(&dv, 0, sizeof dv);
+    bool ok = key && data && value_ok(type, id, data, len, &dv) &&
+              at_own_key(dht::InfoHash(key, DNASYNC_DHT_KEY_BYTES), dv);
+    dht_value_clear(&dv);
+    return ok ? 1 : 0;
 }
 
 int dnad_start(const dnad_config_t *cfg, dnad_node_t **out, char *err, size_t errlen)

@@ -22,6 +22,9 @@ const char *dht_kind_name(int kind)
     case DHT_KIND_RECEIPT: return "receipt";
     case DHT_KIND_IDENTITY: return "identity";
     case DHT_KIND_SUMMARY: return "summary";
+    case DHT_KIND_BUNDLE_MESSAGE: return "message bundle";
+    case DHT_KIND_BUNDLE_TOMBSTONE: return "tombstone bundle";
+    case DHT_KIND_BUNDLE_RECEIPT: return "receipt bundle";
     default: return "unknown";
     }
 }
@@ -36,11 +39,41 @@ static int lower_hex(const char *s, size_t len)
     return 1;
 }
 
+/* A bundle's members: ascending unique ids, all in its shard, each well-formed, and the
+ * bundle's time the smallest member time, so a member set has exactly one encoding. */
+static int validate_bundle(const dht_value_t *v)
+{
+    if (!dht_name_valid(v->mailbox) || v->day > (uint64_t)INT64_MAX ||
+        v->shard >= DNASYNC_DHT_SHARDS || v->n_members == 0 ||
+        v->n_members > DHT_MAX_BUNDLE_MEMBERS || !v->members)
+        return 0;
+    uint64_t first = UINT64_MAX;
+    for (size_t i = 0; i < v->n_members; i++) {
+        const dht_member_t *m = &v->members[i];
+        if (!lower_hex(m->message_id, DNASYNC_ID_HEX_LEN) ||
+            dht_shard_of(m->message_id) != (int)v->shard || m->at > (uint64_t)INT64_MAX ||
+            (i > 0 && strcmp(m->message_id, v->members[i - 1].message_id) <= 0))
+            return 0;
+        if (v->kind == DHT_KIND_BUNDLE_MESSAGE &&
+            (!dht_name_valid(m->sender) || !dht_name_valid(m->recipient) ||
+             (strcmp(m->sender, v->mailbox) != 0 && strcmp(m->recipient, v->mailbox) != 0) ||
+             (!m->payload && m->payload_len) || m->payload_len > DHT_VALUE_MAX_BYTES))
+            return 0;
+        if (m->at < first)
+            first = m->at;
+    }
+    return v->created_at == first;
+}
+
 /* Field checks shared by encode and decode. */
 static int validate(const dht_value_t *v)
 {
-    if (v->version != DHT_VALUE_FORMAT || v->sig_scheme != DNASYNC_SIGN_SCHEME_ED25519)
+    int bundle = DHT_KIND_IS_BUNDLE(v->kind);
+    if (v->version != (bundle ? DHT_BUNDLE_FORMAT : DHT_VALUE_FORMAT) ||
+        v->sig_scheme != DNASYNC_SIGN_SCHEME_ED25519)
         return 0;
+    if (bundle)
+        return validate_bundle(v);
     switch (v->kind) {
     case DHT_KIND_MESSAGE:
         return lower_hex(v->message_id, DNASYNC_ID_HEX_LEN) && dht_name_valid(v->sender) &&
@@ -96,7 +129,7 @@ static int encode_sig(const dht_value_t *v, const uint8_t *sig, uint8_t **out, s
     msgpack_sbuffer_init(&sb);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    size_t n = v->kind == DHT_KIND_SUMMARY ? 11 : 10;
+    size_t n = v->kind == DHT_KIND_SUMMARY || DHT_KIND_IS_BUNDLE(v->kind) ? 11 : 10;
     msgpack_pack_array(&pk, n);
     msgpack_pack_uint8(&pk, v->version);
     msgpack_pack_uint8(&pk, v->kind);
@@ -125,6 +158,27 @@ static int encode_sig(const dht_value_t *v, const uint8_t *sig, uint8_t **out, s
         msgpack_pack_array(&pk, v->n_devices);
         for (size_t i = 0; i < v->n_devices; i++)
             pack_str(&pk, v->devices[i]);
+        break;
+    case DHT_KIND_BUNDLE_MESSAGE:
+    case DHT_KIND_BUNDLE_TOMBSTONE:
+    case DHT_KIND_BUNDLE_RECEIPT:
+        pack_str(&pk, v->mailbox);
+        msgpack_pack_uint64(&pk, v->day);
+        msgpack_pack_uint8(&pk, v->shard);
+        pack_bin(&pk, v->writer_id, DHT_WRITER_ID_BYTES);
+        msgpack_pack_array(&pk, v->n_members);
+        for (size_t i = 0; i < v->n_members; i++) {
+            const dht_member_t *m = &v->members[i];
+            int msg = v->kind == DHT_KIND_BUNDLE_MESSAGE;
+            msgpack_pack_array(&pk, msg ? 5 : 2);
+            pack_str(&pk, m->message_id);
+            msgpack_pack_uint64(&pk, m->at);
+            if (msg) {
+                pack_str(&pk, m->sender);
+                pack_str(&pk, m->recipient);
+                pack_bin(&pk, m->payload, m->payload_len);
+            }
+        }
         break;
     default: /* SUMMARY */
         pack_str(&pk, v->mailbox);
@@ -277,10 +331,25 @@ uint64_t dht_summary_value_id(const char *mailbox, uint64_t day,
                                  (unsigned long long)day, w, a));
 }
 
+/* A bundle's id: its signed content, hashed (the signature itself is deterministic). */
+static uint64_t bundle_id(const dht_value_t *v)
+{
+    uint8_t *msg, h[SHA256_DIGEST_LENGTH];
+    size_t n;
+    if (dht_value_signing_bytes(v, &msg, &n) != 0)
+        return 0;
+    SHA256(msg, n, h);
+    free(msg);
+    uint64_t x = be64(h);
+    return x ? x : 1;
+}
+
 uint64_t dht_value_id(const dht_value_t *v)
 {
     if (!v || !validate(v))
         return 0;
+    if (DHT_KIND_IS_BUNDLE(v->kind))
+        return bundle_id(v);
     char buf[256];
     int n;
     switch (v->kind) {
@@ -330,6 +399,12 @@ void dht_value_clear(dht_value_t *v)
     free(v->devices);
     free(v->mailbox);
     free(v->entries);
+    for (size_t i = 0; v->members && i < v->n_members; i++) {
+        free(v->members[i].sender);
+        free(v->members[i].recipient);
+        free(v->members[i].payload);
+    }
+    free(v->members);
     memset(v, 0, sizeof *v);
 }
 
@@ -482,6 +557,56 @@ static void rd_str_into(rd_t *r, char *dst, size_t exact)
     dst[exact] = '\0';
 }
 
+/* A malloc'd copy of a bin of at most max bytes (never NULL when it succeeds). */
+static uint8_t *rd_bin_copy(rd_t *r, size_t max, size_t *len, int *oom)
+{
+    const uint8_t *b = rd_blob(r, 0, max, len);
+    if (r->bad)
+        return NULL;
+    uint8_t *p = malloc(*len ? *len : 1);
+    if (!p) {
+        *oom = 1;
+        r->bad = 1;
+        return NULL;
+    }
+    if (*len)
+        memcpy(p, b, *len);
+    return p;
+}
+
+static int decode_bundle(rd_t *r, dht_value_t *v, int *oom)
+{
+    v->mailbox = rd_str(r, DNASYNC_NAME_MAX, oom);
+    v->day = rd_uint(r, (uint64_t)INT64_MAX);
+    v->shard = (uint8_t)rd_uint(r, DNASYNC_DHT_SHARDS - 1);
+    rd_fixed(r, v->writer_id, DHT_WRITER_ID_BYTES);
+    size_t nm = rd_array(r);
+    if (r->bad || nm == 0 || nm > DHT_MAX_BUNDLE_MEMBERS)
+        return -1;
+    v->members = calloc(nm, sizeof *v->members);
+    if (!v->members) {
+        *oom = 1;
+        return -1;
+    }
+    v->n_members = nm;
+    int msg = v->kind == DHT_KIND_BUNDLE_MESSAGE;
+    for (size_t i = 0; i < nm && !r->bad; i++) {
+        dht_member_t *m = &v->members[i];
+        if (rd_array(r) != (size_t)(msg ? 5 : 2)) {
+            r->bad = 1;
+            break;
+        }
+        rd_str_into(r, m->message_id, DNASYNC_ID_HEX_LEN);
+        m->at = rd_uint(r, (uint64_t)INT64_MAX);
+        if (msg) {
+            m->sender = rd_str(r, DNASYNC_NAME_MAX, oom);
+            m->recipient = rd_str(r, DNASYNC_NAME_MAX, oom);
+            m->payload = rd_bin_copy(r, DHT_VALUE_MAX_BYTES, &m->payload_len, oom);
+        }
+    }
+    return r->bad ? -1 : 0;
+}
+
 static int decode_fields(rd_t *r, dht_value_t *v, int *oom)
 {
     size_t n = rd_array(r);
@@ -489,9 +614,10 @@ static int decode_fields(rd_t *r, dht_value_t *v, int *oom)
         return -1;
     v->version = (uint8_t)rd_uint(r, 255);
     v->kind = (uint8_t)rd_uint(r, 255);
-    if (r->bad || v->version != DHT_VALUE_FORMAT)
+    if (r->bad ||
+        v->version != (DHT_KIND_IS_BUNDLE(v->kind) ? DHT_BUNDLE_FORMAT : DHT_VALUE_FORMAT))
         return -1;
-    size_t want = v->kind == DHT_KIND_SUMMARY                                  ? 11
+    size_t want = v->kind == DHT_KIND_SUMMARY || DHT_KIND_IS_BUNDLE(v->kind)   ? 11
                   : v->kind >= DHT_KIND_MESSAGE && v->kind <= DHT_KIND_RECEIPT ? 10
                                                                                : 0;
     if (n != want)
@@ -547,6 +673,9 @@ static int decode_fields(rd_t *r, dht_value_t *v, int *oom)
         }
         break;
     }
+    case DHT_KIND_BUNDLE_MESSAGE:
+    case DHT_KIND_BUNDLE_TOMBSTONE:
+    case DHT_KIND_BUNDLE_RECEIPT: return decode_bundle(r, v, oom);
     default: { /* SUMMARY */
         v->mailbox = rd_str(r, DNASYNC_NAME_MAX, oom);
         v->day = rd_uint(r, (uint64_t)INT64_MAX);

@@ -32,17 +32,6 @@ static int parse_id(const json_t *j, uint64_t *id)
     return 0;
 }
 
-static const char *kind_name(int kind)
-{
-    switch (kind) {
-    case DHT_KIND_MESSAGE: return "message";
-    case DHT_KIND_TOMBSTONE: return "tombstone";
-    case DHT_KIND_SUMMARY: return "summary";
-    case DHT_KIND_RECEIPT: return "receipt";
-    default: return "identity";
-    }
-}
-
 static char *base64(const uint8_t *data, size_t len)
 {
     char *out = malloc(4 * ((len + 2) / 3) + 1);
@@ -156,7 +145,7 @@ char *gwc_put_body(const dnasync_net_put_t *items, size_t n)
         gwc_hex_key(items[i].key, key);
         gwc_hex_id(items[i].vid, id);
         json_t *o = data ? json_pack("{s:s,s:s,s:s,s:s}", "key", key, "kind",
-                                     kind_name(items[i].kind), "id", id, "data", data)
+                                     dht_kind_name(items[i].kind), "id", id, "data", data)
                          : NULL;
         free(data);
         if (o && items[i].created > 0)

@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GW_PUT_MAX 32  /* values per POST /v1/put */
+#define GW_PUT_MAX 32 /* values per POST /v1/put */
+/* value bytes per POST /v1/put: base64 and JSON around them stay below the gateway's 2 MiB body
+ * (bundles are up to 64 KB each) */
+#define GW_PUT_MAX_BYTES (1024u * 1024u)
 #define GW_GET_MAX 32  /* keys per POST /v1/get */
 #define GW_IDS_MAX 128 /* ids per ?ids= */
 
@@ -31,8 +34,12 @@ static int g_put(dnasync_net_t *net, dnasync_net_put_t *items, size_t n, unsigne
     int rc = DNASYNC_OK;
     for (size_t i = 0; i < n; i++)
         items[i].ok = false;
-    for (size_t at = 0; rc == 0 && at < n; at += GW_PUT_MAX) {
-        size_t k = n - at < GW_PUT_MAX ? n - at : GW_PUT_MAX;
+    for (size_t at = 0, k = 0; rc == 0 && at < n; at += k) {
+        size_t bytes = 0;
+        for (k = 0; at + k < n && k < GW_PUT_MAX &&
+                    (k == 0 || bytes + items[at + k].len <= GW_PUT_MAX_BYTES);
+             k++)
+            bytes += items[at + k].len;
         char *body = gwc_put_body(items + at, k);
         if (!body)
             return oom(err);

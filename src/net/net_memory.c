@@ -53,13 +53,8 @@ static int oom(char *err)
 
 static int64_t lifetime_s(int kind)
 {
-    switch (kind) {
-    case DHT_KIND_MESSAGE: return DNASYNC_DHT_TTL_MESSAGE_DAYS * (int64_t)DNASYNC_DAY_S;
-    case DHT_KIND_TOMBSTONE: return DNASYNC_DHT_TTL_TOMBSTONE_DAYS * (int64_t)DNASYNC_DAY_S;
-    case DHT_KIND_SUMMARY: return DNASYNC_DHT_TTL_SUMMARY_DAYS * (int64_t)DNASYNC_DAY_S;
-    case DHT_KIND_RECEIPT: return DNASYNC_DHT_TTL_RECEIPT_DAYS * (int64_t)DNASYNC_DAY_S;
-    default: return DNASYNC_DHT_TTL_IDENTITY_DAYS * (int64_t)DNASYNC_DAY_S;
-    }
+    int d = dht_lifetime_days(kind);
+    return (d ? d : DNASYNC_DHT_TTL_IDENTITY_DAYS) * (int64_t)DNASYNC_DAY_S;
 }
 
 static bool alive(const net_mem_t *m, const m_value_t *v)

@@ -13,16 +13,12 @@
 
 uint16_t gw_type_of_kind(int kind)
 {
-    return kind >= DHT_KIND_MESSAGE && kind <= DHT_KIND_RECEIPT
-               ? (uint16_t)(DNASYNC_DHT_TYPE_MESSAGE - DHT_KIND_MESSAGE + kind)
-               : 0;
+    return dht_type_of_kind(kind);
 }
 
 int gw_kind_of_type(uint16_t type)
 {
-    return type >= DNASYNC_DHT_TYPE_MESSAGE && type <= DNASYNC_DHT_TYPE_RECEIPT
-               ? type - DNASYNC_DHT_TYPE_MESSAGE + DHT_KIND_MESSAGE
-               : 0;
+    return dht_kind_of_type(type);
 }
 
 static int fail(gw_put_item_t *it, gw_status_t st, const char *fmt, const char *arg)
@@ -65,6 +61,13 @@ static int key_ok(const gw_put_item_t *it, const dht_value_t *v, uint64_t now)
                memcmp(k, it->key, DNASYNC_DHT_KEY_BYTES) == 0;
     case DHT_KIND_IDENTITY:
         return dht_key_id(k, v->name) == 0 && memcmp(k, it->key, DNASYNC_DHT_KEY_BYTES) == 0;
+    case DHT_KIND_BUNDLE_MESSAGE:
+    case DHT_KIND_BUNDLE_TOMBSTONE:
+    case DHT_KIND_BUNDLE_RECEIPT: /* its own bucket, or that day's doorbell */
+        return (dht_key_box(k, v->mailbox, (int64_t)v->day, v->shard) == 0 &&
+                memcmp(k, it->key, DNASYNC_DHT_KEY_BYTES) == 0) ||
+               (dht_key_bell(k, v->mailbox, (int64_t)v->day) == 0 &&
+                memcmp(k, it->key, DNASYNC_DHT_KEY_BYTES) == 0);
     default: return 0;
     }
 }
@@ -76,17 +79,6 @@ static uint64_t signed_time(const dht_value_t *v)
     if (v->kind == DHT_KIND_RECEIPT)
         return v->read_at;
     return v->created_at;
-}
-
-static int lifetime_days(int kind)
-{
-    switch (kind) {
-    case DHT_KIND_MESSAGE: return DNASYNC_DHT_TTL_MESSAGE_DAYS;
-    case DHT_KIND_TOMBSTONE: return DNASYNC_DHT_TTL_TOMBSTONE_DAYS;
-    case DHT_KIND_IDENTITY: return DNASYNC_DHT_TTL_IDENTITY_DAYS;
-    case DHT_KIND_SUMMARY: return DNASYNC_DHT_TTL_SUMMARY_DAYS;
-    default: return DNASYNC_DHT_TTL_RECEIPT_DAYS;
-    }
 }
 
 static int created_ok(gw_put_item_t *it, const dht_value_t *v, uint64_t now)
@@ -102,7 +94,7 @@ static int created_ok(gw_put_item_t *it, const dht_value_t *v, uint64_t now)
                     NULL);
     if (c > n + GW_CREATED_SKEW_S)
         return fail(it, GW_BAD_CREATED, "created is in the future%s", NULL);
-    if (c + (int64_t)lifetime_days(v->kind) * DNASYNC_DAY_S <= n)
+    if (c + (int64_t)dht_lifetime_days(v->kind) * DNASYNC_DAY_S <= n)
         return fail(it, GW_BAD_CREATED, "created is older than the value's lifetime%s", NULL);
     return 0;
 }
@@ -130,7 +122,10 @@ static int author_ok(gw_put_req_t *req, size_t i, const dht_value_t *v, gw_ident
                      void *user)
 {
     gw_put_item_t *it = &req->items[i];
-    const char *name = v->kind == DHT_KIND_MESSAGE ? v->sender : v->owner;
+    const char *name = v->kind == DHT_KIND_MESSAGE          ? v->sender
+                       : v->kind == DHT_KIND_BUNDLE_MESSAGE ? v->members[0].sender
+                       : DHT_KIND_IS_BUNDLE(v->kind)        ? v->mailbox
+                                                            : v->owner;
     uint8_t pks[2 * GW_MAX_KEYS_PER_NAME][32];
     size_t n = batch_keys(req, i, name, pks, GW_MAX_KEYS_PER_NAME), m = 0;
     if (who(user, name, pks + n, GW_MAX_KEYS_PER_NAME, &m) != 0 && n == 0)
@@ -142,8 +137,9 @@ static int author_ok(gw_put_req_t *req, size_t i, const dht_value_t *v, gw_ident
         if (memcmp(pks[k], v->author_pk, 32) == 0)
             return 0;
     return fail(it, GW_NOT_OWNER,
-                v->kind == DHT_KIND_MESSAGE ? "not signed by the identity key of its sender '%s'"
-                                            : "not signed by the identity key of the owner '%s'",
+                v->kind == DHT_KIND_MESSAGE || v->kind == DHT_KIND_BUNDLE_MESSAGE
+                    ? "not signed by the identity key of its sender '%s'"
+                    : "not signed by the identity key of the owner '%s'",
                 name);
 }
 
@@ -166,12 +162,22 @@ static int check(gw_put_req_t *req, size_t i, dht_value_t *v, uint64_t now, gw_i
             strcmp(mid, v->message_id) != 0)
             return fail(it, GW_BAD_ID, "the message id is not the recomputed one%s", NULL);
     }
+    for (size_t m = 0; v->kind == DHT_KIND_BUNDLE_MESSAGE && m < v->n_members; m++) {
+        const dht_member_t *e = &v->members[m];
+        char mid[65];
+        if (strcmp(e->sender, v->members[0].sender) != 0)
+            return fail(it, GW_BAD_ID, "a message bundle has one sender%s", NULL);
+        if (dnasync_message_id(e->sender, e->recipient, e->at, e->payload, e->payload_len, mid) !=
+                0 ||
+            strcmp(mid, e->message_id) != 0)
+            return fail(it, GW_BAD_ID, "a member's message id is not the recomputed one%s", NULL);
+    }
     if (!key_ok(it, v, now))
         return fail(it, GW_WRONG_KEY, "the key is not a bucket this %s belongs to",
                     dht_kind_name(v->kind));
     if (created_ok(it, v, now) != 0)
         return -1;
-    if (v->kind == DHT_KIND_MESSAGE || v->kind == DHT_KIND_TOMBSTONE || v->kind == DHT_KIND_RECEIPT)
+    if (v->kind != DHT_KIND_SUMMARY && v->kind != DHT_KIND_IDENTITY)
         return author_ok(req, i, v, who, user);
     return 0;
 }

@@ -116,7 +116,7 @@ int gw_parse_route(const char *path, const char *ids, gw_route_t *out, char *err
 
 static int kind_of_name(const char *s)
 {
-    for (int k = DHT_KIND_MESSAGE; k <= DHT_KIND_RECEIPT; k++)
+    for (int k = DHT_KIND_MESSAGE; k <= DHT_KIND_BUNDLE_RECEIPT; k++)
         if (strcmp(s, dht_kind_name(k)) == 0)
             return k;
     return 0;
@@ -160,7 +160,7 @@ static void parse_item(json_t *o, gw_put_item_t *it)
         return item_fail(it, GW_TOO_BIG, "value over 64000 bytes");
     it->kind = kind_of_name(json_string_value(kind));
     if (!it->kind)
-        return item_fail(it, GW_UNKNOWN_TYPE, "kind is not one of dnasync's five kinds");
+        return item_fail(it, GW_UNKNOWN_TYPE, "kind is not one of dnasync's value kinds");
     it->status = GW_PENDING;
 }
 
