@@ -33,7 +33,7 @@
 extern "C" {
 #endif
 
-#define DNASYNC_CACHE_SCHEMA_VERSION 7 /* PRAGMA user_version after all migrations */
+#define DNASYNC_CACHE_SCHEMA_VERSION 8 /* PRAGMA user_version after all migrations */
 
 typedef struct dnasync_cache dnasync_cache_t;
 
@@ -266,7 +266,8 @@ enum {
     DNASYNC_INDEX_MESSAGE = 1,
     DNASYNC_INDEX_TOMBSTONE = 2,
     DNASYNC_INDEX_REJECTED = 3,
-    DNASYNC_INDEX_RECEIPT = 4
+    DNASYNC_INDEX_RECEIPT = 4,
+    DNASYNC_INDEX_BUNDLE = 5 /* one row per bundle value (its first member's message id) */
 };
 
 typedef struct dnasync_cache_day {
@@ -322,6 +323,33 @@ typedef struct dnasync_cache_id_match {
  * than max when there is one, so *count == max with more_out = 1 means "more match". */
 int dnasync_cache_find_ids(dnasync_cache_t *c, const char *prefix, size_t max,
                            dnasync_cache_id_match_t *out, size_t *count, int *more_out);
+
+/* --- bundles recorded before their put (migration 8, docs/sync.md "Bundles"): the exact
+ * bytes to re-put after a crash, and which messages' values they carry. --- */
+typedef struct dnasync_bundle_rec {
+    char mailbox[DNASYNC_NAME_MAX + 1];
+    int64_t day;
+    unsigned shard;
+    int kind; /* the bundle's value kind (opaque to the cache) */
+    uint64_t vid;
+    int64_t created;
+    uint8_t *value; /* owned by the array; freed by dnasync_cache_bundle_free */
+    size_t len;
+} dnasync_bundle_rec_t;
+/* Record a bundle and its n member message ids (of b->kind). Atomic; idempotent. */
+int dnasync_cache_bundle_add(dnasync_cache_t *c, const dnasync_bundle_rec_t *b,
+                             const char *const *member_ids, size_t n);
+/* Every recorded bundle, oldest day first. *out: caller frees with dnasync_cache_bundle_free. */
+int dnasync_cache_bundle_list(dnasync_cache_t *c, dnasync_bundle_rec_t **out, size_t *count);
+void dnasync_cache_bundle_free(dnasync_bundle_rec_t *recs, size_t count);
+/* Forget a recorded bundle. *freed (malloc'd, caller frees; NULL when none): its members that no
+ * other recorded bundle of the same kind still carries. Atomic. */
+int dnasync_cache_bundle_done(dnasync_cache_t *c, const char *mailbox, uint64_t vid,
+                              char (**freed)[DNASYNC_ID_HEX_LEN + 1], size_t *n_freed);
+/* How many bundles are recorded. */
+int dnasync_cache_bundle_count(dnasync_cache_t *c, size_t *n);
+/* 1 when a recorded bundle of kind carries message_id's value, 0 not, negative error. */
+int dnasync_cache_bundle_holds(dnasync_cache_t *c, int kind, const char *message_id);
 
 /* --- the outbox of summaries (migration 6): (mailbox, day) pairs whose summary this device
  * must (re-)put, each with the doorbell value to ring after it. Marked in the same transaction as

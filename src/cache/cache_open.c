@@ -125,8 +125,22 @@ static const char MIGRATION_7[] =
     "    PRIMARY KEY (mailbox, day, shard, value_id, hash)) WITHOUT ROWID;\n"
     "UPDATE sync_days SET verified = 0, closed = 0;\n";
 
+/* Bundles (issue 14, docs/sync.md "Bundles"): a bundle is recorded, bytes and members, in the
+ * transaction before its put and forgotten in the one that marks its members synced, so a crash
+ * in between re-puts the same bytes under the same id. bundle_members says which message's
+ * message, tombstone or receipt (kind = the bundle's value kind) a recorded bundle carries. */
+static const char MIGRATION_8[] =
+    "CREATE TABLE bundle_outbox (mailbox TEXT NOT NULL, value_id INTEGER NOT NULL,\n"
+    "    day INTEGER NOT NULL, shard INTEGER NOT NULL, kind INTEGER NOT NULL,\n"
+    "    created INTEGER NOT NULL, value BLOB NOT NULL,\n"
+    "    PRIMARY KEY (mailbox, value_id)) WITHOUT ROWID;\n"
+    "CREATE TABLE bundle_members (mailbox TEXT NOT NULL, value_id INTEGER NOT NULL,\n"
+    "    kind INTEGER NOT NULL, message_id TEXT NOT NULL,\n"
+    "    PRIMARY KEY (mailbox, value_id, message_id)) WITHOUT ROWID;\n"
+    "CREATE INDEX idx_bundle_members_id ON bundle_members(message_id, kind);\n";
+
 static const char *const MIGRATIONS[] = {MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4,
-                                         MIGRATION_5, MIGRATION_6, MIGRATION_7};
+                                         MIGRATION_5, MIGRATION_6, MIGRATION_7, MIGRATION_8};
 #define N_MIGRATIONS ((int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0]))
 _Static_assert(N_MIGRATIONS == DNASYNC_CACHE_SCHEMA_VERSION, "schema version = migration count");
 

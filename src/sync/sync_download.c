@@ -24,10 +24,12 @@ typedef struct day_job {
     int rc;
 } day_job_t;
 
-static int apply_value(day_job_t *job, uint64_t vid, const sv_value_t *v)
+/* One checked value (or bundle member) into the cache: idempotent, so a member already held
+ * through another value changes nothing. */
+static int apply_member(day_job_t *job, const sv_value_t *v)
 {
     sync_context_t *ctx = job->ctx;
-    int rc = 0, kind = SV_INDEX_MESSAGE;
+    int rc = 0;
     if (v->kind == SV_MESSAGE) {
         int inserted = 0;
         rc = dnasync_cache_insert(ctx->cache, &v->msg, &inserted);
@@ -38,24 +40,46 @@ static int apply_value(day_job_t *job, uint64_t vid, const sv_value_t *v)
         }
     } else if (v->kind == SV_TOMBSTONE) {
         int changed = 0;
-        kind = SV_INDEX_TOMBSTONE;
         rc = dnasync_cache_delete(ctx->cache, v->message_id, v->deleted_at, 1, &changed);
         if (rc == 0 && changed) {
             job->deleted++;
             sync_event_push(ctx, SYNC_EVENT_DELETED, v->message_id, 0, 0);
         }
     } else {
-        kind = SV_INDEX_RECEIPT;
         rc = sync_receipt_apply(ctx, v->message_id, v->deleted_at);
         if (rc == 0)
             sync_event_push(ctx, SYNC_EVENT_RECEIPT, v->message_id, 0, 0);
     }
+    return rc;
+}
+
+/* Every member, then the value itself once into the index and the accounting. */
+static int apply_values(day_job_t *job, uint64_t vid, const sv_value_t *v, size_t n, bool bundle)
+{
+    sync_context_t *ctx = job->ctx;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = apply_member(job, &v[i]);
+    int kind = bundle                    ? SV_INDEX_BUNDLE
+               : v->kind == SV_MESSAGE   ? SV_INDEX_MESSAGE
+               : v->kind == SV_TOMBSTONE ? SV_INDEX_TOMBSTONE
+                                         : SV_INDEX_RECEIPT;
     if (rc == 0)
         rc = dnasync_cache_index_add_signed(ctx->cache, job->mailbox, job->day, job->shard, vid,
                                             v->message_id, kind, v->author);
     if (rc != 0)
         return sync_cache_fail(ctx);
     return acct_hold(&job->acct, v->author, job->shard, vid);
+}
+
+/* Whether every member is a message, tombstone or receipt of this shard under the listed id. */
+static bool values_fit(const day_job_t *job, uint64_t vid, const sv_value_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(v[i].kind == SV_MESSAGE || v[i].kind == SV_TOMBSTONE || v[i].kind == SV_RECEIPT) ||
+            sv_shard(v[i].message_id) != job->shard || v[i].vid != vid)
+            return false;
+    return n > 0;
 }
 
 static int on_value(void *user, uint64_t vid, const uint8_t *val, size_t len)
@@ -72,24 +96,24 @@ static int on_value(void *user, uint64_t vid, const uint8_t *val, size_t len)
         dnasync_cache_refused_has(ctx->cache, job->mailbox, job->day, job->shard, vid, hash);
     if (refused != 0)
         return refused < 0 ? (job->rc = sync_cache_fail(ctx)) : 0;
-    sv_value_t v;
-    memset(&v, 0, sizeof v);
-    int rc = sv_decode_verify(ctx, job->mailbox, job->day, val, len, &v);
-    if (rc == 0 && (v.kind == SV_MESSAGE || v.kind == SV_TOMBSTONE || v.kind == SV_RECEIPT) &&
-        sv_shard(v.message_id) == job->shard && v.vid == vid) {
-        rc = apply_value(job, vid, &v);
+    sv_value_t *v = NULL;
+    size_t n = 0;
+    bool bundle = false;
+    int rc = sv_decode_verify_all(ctx, job->mailbox, job->day, val, len, &v, &n, &bundle);
+    if (rc == 0 && values_fit(job, vid, v, n)) {
+        rc = apply_values(job, vid, v, n, bundle);
         if (rc != 0)
             job->rc = rc;
     } else if (rc == DNASYNC_EDHT || rc == DNASYNC_ETIMEOUT) {
         job->transient = true; /* cannot check it now; try again next pass */
     } else {
-        /* Forged, mangled or misplaced: counted once, and not judged again. */
+        /* Forged, mangled or misplaced (a bundle as a whole): counted once, not judged again. */
         ctx->rejected++;
         if (dnasync_cache_refused_add(ctx->cache, job->mailbox, job->day, job->shard, vid, hash) !=
             0)
             job->rc = sync_cache_fail(ctx);
     }
-    sv_value_clear(&v);
+    sv_values_free(v, n);
     job->fetched++;
     /* below total only: the day's last report (download_day) is the one that reaches it */
     if (job->total >= 100 && job->fetched % 100 == 0 && job->fetched < job->total)

@@ -15,7 +15,7 @@
 _Static_assert(DNASYNC_INDEX_SHARDS == DNASYNC_DHT_SHARDS,
                "the cache's index shards must be the DHT key shards");
 #define SYNC_BATCH 100        /* pending rows uploaded per batch */
-#define SYNC_PUT_GROUP 1000   /* rows per reliable DHT put batch */
+#define SYNC_PUT_GROUP 10000  /* rows bundled per upload step (fewer, fuller bundles) */
 #define SYNC_FETCH_CHUNK 16   /* ids fetched per request burst */
 #define SYNC_SHARD_ROUNDS 2   /* reads of a differing shard per pass: a listing, then a get */
 #define SYNC_FETCH_ROUNDS 3   /* tries for ids a read lost */
@@ -117,6 +117,9 @@ int sync_upload_tombstones_locked(sync_context_t *ctx, size_t *uploaded);
 
 /* --- sync_receipts.c --- */
 int sync_upload_receipts_locked(sync_context_t *ctx, size_t *uploaded);
+/* A shared receipt is confirmed on the DHT: off the pending list (inside the caller's
+ * transaction). */
+int sync_receipt_sent_locked(sync_context_t *ctx, const char *message_id);
 /* A receipt from another of this identity's devices: mark read (or remember it until the
  * message arrives). */
 int sync_receipt_apply(sync_context_t *ctx, const char *message_id, int64_t read_at);

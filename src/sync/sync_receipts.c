@@ -1,8 +1,7 @@
 /* Read receipts: local by default; shared with this identity's own devices when asked. A shared
  * receipt waits in sync_meta ("receipt_pending:<id>" = read_at) until the DHT confirmed it. */
 #define _POSIX_C_SOURCE 200809L
-#include "sync/sync_killpoint.h"
-#include "sync/sync_values.h"
+#include "sync/sync_bundle.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -53,72 +52,50 @@ static void collect(void *user, const char *key, const char *value)
     p->at[p->n++] = strtoll(value, NULL, 10);
 }
 
+int sync_receipt_sent_locked(sync_context_t *ctx, const char *message_id)
+{
+    char key[sizeof PENDING + DNASYNC_ID_HEX_LEN];
+    if (meta_key(key, sizeof key, PENDING, message_id) != 0)
+        return DNASYNC_OK;
+    return dnasync_cache_meta_delete(ctx->cache, key) < 0 ? sync_cache_fail(ctx) : DNASYNC_OK;
+}
+
 int sync_upload_receipts_locked(sync_context_t *ctx, size_t *uploaded)
 {
     pending_list_t p = {NULL, NULL, 0, SYNC_BATCH};
     p.ids = calloc(SYNC_BATCH, sizeof *p.ids);
     p.at = calloc(SYNC_BATCH, sizeof *p.at);
+    size_t done = 0, ni = 0, recorded = 0;
     int rc = p.ids && p.at ? sync_need_network(ctx) : DNASYNC_ENOMEM;
-    if (rc == 0 && dnasync_cache_meta_each(ctx->cache, PENDING, collect, &p) != 0)
+    if (rc == 0) /* what a crash left first; a failure stays recorded for the next pass */
+        sync_bundles_resume_locked(ctx, SV_RECEIPT, &done);
+    if (rc == 0 && (dnasync_cache_meta_each(ctx->cache, PENDING, collect, &p) != 0 ||
+                    dnasync_cache_bundle_count(ctx->cache, &recorded) != 0))
         rc = sync_cache_fail(ctx);
-    net_put_t *puts = rc == 0 && p.n ? calloc(p.n, sizeof *puts) : NULL;
-    if (rc == 0 && p.n && !puts)
+    sb_item_t *items = rc == 0 && p.n ? calloc(p.n, sizeof *items) : NULL;
+    if (rc == 0 && p.n && !items)
         rc = DNASYNC_ENOMEM;
-    int64_t day = sync_today(ctx);
     for (size_t i = 0; rc == 0 && i < p.n; i++) {
-        uint8_t *val = NULL;
-        rc = sv_encode_mark(ctx, SV_RECEIPT, p.ids[i], p.at[i], &val, &puts[i].len, &puts[i].vid);
-        puts[i].val = val;
-        puts[i].kind = SV_RECEIPT;
-        puts[i].created = p.at[i];
-        net_key_box(ctx->identity, day, sv_shard(p.ids[i]), puts[i].key);
+        /* one a recorded bundle carries is left to its re-put */
+        int held = recorded ? sync_bundles_hold(ctx, SV_RECEIPT, p.ids[i]) : 0;
+        if (held < 0)
+            rc = held;
+        else if (!held)
+            items[ni++] = (sb_item_t){ctx->identity, p.ids[i], p.at[i], NULL};
     }
-    if (rc == 0 && p.n)
-        rc = net_put_many(ctx, puts, p.n);
-    if (rc == 0 && p.n)
-        sync_kill_point("put");
-    /* one transaction: the receipts leave the pending list together with the outbox mark of
-     * the summary that counts them */
-    size_t done = 0;
-    bool any = false;
-    for (size_t i = 0; rc == 0 && i < p.n; i++)
-        any = any || puts[i].ok;
-    if (rc == 0 && any && dnasync_cache_begin(ctx->cache) != 0)
-        rc = sync_cache_fail(ctx);
-    if (rc == 0 && any) {
-        touched_t touched = {NULL, 0, 0};
-        for (size_t i = 0; rc == 0 && i < p.n; i++) {
-            if (!puts[i].ok)
-                continue;
-            char key[sizeof PENDING + DNASYNC_ID_HEX_LEN];
-            meta_key(key, sizeof key, PENDING, p.ids[i]);
-            if (dnasync_cache_index_add(ctx->cache, ctx->identity, day, sv_shard(p.ids[i]),
-                                        puts[i].vid, p.ids[i], SV_INDEX_RECEIPT, 1) != 0 ||
-                dnasync_cache_meta_delete(ctx->cache, key) != 0)
-                rc = sync_cache_fail(ctx);
-            else
-                rc = sync_touch(ctx, &touched, ctx->identity, &puts[i]);
-            done++;
-        }
-        if (rc == 0)
-            rc = sync_outbox_mark_locked(ctx, &touched, day);
-        free(touched.box);
-        rc = sync_tx_finish(ctx, rc);
-        if (rc == 0)
-            sync_kill_point("flag");
-        else
-            done = 0;
-    }
+    /* the receipts leave the pending list in the transaction that marks their summary */
+    size_t sent = 0;
+    if (rc == 0)
+        rc = sync_bundles_put_locked(ctx, SV_RECEIPT, items, ni, sync_today(ctx), &sent);
+    done += sent;
+    free(items);
     if (ctx->net && ctx->id && sync_outbox_flush_locked(ctx) != 0 && rc == 0)
         rc = DNASYNC_EDHT;
-    for (size_t i = 0; puts && i < p.n; i++)
-        free((void *)puts[i].val);
-    free(puts);
     free(p.ids);
     free(p.at);
-    if (rc == 0 && done < p.n)
+    if (rc == DNASYNC_EDHT && sent < ni)
         rc = dnasync_err_set(&ctx->err, DNASYNC_EDHT, "%zu read receipts not confirmed; pending",
-                             p.n - done);
+                             ni - sent);
     if (uploaded)
         *uploaded = done;
     return rc;

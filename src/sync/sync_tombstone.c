@@ -2,8 +2,7 @@
  * this identity's mailbox, applied by every other device on its next download (or at once in
  * real-time mode). Last-write-wins on deleted_at where two tombstones meet (in the cache). */
 #define _POSIX_C_SOURCE 200809L
-#include "sync/sync_killpoint.h"
-#include "sync/sync_values.h"
+#include "sync/sync_bundle.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,68 +12,41 @@ int sync_upload_tombstones_locked(sync_context_t *ctx, size_t *uploaded)
     size_t done = 0;
     int rc = sync_need_network(ctx);
     int64_t day = sync_today(ctx);
+    if (rc == 0) /* what a crash left first; a failure stays recorded for the next pass */
+        sync_bundles_resume_locked(ctx, SV_TOMBSTONE, &done);
     while (rc == 0) {
         dnasync_tombstone_t *tombs = NULL;
-        size_t n = 0;
-        if (dnasync_cache_tombstones_pending(ctx->cache, SYNC_BATCH, &tombs, &n) != 0) {
+        size_t n = 0, ni = 0, recorded = 0;
+        if (dnasync_cache_tombstones_pending(ctx->cache, SYNC_BATCH, &tombs, &n) != 0 ||
+            dnasync_cache_bundle_count(ctx->cache, &recorded) != 0) {
+            free(tombs);
             rc = sync_cache_fail(ctx);
             break;
         }
-        if (n == 0)
-            break;
-        net_put_t *puts = calloc(n, sizeof *puts);
-        uint8_t **vals = calloc(n, sizeof *vals);
-        const char **ids = calloc(n, sizeof *ids);
-        size_t nid = 0;
-        rc = puts && vals && ids ? 0 : DNASYNC_ENOMEM;
+        sb_item_t *items = n ? calloc(n, sizeof *items) : NULL;
+        if (n && !items)
+            rc = dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
         for (size_t i = 0; rc == 0 && i < n; i++) {
-            rc = sv_encode_mark(ctx, SV_TOMBSTONE, tombs[i].message_id, tombs[i].deleted_at,
-                                &vals[i], &puts[i].len, &puts[i].vid);
-            net_key_box(ctx->identity, day, sv_shard(tombs[i].message_id), puts[i].key);
-            puts[i].val = vals[i];
-            puts[i].kind = SV_TOMBSTONE;
-            puts[i].created = tombs[i].deleted_at;
+            /* one a recorded bundle carries is left to its re-put */
+            int held = recorded ? sync_bundles_hold(ctx, SV_TOMBSTONE, tombs[i].message_id) : 0;
+            if (held < 0)
+                rc = held;
+            else if (!held)
+                items[ni++] =
+                    (sb_item_t){ctx->identity, tombs[i].message_id, tombs[i].deleted_at, NULL};
         }
+        size_t nid = 0;
         if (rc == 0)
-            rc = net_put_many(ctx, puts, n);
-        if (rc == 0)
-            sync_kill_point("put");
-        if (rc == 0 && dnasync_cache_begin(ctx->cache) != 0)
-            rc = sync_cache_fail(ctx);
-        if (rc == 0) {
-            touched_t touched = {NULL, 0, 0};
-            for (size_t i = 0; rc == 0 && i < n; i++) {
-                if (!puts[i].ok)
-                    continue;
-                if (dnasync_cache_index_add(ctx->cache, ctx->identity, day,
-                                            sv_shard(tombs[i].message_id), puts[i].vid,
-                                            tombs[i].message_id, SV_INDEX_TOMBSTONE, 1) != 0)
-                    rc = sync_cache_fail(ctx);
-                else
-                    rc = sync_touch(ctx, &touched, ctx->identity, &puts[i]);
-                ids[nid++] = tombs[i].message_id;
-            }
-            if (rc == 0 && nid && dnasync_cache_tombstone_mark_synced(ctx->cache, ids, nid) != 0)
-                rc = sync_cache_fail(ctx);
-            if (rc == 0) /* the summary they need, in the same transaction */
-                rc = sync_outbox_mark_locked(ctx, &touched, day);
-            free(touched.box);
-            rc = sync_tx_finish(ctx, rc);
-            if (rc == 0)
-                sync_kill_point("flag");
-        }
-        for (size_t i = 0; vals && i < n; i++)
-            free(vals[i]);
-        free(vals);
-        free(puts);
-        free(ids);
+            rc = sync_bundles_put_locked(ctx, SV_TOMBSTONE, items, ni, day, &nid);
+        free(items);
         free(tombs);
-        if (rc == 0)
-            done += nid;
-        if (rc == 0 && nid < n)
+        done += nid;
+        if (rc == DNASYNC_EDHT)
             rc = dnasync_err_set(&ctx->err, DNASYNC_EDHT,
                                  "%zu deletions not confirmed by the DHT; they stay pending",
-                                 n - nid);
+                                 ni - nid);
+        if (ni == 0 || nid == 0)
+            break; /* nothing left that this pass can send */
     }
     if (ctx->net && ctx->id && sync_outbox_flush_locked(ctx) != 0 && rc == 0)
         rc = DNASYNC_EDHT;

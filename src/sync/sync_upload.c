@@ -2,8 +2,7 @@
  * touched (mailbox, day) pairs into the outbox, in one transaction → this device's summaries
  * (sync_outbox.c). */
 #define _POSIX_C_SOURCE 200809L
-#include "sync/sync_killpoint.h"
-#include "sync/sync_values.h"
+#include "sync/sync_bundle.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,81 +46,52 @@ int sync_publish_summary_locked(sync_context_t *ctx, const char *mailbox, int64_
     return rc;
 }
 
-/* Upload one batch: encode each message once, put it into both mailboxes, and mark the rows
- * whose every put was confirmed. Rows that fail stay pending. */
+/* Upload one batch: every message into both mailboxes, bundled per (mailbox, shard)
+ * (sync_bundle.c); rows whose bundles were all confirmed are marked synced, the others stay
+ * pending (and their bundles recorded, re-put as they are by the next pass). */
 static int upload_batch(sync_context_t *ctx, const message_info_t *msgs, size_t n, size_t *done,
                         int64_t day)
 {
-    net_put_t *puts = calloc(2 * n, sizeof *puts);
-    uint8_t **vals = calloc(n, sizeof *vals);
-    const char **ids = calloc(n, sizeof *ids);
-    size_t np = 0, nid = 0;
-    int rc = puts && vals && ids ? 0 : DNASYNC_ENOMEM;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        size_t len = 0;
-        rc = sv_encode_message(ctx, &msgs[i], &vals[i], &len);
-        if (rc != 0)
-            break;
+    sb_item_t *items = calloc(2 * n, sizeof *items);
+    if (!items)
+        return dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
+    size_t ni = 0, nid = 0;
+    for (size_t i = 0; i < n; i++) {
         const char *boxes[2] = {msgs[i].recipient, msgs[i].sender};
         size_t nb = strcmp(boxes[0], boxes[1]) == 0 ? 1 : 2;
-        for (size_t b = 0; b < nb; b++) {
-            net_put_t *p = &puts[np++];
-            net_key_box(boxes[b], day, sv_shard(msgs[i].message_id), p->key);
-            p->val = vals[i];
-            p->len = len;
-            p->kind = SV_MESSAGE;
-            p->vid = sv_message_vid(msgs[i].message_id);
-            p->created = msgs[i].created_at;
-        }
-    }
-    if (rc == 0)
-        rc = net_put_many(ctx, puts, np);
-    if (rc == 0)
-        sync_kill_point("put");
-    if (rc == 0)
-        rc = dnasync_cache_begin(ctx->cache) == 0 ? 0 : sync_cache_fail(ctx);
-    bool in_tx = rc == 0;
-    touched_t touched = {NULL, 0, 0};
-    for (size_t i = 0, p = 0; rc == 0 && i < n; i++) {
-        const char *boxes[2] = {msgs[i].recipient, msgs[i].sender};
-        size_t nb = strcmp(boxes[0], boxes[1]) == 0 ? 1 : 2;
-        bool ok = true;
         for (size_t b = 0; b < nb; b++)
-            ok = ok && puts[p + b].ok;
-        for (size_t b = 0; ok && b < nb && rc == 0; b++) {
-            if (dnasync_cache_index_add(ctx->cache, boxes[b], day, sv_shard(msgs[i].message_id),
-                                        puts[p + b].vid, msgs[i].message_id, SV_INDEX_MESSAGE,
-                                        1) != 0)
-                rc = sync_cache_fail(ctx);
-            else
-                rc = sync_touch(ctx, &touched, boxes[b], &puts[p + b]);
-        }
-        if (ok)
-            ids[nid++] = msgs[i].message_id;
-        p += nb;
+            items[ni++] = (sb_item_t){boxes[b], msgs[i].message_id, msgs[i].created_at, &msgs[i]};
     }
-    if (rc == 0 && nid && dnasync_cache_mark_synced(ctx->cache, ids, nid) != 0)
-        rc = sync_cache_fail(ctx);
-    /* in the same transaction: the summaries these values need (the outbox) */
-    if (rc == 0)
-        rc = sync_outbox_mark_locked(ctx, &touched, day);
-    free(touched.box);
-    if (in_tx)
-        rc = sync_tx_finish(ctx, rc);
-    if (rc == 0)
-        sync_kill_point("flag");
-    for (size_t i = 0; vals && i < n; i++)
-        free(vals[i]);
-    free(vals);
-    free(puts);
-    free(ids);
-    if (rc == 0)
-        *done += nid;
-    if (rc == 0 && nid < n)
+    int rc = sync_bundles_put_locked(ctx, SV_MESSAGE, items, ni, day, &nid);
+    free(items);
+    *done += nid;
+    if (rc == DNASYNC_EDHT && nid < n)
         return dnasync_err_set(&ctx->err, DNASYNC_EDHT,
                                "%zu of %zu messages not confirmed by the DHT; they stay pending",
                                n - nid, n);
     return rc;
+}
+
+/* Rows a recorded bundle already carries are left to sync_bundles_resume_locked (never bundled
+ * twice). Only looked up when a bundle is recorded, i.e. after a crash or a failed put. */
+static int drop_recorded(sync_context_t *ctx, message_info_t *group, size_t *n)
+{
+    size_t recorded = 0, keep = 0;
+    if (dnasync_cache_bundle_count(ctx->cache, &recorded) != 0)
+        return sync_cache_fail(ctx);
+    if (recorded == 0)
+        return DNASYNC_OK;
+    for (size_t i = 0; i < *n; i++) {
+        int held = sync_bundles_hold(ctx, SV_MESSAGE, group[i].message_id);
+        if (held < 0)
+            return held;
+        if (held)
+            message_info_clear(&group[i]);
+        else
+            group[keep++] = group[i];
+    }
+    *n = keep;
+    return DNASYNC_OK;
 }
 
 int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded)
@@ -129,8 +99,10 @@ int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded)
     size_t done = 0;
     int rc = sync_need_network(ctx);
     int64_t day = sync_today(ctx), cursor = 0;
-    /* Summaries a crash left unsent go out before anything else (a failure here is retried,
-     * and reported, by the flush after the walk). */
+    /* Bundles and summaries a crash left unsent go out before anything else (a failure here is
+     * retried, and reported, by the flush after the walk). */
+    if (rc == 0)
+        sync_bundles_resume_locked(ctx, SV_MESSAGE, &done);
     if (rc == 0)
         sync_outbox_flush_locked(ctx);
     /* Rows whose cached ciphertext is damaged are skipped by the cache (the cursor moves past
@@ -141,8 +113,8 @@ int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded)
      * pending) never hide the ones after them. */
     while (rc == 0) {
         /* Rows come from the cache 100 at a time (the spec's batch); up to SYNC_PUT_GROUP of
-         * them go to the DHT in one reliable batch, so each of the 128 shard keys is confirmed
-         * by one listing per group rather than per 100 rows (BENCHMARKS.md, 1b). */
+         * them are bundled together, so each (mailbox, shard) gets as few, full bundles as the
+         * value limit allows, confirmed by one listing per key (docs/sync.md "Bundles"). */
         message_info_t *group = NULL;
         size_t n = 0;
         while (rc == 0 && n < SYNC_PUT_GROUP) {
@@ -168,10 +140,13 @@ int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded)
             free(batch);
             n += count;
         }
+        size_t walked_n = n;
+        if (rc == 0 && n > 0)
+            rc = drop_recorded(ctx, group, &n);
         if (rc == 0 && n > 0)
             rc = upload_batch(ctx, group, n, &done, day); /* EDHT: stop this pass */
         dnasync_cache_free_messages(group, n);
-        if (n == 0)
+        if (walked_n == 0)
             break;
     }
     if (walked)
@@ -207,9 +182,14 @@ int sync_upload_message(sync_context_t *ctx, const message_info_t *msg)
     size_t done = 0;
     int64_t day = sync_today(ctx);
     int rc = sync_need_network(ctx);
-    if (rc == 0)
-        sync_outbox_flush_locked(ctx); /* what a crash left first; failures stay for later */
-    if (rc == 0)
+    if (rc == 0) { /* what a crash left first; failures stay for later */
+        sync_bundles_resume_locked(ctx, 0, NULL);
+        sync_outbox_flush_locked(ctx);
+    }
+    int held = rc == 0 ? sync_bundles_hold(ctx, SV_MESSAGE, msg->message_id) : 0;
+    if (held < 0)
+        rc = held;
+    if (rc == 0 && !held)
         rc = upload_batch(ctx, msg, 1, &done, day);
     if (rc == 0)
         rc = sync_outbox_flush_locked(ctx);

@@ -100,6 +100,36 @@ int sv_encode_identity(sync_context_t *ctx, uint8_t **out, size_t *len)
     return sign_and_encode(ctx, &v, out, len);
 }
 
+static int member_cmp(const void *a, const void *b)
+{
+    return strcmp(((const dht_member_t *)a)->message_id, ((const dht_member_t *)b)->message_id);
+}
+
+int sv_encode_bundle(sync_context_t *ctx, int kind, const char *mailbox, int64_t day,
+                     unsigned shard, dht_member_t *members, size_t n, uint8_t **out, size_t *len,
+                     uint64_t *vid, int64_t *created)
+{
+    qsort(members, n, sizeof *members, member_cmp); /* one encoding per member set */
+    dht_value_t v;
+    memset(&v, 0, sizeof v);
+    v.version = DHT_BUNDLE_FORMAT;
+    v.kind = (uint8_t)kind;
+    v.created_at = UINT64_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (members[i].at < v.created_at)
+            v.created_at = members[i].at;
+    v.mailbox = (char *)mailbox; /* borrowed for the encode only; not freed through v */
+    v.day = (uint64_t)day;
+    v.shard = (uint8_t)shard;
+    dnasync_hex_decode(ctx->device_id, v.writer_id, DHT_WRITER_ID_BYTES);
+    v.members = members;
+    v.n_members = n;
+    int rc = sign_and_encode(ctx, &v, out, len);
+    *vid = rc == 0 ? dht_value_id(&v) : 0;
+    *created = (int64_t)v.created_at;
+    return rc;
+}
+
 /* --- checking what was read --- */
 
 static int reject(sync_context_t *ctx, int code, const char *why)
@@ -183,45 +213,163 @@ int sv_decode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, con
     return rc;
 }
 
+/* The checks of one decoded single value (format 1); v is consumed (cleared). */
+static int verify_single(sync_context_t *ctx, const char *mailbox, int64_t day, dht_value_t *v,
+                         sv_value_t *out)
+{
+    int rc;
+    if (dht_value_verify(v) != 0) {
+        dht_value_clear(v);
+        return reject(ctx, DNASYNC_EAUTH, "bad signature");
+    }
+    out->kind = v->kind;
+    out->vid = dht_value_id(v);
+    memcpy(out->author, v->author_pk, sizeof out->author);
+    switch (v->kind) {
+    case DHT_KIND_MESSAGE: rc = check_message(ctx, mailbox, v, out); break;
+    case DHT_KIND_TOMBSTONE:
+    case DHT_KIND_RECEIPT: {
+        /* Only the mailbox owner's devices delete or mark read in the owner's mailbox. */
+        uint8_t pk[32];
+        rc = strcmp(v->owner, mailbox) == 0 ? sv_resolve(ctx, mailbox, NULL, pk, NULL)
+                                            : DNASYNC_EAUTH;
+        if (rc == 0 && memcmp(pk, v->author_pk, 32) != 0)
+            rc = DNASYNC_EAUTH;
+        if (rc == DNASYNC_EAUTH)
+            rc = reject(ctx, rc, "tombstone or receipt not signed by the mailbox owner");
+        memcpy(out->message_id, v->message_id, sizeof out->message_id);
+        out->deleted_at = (int64_t)(v->kind == DHT_KIND_RECEIPT ? v->read_at : v->deleted_at);
+        break;
+    }
+    case DHT_KIND_SUMMARY: rc = fill_summary(ctx, mailbox, day, v, &out->summary); break;
+    default: rc = reject(ctx, DNASYNC_ECORRUPT, "unexpected kind in a mailbox");
+    }
+    dht_value_clear(v);
+    if (rc != 0)
+        sv_value_clear(out);
+    return rc;
+}
+
 int sv_decode_verify(sync_context_t *ctx, const char *mailbox, int64_t day, const uint8_t *val,
                      size_t len, sv_value_t *out)
 {
     memset(out, 0, sizeof *out);
     dht_value_t v;
     memset(&v, 0, sizeof v);
+    if (dht_value_decode(val, len, &v) != 0 || DHT_KIND_IS_BUNDLE(v.kind)) {
+        dht_value_clear(&v);
+        return reject(ctx, DNASYNC_ECORRUPT, "malformed value");
+    }
+    return verify_single(ctx, mailbox, day, &v, out);
+}
+
+void sv_values_free(sv_value_t *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        sv_value_clear(&v[i]);
+    free(v);
+}
+
+/* One member, checked as the single value it stands for (check_message and the owner rule). */
+static int check_member(sync_context_t *ctx, const char *mailbox, dht_value_t *b, size_t i,
+                        const uint8_t *owner_pk, sv_value_t *out)
+{
+    dht_member_t *m = &b->members[i];
+    out->kind = DHT_BUNDLE_MEMBER_KIND(b->kind);
+    memcpy(out->author, b->author_pk, sizeof out->author);
+    memcpy(out->message_id, m->message_id, sizeof out->message_id);
+    if (out->kind != SV_MESSAGE) {
+        out->deleted_at = (int64_t)m->at;
+        return owner_pk && memcmp(owner_pk, b->author_pk, 32) == 0
+                   ? DNASYNC_OK
+                   : reject(ctx, DNASYNC_EAUTH, "bundle not signed by the mailbox owner");
+    }
+    dht_value_t t;
+    memset(&t, 0, sizeof t);
+    t.kind = DHT_KIND_MESSAGE;
+    t.created_at = m->at;
+    memcpy(t.author_pk, b->author_pk, sizeof t.author_pk);
+    memcpy(t.message_id, m->message_id, sizeof t.message_id);
+    t.sender = m->sender;
+    t.recipient = m->recipient;
+    t.payload = m->payload;
+    t.payload_len = m->payload_len;
+    int rc = check_message(ctx, mailbox, &t, out);
+    /* what check_message took now belongs to out->msg */
+    m->sender = t.sender;
+    m->recipient = t.recipient;
+    m->payload = t.payload;
+    return rc;
+}
+
+static int verify_bundle(sync_context_t *ctx, const char *mailbox, int64_t day, dht_value_t *b,
+                         sv_value_t *out)
+{
+    if (strcmp(b->mailbox, mailbox) != 0 || (int64_t)b->day != day)
+        return reject(ctx, DNASYNC_EAUTH, "bundle for another mailbox or day");
+    uint8_t owner[32];
+    const uint8_t *owner_pk = NULL;
+    if (b->kind != DHT_KIND_BUNDLE_MESSAGE) {
+        /* Only the mailbox owner's devices delete or mark read in the owner's mailbox. */
+        int rc = sv_resolve(ctx, mailbox, NULL, owner, NULL);
+        if (rc != 0 && rc != DNASYNC_EAUTH)
+            return rc;
+        owner_pk = rc == 0 ? owner : NULL;
+    }
+    uint64_t vid = dht_value_id(b);
+    int rc = 0;
+    /* any member that fails refuses the whole bundle */
+    for (size_t i = 0; rc == 0 && i < b->n_members; i++) {
+        rc = check_member(ctx, mailbox, b, i, owner_pk, &out[i]);
+        out[i].vid = vid;
+    }
+    return rc;
+}
+
+int sv_decode_verify_all(sync_context_t *ctx, const char *mailbox, int64_t day, const uint8_t *val,
+                         size_t len, sv_value_t **out, size_t *n, bool *bundle)
+{
+    *out = NULL;
+    *n = 0;
+    *bundle = false;
+    dht_value_t v;
+    memset(&v, 0, sizeof v);
     int rc = dht_value_decode(val, len, &v);
+    if (rc == 0 && !DHT_KIND_IS_BUNDLE(v.kind)) {
+        /* a single value (format 1), read for the 30-day window after the upgrade */
+        sv_value_t *one = calloc(1, sizeof *one);
+        if (!one) {
+            dht_value_clear(&v);
+            return dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
+        }
+        rc = verify_single(ctx, mailbox, day, &v, one);
+        if (rc != 0) {
+            free(one);
+            return rc;
+        }
+        *out = one;
+        *n = 1;
+        return DNASYNC_OK;
+    }
     if (rc != 0) {
         dht_value_clear(&v);
         return reject(ctx, DNASYNC_ECORRUPT, "malformed value");
     }
-    if (dht_value_verify(&v) != 0) {
+    *bundle = true;
+    if (dht_value_verify(&v) != 0) { /* once for every member */
         dht_value_clear(&v);
         return reject(ctx, DNASYNC_EAUTH, "bad signature");
     }
-    out->kind = v.kind;
-    out->vid = dht_value_id(&v);
-    memcpy(out->author, v.author_pk, sizeof out->author);
-    switch (v.kind) {
-    case DHT_KIND_MESSAGE: rc = check_message(ctx, mailbox, &v, out); break;
-    case DHT_KIND_TOMBSTONE:
-    case DHT_KIND_RECEIPT: {
-        /* Only the mailbox owner's devices delete or mark read in the owner's mailbox. */
-        uint8_t pk[32];
-        rc = strcmp(v.owner, mailbox) == 0 ? sv_resolve(ctx, mailbox, NULL, pk, NULL)
-                                           : DNASYNC_EAUTH;
-        if (rc == 0 && memcmp(pk, v.author_pk, 32) != 0)
-            rc = DNASYNC_EAUTH;
-        if (rc == DNASYNC_EAUTH)
-            rc = reject(ctx, rc, "tombstone or receipt not signed by the mailbox owner");
-        memcpy(out->message_id, v.message_id, sizeof out->message_id);
-        out->deleted_at = (int64_t)(v.kind == DHT_KIND_RECEIPT ? v.read_at : v.deleted_at);
-        break;
-    }
-    case DHT_KIND_SUMMARY: rc = fill_summary(ctx, mailbox, day, &v, &out->summary); break;
-    default: rc = reject(ctx, DNASYNC_ECORRUPT, "unexpected kind in a mailbox");
-    }
+    sv_value_t *all = calloc(v.n_members, sizeof *all);
+    rc = all ? verify_bundle(ctx, mailbox, day, &v, all)
+             : dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
+    size_t count = v.n_members;
     dht_value_clear(&v);
-    if (rc != 0)
-        sv_value_clear(out);
-    return rc;
+    if (rc != 0) {
+        sv_values_free(all, count);
+        return rc;
+    }
+    *out = all;
+    *n = count;
+    return DNASYNC_OK;
 }

@@ -16,14 +16,18 @@ enum sv_kind {
     SV_TOMBSTONE = DHT_KIND_TOMBSTONE,
     SV_SUMMARY = DHT_KIND_SUMMARY,
     SV_IDENTITY = DHT_KIND_IDENTITY,
-    SV_RECEIPT = DHT_KIND_RECEIPT
+    SV_RECEIPT = DHT_KIND_RECEIPT,
+    SV_BUNDLE_MESSAGE = DHT_KIND_BUNDLE_MESSAGE,
+    SV_BUNDLE_TOMBSTONE = DHT_KIND_BUNDLE_TOMBSTONE,
+    SV_BUNDLE_RECEIPT = DHT_KIND_BUNDLE_RECEIPT
 };
 /* Kinds recorded in the cache's DHT index. */
 enum {
     SV_INDEX_MESSAGE = DNASYNC_INDEX_MESSAGE,
     SV_INDEX_TOMBSTONE = DNASYNC_INDEX_TOMBSTONE,
     SV_INDEX_REJECTED = DNASYNC_INDEX_REJECTED,
-    SV_INDEX_RECEIPT = DNASYNC_INDEX_RECEIPT
+    SV_INDEX_RECEIPT = DNASYNC_INDEX_RECEIPT,
+    SV_INDEX_BUNDLE = DNASYNC_INDEX_BUNDLE
 };
 
 typedef struct sv_summary {
@@ -35,7 +39,8 @@ typedef struct sv_summary {
     uint64_t xors[DNASYNC_DHT_SHARDS];
 } sv_summary_t;
 
-/* A value that decoded and passed every check. */
+/* A value that decoded and passed every check (a bundle's member: vid and author are the
+ * bundle's). */
 typedef struct sv_value {
     int kind;
     uint64_t vid;                            /* its value id, computed from the value itself */
@@ -59,12 +64,25 @@ int sv_encode_mark(sync_context_t *ctx, int kind, const char *message_id, int64_
 int sv_encode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, const sv_summary_t *s,
                       uint8_t **out, size_t *len, uint64_t *vid);
 int sv_encode_identity(sync_context_t *ctx, uint8_t **out, size_t *len);
+/* A bundle (kind SV_BUNDLE_*) of n members of (mailbox, day, shard), written by this device:
+ * members sorted here by message id (their pointers are borrowed for the call); *created is
+ * the bundle's time (its oldest member's). */
+int sv_encode_bundle(sync_context_t *ctx, int kind, const char *mailbox, int64_t day,
+                     unsigned shard, dht_member_t *members, size_t n, uint8_t **out, size_t *len,
+                     uint64_t *vid, int64_t *created);
 
 /* Decode and verify a value read from `mailbox`'s buckets: strict decoding, signature, the
  * recomputed message id, the sender's pinned key, tombstones signed by the mailbox owner.
  * 0 ok; DNASYNC_EAUTH/ECORRUPT/ECRYPTO with the reason in ctx->err otherwise. */
 int sv_decode_verify(sync_context_t *ctx, const char *mailbox, int64_t day, const uint8_t *val,
                      size_t len, sv_value_t *out);
+
+/* The same for a value that may be a bundle: *out (malloc'd, free with sv_values_free) gets
+ * every member (one for a single value). A bundle is verified once and refused as a whole when
+ * any member fails a check, or when it names another mailbox or day. */
+int sv_decode_verify_all(sync_context_t *ctx, const char *mailbox, int64_t day, const uint8_t *val,
+                         size_t len, sv_value_t **out, size_t *n, bool *bundle);
+void sv_values_free(sv_value_t *v, size_t n);
 
 /* A SUMMARY read from the key of (mailbox, day): strictly decoded, for that mailbox and day,
  * and (verify) its signature checked; out->author is its signing key. Deciding which summaries

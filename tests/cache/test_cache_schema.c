@@ -109,7 +109,7 @@ static void test_migrate_empty_file(void)
     tcache_t t;
     tcache_open(&t, NULL);
     CHECK_EQ_INT(dnasync_cache_user_version(t.c), DNASYNC_CACHE_SCHEMA_VERSION);
-    CHECK_EQ_INT(DNASYNC_CACHE_SCHEMA_VERSION, 7);
+    CHECK_EQ_INT(DNASYNC_CACHE_SCHEMA_VERSION, 8);
     check_schema(t.c);
     sqlite3_stmt *st;
     CHECK_EQ_INT(sqlite3_prepare_v2(dnasync_cache_db(t.c), "PRAGMA journal_mode", -1, &st, NULL),
@@ -153,8 +153,9 @@ static void test_upgrade_from_v1(void)
     CHECK_EQ_INT(dnasync_cache_insert(t.c, &m, NULL), 0);
     CHECK_EQ_INT(dnasync_cache_state_set_upload_time(t.c, "dev", 5), 0);
     sqlite3 *db = dnasync_cache_db(t.c);
-    /* undo migrations 7, 6, 5, 4, 3 and 2 by hand and break the counter */
+    /* undo migrations 8, 7, 6, 5, 4, 3 and 2 by hand and break the counter */
     CHECK_EQ_INT(sqlite3_exec(db,
+                              "DROP TABLE bundle_members; DROP TABLE bundle_outbox;"
                               "DROP TABLE dht_refused;"
                               "DROP TABLE summary_outbox;"
                               "ALTER TABLE messages DROP COLUMN ciphertext_len;"

@@ -22,7 +22,8 @@ static int f_put(dnasync_net_t *net, dnasync_net_put_t *items, size_t n, unsigne
     bool crash = f->crash_after_put;
     pthread_mutex_unlock(&f->mu);
     for (size_t i = 0; crash && rc == 0 && i < n; i++)
-        if (items[i].ok && items[i].kind == DHT_KIND_MESSAGE)
+        if (items[i].ok &&
+            (items[i].kind == DHT_KIND_MESSAGE || items[i].kind == DHT_KIND_BUNDLE_MESSAGE))
             raise(SIGKILL); /* the worst moment: stored, not yet marked synced */
     return rc;
 }

@@ -25,8 +25,8 @@
 
 static char boot[2][64];
 static pid_t nodes[2];
-static const char *steps[] = {"put", "flag", "summary", "bell", NULL};
-static int kills[5];
+static const char *steps[] = {"record", "put", "flag", "summary", "bell", NULL};
+static int kills[6];
 
 /* bin --home home --json --bootstrap .. --bootstrap .. args...; kill_at set as DNASYNC_KILL_AT */
 static proc_result_t run(const char *bin, const char *home, const char *kill_at, ...)
@@ -208,7 +208,7 @@ int main(void)
     int n_ids = 0, next_delete = 0;
     for (int i = 0; i < trials; i++) {
         int op = i % 10;                            /* 0-6, 9: send; 7: delete; 8: read --share */
-        const char *step = steps[(i / 10 + i) % 5]; /* every step meets every operation */
+        const char *step = steps[(i / 10 + i) % 6]; /* every step meets every operation */
         while (next_delete < n_ids && was_read[next_delete])
             next_delete++;
         int is_delete = op == 7 && next_delete < n_ids;
@@ -223,7 +223,7 @@ int main(void)
         } else
             r = run(DNASYNC_KILLABLE_PATH, alice, step, "send", "bob", text, NULL);
         if (r.exit_code == 128 + 9) {
-            kills[(i / 10 + i) % 5]++;
+            kills[(i / 10 + i) % 6]++;
         } else if (r.exit_code != 0) {
             fprintf(stderr, "trial %d (%s at %s): exit %d: %s%s\n", i, is_delete ? "delete" : "op",
                     step ? step : "-", r.exit_code, r.out, r.err);
@@ -274,7 +274,7 @@ int main(void)
         check_device(&dev_a2, i);
         dnasync_home_free(dev_a.h); /* the next trial's command takes alice's home */
     }
-    for (int s = 0; s < 4; s++) {
+    for (int s = 0; s < 5; s++) {
         printf("killed at %-8s %d times\n", steps[s], kills[s]);
         CHECK(trials < 50 || kills[s] > 0); /* every step was really reached and killed */
     }
