@@ -31,6 +31,15 @@ function fromJson(j) {
     if (j.kind === 2) v.deleted_at = BigInt(j.deleted_at); else v.read_at = BigInt(j.read_at);
   }
   if (j.kind === 3) Object.assign(v, { name: j.name, signing_pk: unhex(j.signing_pk), kem_pk: unhex(j.kem_pk), devices: j.devices });
+  if (j.kind >= 6) {
+    v.version = 2;
+    Object.assign(v, { mailbox: j.mailbox, day: BigInt(j.day), shard: j.shard, writer_id: unhex(j.writer_id),
+      members: j.members.map((m) => {
+        const o = { message_id: m.message_id, at: BigInt(m.at) };
+        if (j.kind === 6) Object.assign(o, { sender: m.sender, recipient: m.recipient, payload: unhex(m.payload) });
+        return o;
+      }) });
+  }
   if (j.kind === 4) Object.assign(v, { mailbox: j.mailbox, day: BigInt(j.day), writer_id: unhex(j.writer_id), counter: BigInt(j.counter), entries: j.entries.map(([shard, count, x]) => ({ shard, count, xor: BigInt(x) })) });
   return v;
 }
@@ -69,6 +78,45 @@ for (const line of vectors) {
 // 3. JS writes, C reads
 const answers = runC(jsMade.map(([e]) => `check ${hex(e)}`));
 jsMade.forEach(([, vid, kind], i) => expect(`C accepts JS kind ${kind} value: ${answers[i]}`, answers[i] === `ok ${kind} ${vid} 1`));
+
+// 3b. Bundles (format 2): the same both ways; a JS-made one with another writer has another id
+const bvec = runC(["bundles"]);
+expect(`C wrote ${bvec.length} bundles (want 15)`, bvec.length === 15);
+const jsBundles = [];
+for (const line of bvec) {
+  const [encHex, vid] = line.split(" ");
+  const want = fromJson(JSON.parse(line.slice(line.indexOf("{"))));
+  const enc = unhex(encHex);
+  let got = null;
+  try { got = codec.decodeValue(enc); } catch (e) { expect(`JS decodes C bundle kind ${want.kind}: ${e.message}`, false); continue; }
+  const n = want.members.length;
+  expect(`fields of C bundle kind ${want.kind} x${n}`, same(got, want));
+  expect(`JS encodes C bundle kind ${want.kind} x${n} byte-identically`, hex(codec.encodeValue(want)) === encHex);
+  expect(`signature of C bundle kind ${want.kind} x${n}`, await C.verify(got.author_pk, got.sig, codec.signingBytes(got)));
+  expect(`value id of C bundle kind ${want.kind} x${n}: ${vid}`, C.u64hex(await C.valueId(got)) === vid);
+  const mine = { ...want, writer_id: Uint8Array.from(want.writer_id, (b) => b ^ 0xff) };
+  mine.sig = await C.sign(signKey, codec.signingBytes(mine));
+  const mid = C.u64hex(await C.valueId(mine));
+  expect(`another writer, another id (kind ${want.kind} x${n})`, mid !== vid);
+  jsBundles.push([codec.encodeValue(mine), mid, mine.kind]);
+  // a member out of order, or a time that is not the oldest member's: refused by the JS encoder
+  if (n > 1) {
+    let threw = false;
+    try { codec.encodeValue({ ...want, members: [...want.members].reverse() }); } catch { threw = true; }
+    expect(`JS refuses members out of order (kind ${want.kind})`, threw);
+  }
+  let threw = false;
+  try { codec.encodeValue({ ...want, created_at: want.created_at + 1n }); } catch { threw = true; }
+  expect(`JS refuses a bundle time that is not the oldest member's (kind ${want.kind})`, threw);
+}
+const bAns = runC(jsBundles.map(([e]) => `check ${hex(e)}`));
+jsBundles.forEach(([, vid, kind], i) => expect(`C accepts JS bundle kind ${kind}: ${bAns[i]}`, bAns[i] === `ok ${kind} ${vid} 1`));
+// a truncated bundle and one with a flipped member byte: refused by both, or no longer signed
+const b0 = unhex(bvec[1].split(" ")[0]);
+const cut = runC([`check ${hex(b0.subarray(0, b0.length - 1))}`])[0];
+let jsCut = "ok";
+try { codec.decodeValue(b0.subarray(0, b0.length - 1)); } catch { jsCut = "bad"; }
+expect(`a truncated bundle is refused by both (${cut})`, cut.startsWith("bad") && jsCut === "bad");
 
 // 4. Refused by both: non-canonical forms, trailing bytes, truncation, wrong sizes
 const base = unhex(vectors[0].split(" ")[0]); // message, created_at 0

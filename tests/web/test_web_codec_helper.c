@@ -1,6 +1,7 @@
 /* C side of tests/web/test_web_codec.js: writes values with the C codec (boundary sizes of every
  * msgpack form the codec uses) with their fields, and judges values the JavaScript codec wrote.
  * stdin: "vectors" -> one line per value: <encoding hex> <value id 16 hex> <fields as JSON>
+ *        "bundles" -> the same for bundles (format 2, every kind and member-count form)
  *        "check HEX" -> "ok <kind> <value id 16 hex> <signature ok 0|1>" or "bad <status>" */
 #include "common/hex.h"
 #include "dnasync/dht_codec.h"
@@ -56,6 +57,27 @@ static void emit(dht_value_t *v)
         printf("\",\"devices\":[");
         for (size_t i = 0; i < v->n_devices; i++)
             printf("%s\"%s\"", i ? "," : "", v->devices[i]);
+        printf("]");
+        break;
+    case DHT_KIND_BUNDLE_MESSAGE:
+    case DHT_KIND_BUNDLE_TOMBSTONE:
+    case DHT_KIND_BUNDLE_RECEIPT:
+        printf(",\"mailbox\":\"%s\",\"day\":\"%llu\",\"shard\":%u,\"writer_id\":\"", v->mailbox,
+               (unsigned long long)v->day, v->shard);
+        hexp(v->writer_id, 16);
+        printf("\",\"members\":[");
+        for (size_t i = 0; i < v->n_members; i++) {
+            const dht_member_t *m = &v->members[i];
+            printf("%s{\"message_id\":\"%s\",\"at\":\"%llu\"", i ? "," : "", m->message_id,
+                   (unsigned long long)m->at);
+            if (v->kind == DHT_KIND_BUNDLE_MESSAGE) {
+                printf(",\"sender\":\"%s\",\"recipient\":\"%s\",\"payload\":\"", m->sender,
+                       m->recipient);
+                hexp(m->payload, m->payload_len);
+                printf("\"");
+            }
+            printf("}");
+        }
         printf("]");
         break;
     default:
@@ -160,6 +182,48 @@ static void vectors(void)
     }
 }
 
+/* Bundles of every kind with 1, 2, 15, 16 and 300 members (the fixarray and array16 forms),
+ * message payloads of several sizes, times across the integer forms. */
+static void bundles(void)
+{
+    static const size_t counts[] = {1, 2, 15, 16, 300};
+    static const uint64_t times[] = {0, 127, 65536, 4294967296ull, 9223372036854775807ull};
+    static dht_member_t m[300];
+    static uint8_t payload[4000];
+    for (size_t i = 0; i < sizeof payload; i++)
+        payload[i] = (uint8_t)(i * 11 + 5);
+    for (int kind = DHT_KIND_BUNDLE_MESSAGE; kind <= DHT_KIND_BUNDLE_RECEIPT; kind++) {
+        for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+            size_t n = counts[c];
+            if (kind == DHT_KIND_BUNDLE_MESSAGE && n > 16)
+                n = 16; /* payloads: stay below the value limit */
+            unsigned shard = (unsigned)(c * 31 + (unsigned)kind) % 128;
+            dht_value_t v = {.version = 2, .kind = (uint8_t)kind, .day = times[c] / 2};
+            v.mailbox = name_of(c % 2 ? 64 : 5, 3);
+            v.shard = (uint8_t)shard;
+            memset(v.writer_id, (int)(c + 1), 16);
+            v.created_at = UINT64_MAX;
+            for (size_t i = 0; i < n; i++) {
+                memset(&m[i], 0, sizeof m[i]);
+                snprintf(m[i].message_id, sizeof m[i].message_id, "%02x%014zx%048zx", shard, i,
+                         i * 7919);
+                m[i].at = times[(i + c) % 5];
+                if (m[i].at < v.created_at)
+                    v.created_at = m[i].at;
+                if (kind == DHT_KIND_BUNDLE_MESSAGE) {
+                    m[i].sender = i % 2 ? v.mailbox : name_of(31, 9);
+                    m[i].recipient = i % 2 ? name_of(32, 17) : v.mailbox;
+                    m[i].payload = payload;
+                    m[i].payload_len = (i * 997 + c * 31) % sizeof payload;
+                }
+            }
+            v.members = m;
+            v.n_members = n;
+            emit(&v);
+        }
+    }
+}
+
 static void check(const char *hex)
 {
     size_t n = strlen(hex) / 2;
@@ -189,6 +253,8 @@ int main(void)
         line[strcspn(line, "\n")] = '\0';
         if (strcmp(line, "vectors") == 0)
             vectors();
+        else if (strcmp(line, "bundles") == 0)
+            bundles();
         else if (strncmp(line, "check ", 6) == 0)
             check(line + 6);
         else

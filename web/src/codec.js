@@ -4,11 +4,20 @@
 // input that re-encodes to the same bytes. A generic msgpack library will not do: it encodes
 // u64 non-canonically and accepts non-minimal forms. Integers that may exceed 2^53 are BigInt.
 
-export const KIND = { message: 1, tombstone: 2, identity: 3, summary: 4, receipt: 5 };
-export const KIND_NAME = ["", "message", "tombstone", "identity", "summary", "receipt"];
+export const KIND = { message: 1, tombstone: 2, identity: 3, summary: 4, receipt: 5,
+  bundle_message: 6, bundle_tombstone: 7, bundle_receipt: 8 };
+// dht_kind_name: the names the gateway's JSON uses
+export const KIND_NAME = ["", "message", "tombstone", "identity", "summary", "receipt",
+  "message bundle", "tombstone bundle", "receipt bundle"];
+// Bundles (format 2, docs/dht.md "Bundles"): the members one device writes to one
+// (mailbox, day, shard) in one pass, all of one kind, under one signature.
+export const isBundle = (k) => k >= KIND.bundle_message && k <= KIND.bundle_receipt;
+export const BUNDLE_OF = { [KIND.message]: KIND.bundle_message, [KIND.tombstone]: KIND.bundle_tombstone, [KIND.receipt]: KIND.bundle_receipt };
+export const MEMBER_OF = { [KIND.bundle_message]: KIND.message, [KIND.bundle_tombstone]: KIND.tombstone, [KIND.bundle_receipt]: KIND.receipt };
 export const VALUE_MAX_BYTES = 64000;
+export const MAX_BUNDLE_MEMBERS = 1024;
 export const SHARDS = 128;
-const FORMAT = 1;
+const FORMAT = 1, BUNDLE_FORMAT = 2;
 const SIG_ED25519 = 1;
 const NAME_MAX = 64;
 const MAX_DEVICES = 16;
@@ -32,8 +41,31 @@ export function nameValid(name) {
 
 const lowerHex = (s, n) => typeof s === "string" && s.length === n && /^[0-9a-f]*$/.test(s);
 
+// dht_shard_of: the first byte of the message id, mod 128
+export const shardOf = (id) => parseInt(id.slice(0, 2), 16) % SHARDS;
+
+// Members in message id order, unique, all in the bundle's shard, its time the oldest member's:
+// one encoding per member set (dht_codec.c validate_bundle).
+function validateBundle(v) {
+  if (!nameValid(v.mailbox) || typeof v.day !== "bigint" || v.day < 0n || v.day > INT64_MAX ||
+      !(v.shard >= 0 && v.shard < SHARDS) || !Array.isArray(v.members) || v.members.length === 0 ||
+      v.members.length > MAX_BUNDLE_MEMBERS) return false;
+  let first = U64_MAX;
+  for (let i = 0; i < v.members.length; i++) {
+    const m = v.members[i];
+    if (!lowerHex(m.message_id, 64) || shardOf(m.message_id) !== v.shard || m.at < 0n || m.at > INT64_MAX ||
+        (i > 0 && !(m.message_id > v.members[i - 1].message_id))) return false;
+    if (v.kind === KIND.bundle_message &&
+        (!nameValid(m.sender) || !nameValid(m.recipient) || (m.sender !== v.mailbox && m.recipient !== v.mailbox) ||
+         !(m.payload instanceof Uint8Array) || m.payload.length > VALUE_MAX_BYTES)) return false;
+    if (m.at < first) first = m.at;
+  }
+  return v.created_at === first;
+}
+
 function validate(v) {
-  if (v.version !== FORMAT || v.sig_scheme !== SIG_ED25519) return false;
+  if (v.version !== (isBundle(v.kind) ? BUNDLE_FORMAT : FORMAT) || v.sig_scheme !== SIG_ED25519) return false;
+  if (isBundle(v.kind)) return validateBundle(v);
   switch (v.kind) {
     case KIND.message:
       return lowerHex(v.message_id, 64) && nameValid(v.sender) && nameValid(v.recipient) &&
@@ -112,7 +144,7 @@ function fixed(b, n, what) {
 function encodeWithSig(v, sig) {
   if (!validate(v)) throw new CodecError(`invalid ${KIND_NAME[v.kind] || "unknown"} value`);
   const w = new Writer();
-  w.array(v.kind === KIND.summary ? 11 : 10);
+  w.array(v.kind === KIND.summary || isBundle(v.kind) ? 11 : 10);
   w.uint(v.version);
   w.uint(v.kind);
   w.uint(v.created_at);
@@ -129,6 +161,17 @@ function encodeWithSig(v, sig) {
       w.uint(v.kind === KIND.receipt ? v.read_at : v.deleted_at);
       w.str(v.owner);
       w.bin(fixed(v.writer_id, 16, "writer_id"));
+      break;
+    case KIND.bundle_message:
+    case KIND.bundle_tombstone:
+    case KIND.bundle_receipt:
+      w.str(v.mailbox); w.uint(v.day); w.uint(v.shard); w.bin(fixed(v.writer_id, 16, "writer_id"));
+      w.array(v.members.length);
+      for (const m of v.members) {
+        const msg = v.kind === KIND.bundle_message;
+        w.array(msg ? 5 : 2); w.str(m.message_id); w.uint(m.at);
+        if (msg) { w.str(m.sender); w.str(m.recipient); w.bin(m.payload); }
+      }
       break;
     case KIND.identity:
       w.str(v.name); w.bin(fixed(v.signing_pk, 32, "signing_pk")); w.bin(fixed(v.kem_pk, 800, "kem_pk"));
@@ -224,8 +267,8 @@ export function decodeValue(buf) {
   const n = r.array();
   if (n < 6) r.fail();
   const v = { version: Number(r.uint(255n)), kind: Number(r.uint(255n)) };
-  if (v.version !== FORMAT) r.fail();
-  const want = v.kind === KIND.summary ? 11 : v.kind >= 1 && v.kind <= 5 ? 10 : 0;
+  if (v.version !== (isBundle(v.kind) ? BUNDLE_FORMAT : FORMAT)) r.fail();
+  const want = v.kind === KIND.summary || isBundle(v.kind) ? 11 : v.kind >= 1 && v.kind <= 5 ? 10 : 0;
   if (n !== want) r.fail();
   v.created_at = r.uint(INT64_MAX);
   v.author_pk = r.fixed(32);
@@ -245,6 +288,25 @@ export function decodeValue(buf) {
       if (v.kind === KIND.receipt) v.read_at = at; else v.deleted_at = at;
       v.owner = r.str(NAME_MAX);
       v.writer_id = r.fixed(16);
+      break;
+    }
+    case KIND.bundle_message:
+    case KIND.bundle_tombstone:
+    case KIND.bundle_receipt: {
+      v.mailbox = r.str(NAME_MAX);
+      v.day = r.uint(INT64_MAX);
+      v.shard = Number(r.uint(BigInt(SHARDS - 1)));
+      v.writer_id = r.fixed(16);
+      const nm = r.array();
+      if (nm === 0 || nm > MAX_BUNDLE_MEMBERS) r.fail();
+      const msg = v.kind === KIND.bundle_message;
+      v.members = [];
+      for (let i = 0; i < nm; i++) {
+        if (r.array() !== (msg ? 5 : 2)) r.fail();
+        const m = { message_id: r.str(64, true), at: r.uint(INT64_MAX) };
+        if (msg) { m.sender = r.str(NAME_MAX); m.recipient = r.str(NAME_MAX); m.payload = r.blob(false, VALUE_MAX_BYTES).slice(); }
+        v.members.push(m);
+      }
       break;
     }
     case KIND.identity: {

@@ -4,7 +4,7 @@
 import { MlKem512 } from "mlkem";
 import { sha3_256 } from "@noble/hashes/sha3.js";
 import { scryptAsync } from "@noble/hashes/scrypt.js";
-import { KIND, nameValid } from "./codec.js";
+import { KIND, nameValid, isBundle, signingBytes, shardOf } from "./codec.js";
 
 const subtle = globalThis.crypto.subtle;
 const te = new TextEncoder();
@@ -203,11 +203,13 @@ function byteCmp(a, b) { // strcmp order: bytes
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
   return a.length - b.length;
 }
-export const shardOf = (messageIdHex) => parseInt(messageIdHex.slice(0, 2), 16) % 128;
+export { shardOf }; // dht_shard_of, defined with the codec
 
 // ---- value ids (dht_value_id) ----
 export async function valueId(v) {
   const nz = (x) => (x === 0n ? 1n : x);
+  // a bundle's id: its signed content, hashed (dht_codec.c bundle_id)
+  if (isBundle(v.kind)) return nz(be64(await sha256(signingBytes(v))));
   let s;
   switch (v.kind) {
     case KIND.message: return nz(be64(fromHex(v.message_id.slice(0, 16))));

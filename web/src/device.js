@@ -3,7 +3,7 @@
 // values, shard diff, listing then whole-key get), sync_values.c (every value decoded strictly
 // and verified before it touches the cache) and sync_upload.c (both mailboxes, own summary with
 // a growing version, then the doorbell).
-import { KIND, KIND_NAME, SHARDS, decodeValue, encodeValue, signingBytes, nameValid } from "./codec.js";
+import { KIND, KIND_NAME, SHARDS, BUNDLE_OF, MEMBER_OF, MAX_BUNDLE_MEMBERS, VALUE_MAX_BYTES, isBundle, decodeValue, encodeValue, signingBytes, nameValid } from "./codec.js";
 import * as C from "./crypto.js";
 import { Gateway } from "./gateway.js";
 import { Store } from "./store.js";
@@ -11,6 +11,8 @@ import { Store } from "./store.js";
 export const WINDOW_DAYS = 30;
 const DAY_GRACE_S = 3600;
 const FETCH_CHUNK = 16, FETCH_ROUNDS = 3, SHARD_ROUNDS = 2, SUMMARY_KEY_CAP = 256;
+// what a bundle's fixed fields and one member's framing take at most, for the split (sync_bundle.c)
+const BUNDLE_HEADER_BYTES = 200 + 64, MEMBER_BYTES = 100 + 2 * 64;
 
 class Transient extends Error {}
 
@@ -105,35 +107,56 @@ export class Device {
     return this.pins[name];
   }
 
-  // ---- checking what was read (sync_values.c, sv_decode_verify) ----
-  async decodeVerify(mailbox, raw) {
+  // ---- checking what was read (sync_values.c, sv_decode_verify_all) ----
+  // { members: [{ v, author }], vid, author, bundle } or { reject } or { transient }
+  async decodeVerify(mailbox, day, raw) {
     let v;
     try { v = decodeValue(raw); } catch { return { reject: "malformed value" }; }
     if (!(await C.verify(v.author_pk, v.sig, signingBytes(v)))) return { reject: "bad signature" };
     const vid = C.u64hex(await C.valueId(v));
     const author = C.toHex(v.author_pk);
+    if (!isBundle(v.kind)) {
+      const r = await this.checkSingle(mailbox, v, author);
+      return r.v ? { members: [r], vid, author, bundle: false } : r;
+    }
+    // a bundle: verified once above; any member that fails refuses it as a whole
+    if (v.mailbox !== mailbox || v.day !== BigInt(day)) return { reject: "bundle for another mailbox or day" };
+    const kind = MEMBER_OF[v.kind], members = [];
+    for (const m of v.members) {
+      const one = kind === KIND.message
+        ? { kind, message_id: m.message_id, sender: m.sender, recipient: m.recipient, created_at: m.at, payload: m.payload }
+        : { kind, message_id: m.message_id, owner: mailbox, [kind === KIND.tombstone ? "deleted_at" : "read_at"]: m.at };
+      const r = await this.checkSingle(mailbox, one, author);
+      if (!r.v) return r;
+      members.push(r);
+    }
+    return { members, vid, author, bundle: true };
+  }
+  async checkSingle(mailbox, v, author) {
     if (v.kind === KIND.message) {
       if (v.sender !== mailbox && v.recipient !== mailbox) return { reject: "message in a mailbox that is neither sender's nor recipient's" };
       if ((await C.messageId(v.sender, v.recipient, v.created_at, v.payload)) !== v.message_id) return { reject: "recomputed message id differs" };
       let pin;
       try { pin = await this.resolve(v.sender); } catch (e) { if (e instanceof Transient) return { transient: e.message }; return { reject: e.message }; }
       if (pin.sign !== author) return { reject: "message not signed by its sender's identity" };
-      return { v, vid, author };
+      return { v, author };
     }
     if (v.kind === KIND.tombstone || v.kind === KIND.receipt) {
       if (v.owner !== mailbox || author !== this.pins[mailbox].sign) return { reject: "tombstone or receipt not signed by the mailbox owner" };
-      return { v, vid, author };
+      return { v, author };
     }
     return { reject: "unexpected kind in a mailbox" };
   }
 
-  async applyValue(day, shard, vid, r, job) {
+  // One checked value or bundle member: its message row as it becomes (idempotent: last write
+  // wins on times) and the event it makes, if any.
+  async applyMember(r, job, rows) {
     const v = r.v;
-    const idx = { mailbox: this.id.name, day, shard, vid, message_id: v.message_id, kind: v.kind, author: r.author, mine: 0 };
     let event = null;
-    const row = await this.store.get("messages", v.message_id);
+    const row = rows.get(v.message_id) || (await this.store.get("messages", v.message_id));
+    let m;
     if (v.kind === KIND.message) {
-      const m = row || {};
+      m = row || {};
       const fresh = !row || !row.ciphertext;
       Object.assign(m, {
         message_id: v.message_id, sender: v.sender, recipient: v.recipient, created_at: Number(v.created_at),
@@ -141,32 +164,43 @@ export class Device {
         unsent: 0, pending: m.pending_mark ? 1 : 0, // on the DHT now; a pending mark stays
       });
       if (fresh) { job.newMsgs++; if (!m.deleted_at) event = { type: "message", id: v.message_id }; }
-      await this.store.tx(["messages", "index"], (s) => { s.messages.put(m); s.index.put(idx); });
     } else {
       const at = Number(v.kind === KIND.tombstone ? v.deleted_at : v.read_at);
-      const m = row || { message_id: v.message_id, pending: 0 };
+      m = row || { message_id: v.message_id, pending: 0 };
       const field = v.kind === KIND.tombstone ? "deleted_at" : "read_at";
       const changed = !(m[field] >= at); // last write wins on the time
       if (changed) m[field] = at;
       if (changed && v.kind === KIND.tombstone && m.ciphertext) { job.deleted++; event = { type: "deleted", id: v.message_id }; }
       if (changed && v.kind === KIND.receipt) event = { type: "read", id: v.message_id };
-      await this.store.tx(["messages", "index"], (s) => { s.messages.put(m); s.index.put(idx); });
     }
+    rows.set(v.message_id, m);
+    return event;
+  }
+
+  // Every member and the value itself (indexed once) in one transaction, then the events.
+  async applyValue(day, shard, vid, r, job) {
+    const rows = new Map(), events = [];
+    for (const m of r.members) { const e = await this.applyMember(m, job, rows); if (e) events.push(e); }
+    const first = r.members[0].v;
+    const idx = { mailbox: this.id.name, day, shard, vid, message_id: first.message_id, kind: r.bundle ? BUNDLE_OF[first.kind] : first.kind, author: r.author, mine: 0 };
+    await this.store.tx(["messages", "index"], (s) => { for (const m of rows.values()) s.messages.put(m); s.index.put(idx); });
     hold(job.acct, r.author, shard, BigInt("0x" + vid));
-    if (event) this.emit(event);
+    for (const e of events) this.emit(e);
   }
 
   async onValue(job, shard, raw) {
     const { mailbox, day } = job;
     const hash = C.toHex(await C.sha256(raw.data));
     if (await this.store.seen(mailbox, day, shard, raw.id, hash)) return; // held, or refused as these bytes
-    const r = await this.decodeVerify(mailbox, raw.data);
-    if (r.v && [KIND.message, KIND.tombstone, KIND.receipt].includes(r.v.kind) && C.shardOf(r.v.message_id) === shard && r.vid === raw.id) {
+    const r = await this.decodeVerify(mailbox, day, raw.data);
+    const fits = r.members && r.vid === raw.id &&
+      r.members.every((m) => [KIND.message, KIND.tombstone, KIND.receipt].includes(m.v.kind) && C.shardOf(m.v.message_id) === shard);
+    if (fits) {
       await this.applyValue(day, shard, raw.id, r, job);
     } else if (r.transient) {
       job.transient = true;
     } else {
-      this.rejected++;
+      this.rejected++; // a bundle as a whole: one refusal
       const reason = r.reject || "not in the shard or under the id it was read from";
       await this.store.put("refused", { mailbox, day, shard, vid: raw.id, hash, reason, at: this.now() });
       this.emit({ type: "refused", mailbox, day, shard, id: raw.id, reason });
@@ -264,32 +298,74 @@ export class Device {
     return { newMsgs, deleted };
   }
 
-  // ---- upload (sync_upload.c, sync_tombstone.c, sync_outbox.c) ----
+  // ---- upload (sync_upload.c, sync_bundle.c, sync_outbox.c) ----
   async signValue(v) {
-    v.version = 1; v.sig_scheme = 1; v.author_pk = this.id.signPk;
+    v.version = isBundle(v.kind) ? 2 : 1; v.sig_scheme = 1; v.author_pk = this.id.signPk;
     v.sig = await C.sign(this.id.signKey, signingBytes(v));
     return encodeValue(v);
   }
 
-  // Puts values (each into its mailboxes) and, once all are stored, indexes them as this
-  // device's, then re-puts this device's summary of every touched mailbox/day and rings its
-  // doorbell. Pending rows stay pending on any failure; the next pass retries.
-  async upload(items, day) {
-    const puts = [];
-    for (const it of items) for (const box of it.boxes) puts.push({ it, box, key: await C.keyBox(box, day, it.shard), kind: KIND_NAME[it.kind], id: it.vid, created: it.created, data: it.data });
-    const res = await this.gw.put(puts);
-    const bad = res.map((r, i) => [r, puts[i]]).filter(([r]) => r.status !== "stored");
-    if (bad.length) throw new Error(`${bad.length} of ${puts.length} puts not stored: ${bad[0][0].status}${bad[0][0].message ? " (" + bad[0][0].message + ")" : ""}`);
-    const touched = new Map();
-    await this.store.tx(["index", "messages", "outbox"], (s) => {
-      for (const p of puts) {
-        s.index.put({ mailbox: p.box, day, shard: p.it.shard, vid: p.it.vid, message_id: p.it.message_id, kind: p.it.kind, author: C.toHex(this.id.signPk), mine: 1 });
-        touched.set(p.box, p);
+  // What one pass writes to one (mailbox, shard), one kind (and for messages one sender) per
+  // bundle, as few bundles as the value limit allows; members in message id order, the time the
+  // oldest member's: the same members always give the same bytes and id.
+  async buildBundles(items, day) {
+    const groups = new Map();
+    for (const it of items) for (const box of it.boxes) {
+      const k = `${it.kind}/${box}/${it.shard}/${it.member.sender || ""}`;
+      if (!groups.has(k)) groups.set(k, { kind: it.kind, box, shard: it.shard, items: [] });
+      groups.get(k).items.push(it);
+    }
+    const size = (it) => MEMBER_BYTES + (it.member.payload ? it.member.payload.length : 0);
+    const out = [];
+    for (const g of groups.values()) {
+      g.items.sort((a, b) => (a.message_id < b.message_id ? -1 : a.message_id > b.message_id ? 1 : 0));
+      for (let i = 0; i < g.items.length;) {
+        let j = i, bytes = BUNDLE_HEADER_BYTES;
+        while (j < g.items.length && j - i < MAX_BUNDLE_MEMBERS && (j === i || bytes + size(g.items[j]) <= VALUE_MAX_BYTES)) bytes += size(g.items[j++]);
+        const members = g.items.slice(i, j).map((it) => it.member);
+        const created = members.reduce((a, m) => (m.at < a ? m.at : a), members[0].at);
+        const v = { kind: BUNDLE_OF[g.kind], created_at: created, mailbox: g.box, day: BigInt(day), shard: g.shard, writer_id: this.writer, members };
+        const data = await this.signValue(v);
+        out.push({ key: await C.keyBox(g.box, day, g.shard), mailbox: g.box, day, shard: g.shard, kind: KIND_NAME[v.kind], id: C.u64hex(await C.valueId(v)), created: Number(created), data, memberKind: g.kind, members: members.map((m) => m.message_id) });
+        i = j;
       }
-      for (const it of items) s.messages.put(it.row);
-      for (const [box, p] of touched) s.outbox.put({ mailbox: box, day, bell: { key: null, kind: p.kind, id: p.id, created: p.created, data: p.data } });
+    }
+    return out;
+  }
+
+  // Puts recorded bundles (meta "bundles", written before the put: a closed tab re-puts the same
+  // bytes). For each one stored, in one transaction: indexed as this device's, its members'
+  // rows done unless another recorded bundle still carries them, its summary in the outbox, its
+  // record dropped. Then the summaries and doorbells.
+  async putBundles(bundles) {
+    const res = [];
+    for (let i = 0; i < bundles.length; i += 16) // the gateway's request body stays small
+      res.push(...(await this.gw.put(bundles.slice(i, i + 16).map(({ key, kind, id, created, data }) => ({ key, kind, id, created, data })))));
+    const stored = bundles.filter((b, i) => res[i].status === "stored");
+    const isStored = (r) => stored.some((b) => b.id === r.id && b.mailbox === r.mailbox);
+    const left = ((await this.store.meta("bundles")) || []).filter((r) => !isStored(r));
+    const held = new Set(left.flatMap((r) => r.members.map((id) => `${r.memberKind}/${id}`)));
+    const rows = new Map();
+    for (const b of stored) for (const id of b.members) {
+      if (held.has(`${b.memberKind}/${id}`)) continue;
+      const row = rows.get(id) || (await this.store.get("messages", id));
+      if (!row) continue;
+      if (b.memberKind === KIND.message) row.unsent = 0;
+      else if (row.pending_mark === b.memberKind) row.pending_mark = 0;
+      row.pending = row.unsent || row.pending_mark ? 1 : 0;
+      rows.set(id, row);
+    }
+    const bells = new Map(); // the smallest stored bundle of a mailbox/day rings its doorbell
+    for (const b of stored) { const k = `${b.mailbox}/${b.day}`, o = bells.get(k); if (!o || b.data.length < o.data.length) bells.set(k, b); }
+    await this.store.tx(["index", "messages", "outbox", "meta"], (s) => {
+      for (const b of stored) s.index.put({ mailbox: b.mailbox, day: b.day, shard: b.shard, vid: b.id, message_id: b.members[0], kind: BUNDLE_OF[b.memberKind], author: C.toHex(this.id.signPk), mine: 1 });
+      for (const row of rows.values()) s.messages.put(row);
+      for (const b of bells.values()) s.outbox.put({ mailbox: b.mailbox, day: b.day, bell: { key: null, kind: b.kind, id: b.id, created: b.created, data: b.data } });
+      s.meta.put(left, "bundles");
     });
     await this.flushOutbox();
+    const bad = res.filter((r) => r.status !== "stored");
+    if (bad.length) throw new Error(`${bad.length} of ${bundles.length} bundles not stored: ${bad[0].status}${bad[0].message ? " (" + bad[0].message + ")" : ""}`);
   }
 
   async flushOutbox() {
@@ -316,10 +392,10 @@ export class Device {
     if (r.status !== "stored") throw new Error(`summary for ${mailbox} day ${day} not stored: ${r.status}`);
   }
 
-  async messageItem(row) {
-    const v = { kind: KIND.message, created_at: BigInt(row.created_at), message_id: row.message_id, sender: row.sender, recipient: row.recipient, payload: row.ciphertext };
+  messageItem(row) {
     const boxes = row.sender === row.recipient ? [row.recipient] : [row.recipient, row.sender];
-    return { kind: KIND.message, row, boxes, shard: C.shardOf(row.message_id), vid: C.u64hex(await C.valueId(v)), message_id: row.message_id, created: row.created_at, data: await this.signValue(v) };
+    const member = { message_id: row.message_id, at: BigInt(row.created_at), sender: row.sender, recipient: row.recipient, payload: row.ciphertext };
+    return { kind: KIND.message, boxes, shard: C.shardOf(row.message_id), message_id: row.message_id, member };
   }
 
   send(recipient, text) { return this.locked(() => this.sendUnlocked(recipient, text)); }
@@ -338,27 +414,30 @@ export class Device {
   }
 
   async uploadPending() {
+    const recorded = (await this.store.meta("bundles")) || [];
+    if (recorded.length) try { await this.putBundles(recorded); } catch { /* stays recorded */ }
     await this.flushOutbox();
+    // a value a recorded bundle carries is never bundled again
+    const held = new Set(((await this.store.meta("bundles")) || []).flatMap((r) => r.members.map((id) => `${r.memberKind}/${id}`)));
     const rows = await this.store.all("messages", 1, "pending");
     const items = [];
     // a row may owe both: a message sent here and deleted before its upload is still uploaded
     for (const row of rows) {
-      const done = { ...row, unsent: 0, pending_mark: 0, pending: 0 };
-      if (row.unsent) items.push({ ...(await this.messageItem(row)), row: done });
-      if (row.pending_mark) items.push({ ...(await this.markItem(row)), row: done });
+      if (row.unsent && !held.has(`${KIND.message}/${row.message_id}`)) items.push(this.messageItem(row));
+      if (row.pending_mark && !held.has(`${row.pending_mark}/${row.message_id}`)) items.push(this.markItem(row));
     }
-    for (let i = 0; i < items.length; i += 16) await this.upload(items.slice(i, i + 16), this.today());
+    if (!items.length) return 0;
+    const bundles = await this.buildBundles(items, this.today());
+    await this.store.setMeta("bundles", [...((await this.store.meta("bundles")) || []), ...bundles]);
+    await this.putBundles(bundles);
     return items.length;
   }
 
   // A tombstone (kind = tombstone) or a shared read receipt, for the owner's mailbox only.
-  async markItem(row) {
+  markItem(row) {
     const kind = row.pending_mark;
     const at = kind === KIND.tombstone ? row.deleted_at : row.read_at;
-    const v = { kind, created_at: BigInt(at), message_id: row.message_id, owner: this.id.name, writer_id: this.writer };
-    if (kind === KIND.tombstone) v.deleted_at = BigInt(at); else v.read_at = BigInt(at);
-    const data = await this.signValue(v);
-    return { kind, row, boxes: [this.id.name], shard: C.shardOf(row.message_id), vid: C.u64hex(await C.valueId(v)), message_id: row.message_id, created: at, data };
+    return { kind, boxes: [this.id.name], shard: C.shardOf(row.message_id), message_id: row.message_id, member: { message_id: row.message_id, at: BigInt(at) } };
   }
 
   async delete(messageId) { return this.mark(messageId, KIND.tombstone, "deleted_at"); }
