@@ -1,17 +1,28 @@
 /* Initial sync of a mailbox to a brand-new device, three ways:
  *   dnasync  link a new device NEW of SRC's identity (untimed), open it, time one sync_pass
- *   floor    the same keys read raw: per shard of SRC's upload day one id listing, then the
- *            values by id in chunks of 16 (the engine's request pattern, no checks, no cache)
+ *   floor    keys read raw: per shard of the upload day one id listing, then the values by id
+ *            in chunks of 16 (the engine's request pattern, no checks, no cache). When
+ *            bench_upload left <DIR>/SRC.floor (the one-message-per-value upload of the same
+ *            round), that layout is the floor (download_floor_*) and SRC's own bundled values
+ *            read the same way are download_floor_bundled_*; otherwise SRC's layout is the floor
  *   naive    one dht_get per message key msg/SRC/<id> (the naive layout of bench_upload)
+ * Every mode reports wire requests and CPU per message. BENCH_STARVE=1 runs the mode on one
+ * CPU shared with a busy-looping child process (taskset + competing loop: about half a core;
+ * issue 14 item 5) and reports it as download_<mode>_starved_*.
  * usage: bench_download dnasync DIR NEW SRC BOOT | floor DIR SRC BOOT | naive DIR SRC BOOT */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* sched_setaffinity */
 #include "bench_common.h"
 
 #include "dnasync/dht_keys.h"
 
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #define CHUNK 16 /* src/sync/sync_internal.h SYNC_FETCH_CHUNK */
 
@@ -29,10 +40,18 @@ static void on_event(void *user, const sync_event_t *ev)
     last_total = ev->total;
 }
 
+static const char *suffix = ""; /* "_starved" under BENCH_STARVE */
+
 static void report(const char *mode, size_t n, double secs, double cpu, const bench_counts_t *a,
                    const bench_counts_t *b)
 {
-    char k[96];
+    char k[96], m[64];
+    snprintf(m, sizeof m, "%s%s", mode, suffix);
+    mode = m;
+    snprintf(k, sizeof k, "download_%s_cpu_per_msg_us", mode);
+    bench_result(k, n ? 1e6 * cpu / (double)n : 0);
+    snprintf(k, sizeof k, "download_%s_wire_per_msg", mode);
+    bench_result(k, n ? (double)(b->wire - a->wire) / (double)n : 0);
     snprintf(k, sizeof k, "download_%s_s", mode);
     bench_result(k, secs);
     snprintf(k, sizeof k, "download_%s_msgs", mode);
@@ -65,7 +84,84 @@ static int64_t read_day(const char *dir, const char *src)
     }
 }
 
+/* BENCH_STARVE: this process and a busy child on CPU 0 (before any thread starts, so every
+ * thread inherits it). Returns the child's pid (0: not starved). */
+static pid_t starve(void)
+{
+    const char *e = getenv("BENCH_STARVE");
+    if (!e || strcmp(e, "1") != 0)
+        return 0;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(0, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0)
+        bench_die("sched_setaffinity: cannot pin to CPU 0");
+    pid_t parent = getpid(), pid = fork();
+    if (pid < 0)
+        bench_die("fork failed");
+    if (pid == 0) { /* bounded: until the parent is gone or 900 s */
+        time_t end = time(NULL) + 900;
+        volatile unsigned long x = 0;
+        while (getppid() == parent && time(NULL) < end)
+            for (int i = 0; i < 1000000; i++)
+                x += (unsigned long)i;
+        _exit(0);
+    }
+    suffix = "_starved";
+    return pid;
+}
+
+/* Raw read of one layout, the engine's request pattern; returns the values received. */
+static size_t read_layout(dht_storage_context_t *dht, const char *tag, int64_t day)
+{
+    size_t got = 0;
+    for (int shard = 0; shard < DNASYNC_DHT_SHARDS; shard++) {
+        uint8_t key[DNASYNC_DHT_KEY_BYTES];
+        dht_key_box(key, tag, day, shard);
+        uint64_t *ids = NULL;
+        size_t n = 0;
+        if (dht_list_ids(dht, key, &ids, &n) != 0)
+            fprintf(stderr, "list shard %d: %s\n", shard, dht_storage_errmsg(dht));
+        for (size_t i = 0; i < n; i += CHUNK) {
+            size_t k = n - i < CHUNK ? n - i : CHUNK;
+            dht_raw_value_t *v = NULL;
+            size_t c = 0;
+            if (dht_get_by_ids(dht, key, ids + i, k, &v, &c) == 0)
+                got += c;
+            dht_raw_values_free(v, c);
+        }
+        free(ids);
+    }
+    return got;
+}
+
+/* Messages uploaded under tag (lines of <dir>/<tag>.ids), 0 when unknown. */
+static size_t count_ids(const char *dir, const char *tag)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.ids", dir, tag);
+    char *s = bench_read_file(path);
+    size_t n = 0;
+    for (char *p = s; p && *p; p++)
+        n += *p == '\n';
+    free(s);
+    return n;
+}
+
+static int run_mode(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    pid_t busy = starve();
+    int rc = run_mode(argc, argv);
+    if (busy > 0) {
+        kill(busy, SIGKILL);
+        waitpid(busy, NULL, 0);
+    }
+    return rc;
+}
+
+static int run_mode(int argc, char **argv)
 {
     if (argc < 5)
         bench_die("usage: bench_download dnasync DIR NEW SRC BOOT | floor|naive DIR SRC BOOT");
@@ -105,23 +201,24 @@ int main(int argc, char **argv)
     bench_counts_now(&a);
     double c0 = bench_cpu(), t0 = bench_mono();
     if (strcmp(mode, "floor") == 0) {
-        int64_t day = read_day(dir, src);
-        for (int shard = 0; shard < DNASYNC_DHT_SHARDS; shard++) {
-            uint8_t key[DNASYNC_DHT_KEY_BYTES];
-            dht_key_box(key, src, day, shard);
-            uint64_t *ids = NULL;
-            size_t n = 0;
-            if (dht_list_ids(dht, key, &ids, &n) != 0)
-                fprintf(stderr, "list shard %d: %s\n", shard, dht_storage_errmsg(dht));
-            for (size_t i = 0; i < n; i += CHUNK) {
-                size_t k = n - i < CHUNK ? n - i : CHUNK;
-                dht_raw_value_t *v = NULL;
-                size_t c = 0;
-                if (dht_get_by_ids(dht, key, ids + i, k, &v, &c) == 0)
-                    got += c;
-                dht_raw_values_free(v, c);
-            }
-            free(ids);
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.floor", dir, src);
+        char *one = bench_read_file(path); /* the one-message-per-value upload of this round */
+        if (one) {
+            one[strcspn(one, "\n")] = '\0';
+            size_t bundled = read_layout(dht, src, read_day(dir, src));
+            double secs = bench_mono() - t0, cpu = bench_cpu() - c0;
+            bench_counts_now(&b);
+            /* per message: the bundles carry as many messages as the floor upload put */
+            report("floor_bundled", count_ids(dir, one), secs, cpu, &a, &b);
+            bench_result("download_floor_bundled_values", (double)bundled);
+            bench_counts_now(&a);
+            c0 = bench_cpu();
+            t0 = bench_mono();
+            got = read_layout(dht, one, read_day(dir, one));
+            free(one);
+        } else {
+            got = read_layout(dht, src, read_day(dir, src));
         }
     } else if (strcmp(mode, "naive") == 0) {
         char path[4096];

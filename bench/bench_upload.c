@@ -2,9 +2,12 @@
  * (dht_put_batch calls of 1,000 items, as the engine's SYNC_PUT_GROUP: it reads pending rows
  * 100 at a time and puts up to 1,000 of them in one reliable batch):
  *   prep     create the home TAG (identity TAG) and N pending messages (sync_cache_add_text)
- *   dnasync  open that home online and time sync_upload_pending
- *   floor    the same kind of values (same sizes) put raw into box/TAG/<day>/<shard> keys
+ *   dnasync  open that home online and time sync_upload_pending (bundled values, format 2)
+ *   floor    one message per value (format 1, same sizes) put raw into box/TAG/<day>/<shard>
+ *            keys: the layout before bundles; writes <DIR>/<last dnasync TAG>.floor = TAG so
+ *            bench_download floor reads this one-message-per-value layout as the floor
  *   naive    the same values, one key per message (msg/TAG/<message id>)
+ * Every mode also reports wire requests and CPU per message.
  * usage: bench_upload MODE DIR TAG N [BOOT] */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_common.h"
@@ -17,10 +20,16 @@
 
 #define BATCH 1000
 
-static void report(const char *mode, size_t n, double secs, const bench_counts_t *a,
+static void report(const char *mode, size_t n, double secs, double cpu, const bench_counts_t *a,
                    const bench_counts_t *b)
 {
     char k[96];
+    snprintf(k, sizeof k, "upload_%s_cpu_s", mode);
+    bench_result(k, cpu);
+    snprintf(k, sizeof k, "upload_%s_cpu_per_msg_us", mode);
+    bench_result(k, n ? 1e6 * cpu / (double)n : 0);
+    snprintf(k, sizeof k, "upload_%s_wire_per_msg", mode);
+    bench_result(k, n ? (double)(b->wire - a->wire) / (double)n : 0);
     snprintf(k, sizeof k, "upload_%s_s", mode);
     bench_result(k, secs);
     snprintf(k, sizeof k, "upload_%s_msgs_per_s", mode);
@@ -76,7 +85,7 @@ static void raw_upload(const char *mode, const char *dir, const char *tag, size_
     ids[off] = '\0';
     bench_counts_t a, b;
     bench_counts_now(&a);
-    double t0 = bench_mono();
+    double c0 = bench_cpu(), t0 = bench_mono();
     size_t ok = 0;
     for (size_t i = 0; i < n; i += BATCH) {
         size_t k = n - i < BATCH ? n - i : BATCH;
@@ -84,17 +93,26 @@ static void raw_upload(const char *mode, const char *dir, const char *tag, size_
         if (rc > 0)
             ok += (size_t)rc;
     }
-    double t1 = bench_mono();
+    double t1 = bench_mono(), cpu = bench_cpu() - c0;
     bench_counts_now(&b);
     if (ok != n)
         fprintf(stderr, "bench_upload %s: %zu of %zu confirmed\n", mode, ok, n);
-    report(mode, n, t1 - t0, &a, &b);
+    report(mode, n, t1 - t0, cpu, &a, &b);
     char path[4096], line[64];
     snprintf(path, sizeof path, "%s/%s.day", dir, tag);
     snprintf(line, sizeof line, "%lld\n", (long long)day);
     bench_write_file(path, line);
     snprintf(path, sizeof path, "%s/%s.ids", dir, tag);
     bench_write_file(path, ids);
+    /* the dnasync upload of this round reads its floor from here (bench_download floor) */
+    snprintf(path, sizeof path, "%s/upload.last", dir);
+    char *last = naive ? NULL : bench_read_file(path);
+    if (last) {
+        last[strcspn(last, "\n")] = '\0';
+        snprintf(path, sizeof path, "%s/%s.floor", dir, last);
+        bench_write_file(path, tag);
+        free(last);
+    }
     free(ids);
     free(items);
     bench_free_values(v, n);
@@ -131,17 +149,19 @@ int main(int argc, char **argv)
         bench_counts_track(dnasync_home_dht(h));
         bench_counts_t a, b;
         bench_counts_now(&a);
-        double t0 = bench_mono();
+        double c0 = bench_cpu(), t0 = bench_mono();
         int up = sync_upload_pending(s);
-        double t1 = bench_mono();
+        double t1 = bench_mono(), cpu = bench_cpu() - c0;
         bench_counts_now(&b);
         if (up != (int)n)
             fprintf(stderr, "bench_upload dnasync: %d of %zu: %s\n", up, n, sync_errmsg(s));
-        report(mode, n, t1 - t0, &a, &b);
+        report(mode, n, t1 - t0, cpu, &a, &b);
         char path[4096], line[64];
         snprintf(path, sizeof path, "%s/%s.day", dir, tag);
         snprintf(line, sizeof line, "%lld\n", (long long)dht_upload_day(dnasync_env_now(NULL)));
         bench_write_file(path, line);
+        snprintf(path, sizeof path, "%s/upload.last", dir);
+        bench_write_file(path, tag);
         dnasync_home_free(h);
         return up == (int)n ? 0 : 1;
     }
