@@ -1,5 +1,6 @@
-/* Catch-up progress of `dnasync sync` (issue 11 item 4) on real binaries and real nodes: 120
- * messages uploaded by one device, caught up by three new devices of the same identity: into a
+/* Catch-up progress of `dnasync sync` (issue 11 item 4) on real binaries and real nodes: 400
+ * messages uploaded by one device in one pass (bundled: one value per shard they fall in, ~122,
+ * and progress counts values), caught up by three new devices of the same identity: into a
  * pipe one line per report, ending at "N of N"; with --json {"progress":...} objects on stdout
  * before the result; on a terminal (a pty) one updating line that reaches "N of N" and ends
  * with a newline. */
@@ -19,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define N_MESSAGES 120
+#define N_MESSAGES 400
 
 static cli_nodes_t nodes;
 

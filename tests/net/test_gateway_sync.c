@@ -413,29 +413,37 @@ static int wait_event(const char *id)
     return 0;
 }
 
-/* Value ids a listen through the gateway delivered (transport level). */
+/* Message ids whose value (a message, or a bundle carrying it) a listen through the gateway
+ * delivered (transport level). */
 static pthread_mutex_t rec_mu = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t rec_ids[256];
+static char rec_ids[256][65];
 static size_t n_rec;
 
 static void on_value(void *user, uint64_t id, const uint8_t *val, size_t len, int expired)
 {
-    (void)user, (void)val, (void)len;
+    (void)user, (void)id;
+    dht_value_t v;
+    if (expired || dht_value_decode(val, len, &v) != 0) {
+        dht_value_clear(&v);
+        return;
+    }
     pthread_mutex_lock(&rec_mu);
-    if (!expired && n_rec < 256)
-        rec_ids[n_rec++] = id;
+    if (v.kind == DHT_KIND_MESSAGE && n_rec < 256)
+        memcpy(rec_ids[n_rec++], v.message_id, 65);
+    for (size_t i = 0; v.kind == DHT_KIND_BUNDLE_MESSAGE && i < v.n_members && n_rec < 256; i++)
+        memcpy(rec_ids[n_rec++], v.members[i].message_id, 65);
     pthread_mutex_unlock(&rec_mu);
+    dht_value_clear(&v);
 }
 
-/* Bounded (20 s): until the listen delivered the value id of message id. */
+/* Bounded (20 s): until the listen delivered the value of message id. */
 static int wait_value(const char *id)
 {
-    uint64_t vid = dht_message_value_id(id);
     for (int i = 0; i < 400; i++) {
         pthread_mutex_lock(&rec_mu);
         int seen = 0;
         for (size_t k = 0; k < n_rec && !seen; k++)
-            seen = rec_ids[k] == vid;
+            seen = strcmp(rec_ids[k], id) == 0;
         pthread_mutex_unlock(&rec_mu);
         if (seen)
             return 1;
