@@ -112,7 +112,8 @@ int dnad_policy_store_ok(uint16_t type, uint64_t id, const uint8_t *data, size_t
  * bytes (a refresh) or a later edition by the same author (the edit policy). */
 int dnad_policy_edit_ok(uint16_t type, uint64_t id, const uint8_t *held, size_t held_len,
                         const uint8_t *data, size_t len);
-/* The same at key (a summary or bundle only at its own key; caps not included). */
+/* 1 when a node would store these bytes as `type` at key: dnad_policy_store_ok and the key rule
+ * (a summary or a bundle only at its own key); caps not included. */
 int dnad_policy_key_ok(const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint16_t type, uint64_t id,
                        const uint8_t *data, size_t len);
 

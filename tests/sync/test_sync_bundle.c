@@ -33,7 +33,7 @@ static void put_raw(const uint8_t key[DNASYNC_DHT_KEY_BYTES], dht_value_t *v, co
     it.len = len;
     it.type = dht_type_of_kind(v->kind);
     it.id = dht_value_id(v);
-    it.created = v->kind == DHT_KIND_SUMMARY ? (uint64_t)(day * DNASYNC_DAY_S) : v->created_at;
+    it.created = v->created_at; /* when its content was made (dnasync/net.h) */
     /* a young search may report a failure: put the way the engine does, a few times */
     int ok = 0;
     for (int i = 0; i < 5 && !ok; i++)
