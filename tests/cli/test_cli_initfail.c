@@ -9,6 +9,7 @@
 #include "testenv.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int main(void)
@@ -32,5 +33,6 @@ int main(void)
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
     test_rmtree(root);
+    free(root);
     return 0;
 }
