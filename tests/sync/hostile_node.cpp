@@ -37,18 +37,19 @@ extern "C" hostile_t *hostile_start(const char *bootstrap)
     }
 }
 
-extern "C" int hostile_put(hostile_t *h, const uint8_t key[20], const uint8_t *val, size_t len,
-                           uint16_t type, uint64_t id)
+extern "C" int hostile_put(hostile_t *h, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                           const uint8_t *val, size_t len, uint16_t type, uint64_t id)
 {
     auto v = std::make_shared<dht::Value>(type, val, len, id);
     auto p = std::make_shared<std::promise<bool>>();
     auto f = p->get_future();
-    h->runner.put(dht::InfoHash(key, 20), v, [p](bool ok) { p->set_value(ok); });
+    h->runner.put(dht::InfoHash(key, DNASYNC_DHT_KEY_BYTES), v, [p](bool ok) { p->set_value(ok); });
     return f.wait_for(std::chrono::seconds(20)) == std::future_status::ready && f.get() ? 1 : 0;
 }
 
-extern "C" size_t hostile_put_many(hostile_t *h, const uint8_t key[20], uint8_t *const *vals,
-                                   const size_t *lens, const uint64_t *ids, size_t n, uint16_t type)
+extern "C" size_t hostile_put_many(hostile_t *h, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                                   uint8_t *const *vals, const size_t *lens, const uint64_t *ids,
+                                   size_t n, uint16_t type)
 {
     struct Flight {
         std::mutex m;
@@ -56,7 +57,7 @@ extern "C" size_t hostile_put_many(hostile_t *h, const uint8_t key[20], uint8_t 
         size_t in_flight{0}, acked{0};
     };
     auto fl = std::make_shared<Flight>();
-    dht::InfoHash k(key, 20);
+    dht::InfoHash k(key, DNASYNC_DHT_KEY_BYTES);
     for (size_t i = 0; i < n; i++) {
         {
             std::unique_lock<std::mutex> l(fl->m);
@@ -80,8 +81,8 @@ extern "C" size_t hostile_put_many(hostile_t *h, const uint8_t key[20], uint8_t 
     return fl->acked;
 }
 
-extern "C" int hostile_serve(hostile_t *h, const uint8_t key[20], const uint8_t *val, size_t len,
-                             uint16_t type, uint64_t id)
+extern "C" int hostile_serve(hostile_t *h, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                             const uint8_t *val, size_t len, uint16_t type, uint64_t id)
 {
     // OpenDHT's own export format: an array of [created, value]; importing skips every policy.
     dht::Value v(type, val, len, id);
@@ -92,7 +93,7 @@ extern "C" int hostile_serve(hostile_t *h, const uint8_t key[20], const uint8_t 
     pk.pack(dht::clock::now().time_since_epoch().count());
     v.msgpack_pack(pk);
     dht::ValuesExport e;
-    e.first = dht::InfoHash(key, 20);
+    e.first = dht::InfoHash(key, DNASYNC_DHT_KEY_BYTES);
     e.second.assign(reinterpret_cast<const uint8_t *>(buf.data()),
                     reinterpret_cast<const uint8_t *>(buf.data()) + buf.size());
     h->runner.importValues({e});

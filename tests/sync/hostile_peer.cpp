@@ -39,13 +39,14 @@ extern "C" hostile_peer_t *hp_start(const char *bootstrap)
     }
 }
 
-extern "C" int hp_put(hostile_peer_t *hp, const uint8_t key[20], uint16_t type, uint64_t id,
-                      const uint8_t *val, size_t len)
+extern "C" int hp_put(hostile_peer_t *hp, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint16_t type,
+                      uint64_t id, const uint8_t *val, size_t len)
 {
     try {
         auto v = std::make_shared<dht::Value>(type, val, len, id);
         auto done = std::make_shared<std::promise<bool>>();
-        hp->runner.put(dht::InfoHash(key, 20), v, [done](bool ok) { done->set_value(ok); });
+        hp->runner.put(dht::InfoHash(key, DNASYNC_DHT_KEY_BYTES), v,
+                       [done](bool ok) { done->set_value(ok); });
         auto f = done->get_future();
         return f.wait_for(std::chrono::seconds(20)) == std::future_status::ready && f.get() ? 0
                                                                                             : -1;
