@@ -14,11 +14,11 @@
 
 #include "cache/cache_int.h" /* cache_ct_candidate: how many envelopes the check lets through */
 
-#include "dnasync/cache.h"
-#include "dnasync/dht_codec.h"
-#include "dnasync/envelope.h"
-#include "dnasync/ids.h"
-#include "dnasync/mlkem.h"
+#include "cache/cache.h"
+#include "crypto/envelope.h"
+#include "crypto/ids.h"
+#include "crypto/mlkem.h"
+#include "dht/dht_codec.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,12 +1,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "bench_common.h"
 
+#include "crypto/envelope.h"
+#include "crypto/mlkem.h"
+#include "crypto/sign.h"
 #include "dht/dht_adapter.h"
-#include "dnasync/dht_codec.h"
-#include "dnasync/envelope.h"
+#include "dht/dht_codec.h"
 #include "dnasync/identity.h"
-#include "dnasync/mlkem.h"
-#include "dnasync/sign.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>

@@ -6,7 +6,7 @@
 #ifndef DNASYNC_BENCH_COMMON_H
 #define DNASYNC_BENCH_COMMON_H
 
-#include "dnasync/dht.h"
+#include "dht/dht.h"
 #include "dnasync/home.h"
 
 #include <stddef.h>

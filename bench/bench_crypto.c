@@ -4,8 +4,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "bench_common.h"
 
-#include "dnasync/envelope.h"
-#include "dnasync/mlkem.h"
+#include "crypto/envelope.h"
+#include "crypto/mlkem.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,7 +13,7 @@
 #define _GNU_SOURCE /* sched_setaffinity */
 #include "bench_common.h"
 
-#include "dnasync/dht_keys.h"
+#include "dht/dht_keys.h"
 
 #include <sched.h>
 #include <signal.h>

@@ -11,7 +11,7 @@
 #include "bench_common.h"
 #include "testenv.h"
 
-#include "dnasync/net.h"
+#include "net/net.h"
 
 #include <pthread.h>
 #include <stdio.h>

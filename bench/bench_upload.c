@@ -12,7 +12,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "bench_common.h"
 
-#include "dnasync/dht_keys.h"
+#include "dht/dht_keys.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -18,7 +18,9 @@ endfunction()
 dnasync_full_dir(DNASYNC_BINDIR "${CMAKE_INSTALL_BINDIR}")
 dnasync_full_dir(DNASYNC_SYSCONFDIR "${CMAKE_INSTALL_SYSCONFDIR}")
 dnasync_full_dir(DNASYNC_PCDIR "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
-set(out "${DNASYNC_BINARY_DIR}/install-prefixed")
+# One directory per destination: installs to two prefixes may run at once (the tests do).
+string(MD5 dest "$ENV{DESTDIR}${CMAKE_INSTALL_PREFIX}")
+set(out "${DNASYNC_BINARY_DIR}/install-prefixed/${dest}")
 configure_file("${DNASYNC_SOURCE_DIR}/dnasync.pc.in" "${out}/dnasync.pc" @ONLY)
 configure_file("${DNASYNC_SOURCE_DIR}/dist/systemd/dnasync.service.in" "${out}/dnasync.service"
   @ONLY)
@@ -33,3 +35,4 @@ file(INSTALL "${out}/dnasync-node.service"
   DESTINATION "${CMAKE_INSTALL_PREFIX}/lib/systemd/system")
 file(INSTALL "${DNASYNC_SOURCE_DIR}/dist/systemd/dnasync-node.default"
   DESTINATION "${DNASYNC_SYSCONFDIR}/default" RENAME dnasync-node)
+file(REMOVE_RECURSE "${out}")

@@ -30,10 +30,11 @@ typedef struct dnasync_home_options {
                      bootstrap node) */
     int port;     /* local DHT port, 0 = any */
     bool network; /* go online: through net when given, else a gateway (oneshot) or a DHT node */
-    dnasync_net_t *net; /* a transport to use instead of a DHT node (dnasync/net.h; borrowed,
-                           must outlive the home); NULL = this device's own DHT node */
+    dnasync_net_t *net; /* a transport to use instead of a DHT node (made by the transport
+                           layer, src/net/net.h, which is not installed; borrowed, must outlive
+                           the home); NULL = this device's own DHT node */
     /* With its own DHT node (network, no net): the role written into the home lock
-     * (dnasync/home_lock.h), e.g. "daemon", "send"; NULL = "dnasync". Opening fails with
+     * (<home>/lock, docs/sync.md), e.g. "daemon", "send"; NULL = "dnasync". Opening fails with
      * DNASYNC_EBUSY while another process runs the home's node. */
     const char *role;
 } dnasync_home_options_t;

@@ -33,8 +33,8 @@ typedef struct dnasync_identity {
     uint8_t kem_ek[DNASYNC_KEM_EK_BYTES]; /* ML-KEM-512 encapsulation key */
     uint8_t kem_dk[DNASYNC_KEM_DK_BYTES]; /* SECRET: ML-KEM-512 decapsulation key */
     uint8_t kem_key_id[8];                /* dnasync_envelope_key_id(kem_ek) */
-    /* sign_sk built once for signing (dnasync/sign.h: dnasync_sign_with); owned, freed with
-     * the identity */
+    /* sign_sk built once for signing (the crypto layer's dnasync_sign_with); owned, freed
+     * with the identity */
     struct dnasync_sign_key *sign_key;
 } dnasync_identity_t;
 
@@ -75,8 +75,9 @@ DNASYNC_API int dnasync_pin_check_or_add(const char *home, const char *name,
                                          const uint8_t sign_pk[32], const uint8_t *kem_ek,
                                          char *errbuf, size_t errlen);
 
-/* One pinned contact. fingerprint as in dnasync/fingerprint.h; verified when the user confirmed
- * the safety number for exactly this fingerprint (dnasync_pin_set_verified). */
+/* One pinned contact. fingerprint = SHA3-256("dnasync-fingerprint-v1" || sign_pk || kem_hash)
+ * (docs/trust.md); verified when the user confirmed the safety number for exactly this
+ * fingerprint (dnasync_pin_set_verified). */
 typedef struct dnasync_pin {
     char name[DNASYNC_NAME_MAX + 1];
     uint8_t sign_pk[32];

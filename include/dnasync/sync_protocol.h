@@ -32,9 +32,12 @@ extern "C" {
 #endif
 
 typedef struct sync_context sync_context_t;
+/* Opaque here: a DHT node and a transport are made by the library's layers (src/dht/dht.h,
+ * src/net/net.h; not installed) or borrowed from an open home (dnasync_home_dht,
+ * dnasync_home_net in dnasync/home.h). */
 typedef struct dht_storage_context dht_storage_context_t;
 typedef struct dnasync_net dnasync_net_t;
-typedef struct dnasync_identity dnasync_identity_t;
+typedef struct dnasync_identity dnasync_identity_t; /* dnasync/identity.h */
 
 #define SYNC_DEFAULT_INTERVAL_S 300 /* periodic sync: every 5 minutes (plus jitter) */
 #define SYNC_DEFAULT_PRUNE_DAYS 90  /* local cache keeps 90 days */
@@ -107,8 +110,8 @@ typedef void (*sync_event_cb)(void *user, const sync_event_t *ev);
  * then in the thread's dnasync_last_error() (dnasync/status.h). */
 DNASYNC_API sync_context_t *sync_init(sqlite3 *db, dht_storage_context_t *dht_ctx,
                                       const char *identity, const dnasync_env_t *env);
-/* The same over any transport (dnasync/net.h: the DHT node, a gateway, the in-memory store);
- * net is borrowed (must outlive the context), NULL = local only. */
+/* The same over any transport (the DHT node, a gateway, the in-memory store: see
+ * dnasync_net_t above); net is borrowed (must outlive the context), NULL = local only. */
 DNASYNC_API sync_context_t *sync_init_net(sqlite3 *db, dnasync_net_t *net, const char *identity,
                                           const dnasync_env_t *env);
 
@@ -149,7 +152,7 @@ DNASYNC_API int sync_set_home(sync_context_t *ctx, const char *home);
 /* Encrypt text for recipient (and for this identity's other devices), store it in the cache and
  * upload it when a DHT is attached. message_id_out gets the new id (64 hex + NUL). A failed
  * upload keeps the message pending (returned status 0, pending_uploads grows). recipient may be
- * a contact address "NAME#FINGERPRINT-PREFIX" (dnasync/contacts.h), which pins that key; when
+ * a contact address "NAME#FINGERPRINT-PREFIX" (docs/trust.md), which pins that key; when
  * several keys claim an unpinned NAME nothing is sent (DNASYNC_EEXIST, docs/trust.md). */
 DNASYNC_API int sync_send(sync_context_t *ctx, const char *recipient, const uint8_t *text,
                           size_t text_len, char message_id_out[DNASYNC_ID_HEX_LEN + 1]);

@@ -2,7 +2,7 @@
  * that pass it, inflate on read, and the counters. docs/cache.md ("Ciphertext compression"). */
 #define _POSIX_C_SOURCE 200809L
 #include "cache/cache_int.h"
-#include "dnasync/envelope.h"
+#include "crypto/envelope.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,8 +2,8 @@
 #ifndef DNASYNC_CACHE_INT_H
 #define DNASYNC_CACHE_INT_H
 
+#include "cache/cache.h"
 #include "common/err.h"
-#include "dnasync/cache.h"
 
 #include <sqlite3.h>
 #include <stddef.h>

@@ -2,7 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cache/cache_int.h"
 #include "common/json.h"
-#include "dnasync/ids.h"
+#include "crypto/ids.h"
 
 #include <stdio.h>
 #include <stdlib.h>

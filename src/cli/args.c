@@ -4,7 +4,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "dnasync/home.h"
-#include "dnasync/net.h"
+#include "net/net.h"
 
 #include <getopt.h>
 #include <stdio.h>

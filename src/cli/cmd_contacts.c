@@ -4,10 +4,10 @@
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "cli/open.h"
-#include "dnasync/contacts.h"
-#include "dnasync/fingerprint.h"
+#include "crypto/fingerprint.h"
 #include "dnasync/identity.h"
 #include "dnasync/status.h"
+#include "sync/contacts.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,8 +3,8 @@
 #include "cli/json.h"
 #include "cli/open.h"
 #include "cli/text.h"
-#include "dnasync/ids.h"
-#include "dnasync/names.h"
+#include "common/names.h"
+#include "crypto/ids.h"
 
 #include <stdio.h>
 #include <stdlib.h>

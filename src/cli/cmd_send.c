@@ -1,7 +1,7 @@
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "cli/open.h"
-#include "dnasync/names.h"
+#include "common/names.h"
 #include "dnasync/status.h"
 
 #include <stdio.h>

@@ -1,5 +1,5 @@
-/* Identity name validation (see dnasync/names.h for the rule). */
-#include "dnasync/names.h"
+/* Identity name validation (see common/names.h for the rule). */
+#include "common/names.h"
 
 #include "common/utf8.h"
 #include "dnasync/message.h"

@@ -1,10 +1,10 @@
 /* Multi-recipient envelope, version 1 (docs/envelope.md). */
-#include "dnasync/envelope.h"
+#include "crypto/envelope.h"
 
 #include "common/err.h"
 #include "common/hex.h"
+#include "crypto/mlkem.h"
 #include "crypto/symcrypto.h"
-#include "dnasync/mlkem.h"
 #include "dnasync/status.h"
 
 #include <openssl/crypto.h>

@@ -1,5 +1,5 @@
-/* Fingerprints and safety numbers (definitions in dnasync/fingerprint.h). */
-#include "dnasync/fingerprint.h"
+/* Fingerprints and safety numbers (definitions in crypto/fingerprint.h). */
+#include "crypto/fingerprint.h"
 
 #include "common/hex.h"
 #include "crypto/identity_int.h"

@@ -1,9 +1,9 @@
 /* Identity key derivation from the master secret (docs/envelope.md, "Identity derivation"). */
+#include "crypto/envelope.h"
 #include "crypto/identity_int.h"
+#include "crypto/mlkem.h"
+#include "crypto/sign.h"
 #include "crypto/symcrypto.h"
-#include "dnasync/envelope.h"
-#include "dnasync/mlkem.h"
-#include "dnasync/sign.h"
 #include "dnasync/status.h"
 
 #include <openssl/crypto.h>

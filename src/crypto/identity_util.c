@@ -1,7 +1,7 @@
 /* Helpers shared by identity_file.c, pins.c and linkcode.c. Identity names follow
- * dnasync_name_check (dnasync/names.h); the wrapper only adds the crypto layer's wording. */
+ * dnasync_name_check (common/names.h); the wrapper only adds the crypto layer's wording. */
+#include "common/names.h"
 #include "crypto/identity_int.h"
-#include "dnasync/names.h"
 #include "dnasync/status.h"
 
 #include <stdio.h>

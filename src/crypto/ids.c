@@ -1,6 +1,6 @@
-/* Message, conversation and device ids (formulas in dnasync/ids.h). */
+/* Message, conversation and device ids (formulas in crypto/ids.h). */
 #define _POSIX_C_SOURCE 200809L
-#include "dnasync/ids.h"
+#include "crypto/ids.h"
 
 #include "common/file.h"
 #include "common/hex.h"

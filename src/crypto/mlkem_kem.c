@@ -1,6 +1,6 @@
 /* ML-KEM-512 (FIPS 203 §6 and §7): KeyGen_internal, Encaps_internal, Decaps and the
  * §7.2 / §7.3 input checks. */
-#include "dnasync/mlkem.h"
+#include "crypto/mlkem.h"
 
 #include "crypto/mlkem_ct.h"
 #include "crypto/mlkem_kpke.h"

@@ -1,6 +1,6 @@
 /* ML-KEM-512 randomized KeyGen and Encaps (FIPS 203 Alg. 19, 20); the randomness comes
  * from the dnasync environment. */
-#include "dnasync/mlkem.h"
+#include "crypto/mlkem.h"
 
 #include "dnasync/status.h"
 

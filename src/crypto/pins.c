@@ -12,9 +12,9 @@
  * append. */
 #define _POSIX_C_SOURCE 200809L
 #include "common/hex.h"
+#include "crypto/fingerprint.h"
 #include "crypto/identity_int.h"
 #include "crypto/symcrypto.h"
-#include "dnasync/fingerprint.h"
 #include "dnasync/status.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "dnasync/sign.h"
+#include "crypto/sign.h"
 
 #include "dnasync/status.h"
 

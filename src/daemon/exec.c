@@ -8,7 +8,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
-#include "dnasync/dht.h"
+#include "dht/dht.h"
 
 #include <fcntl.h>
 #include <stdbool.h>

@@ -5,9 +5,9 @@
 #include "common/log.h"
 #include "dht/dht_persist.h"
 
-#include "dnasync/dht.h"
-#include "dnasync/dht_codec.h"
-#include "dnasync/dht_keys.h"
+#include "dht/dht.h"
+#include "dht/dht_codec.h"
+#include "dht/dht_keys.h"
 #include "dnasync/status.h"
 
 #include <opendht/dht.h>

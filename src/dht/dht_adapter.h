@@ -13,7 +13,7 @@
 #ifndef DNASYNC_DHT_ADAPTER_H
 #define DNASYNC_DHT_ADAPTER_H
 
-#include "dnasync/dht_keys.h"
+#include "dht/dht_keys.h"
 
 #include <stddef.h>
 #include <stdint.h>

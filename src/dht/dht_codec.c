@@ -1,9 +1,9 @@
 /* Value codec: msgpack-c writes, a small strict reader reads (it never allocates from a length
  * it has not checked against the remaining input), and the input must re-encode identically. */
-#include "dnasync/dht_codec.h"
+#include "dht/dht_codec.h"
 
 #include "common/hex.h"
-#include "dnasync/dht_keys.h"
+#include "dht/dht_keys.h"
 #include "dnasync/status.h"
 
 #include <msgpack.h>

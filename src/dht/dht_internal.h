@@ -3,8 +3,8 @@
 #define DNASYNC_DHT_INTERNAL_H
 
 #include "common/err.h"
+#include "dht/dht.h"
 #include "dht/dht_adapter.h"
-#include "dnasync/dht.h"
 
 #include <pthread.h>
 

@@ -1,10 +1,10 @@
-/* DHT key names (see include/dnasync/dht_keys.h and docs/dht.md). */
-#include "dnasync/dht_keys.h"
+/* DHT key names (see src/dht/dht_keys.h and docs/dht.md). */
+#include "dht/dht_keys.h"
 
 #include "common/hex.h"
 
+#include "common/names.h"
 #include "dnasync/message.h"
-#include "dnasync/names.h"
 #include "dnasync/status.h"
 
 #include <openssl/sha.h>

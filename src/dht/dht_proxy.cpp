@@ -11,7 +11,7 @@
 #endif
 #include "dht/dht_proxy.h"
 
-#include "dnasync/dht.h"
+#include "dht/dht.h"
 #include "dnasync/status.h"
 
 #include <opendht/dht_proxy_server.h>

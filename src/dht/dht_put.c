@@ -1,6 +1,6 @@
 /* Reliable puts: a paced batch (<= DNASYNC_DHT_MAX_IN_FLIGHT in flight), every item confirmed by
  * listing its key's ids, retried with exponential back-off (the one write path: the engine's
- * puts come here through dnasync/net.h); and the checked get. */
+ * puts come here through net/net.h); and the checked get. */
 #define _POSIX_C_SOURCE 200809L
 #include "dht/dht_internal.h"
 

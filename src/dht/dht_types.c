@@ -1,5 +1,5 @@
-/* The one mapping between value kinds (dnasync/dht_codec.h) and OpenDHT value types. */
-#include "dnasync/dht.h"
+/* The one mapping between value kinds (dht/dht_codec.h) and OpenDHT value types. */
+#include "dht/dht.h"
 
 uint16_t dht_type_of_kind(int kind)
 {

@@ -3,7 +3,7 @@
 #ifndef DNASYNC_NET_GWC_H
 #define DNASYNC_NET_GWC_H
 
-#include "dnasync/net.h"
+#include "net/net.h"
 
 #include <curl/curl.h>
 #include <pthread.h>

@@ -1,5 +1,5 @@
 /* What every transport shares: freeing through the table, freeing read values. */
-#include "dnasync/net.h"
+#include "net/net.h"
 
 #include <stdlib.h>
 

@@ -1,7 +1,7 @@
 /* The native transport: the device runs its own OpenDHT node (src/dht) and joins the network. */
 #define _POSIX_C_SOURCE 200809L
-#include "dnasync/net.h"
 #include "dnasync/status.h"
+#include "net/net.h"
 
 #include <pthread.h>
 #include <stdio.h>

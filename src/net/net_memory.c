@@ -1,8 +1,8 @@
 /* The in-memory transport: one store shared by the devices of a hermetic test, with the
  * storing nodes' lifetimes and edit rule, and listeners. No network, no threads of its own. */
 #define _POSIX_C_SOURCE 200809L
-#include "dnasync/net.h"
 #include "dnasync/status.h"
+#include "net/net.h"
 
 #include <pthread.h>
 #include <stdio.h>

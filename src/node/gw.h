@@ -3,8 +3,8 @@
 #ifndef DNASYNC_GW_H
 #define DNASYNC_GW_H
 
-#include "dnasync/dht.h"
-#include "dnasync/dht_keys.h"
+#include "dht/dht.h"
+#include "dht/dht_keys.h"
 #include "dnasync/env.h"
 
 #include <stddef.h>

@@ -1,10 +1,10 @@
 /* Validation of one put value at the gateway (see gw_check.h). */
 #include "node/gw_check.h"
 
-#include "dnasync/dht.h"
-#include "dnasync/dht_codec.h"
-#include "dnasync/dht_keys.h"
-#include "dnasync/ids.h"
+#include "crypto/ids.h"
+#include "dht/dht.h"
+#include "dht/dht_codec.h"
+#include "dht/dht_keys.h"
 
 #include <stdio.h>
 #include <string.h>

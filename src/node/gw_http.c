@@ -1,8 +1,8 @@
 /* The gateway's HTTP server: routing, CORS, limits, the DHT calls (docs/gateway.md). */
 #define _POSIX_C_SOURCE 200809L
 #include "common/log.h"
-#include "dnasync/dht_codec.h"
-#include "dnasync/dht_keys.h"
+#include "dht/dht_codec.h"
+#include "dht/dht_keys.h"
 #include "dnasync/status.h"
 #include "node/gw_check.h"
 #include "node/gw_internal.h"

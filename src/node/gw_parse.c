@@ -1,7 +1,7 @@
 /* The gateway's request parsing (see gw_parse.h). */
 #include "node/gw_parse.h"
 
-#include "dnasync/dht_codec.h"
+#include "dht/dht_codec.h"
 
 #include <jansson.h>
 #include <stdio.h>

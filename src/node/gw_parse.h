@@ -3,7 +3,7 @@
 #ifndef DNASYNC_GW_PARSE_H
 #define DNASYNC_GW_PARSE_H
 
-#include "dnasync/dht_keys.h"
+#include "dht/dht_keys.h"
 
 #include <stddef.h>
 #include <stdint.h>

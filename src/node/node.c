@@ -3,8 +3,8 @@
 #include "dnasync/node.h"
 
 #include "common/log.h"
+#include "dht/dht.h"
 #include "dht/dht_proxy.h"
-#include "dnasync/dht.h"
 #include "dnasync/status.h"
 #include "node/gw.h"
 

@@ -2,16 +2,16 @@
 #define _POSIX_C_SOURCE 200809L
 #include "dnasync/home.h"
 #include "common/err.h"
-#include "dnasync/contacts.h"
-#include "dnasync/home_lock.h"
+#include "sync/contacts.h"
+#include "sync/home_lock.h"
 
-#include "dnasync/cache.h"
-#include "dnasync/dht.h"
+#include "cache/cache.h"
+#include "common/names.h"
+#include "crypto/ids.h"
+#include "dht/dht.h"
 #include "dnasync/identity.h"
-#include "dnasync/ids.h"
-#include "dnasync/names.h"
-#include "dnasync/net.h"
 #include "dnasync/status.h"
+#include "net/net.h"
 #include "sync/home_config.h"
 #include "sync/home_int.h"
 

@@ -1,10 +1,10 @@
 /* A home's bootstrap nodes: showing, probing, adding and removing them (dnasync/home.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "common/err.h"
-#include "dnasync/contacts.h"
-#include "dnasync/dht.h"
+#include "dht/dht.h"
 #include "dnasync/home.h"
 #include "dnasync/status.h"
+#include "sync/contacts.h"
 #include "sync/home_config.h"
 #include "sync/home_int.h"
 

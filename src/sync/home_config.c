@@ -3,8 +3,8 @@
 #include "sync/home_config.h"
 
 #include "common/file.h"
-#include "dnasync/net.h"
 #include "dnasync/status.h"
+#include "net/net.h"
 
 #include <ctype.h>
 #include <errno.h>

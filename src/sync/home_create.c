@@ -3,12 +3,12 @@
  * identity record, read it back, then rename the directory into place. */
 #define _XOPEN_SOURCE 700
 #include "common/err.h"
-#include "dnasync/contacts.h"
-#include "dnasync/fingerprint.h"
+#include "common/names.h"
+#include "crypto/fingerprint.h"
 #include "dnasync/home.h"
 #include "dnasync/identity.h"
-#include "dnasync/names.h"
 #include "dnasync/status.h"
+#include "sync/contacts.h"
 #include "sync/home_config.h"
 
 #include <errno.h>

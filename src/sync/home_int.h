@@ -2,11 +2,11 @@
 #ifndef DNASYNC_HOME_INT_H
 #define DNASYNC_HOME_INT_H
 
+#include "crypto/ids.h"
 #include "dnasync/home.h"
-#include "dnasync/home_lock.h"
-#include "dnasync/ids.h"
-#include "dnasync/net.h"
+#include "net/net.h"
 #include "sync/home_config.h"
+#include "sync/home_lock.h"
 
 #include <sqlite3.h>
 

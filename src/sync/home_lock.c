@@ -1,6 +1,6 @@
-/* The home lock (dnasync/home_lock.h): flock on <home>/lock, with the holder's pid and role. */
+/* The home lock (sync/home_lock.h): flock on <home>/lock, with the holder's pid and role. */
 #define _DEFAULT_SOURCE
-#include "dnasync/home_lock.h"
+#include "sync/home_lock.h"
 #include "common/err.h"
 
 #include "dnasync/status.h"

@@ -7,11 +7,11 @@
  * naming each, and a fingerprint prefix ("carol#8af99795") chooses one (docs/trust.md). */
 #define _POSIX_C_SOURCE 200809L
 #include "common/hex.h"
-#include "dnasync/contacts.h"
-#include "dnasync/fingerprint.h"
+#include "common/names.h"
+#include "crypto/fingerprint.h"
+#include "crypto/mlkem.h"
 #include "dnasync/identity.h"
-#include "dnasync/mlkem.h"
-#include "dnasync/names.h"
+#include "sync/contacts.h"
 #include "sync/sync_values.h"
 
 #include <stdio.h>

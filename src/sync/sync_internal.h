@@ -3,9 +3,9 @@
 #ifndef DNASYNC_SYNC_INTERNAL_H
 #define DNASYNC_SYNC_INTERNAL_H
 
+#include "cache/cache.h"
 #include "common/err.h"
-#include "dnasync/cache.h"
-#include "dnasync/dht_keys.h"
+#include "dht/dht_keys.h"
 #include "dnasync/sync_protocol.h"
 
 #include <pthread.h>
@@ -38,7 +38,7 @@ typedef struct sync_sched {
 struct sync_context {
     pthread_mutex_t lock; /* serialises every public call and the background thread */
     dnasync_cache_t *cache;
-    dnasync_net_t *net;     /* the transport (dnasync/net.h); NULL = local only */
+    dnasync_net_t *net;     /* the transport (net/net.h); NULL = local only */
     dnasync_net_t *own_net; /* set when sync_init wrapped a DHT node: freed with ctx */
     const dnasync_env_t *env;
     const dnasync_identity_t *id; /* borrowed; NULL until sync_set_identity */

@@ -1,6 +1,6 @@
-/* The engine's network calls, through the context's transport (dnasync/net.h). */
+/* The engine's network calls, through the context's transport (net/net.h). */
 #define _POSIX_C_SOURCE 200809L
-#include "dnasync/net.h"
+#include "net/net.h"
 #include "sync/sync_values.h"
 
 #include <pthread.h>

@@ -3,11 +3,11 @@
 #include "sync/sync_internal.h"
 
 #include "common/cond.h"
-#include "dnasync/contacts.h"
-#include "dnasync/envelope.h"
+#include "common/names.h"
+#include "crypto/envelope.h"
+#include "crypto/ids.h"
 #include "dnasync/identity.h"
-#include "dnasync/ids.h"
-#include "dnasync/names.h"
+#include "sync/contacts.h"
 #include "sync/sync_values.h"
 
 #include <stdio.h>

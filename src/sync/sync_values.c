@@ -4,9 +4,9 @@
 #include "sync/sync_values.h"
 
 #include "common/hex.h"
+#include "crypto/ids.h"
+#include "crypto/mlkem.h"
 #include "dnasync/identity.h"
-#include "dnasync/ids.h"
-#include "dnasync/mlkem.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,9 +3,9 @@
 #ifndef DNASYNC_SYNC_VALUES_H
 #define DNASYNC_SYNC_VALUES_H
 
-#include "dnasync/dht_codec.h"
-#include "dnasync/dht_keys.h"
-#include "dnasync/net.h"
+#include "dht/dht_codec.h"
+#include "dht/dht_keys.h"
+#include "net/net.h"
 #include "sync/sync_internal.h"
 
 #include <stddef.h>
@@ -52,7 +52,7 @@ typedef struct sv_value {
 } sv_value_t;
 void sv_value_clear(sv_value_t *v);
 
-/* Shard and value id of a (validated) message id; see dnasync/dht_keys.h, dht_codec.h. */
+/* Shard and value id of a (validated) message id; see dht/dht_keys.h, dht_codec.h. */
 #define sv_shard(id) ((unsigned)dht_shard_of(id))
 #define sv_message_vid(id) dht_message_value_id(id)
 
@@ -108,7 +108,7 @@ int sv_resolve(sync_context_t *ctx, const char *name, const char *prefix, uint8_
 int sv_publish_identity(sync_context_t *ctx);
 
 /* --- network --- */
-/* One value to put (dnasync/net.h): key, val, len, kind (enum sv_kind), vid, created; ok out. */
+/* One value to put (net/net.h): key, val, len, kind (enum sv_kind), vid, created; ok out. */
 typedef dnasync_net_put_t net_put_t;
 typedef int (*net_value_cb)(void *user, uint64_t vid, const uint8_t *val, size_t len);
 

@@ -2,9 +2,9 @@
 #ifndef DNASYNC_CACHE_TEST_UTIL_H
 #define DNASYNC_CACHE_TEST_UTIL_H
 
+#include "cache/cache.h"
 #include "check.h"
-#include "dnasync/cache.h"
-#include "dnasync/ids.h"
+#include "crypto/ids.h"
 #include "dnasync/status.h"
 #include "testenv.h"
 

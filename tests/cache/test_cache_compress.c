@@ -6,8 +6,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cache/cache_int.h" /* cache_ct_candidate, CACHE_COMPRESS_MIN */
 #include "cache_test_util.h"
-#include "dnasync/envelope.h"
-#include "dnasync/mlkem.h"
+#include "crypto/envelope.h"
+#include "crypto/mlkem.h"
 #include "row_text.h"
 
 #include <zlib.h>

@@ -2,7 +2,7 @@
  * python3 hashlib / printf | sha256sum and are written here as literals. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "dnasync/ids.h"
+#include "crypto/ids.h"
 #include "dnasync/status.h"
 #include "testenv.h"
 

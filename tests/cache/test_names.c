@@ -1,6 +1,6 @@
 /* Identity name rule: each way a name can be wrong, and the exact message. */
 #include "check.h"
-#include "dnasync/names.h"
+#include "common/names.h"
 #include "dnasync/status.h"
 
 #include <string.h>

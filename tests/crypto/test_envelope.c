@@ -1,8 +1,8 @@
 /* Envelope: round trips for 1, 2 and 16 recipients, empty and maximum bodies, limits, every-byte
  * tampering and every truncation, wrong recipient, different associated data. */
 #include "check.h"
-#include "dnasync/envelope.h"
-#include "dnasync/mlkem.h"
+#include "crypto/envelope.h"
+#include "crypto/mlkem.h"
 #include "dnasync/status.h"
 #include "testenv.h"
 

@@ -9,7 +9,7 @@
  *   J <code> <passphrase>                  -> <name> <master>   (joins into a fresh temp home)
  * name and passphrase are hex too. */
 #include "common/hex.h"
-#include "dnasync/envelope.h"
+#include "crypto/envelope.h"
 #include "dnasync/identity.h"
 #include "dnasync/status.h"
 #include "testenv.h"

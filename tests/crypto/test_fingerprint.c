@@ -1,7 +1,7 @@
 /* Fingerprints and safety numbers: one definition, checked against an independent computation
  * (OpenSSL's SHA3-256 over the documented bytes), order-independent safety numbers, prefixes. */
 #include "check.h"
-#include "dnasync/fingerprint.h"
+#include "crypto/fingerprint.h"
 #include "dnasync/status.h"
 
 #include <ctype.h>

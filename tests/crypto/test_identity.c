@@ -3,9 +3,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "common/hex.h"
-#include "dnasync/envelope.h"
+#include "crypto/envelope.h"
+#include "crypto/sign.h"
 #include "dnasync/identity.h"
-#include "dnasync/sign.h"
 #include "dnasync/status.h"
 #include "testenv.h"
 

@@ -5,7 +5,7 @@
 #include "test_mlkem_util.h"
 
 #include "check.h"
-#include "dnasync/mlkem.h"
+#include "crypto/mlkem.h"
 #include "dnasync/status.h"
 
 #include <openssl/evp.h>

@@ -4,11 +4,11 @@
 #include "test_mlkem_util.h"
 
 #include "check.h"
+#include "crypto/mlkem.h"
 #include "crypto/mlkem_kpke.h"
 #include "crypto/mlkem_poly.h"
 #include "crypto/mlkem_sample.h"
 #include "crypto/mlkem_symmetric.h"
-#include "dnasync/mlkem.h"
 #include "dnasync/status.h"
 
 #include <zlib.h>

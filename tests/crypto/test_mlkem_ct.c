@@ -5,7 +5,7 @@
  * as defined the one value FIPS 203 makes public although it comes from a secret: rho
  * (part of ek). Outputs are marked defined before they are compared. */
 #include "check.h"
-#include "dnasync/mlkem.h"
+#include "crypto/mlkem.h"
 #include "dnasync/status.h"
 
 #include <valgrind/memcheck.h>

@@ -6,7 +6,7 @@
  *   D <dk> <c>   -> <k>              (Decaps) */
 #include "test_mlkem_util.h"
 
-#include "dnasync/mlkem.h"
+#include "crypto/mlkem.h"
 #include "dnasync/status.h"
 
 #include <string.h>

@@ -1,10 +1,10 @@
 /* ML-KEM-512 unit tests: the branch-free arithmetic against exact formulas (exhaustive),
  * NTT round trip, API argument checks and the env-driven randomized wrappers. */
 #include "check.h"
+#include "crypto/mlkem.h"
 #include "crypto/mlkem_ntt.h"
 #include "crypto/mlkem_poly.h"
 #include "crypto/mlkem_reduce.h"
-#include "dnasync/mlkem.h"
 #include "dnasync/status.h"
 #include "testenv.h"
 

@@ -2,7 +2,7 @@
  * damaged store is reported and left untouched, a torn last line is recovered from. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "dnasync/fingerprint.h"
+#include "crypto/fingerprint.h"
 #include "dnasync/identity.h"
 #include "dnasync/status.h"
 #include "testenv.h"
@@ -220,7 +220,7 @@ static void test_concurrent_processes(void)
     test_rmtree(home2);
 }
 
-/* Lookup, listing and verification records: fingerprints as dnasync/fingerprint.h defines them,
+/* Lookup, listing and verification records: fingerprints as crypto/fingerprint.h defines them,
  * "verified" only for the pinned fingerprint, and a store with them survives a reread. */
 static void test_lookup_verify(void)
 {

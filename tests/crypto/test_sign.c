@@ -2,7 +2,7 @@
  * message, the signature or the public key is rejected with DNASYNC_EAUTH. */
 #include "check.h"
 #include "common/hex.h"
-#include "dnasync/sign.h"
+#include "crypto/sign.h"
 #include "dnasync/status.h"
 
 #include <stdint.h>

@@ -1,6 +1,6 @@
 // Test helper: the remote-crash attack of ../shared/notes/opendht-2.4-facts.md (crash bug 1),
 // played with a stock OpenDHT client (dht::DhtRunner with an RSA identity).
-#include "dnasync/dht.h"
+#include "dht/dht.h"
 
 #include <opendht/dhtrunner.h>
 

@@ -2,7 +2,7 @@
 #ifndef DNASYNC_TEST_DHT_UTIL_H
 #define DNASYNC_TEST_DHT_UTIL_H
 
-#include "dnasync/dht.h"
+#include "dht/dht.h"
 
 #include <sys/types.h>
 
@@ -33,7 +33,7 @@ int tu_put_confirmed(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_K
 /* A MESSAGE, TOMBSTONE or SUMMARY value put the way the engine puts it (sync_upload.c,
  * sync_tombstone.c), through dht_put_batch: a message into its recipient's and its sender's
  * mailbox bucket of upload_time's day, a tombstone into its owner's, a summary at its own
- * sum/<mailbox>/<day>; `created` by the one rule (dnasync/net.h): the message's created_at, the
+ * sum/<mailbox>/<day>; `created` by the one rule (net/net.h): the message's created_at, the
  * tombstone's deleted_at, the summary's put (upload_time). key_out (may be NULL) gets the first
  * key (the recipient's bucket). Returns 0 once every put is confirmed, else the first item's
  * failing status. */

@@ -2,10 +2,10 @@
 #include "gw_testutil.h"
 
 #include "check.h"
+#include "crypto/ids.h"
+#include "dht/dht_codec.h"
+#include "dht/dht_keys.h"
 #include "dht_testutil.h"
-#include "dnasync/dht_codec.h"
-#include "dnasync/dht_keys.h"
-#include "dnasync/ids.h"
 #include "proc.h"
 
 #include <curl/curl.h>

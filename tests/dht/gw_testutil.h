@@ -3,7 +3,7 @@
 #ifndef DNASYNC_TEST_GW_UTIL_H
 #define DNASYNC_TEST_GW_UTIL_H
 
-#include "dnasync/dht.h"
+#include "dht/dht.h"
 
 #include <pthread.h>
 #include <sys/types.h>

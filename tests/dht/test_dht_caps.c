@@ -5,9 +5,9 @@
  * already on a full key can still replace its summary with a newer edition. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
+#include "dht/dht_codec.h"
+#include "dht/dht_keys.h"
 #include "dht_testutil.h"
-#include "dnasync/dht_codec.h"
-#include "dnasync/dht_keys.h"
 #include "proc.h"
 #include "testenv.h"
 

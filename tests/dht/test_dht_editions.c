@@ -8,8 +8,8 @@
 #include "dht_testutil.h"
 #include "testenv.h"
 
-#include "dnasync/dht_codec.h"
-#include "dnasync/dht_keys.h"
+#include "dht/dht_codec.h"
+#include "dht/dht_keys.h"
 
 #include <stdio.h>
 #include <stdlib.h>

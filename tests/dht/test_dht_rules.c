@@ -1,15 +1,15 @@
 /* One definition per rule (issue 15): the kind -> value type mapping (dht_type_of_kind), where a
  * put through the native transport with a kind that has no type is refused and stores nothing
  * (never guessed to be an identity); and the name rule, where a DHT key accepts exactly the names
- * dnasync/names.h accepts. */
+ * common/names.h accepts. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
+#include "common/names.h"
+#include "dht/dht_codec.h"
+#include "dht/dht_keys.h"
 #include "dht_testutil.h"
-#include "dnasync/dht_codec.h"
-#include "dnasync/dht_keys.h"
-#include "dnasync/names.h"
-#include "dnasync/net.h"
 #include "gw_testutil.h"
+#include "net/net.h"
 #include "testenv.h"
 
 #include <string.h>

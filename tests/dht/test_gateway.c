@@ -11,8 +11,8 @@
  *  - raw TCP connections: 16 per client address and 64 in all, one more closed unanswered. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
+#include "dht/dht_keys.h"
 #include "dht_testutil.h"
-#include "dnasync/dht_keys.h"
 #include "gw_testutil.h"
 #include "proc.h"
 #include "testenv.h"

@@ -4,8 +4,8 @@
  * Invariants of an accepted summary: a valid mailbox name, a day that fits int64, at most 128
  * entries, shards < 128, ascending and unique (so the folding can never index outside its
  * tables nor count a shard twice), and the same bytes when re-encoded. */
-#include "dnasync/dht_codec.h"
-#include "dnasync/dht_keys.h"
+#include "dht/dht_codec.h"
+#include "dht/dht_keys.h"
 #include "fuzz.h"
 
 #include <stdint.h>

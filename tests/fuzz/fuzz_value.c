@@ -2,9 +2,9 @@
  * byte string a peer puts goes through. Invariants: a value that decodes re-encodes to the same
  * bytes (one encoding per value), has a non-zero id, and the policy never accepts what does not
  * decode and verify. */
+#include "dht/dht.h"
 #include "dht/dht_adapter.h"
-#include "dnasync/dht.h"
-#include "dnasync/dht_codec.h"
+#include "dht/dht_codec.h"
 #include "fuzz.h"
 
 #include <stdlib.h>

@@ -9,11 +9,11 @@
  *
  * Randomness (envelope, salts) is real, so a rerun writes other bytes of the same shapes. */
 #define _POSIX_C_SOURCE 200809L
-#include "dnasync/dht_codec.h"
-#include "dnasync/dht_keys.h"
-#include "dnasync/envelope.h"
+#include "crypto/envelope.h"
+#include "crypto/ids.h"
+#include "dht/dht_codec.h"
+#include "dht/dht_keys.h"
 #include "dnasync/identity.h"
-#include "dnasync/ids.h"
 #include "node/gw_parse.h"
 #include "sync/home_config.h"
 

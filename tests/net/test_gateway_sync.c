@@ -11,7 +11,7 @@
 
 #include "dnasync/home.h"
 #include "dnasync/identity.h"
-#include "dnasync/net.h"
+#include "net/net.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>

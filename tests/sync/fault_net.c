@@ -1,7 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "fault_net.h"
 
-#include "dnasync/dht_codec.h"
+#include "dht/dht_codec.h"
 
 #include <signal.h>
 #include <stdlib.h>

@@ -1,10 +1,10 @@
-/* A test transport that wraps another one (dnasync/net.h) and misbehaves on purpose: loses
+/* A test transport that wraps another one (net/net.h) and misbehaves on purpose: loses
  * values on shard reads, dies right after a confirmed message put, and counts what the engine
  * asks for. The shipped library has no such hooks; tests put this between engine and network. */
 #ifndef DNASYNC_TEST_FAULT_NET_H
 #define DNASYNC_TEST_FAULT_NET_H
 
-#include "dnasync/net.h"
+#include "net/net.h"
 
 #include <pthread.h>
 #include <stdbool.h>

@@ -2,8 +2,8 @@
 #include "hostile_net.h"
 
 #include "check.h"
-#include "dnasync/dht_codec.h"
-#include "dnasync/dht_keys.h"
+#include "dht/dht_codec.h"
+#include "dht/dht_keys.h"
 #include "proc.h"
 #include "testenv.h"
 

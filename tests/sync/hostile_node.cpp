@@ -2,7 +2,7 @@
 // it stores any value it is given (OpenDHT's permissive default type) and answers gets with it.
 #include "hostile_node.h"
 
-#include "dnasync/dht.h"
+#include "dht/dht.h"
 
 #include <opendht/dhtrunner.h>
 

@@ -3,7 +3,7 @@
 #ifndef DNASYNC_TEST_HOSTILE_NODE_H
 #define DNASYNC_TEST_HOSTILE_NODE_H
 
-#include "dnasync/dht_keys.h"
+#include "dht/dht_keys.h"
 
 #include <stddef.h>
 #include <stdint.h>

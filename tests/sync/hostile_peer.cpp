@@ -3,7 +3,7 @@
 // the other puts the crafted values (so the serving one holds them as a storage node).
 #include "hostile_peer.h"
 
-#include "dnasync/dht.h"
+#include "dht/dht.h"
 
 #include <opendht/dhtrunner.h>
 

@@ -3,9 +3,9 @@
 #ifndef DNASYNC_TEST_SYNC_NET_H
 #define DNASYNC_TEST_SYNC_NET_H
 
-#include "dnasync/dht.h"
+#include "dht/dht.h"
 #include "dnasync/home.h"
-#include "dnasync/net.h"
+#include "net/net.h"
 #include "testenv.h"
 
 #define TNET_MAX 8

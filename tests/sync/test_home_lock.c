@@ -1,9 +1,9 @@
-/* The home lock (dnasync/home_lock.h): one holder at a time, its pid and role named to the
+/* The home lock (sync/home_lock.h): one holder at a time, its pid and role named to the
  * next taker, free again the moment its holder dies (kill -9, no clean-up ran). */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "dnasync/home_lock.h"
 #include "dnasync/status.h"
+#include "sync/home_lock.h"
 #include "testenv.h"
 
 #include <signal.h>

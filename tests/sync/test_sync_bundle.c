@@ -7,9 +7,9 @@
  *    refusal counted per bundle; the genuine member alone, in its own bundle, arrives. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "dnasync/dht.h"
+#include "crypto/ids.h"
+#include "dht/dht.h"
 #include "dnasync/identity.h"
-#include "dnasync/ids.h"
 #include "sync_testnet.h"
 
 #include <stdio.h>
@@ -33,7 +33,7 @@ static void put_raw(const uint8_t key[DNASYNC_DHT_KEY_BYTES], dht_value_t *v, co
     it.len = len;
     it.type = dht_type_of_kind(v->kind);
     it.id = dht_value_id(v);
-    it.created = v->created_at; /* when its content was made (dnasync/net.h) */
+    it.created = v->created_at; /* when its content was made (net/net.h) */
     /* a young search may report a failure: put the way the engine does, a few times */
     int ok = 0;
     for (int i = 0; i < 5 && !ok; i++)

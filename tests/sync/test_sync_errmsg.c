@@ -7,10 +7,10 @@
 #include "check.h"
 #include "testenv.h"
 
-#include "dnasync/dht.h"
-#include "dnasync/net.h"
+#include "dht/dht.h"
 #include "dnasync/status.h"
 #include "dnasync/sync_protocol.h"
+#include "net/net.h"
 
 #include <pthread.h>
 #include <sqlite3.h>

@@ -8,9 +8,9 @@
  * Real `dnasync node` processes, a stock OpenDHT hostile peer, real device homes. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "dnasync/dht.h"
-#include "dnasync/dht_codec.h"
-#include "dnasync/dht_keys.h"
+#include "dht/dht.h"
+#include "dht/dht_codec.h"
+#include "dht/dht_keys.h"
 #include "hostile_net.h"
 
 #include <stdio.h>

@@ -3,9 +3,9 @@
  * Mallory also publishes a summary so the readers really fetch and judge her values. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "dnasync/dht.h"
+#include "crypto/ids.h"
+#include "dht/dht.h"
 #include "dnasync/identity.h"
-#include "dnasync/ids.h"
 #include "sync_testnet.h"
 
 #include <stdlib.h>

@@ -7,8 +7,8 @@
  * alice's device refuses it; then bob goes online and uploads the real one. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "dnasync/dht_codec.h"
-#include "dnasync/dht_keys.h"
+#include "dht/dht_codec.h"
+#include "dht/dht_keys.h"
 #include "hostile_net.h"
 
 #include <stdio.h>

@@ -6,12 +6,12 @@
  * holds carol's messages (neither accepted nor refused) until it does. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "dnasync/contacts.h"
-#include "dnasync/dht.h"
-#include "dnasync/fingerprint.h"
+#include "crypto/fingerprint.h"
+#include "dht/dht.h"
 #include "dnasync/identity.h"
 #include "dnasync/status.h"
 #include "hostile_peer.h"
+#include "sync/contacts.h"
 #include "sync_testnet.h"
 
 #include <stdio.h>

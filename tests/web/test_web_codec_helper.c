@@ -4,7 +4,7 @@
  *        "bundles" -> the same for bundles (format 2, every kind and member-count form)
  *        "check HEX" -> "ok <kind> <value id 16 hex> <signature ok 0|1>" or "bad <status>" */
 #include "common/hex.h"
-#include "dnasync/dht_codec.h"
+#include "dht/dht_codec.h"
 
 #include <stdio.h>
 #include <stdlib.h>

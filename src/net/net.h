@@ -6,8 +6,8 @@
  * platform's own HTTP stack) implements dnasync_net_ops_t: embed dnasync_net_t as the first
  * member of its own struct.
  *
- * Keys are the 20-byte DHT keys of dnasync/dht_keys.h; values are the signed, encoded values of
- * dnasync/dht_codec.h. A transport only moves bytes: the engine checks everything it reads.
+ * Keys are the 20-byte DHT keys of dht/dht_keys.h; values are the signed, encoded values of
+ * dht/dht_codec.h. A transport only moves bytes: the engine checks everything it reads.
  *
  * Threading: every op may be called from several threads at once (the engine reads a day's
  * summaries in parallel). Listen callbacks run on a transport thread; they must be short and
@@ -15,7 +15,7 @@
 #ifndef DNASYNC_NET_H
 #define DNASYNC_NET_H
 
-#include "dnasync/dht.h"
+#include "dht/dht.h"
 #include "dnasync/env.h"
 
 #include <stdbool.h>
@@ -33,7 +33,7 @@ typedef struct dnasync_net_put {
     uint8_t key[DNASYNC_DHT_KEY_BYTES];
     const uint8_t *val; /* borrowed for the call */
     size_t len;
-    int kind;     /* DHT_KIND_* (dnasync/dht_codec.h): the value's type, hence its lifetime */
+    int kind;     /* DHT_KIND_* (dht/dht_codec.h): the value's type, hence its lifetime */
     uint64_t vid; /* value id (dht_value_id) */
     /* Unix s; storing nodes expire the value at created + its type's lifetime. The one rule:
      * when the value's content was made (a message's created_at, a tombstone's deleted_at, a

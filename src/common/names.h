@@ -5,7 +5,7 @@
  *    sequences, no stray continuation bytes;
  *  - no control characters: C0 (U+0000..U+001F), DEL (U+007F), C1 (U+0080..U+009F);
  *  - no '/' and no ':' (they separate fields in keys and paths), no '#' (it separates a name
- *    from a key fingerprint in a contact address, "carol#8af99795": dnasync/contacts.h);
+ *    from a key fingerprint in a contact address, "carol#8af99795": sync/contacts.h);
  *  - no leading or trailing whitespace (U+0020 and the Unicode White_Space characters U+00A0,
  *    U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000).
  * Inner spaces and other printable characters (quotes included) are allowed. */

@@ -38,7 +38,7 @@ int64_t dht_upload_day(uint64_t unix_s);
 int dht_shard_of(const char *message_id_hex);
 
 /* A mailbox or identity name is usable in a key when dnasync_name_check accepts it
- * (dnasync/names.h, the one rule). 1 if valid, 0 if not. */
+ * (common/names.h, the one rule). 1 if valid, 0 if not. */
 int dht_name_valid(const char *name);
 
 /* Write the key name into out (size >= DNASYNC_DHT_KEYNAME_MAX). 0 ok, DNASYNC_EINVAL for a bad

@@ -39,8 +39,8 @@
 #ifndef DNASYNC_DHT_CODEC_H
 #define DNASYNC_DHT_CODEC_H
 
+#include "crypto/sign.h"
 #include "dnasync/message.h"
-#include "dnasync/sign.h"
 #include "dnasync/status.h"
 
 #include <stddef.h>

@@ -5,7 +5,7 @@
  * key later. When more than one key claims a name that is not pinned yet, nothing is picked:
  * the caller gets DNASYNC_EEXIST and an error naming every claim, and chooses one by its
  * fingerprint: the address "NAME#HEX" (a unique prefix of >= 8 hex digits of the fingerprint
- * of dnasync/fingerprint.h) pins that key. sync_send accepts such an address as recipient. */
+ * of crypto/fingerprint.h) pins that key. sync_send accepts such an address as recipient. */
 #ifndef DNASYNC_CONTACTS_H
 #define DNASYNC_CONTACTS_H
 

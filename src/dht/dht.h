@@ -1,10 +1,10 @@
 /* dnasync's DHT storage layer: the spec's dht_* functions over OpenDHT 2.4.12 (docs/dht.md).
  *
  * Deviations from ../shared/spec/sync-protocol.md, and why:
- *  - keys are 20-byte OpenDHT InfoHashes (SHA-1 of a text name, dnasync/dht_keys.h), not 32-byte
+ *  - keys are 20-byte OpenDHT InfoHashes (SHA-1 of a text name, dht/dht_keys.h), not 32-byte
  *    storage keys, and there are no wildcard keys: mailboxes are split into day buckets and shards;
  *  - there is no dht_storage_put_message(sender, recipient, ciphertext): the sync engine puts
- *    encoded and signed values (dnasync/dht_codec.h) at the keys dnasync/dht_keys.h names, all
+ *    encoded and signed values (dht/dht_codec.h) at the keys dht/dht_keys.h names, all
  *    through dht_put_batch (the one write path), and the storage layer never holds signing keys.
  *    The lifetime is not a per-call ttl: it is the value type's (message 30 days, tombstone 60,
  *    summary 31, identity 365) from the value's `created`, applied by every storing node from its
@@ -21,8 +21,8 @@
 #ifndef DNASYNC_DHT_H
 #define DNASYNC_DHT_H
 
-#include "dnasync/dht_codec.h"
-#include "dnasync/dht_keys.h"
+#include "dht/dht_codec.h"
+#include "dht/dht_keys.h"
 #include "dnasync/env.h"
 
 #include <stddef.h>
@@ -161,7 +161,7 @@ typedef struct dht_put_item {
     size_t len;
     uint16_t type;
     uint64_t id;
-    uint64_t created;  /* Unix s, 0 = now: the rule of dnasync/net.h's `created` */
+    uint64_t created;  /* Unix s, 0 = now: the rule of net/net.h's `created` */
     int status;        /* out */
     unsigned attempts; /* out */
 } dht_put_item_t;
