@@ -205,8 +205,8 @@ static void bundles(void)
             v.created_at = UINT64_MAX;
             for (size_t i = 0; i < n; i++) {
                 memset(&m[i], 0, sizeof m[i]);
-                snprintf(m[i].message_id, sizeof m[i].message_id, "%02x%014zx%048zx", shard, i,
-                         i * 7919);
+                snprintf(m[i].message_id, sizeof m[i].message_id, "%02x%014x%048x", shard & 0x7fu,
+                         (unsigned)i & 0xffffu, (unsigned)(i * 7919) & 0xffffffu);
                 m[i].at = times[(i + c) % 5];
                 if (m[i].at < v.created_at)
                     v.created_at = m[i].at;
