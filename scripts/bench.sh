@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: sync cost against the raw DHT and SQLite ceilings, side by side in one run.
 # usage: scripts/bench.sh [BUILD_DIR]   (env: BENCH_ROUNDS=3, BENCH_N=10000, BENCH_OUT=BENCHMARKS.md,
-#   BENCH_KEEP=FILE keeps every raw RESULT line of the run)
+#   BENCH_KEEP=DIR keeps the run's raw results there; BENCH_TABLE_FROM=DIR prints the table again
+#   from such a directory without measuring anything)
 # Starts its own loopback DHT of 5 in-process OpenDHT nodes (bench_net), runs every phase as its
 # own process (so peak RSS is per phase), prints one table and writes it to BENCHMARKS.md.
 set -euo pipefail
@@ -11,6 +12,8 @@ BIN=$(cd "$BUILD" && pwd)/bench
 R=${BENCH_ROUNDS:-3}
 N=${BENCH_N:-10000}
 RT_N=${BENCH_RT_N:-200}
+GW_N=${BENCH_GW_N:-1000}
+GWL_N=${BENCH_GW_LAT_N:-40}
 OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
 for b in bench_net bench_upload bench_download bench_realtime bench_idle bench_cache bench_mobile bench_crypto bench_daemon bench_gateway; do
   [ -x "$BIN/$b" ] || { echo "bench: $BIN/$b missing (build first: make build)" >&2; exit 1; }
@@ -50,6 +53,12 @@ last() { awk -v k="$1" '$1=="RESULT" && $2==k {v=$3} END {print v}' "$W/last"; }
 add() { echo "RESULT $1 $2" >>"$RES"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4f", a / b; else print 0 }'; }
 
+if [ -n "${BENCH_TABLE_FROM:-}" ]; then # the table of a kept run, measured by the code it names
+  RES=$BENCH_TABLE_FROM/results.txt
+  cp "$BENCH_TABLE_FROM/progress" "$BENCH_TABLE_FROM/load" "$W/" 2>/dev/null || true
+  meta() { sed -n "s/^$1 //p" "$BENCH_TABLE_FROM/meta"; }
+  TOTAL=$(meta total) DEAD=$(meta dead) REV=$(meta rev) DIRTY=$(meta dirty) WHEN=$(meta when)
+else
 say "starting the loopback DHT (5 nodes)"
 "$BIN/bench_net" "$W/ready" "$([ -n "${BENCH_GROWTH_N:-}" ] && echo 3600 || echo 900)" 2>>"$LOG" &
 NET_PID=$!
@@ -144,8 +153,6 @@ run bench_mobile "$W" mo1 "$BOOT"
 # 7b. a mobile device through a gateway vs with its own node: a `dnasync node --gateway-port`
 #     joins the bench network; catch-up of GW_N messages, then a simulated mobile hour
 #     then (13b) put and listen latency through the gateway beside the native node
-GW_N=${BENCH_GW_N:-1000}
-GWL_N=${BENCH_GW_LAT_N:-40}
 start_gateway "$BOOT"; GW_PID=$GW_STARTED
 say "mobile device through a gateway vs native ($GW_N messages, $R rounds); gateway latency ($GWL_N sends)"
 run bench_gateway "$W" "$GW_N" "$BOOT" "$GW_URL" "$R" "$GWL_N"
@@ -168,7 +175,16 @@ if [ -n "${BENCH_GROWTH_N:-}" ]; then
 fi
 TOTAL=$(( $(date +%s) - T_START ))
 say "done in ${TOTAL}s"
-[ -z "${BENCH_KEEP:-}" ] || cp "$RES" "$BENCH_KEEP"
+REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (work tree has uncommitted changes)" || true)
+WHEN=$(date -u '+%Y-%m-%d %H:%M UTC')
+if [ -n "${BENCH_KEEP:-}" ]; then
+  mkdir -p "$BENCH_KEEP"
+  cp "$RES" "$W/load" "$BENCH_KEEP/"
+  cp "$W/progress" "$BENCH_KEEP/" 2>/dev/null || true
+  printf 'total %s\ndead %s\nrev %s\ndirty %s\nwhen %s\n' "$TOTAL" "$DEAD" "$REV" "$DIRTY" "$WHEN" >"$BENCH_KEEP/meta"
+fi
+fi
 
 # ---- the table ----
 # st NAME [scale]: "median (min–max, n)"; med NAME [scale]: the median only
@@ -198,8 +214,6 @@ qr() { awk -v a="$(q "$1" "$3")" -v b="$(q "$2" "$3")" 'BEGIN { printf "%.3g", (
 goal() { awk -v v="$1" -v op="$2" -v g="$3" 'BEGIN { ok = op=="<=" ? v<=g : op=="<" ? v<g : v>=g; print ok ? "met" : "**missed**" }'; }
 
 CPU=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
-REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (work tree has uncommitted changes)" || true)
 UPR=$(med upload_ratio_floor); DLR=$(med download_ratio_floor)
 D99=$(awk '$2=="cli_send_daemon_ms" || $2=="cli_inbox_daemon_ms" {print $3}' "$RES" | sort -g |
   awk '{v[NR]=$1} END {i=int(NR*0.99+0.999); if (i<1) i=1; print NR ? v[i] : 1e9}')
@@ -221,7 +235,7 @@ cat <<HDR
 # Benchmarks
 
 \`make bench\` (scripts/bench.sh, programs in bench/) on this machine: $(nproc) cores, $CPU,
-$(date -u '+%Y-%m-%d %H:%M UTC'), commit $REV$DIRTY; whole run ${TOTAL}s. The machine is shared
+$WHEN, commit $REV$DIRTY; whole run ${TOTAL}s. The machine is shared
 (other developers' builds and tests ran meanwhile): 1-minute load average at the phases' starts
 $(sort -g "$W/load" | awk '{v[NR]=$1} END {printf "median %s (min %s, max %s, %d samples)", v[int((NR+1)/2)], v[1], v[NR], NR}') on $(nproc) cores.
 A loopback DHT of 5 OpenDHT nodes in one process (bench_net); every device phase is its own
@@ -235,14 +249,15 @@ bodies; every value is $(med upload_dnasync_value_bytes 1 %.0f) B on the wire fo
 
 | # | measure | dnasync | reference | ratio | goal | |
 |---|---|---|---|---|---|---|
-| 1a | upload $N msgs, s | $(st upload_dnasync_s) | raw \`dht_put_batch\`, same keys/sizes/batches of 1,000: $(st upload_floor_s) | $(st upload_ratio_floor) × floor | ≤ 1.25× | $(goal "$UPR" "<=" 1.25) |
+| 1a | upload $N msgs, s (dnasync: bundles, value format 2) | $(st upload_dnasync_s) | floor: the same messages one per value (format 1, the layout before bundles) put raw with \`dht_put_batch\` into the same shard keys, batches of 1,000: $(st upload_floor_s) | $(st upload_ratio_floor) × floor | ≤ 1.25× | $(goal "$UPR" "<=" 1.25) |
 | 1b | upload, naive layout (one key per msg) | | $(st upload_naive_s) | naive is $(st upload_naive_over_dnasync) × slower | ≥ 5× | $(goal "$UPN" ">=" 5) |
 | 1c | upload DHT requests / puts | $(st upload_dnasync_requests 1 %.0f) / $(st upload_dnasync_puts 1 %.0f) | floor $(st upload_floor_requests 1 %.0f) / $(st upload_floor_puts 1 %.0f); naive $(st upload_naive_requests 1 %.0f) | | | |
 | 1d | upload: OpenDHT requests on the wire per message (the device's node, all kinds) | $(st upload_dnasync_wire "$INV_N" %.3g) | floor $(st upload_floor_wire "$INV_N" %.3g); naive $(st upload_naive_wire "$INV_N" %.3g) | | | |
-| 2a | initial sync of $N to a new device, s | $(st download_dnasync_s) | raw list + get-by-ids of the same keys: $(st download_floor_s) | $(st download_ratio_floor) × floor | ≤ 1.25× | $(goal "$DLR" "<=" 1.25) |
+| 2a | initial sync of $N to a new device, s | $(st download_dnasync_s) | floor: raw list + get-by-ids of the one-message-per-value upload of the same round: $(st download_floor_s); dnasync's bundled values read the same raw way: $(st download_floor_bundled_s) | $(st download_ratio_floor) × floor | ≤ 1.25× | $(goal "$DLR" "<=" 1.25) |
 | 2b | initial sync, naive layout | | one \`dht_get\` per message key: $(st download_naive_s) | naive is $(st download_naive_over_dnasync) × slower | ≥ 5× | $(goal "$DLN" ">=" 5) |
 | 2c | initial sync: CPU s / peak RSS MiB / requests | $(st download_dnasync_cpu_s) / $(st download_dnasync_rss_kb 0.0009765625) / $(st download_dnasync_requests 1 %.0f) | floor $(st download_floor_cpu_s) / $(st download_floor_rss_kb 0.0009765625) / $(st download_floor_requests 1 %.0f) | | | |
 | 2e | initial sync: OpenDHT requests on the wire per message (the device's node, all kinds) | $(st download_dnasync_wire "$INV_N" %.3g) | floor $(st download_floor_wire "$INV_N" %.3g); naive $(st download_naive_wire "$INV_N" %.3g) | | | |
+| 2f | issue 14: initial sync of $N s / upload s / OpenDHT wire requests per message, initial sync and upload / CPU µs per message of the initial sync | $(st download_dnasync_s) / $(st upload_dnasync_s) / $(st download_dnasync_wire_per_msg 1 %.3g) and $(st upload_dnasync_wire_per_msg 1 %.3g) / $(st download_dnasync_cpu_per_msg_us 1 %.0f) | CPU µs per message, raw read of the bundled values (no checks, no cache): $(st download_floor_bundled_cpu_per_msg_us 1 %.0f); of the one-per-value floor: $(st download_floor_cpu_per_msg_us 1 %.0f) | naive / dnasync initial sync (2b): $(st download_naive_over_dnasync) | ≤ 2.5 s / ≤ 2.5 s / ≤ 1 and ≤ 1 / ≥ 10× naive | $(goal "$(med download_dnasync_s)" "<=" 2.5) / $(goal "$(med upload_dnasync_s)" "<=" 2.5) / $(goal "$(med download_dnasync_wire_per_msg)" "<=" 1) and $(goal "$(med upload_dnasync_wire_per_msg)" "<=" 1) / $(goal "$DLN" ">=" 10) |
 | 2d | progress line (SYNC_EVENT_PROGRESS) | last: $(sed 's/PROGRESS //' "$W/progress" 2>/dev/null); first event after $(st download_dnasync_first_progress_s) s of the pass | | | | |
 | 3 | real-time latency, send call → B's MESSAGE event, ms | $(pcts realtime_latency_ms) ($(grep -c ' realtime_latency_ms ' "$RES") msgs, $(med realtime_timeouts) lost), on the shared network after $DEAD device processes left it; of which A's \`sync_send\` call: $(pcts realtime_send_call_ms) | the same on a fresh 5-node network no device ever left: $(pcts fresh_realtime_latency_ms) ($(med fresh_realtime_timeouts) lost); send call $(pcts fresh_realtime_send_call_ms) | | | |
 | 4 | idle \`sync_pass\` (in sync): requests / bytes / CPU ms | $(st idle_requests 1 %.0f) / $(st idle_bytes 1 %.0f) / $(st idle_cpu_ms) | wall ms $(st idle_wall_ms) | | ≤ 4 req, < 5 ms CPU | $(goal "$IDR" "<=" 4) / $(goal "$IDC" "<" 5) |
@@ -262,7 +277,9 @@ HDR
 # ---- the web device in headless Chromium (bench/web_bench.js, rows W1-W3; docs/web.md) ----
 # Its own loopback node; skipped, saying why, without node, the page's bundle or Chromium.
 # BENCH_WEB_N: the catch-up sizes (default "1000 10000"); W1 from every run, W3 from the first.
-if command -v node >/dev/null && [ -f "$BUILD/web/dnasync-web.mjs" ] && [ -x /usr/bin/chromium ]; then
+if [ -n "${BENCH_TABLE_FROM:-}" ]; then
+  : # measures: not part of a table printed again
+elif command -v node >/dev/null && [ -f "$BUILD/web/dnasync-web.mjs" ] && [ -x /usr/bin/chromium ]; then
   WEB_RES=$W/web.txt; first=1
   for n in ${BENCH_WEB_N:-1000 10000}; do
     say "web device: catch-up of $n messages in headless Chromium"
