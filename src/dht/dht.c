@@ -117,6 +117,7 @@ int dht_storage_init(const dht_storage_config_t *cfg, dht_storage_context_t **ou
     dc.network_id = DNASYNC_DHT_NETWORK_ID;
     dc.max_store_size = cfg->max_store_size;
     dc.max_req_per_sec = cfg->max_req_per_sec;
+    dc.maintain_storage = !cfg->peers_confirm;
     dc.max_peer_req_per_sec = cfg->max_peer_req_per_sec;
     /* Every loopback peer shares one source address: let one "peer" use the whole node budget. */
     if (dc.max_peer_req_per_sec == 0 && is_loopback(cfg->bind))

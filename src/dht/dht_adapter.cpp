@@ -504,10 +504,13 @@ int dnad_start(const dnad_config_t *cfg, dnad_node_t **out, char *err, size_t er
         dc.max_req_per_sec = cfg->max_req_per_sec;
         dc.max_peer_req_per_sec = cfg->max_peer_req_per_sec;
         dc.max_store_size = cfg->max_store_size;
-        // Hand values to the key's closest nodes when this node is no longer among them (every
-        // 10 min per key): without it a value put on one side of a healed partition stays on
-        // nodes that gets of the merged network may never ask (docs/scale.md, scenario (c)).
-        dc.maintain_storage = true;
+        // Storage nodes hand values to the key's closest nodes when they are no longer among
+        // them (every 10 min per key): without it a value put on one side of a healed partition
+        // stays on nodes that gets of the merged network may never ask (docs/scale.md, scenario
+        // (c)). OpenDHT then also hands every stored value over at shutdown, which cost each
+        // one-shot device command 1.5-14 s of stopping: devices (their puts are confirmed by
+        // other nodes already) leave it off.
+        dc.maintain_storage = cfg->maintain_storage != 0;
         if (!n->persist_dir.empty()) {
             // OpenDHT writes dht.state in place (not atomically): a cut-short file from a full
             // disk or a crash is kept aside rather than handed to its loader.

@@ -35,7 +35,9 @@ typedef struct dnad_config {
     int persist_interval_s;       /* values saved every N s (0 = DNAD_PERSIST_INTERVAL_S, < 0 =
                                      only at dnad_stop) */
     int strict_types;             /* 1: a refusing policy on every type id dnasync does not use */
-    int log_level;                /* 0 quiet, 1 errors and warnings, 2 debug (stderr) */
+    int maintain_storage; /* 1 (storage nodes): hand values on to a key's closest nodes, also
+                             at stop; 0 (devices, whose puts others confirmed): stop at once */
+    int log_level;        /* 0 quiet, 1 errors and warnings, 2 debug (stderr) */
 } dnad_config_t;
 
 #define DNAD_PERSIST_INTERVAL_S 60
