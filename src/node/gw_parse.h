@@ -44,7 +44,7 @@ typedef enum gw_route_kind {
 typedef struct gw_route {
     gw_route_kind_t kind;
     uint8_t key[DNASYNC_DHT_KEY_BYTES]; /* VALUES, IDS, LISTEN */
-    int has_ids;     /* VALUES with ?ids= */
+    int has_ids;                        /* VALUES with ?ids= */
     size_t n_ids;
     uint64_t ids[GW_MAX_IDS];
 } gw_route_t;
