@@ -223,6 +223,26 @@ int dht_edit_ok(uint16_t type, uint64_t id, const uint8_t *held, size_t held_len
     return dnad_policy_edit_ok(type, id, held, held_len, value, len);
 }
 
+int dht_caps_room(int kind, size_t held, size_t by_author, char *why, size_t whylen)
+{
+    size_t cap = kind == DHT_KIND_SUMMARY ? DHT_SUMMARY_KEY_CAP : DHT_KEY_CAP;
+    if (held >= cap) {
+        if (why)
+            snprintf(why, whylen, "the key holds %zu values, the storing nodes keep at most %zu",
+                     held, cap);
+        return 0;
+    }
+    if (kind == DHT_KIND_SUMMARY && by_author >= DHT_MAX_DEVICES) {
+        if (why)
+            snprintf(why, whylen,
+                     "the key holds %zu summaries signed by this key, the storing nodes keep at "
+                     "most %d (one per device)",
+                     by_author, DHT_MAX_DEVICES);
+        return 0;
+    }
+    return 1;
+}
+
 typedef struct put_wait {
     pthread_mutex_t m;
     pthread_cond_t c;

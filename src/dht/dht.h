@@ -125,6 +125,11 @@ int dht_put(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES]
 int dht_edit_ok(uint16_t type, uint64_t id, const uint8_t *held, size_t held_len,
                 const uint8_t *value, size_t len);
 
+/* The storing nodes' caps (docs/dht.md "Caps"): 1 when a key that holds `held` values (ids),
+ * `by_author` of them summaries signed by the new value's key, has room for a new id of `kind`;
+ * else 0 and why (may be NULL) names the cap. Edits and refreshes of a held id are not capped. */
+int dht_caps_room(int kind, size_t held, size_t by_author, char *why, size_t whylen);
+
 /* All values of a key. *out (array of *count) freed with dht_raw_values_free. Where nodes hold
  * different editions of one id (a summary edited in place, an identity record), the newest
  * edition by the nodes' edit policy is returned, whichever node answered first; versions of one

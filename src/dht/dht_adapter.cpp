@@ -112,20 +112,17 @@ bool at_own_key(const dht::InfoHash &key, const dht_value_t &dv)
 bool within_caps(const dht::Dht &d, const dht::InfoHash &key, const dht_value_t &dv)
 {
     auto held = d.getLocal(key);
-    if (held.size() >= (dv.kind == DHT_KIND_SUMMARY ? DHT_SUMMARY_KEY_CAP : DHT_KEY_CAP))
-        return false;
-    if (dv.kind != DHT_KIND_SUMMARY)
-        return true;
-    size_t same = 0;
-    for (const auto &h : held) {
+    size_t same = 0; // the signer's summaries, counted only while the key has room
+    bool count = dv.kind == DHT_KIND_SUMMARY && held.size() < DHT_SUMMARY_KEY_CAP;
+    for (size_t i = 0; count && i < held.size(); i++) {
         dht_value_t o;
         std::memset(&o, 0, sizeof o);
-        if (dht_value_decode(h->data.data(), h->data.size(), &o) == 0 &&
+        if (dht_value_decode(held[i]->data.data(), held[i]->data.size(), &o) == 0 &&
             std::memcmp(o.author_pk, dv.author_pk, sizeof o.author_pk) == 0)
             same++;
         dht_value_clear(&o);
     }
-    return same < DHT_MAX_DEVICES;
+    return dht_caps_room(dv.kind, held.size(), same, nullptr, 0) != 0;
 }
 
 // A new id at a key: every check of value_ok, the cheap ones (layout, id, key, caps) before the

@@ -8,6 +8,7 @@
 #include "node/gw_internal.h"
 #include "node/gw_parse.h"
 #include "node/gw_static.h"
+#include "node/gw_store.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -285,34 +286,12 @@ static int identity_keys(void *user, const char *name, uint8_t pks[][32], size_t
     return c->e[i].rc;
 }
 
-/* A record edited in place (identity, summary) that the storing nodes would not take over the
- * edition they hold (an older claim, a lower counter) is refused here: put, it would be
- * dropped by every node's edit policy while the id it shares with the held edition reads as
- * stored. A failed read leaves the item to the put. */
-static void check_edition(gw_t *gw, gw_put_item_t *it)
-{
-    if (it->status != GW_PENDING || (it->kind != DHT_KIND_IDENTITY && it->kind != DHT_KIND_SUMMARY))
-        return;
-    dht_raw_value_t *held = NULL;
-    size_t n = 0;
-    if (dht_get_by_ids(gw->dht, it->key, &it->vid, 1, &held, &n) != 0)
-        return;
-    uint16_t type = gw_type_of_kind(it->kind);
-    for (size_t i = 0; i < n && it->status == GW_PENDING; i++)
-        if (held[i].type == type && held[i].id == it->vid &&
-            !dht_edit_ok(type, it->vid, held[i].data, held[i].len, it->data, it->len)) {
-            it->status = GW_REFUSED;
-            snprintf(it->message, sizeof it->message,
-                     "a newer edition of this %s is stored; the nodes' edit policy keeps it",
-                     it->kind == DHT_KIND_IDENTITY ? "identity record" : "summary");
-        }
-    dht_raw_values_free(held, n);
-}
-
 static void put_valid(gw_t *gw, gw_put_req_t *req)
 {
-    for (size_t i = 0; i < req->n; i++)
-        check_edition(gw, &req->items[i]);
+    for (size_t i = 0; i < req->n; i++) {
+        gw_check_edition(gw->dht, &req->items[i]);
+        gw_check_room(gw->dht, &req->items[i]);
+    }
     dht_put_item_t *items = calloc(req->n, sizeof *items);
     size_t *which = calloc(req->n, sizeof *which), m = 0;
     for (size_t i = 0; items && which && i < req->n; i++) {

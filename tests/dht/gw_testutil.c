@@ -166,6 +166,24 @@ void gt_tombstone(gt_value_t *out, const char *owner, const char *message_id, co
         dht_key_box(out->key, owner, (int64_t)(now / DNASYNC_DAY_S), dht_shard_of(message_id)), 0);
 }
 
+void gt_summary(gt_value_t *out, const char *mailbox, unsigned writer, uint64_t counter,
+                const uint8_t sk[32], uint64_t now)
+{
+    memset(out, 0, sizeof *out);
+    dht_value_t v;
+    memset(&v, 0, sizeof v);
+    v.version = DHT_VALUE_FORMAT;
+    v.kind = DHT_KIND_SUMMARY;
+    v.created_at = now;
+    v.mailbox = (char *)mailbox;
+    v.day = now / DNASYNC_DAY_S;
+    memcpy(v.writer_id, &writer, sizeof writer);
+    v.counter = counter;
+    finish(out, &v, sk, "summary");
+    out->created = now;
+    CHECK_EQ_INT(dht_key_sum(out->key, mailbox, (int64_t)v.day), 0);
+}
+
 void gt_hex_key(const uint8_t key[DNASYNC_DHT_KEY_BYTES], char out[2 * DNASYNC_DHT_KEY_BYTES + 1])
 {
     for (int i = 0; i < DNASYNC_DHT_KEY_BYTES; i++)

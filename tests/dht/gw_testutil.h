@@ -42,6 +42,9 @@ void gt_message(gt_value_t *out, const char *sender, const char *recipient, cons
 /* A tombstone for message_id in owner's box of today, signed by sk. */
 void gt_tombstone(gt_value_t *out, const char *owner, const char *message_id, const uint8_t sk[32],
                   uint64_t now);
+/* A summary of mailbox's today by device `writer` (its first bytes), version counter. */
+void gt_summary(gt_value_t *out, const char *mailbox, unsigned writer, uint64_t counter,
+                const uint8_t sk[32], uint64_t now);
 /* {"key":..,"kind":..,"id":..,"created":..,"data":..} (malloc'd). */
 char *gt_item_json(const gt_value_t *v);
 /* 40 / 16 lowercase hex. */

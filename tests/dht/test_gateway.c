@@ -3,7 +3,8 @@
  *  - garbage, bad base64, wrong-signature, oversized, unknown-type, wrong-key, forged-tombstone
  *    and unknown-sender POSTs each get their own per-value status and are never stored, while the
  *    valid values of the same batch are stored and served; an older edition of a stored record
- *    is "refused" (the nodes' edit policy), never reported "stored";
+ *    is "refused" (the nodes' edit policy), never reported "stored"; so is a new value on a key
+ *    at the nodes' cap;
  *  - a browser-style preflight and POST from an allowed origin; a foreign origin refused;
  *  - an SSE listen receives the current values, "synced", then a value put afterwards; a
  *    reconnect with Last-Event-ID replays what arrived while the client was away;
@@ -295,6 +296,56 @@ static void test_edit_refused(void)
     gt_resp_free(&r);
     gt_value_free(&newer);
     gt_value_free(&older);
+}
+
+/* A key at the storing nodes' cap (docs/dht.md "Caps"): DHT_MAX_DEVICES summaries by one
+ * signing key fill its share of a summary key. Another new summary by that key is refused by
+ * every storing node, silently (OpenDHT answers a refused put like a stored one): the gateway
+ * says "refused" with the reason, never "stored" or "not_confirmed", and puts nothing. An edit
+ * of a summary already on the key is still taken. */
+static void test_full_key(void)
+{
+    uint8_t sk[32];
+    tu_seed(sk, 15);
+    gt_value_t s[DHT_MAX_DEVICES + 1], edit;
+    size_t cap = 64 + (size_t)DHT_MAX_DEVICES * 4096;
+    char *items = calloc(1, cap), st[64];
+    CHECK(items);
+    for (unsigned i = 0; i <= DHT_MAX_DEVICES; i++)
+        gt_summary(&s[i], "erin", i, 1, sk, now);
+    for (unsigned i = 0; i < DHT_MAX_DEVICES; i++) {
+        char *one = gt_item_json(&s[i]);
+        CHECK(strlen(items) + strlen(one) + 2 < cap);
+        if (i)
+            strcat(items, ",");
+        strcat(items, one);
+        free(one);
+    }
+    gt_resp_t r;
+    post_put(items, &r);
+    free(items);
+    CHECK_EQ_INT(r.status, 200);
+    for (int i = 0; i < DHT_MAX_DEVICES; i++)
+        CHECK_EQ_STR(status_of(r.body, i, st), "stored");
+    gt_resp_free(&r);
+    char *one = gt_item_json(&s[DHT_MAX_DEVICES]);
+    post_put(one, &r);
+    free(one);
+    fprintf(stderr, "a new summary on a full key: %s\n", r.body);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_STR(status_of(r.body, 0, st), "refused");
+    CHECK(strstr(r.body, "full"));
+    gt_resp_free(&r);
+    CHECK(!stored(&s[DHT_MAX_DEVICES]));
+    gt_summary(&edit, "erin", 0, 2, sk, now); /* device 0's next edition */
+    one = gt_item_json(&edit);
+    post_put(one, &r);
+    free(one);
+    CHECK_EQ_STR(status_of(r.body, 0, st), "stored");
+    gt_resp_free(&r);
+    for (int i = 0; i <= DHT_MAX_DEVICES; i++)
+        gt_value_free(&s[i]);
+    gt_value_free(&edit);
 }
 
 static void test_cors(void)
@@ -599,6 +650,7 @@ int main(void)
     RUN(test_routes);
     RUN(test_put_validation);
     RUN(test_edit_refused);
+    RUN(test_full_key);
     RUN(test_cors);
     RUN(test_listen_limit); /* first: no earlier stream holds a slot */
     RUN(test_listen);
