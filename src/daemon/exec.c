@@ -9,6 +9,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "dht/dht.h"
+#include "sync/home_int.h"
 
 #include <fcntl.h>
 #include <stdbool.h>
@@ -65,6 +66,34 @@ static char *take(int fd)
     return buf;
 }
 
+/* --gateway asks for what the daemon has only when the daemon reaches the DHT through exactly
+ * these gateways in this order (the failover order). Running the command in-process instead
+ * would make two sync engines write as this one device. */
+static int check_gateways(const dnasync_home_t *home, const cli_t *cli, long pid)
+{
+    const home_config_t *cfg = &home->config;
+    bool via = strcmp(dnasync_home_transport(home), "gateway") == 0;
+    bool same = via && cfg->n_gateway == cli->n_gateway;
+    for (size_t i = 0; same && i < cli->n_gateway; i++)
+        same = strcmp(cfg->gateway[i], cli->gateway[i]) == 0;
+    if (same)
+        return CLI_OK;
+    if (!via)
+        return cli_error(CLI_USAGE,
+                         "--gateway %s: the daemon of this home (pid %ld) runs its own DHT node "
+                         "and a command sent to it cannot go through a gateway; leave out "
+                         "--gateway (the command then runs on the daemon's node), or stop the "
+                         "daemon to run it in-process through the gateway",
+                         cli->gateway[0], pid);
+    return cli_error(CLI_USAGE,
+                     "--gateway %s: the daemon of this home (pid %ld) reaches the DHT through %s%s "
+                     "and a command sent to it cannot change that; leave out --gateway, or stop "
+                     "the daemon and run the command (or restart the daemon) with the gateways "
+                     "you want",
+                     cli->gateway[0], pid, cfg->gateway[0],
+                     cfg->n_gateway > 1 ? " (then the other gateways of the home's config)" : "");
+}
+
 /* The global options of a command sent to the daemon describe the node and profile of a
  * process of its own. The daemon's are fixed while it runs: an option that asks for what it
  * already has is fine; anything else is refused (exit 2), never silently ignored. */
@@ -102,13 +131,7 @@ static int check_globals(dnasync_home_t *home, const cli_t *cli)
                 "daemon or restart it with --bootstrap %s",
                 cli->bootstrap[i], pid, cli->bootstrap[i]);
     }
-    if (cli->n_gateway)
-        return cli_error(CLI_USAGE,
-                         "--gateway %s: the daemon of this home (pid %ld) keeps the transport it "
-                         "started with and a command sent to it cannot change it; stop the daemon "
-                         "to use --gateway",
-                         cli->gateway[0], pid);
-    return CLI_OK;
+    return cli->n_gateway ? check_gateways(home, cli, pid) : CLI_OK;
 }
 
 /* Parse and run, as main() does for a routable command. */
