@@ -17,6 +17,7 @@ static const cli_option_t options[] = {
     {"gateway-bind", 0, "ADDR", "gateway address (default 127.0.0.1)"},
     {"allow-origin", 0, "ORIGIN", "browser pages of ORIGIN may use the gateway (repeatable)"},
     {"gateway-rate", 0, "N", "gateway requests per second per client address (default 100)"},
+    {"web-root", 0, "DIR", "serve the web device from DIR (default: the one installed beside)"},
     {"proxy-port", 0, "N", "also run OpenDHT's raw REST proxy (for other tools)"},
     {"proxy-bind", 0, "ADDR", "proxy address (default 127.0.0.1)"},
     {"verbose", 'v', NULL, "warnings and a stats line per minute (stderr, UTC times)"},

@@ -25,6 +25,8 @@ typedef struct gw_config {
     size_t n_origins;
     int rate;                 /* 0 = GW_DEFAULT_RATE */
     const dnasync_env_t *env; /* NULL = real clock */
+    const char *web_root;     /* the web device's files; NULL = $DNASYNC_WEB_ROOT, else the ones
+                                 beside the program (node/gw_static.h) */
 } gw_config_t;
 
 /* Start serving. dht is borrowed and must outlive gw_stop. *out freed with gw_stop. 0 ok;

@@ -537,6 +537,9 @@ int gw_start(dht_storage_context_t *dht, const gw_config_t *cfg, gw_t **out, cha
             gw->any_origin = 1;
         gw->origins[gw->n_origins++] = strdup(cfg->origins[i]);
     }
+    const char *web = cfg->web_root ? cfg->web_root : getenv("DNASYNC_WEB_ROOT");
+    if (web && *web)
+        gw->web_root = strdup(web);
     gw_limits_init(&gw->lim, cfg->rate > 0 ? cfg->rate : GW_DEFAULT_RATE, GW_MAX_LISTENS);
     pthread_mutex_init(&gw->mu, NULL);
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
@@ -577,6 +580,7 @@ void gw_stop(gw_t *gw)
         MHD_stop_daemon(gw->d); /* joins every connection thread; streams free their listens */
     for (size_t i = 0; i < gw->n_origins; i++)
         free(gw->origins[i]);
+    free(gw->web_root);
     gw_limits_free(&gw->lim);
     pthread_mutex_destroy(&gw->mu);
     free(gw);

@@ -18,6 +18,7 @@ struct gw {
     char *origins[GW_MAX_ORIGINS];
     size_t n_origins;
     int any_origin;
+    char *web_root; /* owned; NULL = found beside the program per request */
     gw_limits_t lim;
     uint16_t port;
     pthread_mutex_t mu; /* streams, stopping */

@@ -10,11 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef DNASYNC_WEB_BUILD_DIR
-#error "DNASYNC_WEB_BUILD_DIR comes from CMake"
-#endif
-#ifndef DNASYNC_WEB_INSTALL_DIR
-#error "DNASYNC_WEB_INSTALL_DIR comes from CMake"
+#ifndef DNASYNC_WEB_FROM_BINDIR
+#error "DNASYNC_WEB_FROM_BINDIR comes from CMake"
 #endif
 
 static int plain_name(const char *s)
@@ -52,29 +49,40 @@ static const char *content_type(const char *name)
     return "application/octet-stream";
 }
 
-/* The first root that holds an index.html. */
-static const char *web_root(void)
+/* Where the running program's web files are: beside an installed `dnasync` the install's
+ * share/dnasync/web (the same relative path as at install, so a moved prefix works too), beside
+ * one in a build dir that dir's web/. Written to out (4096 B); 0 when found. */
+static int beside_program(char out[4096])
 {
-    const char *roots[] = {getenv("DNASYNC_WEB_ROOT"), DNASYNC_WEB_BUILD_DIR,
-                           DNASYNC_WEB_INSTALL_DIR};
-    for (size_t i = 0; i < sizeof roots / sizeof *roots; i++) {
-        char path[4096];
-        if (!roots[i] || !*roots[i])
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return -1;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return -1;
+    *slash = '\0';
+    const char *rel[] = {DNASYNC_WEB_FROM_BINDIR, "web"};
+    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++) {
+        char index[4200];
+        if ((size_t)snprintf(out, 4096, "%s/%s", exe, rel[i]) >= 4096 ||
+            (size_t)snprintf(index, sizeof index, "%s/index.html", out) >= sizeof index)
             continue;
-        snprintf(path, sizeof path, "%s/index.html", roots[i]);
-        if (access(path, R_OK) == 0)
-            return roots[i];
+        if (access(index, R_OK) == 0)
+            return 0;
     }
-    return NULL;
+    return -1;
 }
 
 enum MHD_Result gw_static_serve(gw_t *gw, struct MHD_Connection *c, const char *url)
 {
-    const char *root = web_root();
+    char found[4096];
+    const char *root = gw->web_root ? gw->web_root : beside_program(found) == 0 ? found : NULL;
     if (!root)
         return gw_reply_error(gw, c, 404, "not_found",
-                              "the web device is not built here (make builds it when node and "
-                              "npm are installed; or set DNASYNC_WEB_ROOT)");
+                              "the web device is not installed beside this program (make builds "
+                              "it when node and npm are installed; or give --web-root DIR)");
     const char *name = url[1] ? url + 1 : "index.html";
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", root, name);

@@ -40,6 +40,7 @@ static void usage(FILE *f)
           "  --gateway-bind ADDR   gateway address (default 127.0.0.1)\n"
           "  --allow-origin ORIGIN browser pages of ORIGIN may use the gateway (repeatable)\n"
           "  --gateway-rate N      requests per second per client address (default 100)\n"
+          "  --web-root DIR        serve the web device from DIR (default: the installed one)\n"
           "  --proxy-port N        also run OpenDHT's raw REST proxy (for other tools)\n"
           "  --proxy-bind ADDR     proxy address (default 127.0.0.1)\n"
           "  -v                    log warnings and a stats line per minute (stderr, UTC times)\n"
@@ -69,6 +70,7 @@ int dnasync_node_main(int argc, char **argv)
     const char *bind = "0.0.0.0", *persist = NULL, *proxy_bind = "127.0.0.1";
     const char *bootstrap[NODE_MAX_BOOTSTRAP], *origins[GW_MAX_ORIGINS];
     const char *gw_bind = "127.0.0.1";
+    const char *web_root = NULL; /* --web-root */
     size_t n_bootstrap = 0, n_origins = 0;
     long port = 0, proxy_port = -1, max_store_mb = 0, persist_interval = 0, gw_port_opt = -1,
          gw_rate = 0;
@@ -133,7 +135,7 @@ int dnasync_node_main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--bind") == 0 || strcmp(a, "--persist") == 0 ||
                    strcmp(a, "--proxy-bind") == 0 || strcmp(a, "--bootstrap") == 0 ||
-                   strcmp(a, "--gateway-bind") == 0) {
+                   strcmp(a, "--gateway-bind") == 0 || strcmp(a, "--web-root") == 0) {
             if (!next || !*next) {
                 fprintf(stderr, "dnasync node: %s wants a value\n", a);
                 return 2;
@@ -146,6 +148,8 @@ int dnasync_node_main(int argc, char **argv)
                 proxy_bind = next;
             else if (strcmp(a, "--gateway-bind") == 0)
                 gw_bind = next;
+            else if (strcmp(a, "--web-root") == 0)
+                web_root = next;
             else if (n_bootstrap < NODE_MAX_BOOTSTRAP)
                 bootstrap[n_bootstrap++] = next;
             else {
@@ -206,7 +210,8 @@ int dnasync_node_main(int argc, char **argv)
                           .port = (uint16_t)gw_port_opt,
                           .origins = origins,
                           .n_origins = n_origins,
-                          .rate = (int)gw_rate};
+                          .rate = (int)gw_rate,
+                          .web_root = web_root};
         rc = gw_start(ctx, &gc, &gw, err, sizeof err);
         if (rc) {
             dnasync_log(DNASYNC_LOG_ERROR, WHO, "gateway: %s", err);
