@@ -83,6 +83,10 @@ int __wrap_dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES
                          uint64_t **ids, size_t *count);
 int __wrap_dnad_listen(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_value_cb cb,
                        void *user, int timeout_ms, uint64_t *token);
+int __real_dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                               dnad_ids_cb cb, void *user);
+int __wrap_dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                               dnad_ids_cb cb, void *user);
 
 int __wrap_dnad_put(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint8_t *data,
                     size_t len, uint16_t type, uint64_t id, uint64_t age_ms, dnad_done_cb cb,
@@ -113,6 +117,35 @@ int __wrap_dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES
     int rc = __real_dnad_list_ids(n, key, timeout_ms, ids, count);
     if (rc == 0 && count)
         c_list_ids += *count;
+    return rc;
+}
+
+/* An asynchronous listing (dht_put_batch's confirmations) counts as one; its ids when it ends. */
+typedef struct ids_call {
+    dnad_ids_cb cb;
+    void *user;
+} ids_call_t;
+
+static void ids_counted(void *user, int ok, const uint64_t *ids, size_t count)
+{
+    ids_call_t c = *(ids_call_t *)user;
+    free(user);
+    if (ok)
+        c_list_ids += count;
+    c.cb(c.user, ok, ids, count);
+}
+
+int __wrap_dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                               dnad_ids_cb cb, void *user)
+{
+    ids_call_t *c = malloc(sizeof *c);
+    if (!c)
+        return DNASYNC_ENOMEM;
+    *c = (ids_call_t){cb, user};
+    c_lists++;
+    int rc = __real_dnad_list_ids_async(n, key, ids_counted, c);
+    if (rc != 0)
+        free(c);
     return rc;
 }
 

@@ -810,6 +810,63 @@ int dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int 
     return DNASYNC_OK;
 }
 
+namespace
+{
+// One asynchronous listing: the ids collected from the answers, and the callback, called exactly
+// once: when the query is done, or (the query dropped unrun, e.g. at stop) from the destructor.
+struct IdsCall {
+    dnad_ids_cb cb;
+    void *user;
+    std::set<uint64_t> ids;
+    bool called{false};
+    void finish(bool ok)
+    {
+        if (called)
+            return;
+        called = true;
+        std::vector<uint64_t> v(ids.begin(), ids.end());
+        cb(user, ok ? 1 : 0, v.data(), v.size());
+    }
+    ~IdsCall() { finish(false); }
+};
+} // namespace
+
+int dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_ids_cb cb,
+                        void *user)
+{
+    if (!n || !key || !cb)
+        return DNASYNC_EINVAL;
+    std::shared_ptr<IdsCall> c;
+    try {
+        c = std::make_shared<IdsCall>();
+    } catch (const std::bad_alloc &) {
+        return DNASYNC_ENOMEM;
+    }
+    c->cb = cb;
+    c->user = user;
+    dht::InfoHash k(key, DNASYNC_DHT_KEY_BYTES);
+    bool posted = n->post([c, k](dht::Dht &d) {
+        d.query(
+            k,
+            [c](const std::vector<std::shared_ptr<dht::FieldValueIndex>> &fields) {
+                for (auto &f : fields) {
+                    auto it = f->index.find(dht::Value::Field::Id);
+                    if (it != f->index.end())
+                        c->ids.insert(it->second.getInt());
+                }
+                return true;
+            },
+            // ended, as the blocking listing counts it (OpenDHT's ok is not used there either)
+            [c](bool, const std::vector<std::shared_ptr<dht::Node>> &) { c->finish(true); },
+            dht::Query(dht::Select().field(dht::Value::Field::Id), dht::Where()));
+    });
+    if (!posted) {
+        c->called = true; // the caller hears it from the return value instead
+        return DNASYNC_EDHT;
+    }
+    return DNASYNC_OK;
+}
+
 int dnad_listen(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_value_cb cb,
                 void *user, int timeout_ms, uint64_t *token)
 {

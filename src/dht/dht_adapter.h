@@ -98,6 +98,15 @@ void dnad_values_free(dnad_value_t *v, size_t count);
 int dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int timeout_ms,
                   uint64_t **ids, size_t *count);
 
+/* Asynchronous id listing (the same query): cb runs exactly once, on the DHT thread (or, when the
+ * node stops before the query ran, in dnad_stop), with ok 1 when the query ended (as dnad_list_ids
+ * counts it) and the ids seen (borrowed for the call; the node's own copy included), ok 0 when it
+ * never ran.
+ * 0 when queued; otherwise cb is never called. */
+typedef void (*dnad_ids_cb)(void *user, int ok, const uint64_t *ids, size_t count);
+int dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_ids_cb cb,
+                        void *user);
+
 /* Listen. Returns once the listen is registered with the local node (then every value stored
  * locally has been or is being delivered, and later values will be); *token for cancel. */
 int dnad_listen(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_value_cb cb,
