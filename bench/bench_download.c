@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHUNK 16 /* src/sync/sync_internal.h SYNC_FETCH_CHUNK */
+#define CHUNK 16 /* src/sync/sync_context.h SYNC_FETCH_CHUNK */
 
 static size_t progress_events, last_done, last_total;
 static double first_progress_s, t_start;

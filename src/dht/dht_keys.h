@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 /* The one shard count of the protocol; the cache's DNASYNC_INDEX_SHARDS must equal it (checked by
- * a _Static_assert in src/sync/sync_internal.h, the layer that sees both). */
+ * a _Static_assert in src/sync/sync_context.h, the layer that sees both). */
 #define DNASYNC_DHT_SHARDS 128
 #define DNASYNC_DHT_KEY_BYTES 20    /* an OpenDHT InfoHash */
 #define DNASYNC_DHT_KEYNAME_MAX 128 /* enough for every name below, NUL included */

@@ -1,4 +1,4 @@
-/* Contacts: which key a name stands for (docs/trust.md).
+/* Contacts: which key a name stands for (sync_contacts.c, docs/trust.md).
  *
  * A name on the DHT is only a claim: anyone can publish an identity record for any name. A
  * device pins the key it first resolves for a name (trust on first use) and refuses a changed
@@ -41,14 +41,20 @@ typedef struct sync_claim {
 #define SYNC_MAX_CLAIMS 64
 int sync_name_claims(sync_context_t *ctx, const char *name, sync_claim_t **out, size_t *n);
 
-/* --- this identity's own record --- */
+/* --- for the engine (caller holds ctx->lock) --- */
 
-/* Publish this identity's record now and confirm (bounded wait) that the network serves it.
- * 0 ok; DNASYNC_EDHT when it was not confirmed or cannot be read back. */
-int sync_publish_identity(sync_context_t *ctx);
-/* Forget when the record was last published, so the next pass publishes it again (after the
- * home's bootstrap nodes changed: possibly another network). */
-int sync_identity_forget_published(sync_context_t *ctx);
+/* The keys of name: own keys, the pinned ones, or the one key claiming it on the DHT (then
+ * pinned); prefix (NULL or "" = none) a fingerprint prefix that chooses among several claims
+ * and must match a pinned key. kem_ek (800 B) may be NULL. DNASYNC_EEXIST when several keys
+ * claim an unpinned name (the error lists them); docs/trust.md. */
+int sv_resolve(sync_context_t *ctx, const char *name, const char *prefix, uint8_t sign_pk[32],
+               uint8_t *kem_ek);
+/* The KEM public key of `name` (sv_resolve without a prefix). *ek malloc'd (800 B). */
+int sv_resolve_kem_key(sync_context_t *ctx, const char *name, uint8_t **ek);
+/* 1 when the network serves the key pair (sign_pk, kem_ek, 800 B) among the claims of name now;
+ * 0 when not, or when the claims cannot be read. */
+int sync_claim_served(sync_context_t *ctx, const char *name, const uint8_t sign_pk[32],
+                      const uint8_t *kem_ek);
 
 #ifdef __cplusplus
 }

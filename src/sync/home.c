@@ -14,6 +14,7 @@
 #include "net/net.h"
 #include "sync/home_config.h"
 #include "sync/home_int.h"
+#include "sync/sync_identity.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -7,6 +7,7 @@
 #include "sync/contacts.h"
 #include "sync/home_config.h"
 #include "sync/home_int.h"
+#include "sync/sync_identity.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -10,6 +10,7 @@
 #include "dnasync/status.h"
 #include "sync/contacts.h"
 #include "sync/home_config.h"
+#include "sync/sync_identity.h"
 
 #include <errno.h>
 #include <ftw.h>

@@ -3,6 +3,8 @@
 #include "sync/sync_bundle.h"
 
 #include "sync/sync_killpoint.h"
+#include "sync/sync_net.h"
+#include "sync/sync_receipt_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* Per-day completeness of the 30-day window, for status. */
 #define _POSIX_C_SOURCE 200809L
-#include "sync/sync_internal.h"
+#include "sync/sync_days.h"
 
 #include <stdio.h>
 #include <stdlib.h>

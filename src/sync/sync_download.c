@@ -4,8 +4,12 @@
  * accounted for (sync_account.h) and nothing was left unread; otherwise the reason is kept
  * and reported (docs/sync.md, "What verified proves"). */
 #define _POSIX_C_SOURCE 200809L
+#include "sync/sync_download.h"
+
 #include "dnasync/identity.h"
 #include "sync/sync_account.h"
+#include "sync/sync_net.h"
+#include "sync/sync_receipt_store.h"
 #include "sync/sync_writers.h"
 
 #include <openssl/sha.h>

@@ -1,5 +1,5 @@
 /* sync_find_messages: ids by prefix, through the cache. */
-#include "sync/sync_internal.h"
+#include "sync/sync_context.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,6 @@
 /* The engine's network calls, through the context's transport (net/net.h). */
 #define _POSIX_C_SOURCE 200809L
-#include "net/net.h"
-#include "sync/sync_values.h"
+#include "sync/sync_net.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -142,21 +141,12 @@ void net_ring(sync_context_t *ctx, const char *mailbox, int64_t day, const net_p
         (void)ctx->net->ops->put(ctx->net, &bell, 1, DNASYNC_NET_PUT_BEST_EFFORT, err);
 }
 
-/* Runs on a transport thread: only flags a wake-up (never takes ctx->lock). */
-static void on_listen(void *user, uint64_t id, const uint8_t *val, size_t len, int expired)
-{
-    (void)id;
-    (void)val;
-    (void)len;
-    if (!expired)
-        sync_wake(user);
-}
-
-int net_listen(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], void **token)
+int net_listen(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+               dnasync_net_listen_cb cb, void *user, void **token)
 {
     uint64_t t = 0;
     char err[DNASYNC_NET_ERR_MAX] = "";
-    int rc = ctx->net->ops->listen(ctx->net, key, on_listen, ctx, &t, err);
+    int rc = ctx->net->ops->listen(ctx->net, key, cb, user, &t, err);
     if (rc != 0)
         return net_fail(ctx, rc, err);
     *token = (void *)(uintptr_t)t;

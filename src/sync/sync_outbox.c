@@ -5,45 +5,51 @@
  * summary, rings its bell and clears the entry only once the put was confirmed. A crash anywhere
  * leaves the entry, and the next pass (or send, delete, read) flushes it before anything else. */
 #define _POSIX_C_SOURCE 200809L
+#include "sync/sync_outbox.h"
+
 #include "sync/sync_killpoint.h"
+#include "sync/sync_net.h"
 #include "sync/sync_values.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int sync_touch(sync_context_t *ctx, touched_t *t, const char *mailbox, const net_put_t *last)
+int sync_publish_summary_locked(sync_context_t *ctx, const char *mailbox, int64_t day)
 {
-    touched_box_t *b = NULL;
-    for (size_t i = 0; i < t->n && !b; i++)
-        if (strcmp(t->box[i].mailbox, mailbox) == 0)
-            b = &t->box[i];
-    if (!b) {
-        if (t->n == t->cap) {
-            size_t cap = t->cap ? 2 * t->cap : 4;
-            touched_box_t *p = realloc(t->box, cap * sizeof *p);
-            if (!p)
-                return dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
-            t->box = p;
-            t->cap = cap;
-        }
-        b = &t->box[t->n++];
-        memset(b, 0, sizeof *b);
-        snprintf(b->mailbox, sizeof b->mailbox, "%s", mailbox);
+    sv_summary_t s;
+    memset(&s, 0, sizeof s);
+    int rc = dnasync_cache_index_summary(ctx->cache, mailbox, day, 1, s.count, s.xors);
+    if (rc != 0)
+        return sync_cache_fail(ctx);
+    /* The version only has to grow: the env clock in ms, never below the last one used. It is
+     * kept before the put, so a crash after the put cannot make the next one reuse it. */
+    char vkey[DNASYNC_NAME_MAX + 64], *last = NULL, num[32];
+    snprintf(vkey, sizeof vkey, "summary_version:%lld:%s", (long long)day, mailbox);
+    s.version = dnasync_env_now_ms(ctx->env);
+    if (dnasync_cache_meta_get(ctx->cache, vkey, &last) == 0 && last) {
+        uint64_t prev = strtoull(last, NULL, 10);
+        if (s.version <= prev)
+            s.version = prev + 1;
     }
-    b->bell = *last; /* borrowed: the caller's value outlives sync_outbox_mark_locked */
-    return DNASYNC_OK;
-}
-
-int sync_outbox_mark_locked(sync_context_t *ctx, const touched_t *t, int64_t day)
-{
-    int rc = DNASYNC_OK;
-    for (size_t i = 0; rc == 0 && i < t->n; i++) {
-        const net_put_t *bell = &t->box[i].bell;
-        if (dnasync_cache_outbox_mark(ctx->cache, t->box[i].mailbox, day, bell->val, bell->len,
-                                      bell->kind, bell->vid, bell->created) != 0)
-            rc = sync_cache_fail(ctx);
-    }
+    free(last);
+    snprintf(num, sizeof num, "%llu", (unsigned long long)s.version);
+    if (dnasync_cache_meta_set(ctx->cache, vkey, num) != 0)
+        return sync_cache_fail(ctx);
+    uint8_t *val = NULL;
+    size_t len = 0;
+    net_put_t put = {.kind = SV_SUMMARY, .created = (int64_t)dnasync_env_now(ctx->env)};
+    rc = sv_encode_summary(ctx, mailbox, day, &s, &val, &len, &put.vid);
+    if (rc != 0)
+        return rc;
+    put.val = val;
+    put.len = len;
+    net_key_sum(mailbox, day, put.key);
+    rc = net_put_many(ctx, &put, 1);
+    free(val);
+    if (rc == 0 && !put.ok)
+        rc = dnasync_err_set(&ctx->err, DNASYNC_EDHT, "summary for %s day %lld not confirmed",
+                             mailbox, (long long)day);
     return rc;
 }
 

@@ -1,20 +1,16 @@
 /* Read receipts: local by default; shared with this identity's own devices when asked. A shared
- * receipt waits in sync_meta ("receipt_pending:<id>" = read_at) until the DHT confirmed it. */
+ * receipt waits in sync_meta (sync_receipt_store.c) until the DHT confirmed it. */
 #define _POSIX_C_SOURCE 200809L
+#include "sync/sync_receipts.h"
+
 #include "sync/sync_bundle.h"
+#include "sync/sync_outbox.h"
+#include "sync/sync_receipt_store.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PENDING "receipt_pending:"
-#define EARLY "receipt_early:"
-
-static int meta_key(char *buf, size_t len, const char *prefix, const char *id)
-{
-    return snprintf(buf, len, "%s%s", prefix, id) < (int)len ? 0 : DNASYNC_EINVAL;
-}
 
 int sync_mark_read(sync_context_t *ctx, const char *message_id)
 {
@@ -24,11 +20,7 @@ int sync_mark_read(sync_context_t *ctx, const char *message_id)
     if (rc != 0) {
         dnasync_err_set(&ctx->err, rc, "%s", dnasync_cache_errmsg(ctx->cache));
     } else if (ctx->share_read_receipts) {
-        char key[sizeof PENDING + DNASYNC_ID_HEX_LEN], at[32];
-        snprintf(at, sizeof at, "%lld", (long long)now);
-        rc = meta_key(key, sizeof key, PENDING, message_id);
-        if (rc == 0 && dnasync_cache_meta_set(ctx->cache, key, at) != 0)
-            rc = sync_cache_fail(ctx);
+        rc = sync_receipt_queue_locked(ctx, message_id, now);
         if (rc == 0 && ctx->net)
             sync_upload_receipts_locked(ctx, NULL); /* else with the next pass */
     }
@@ -36,41 +28,18 @@ int sync_mark_read(sync_context_t *ctx, const char *message_id)
     return rc;
 }
 
-typedef struct pending_list {
-    char (*ids)[DNASYNC_ID_HEX_LEN + 1];
-    int64_t *at;
-    size_t n, cap;
-} pending_list_t;
-
-static void collect(void *user, const char *key, const char *value)
-{
-    pending_list_t *p = user;
-    const char *id = key + strlen(PENDING);
-    if (strlen(id) != DNASYNC_ID_HEX_LEN || p->n == p->cap)
-        return;
-    memcpy(p->ids[p->n], id, DNASYNC_ID_HEX_LEN + 1);
-    p->at[p->n++] = strtoll(value, NULL, 10);
-}
-
-int sync_receipt_sent_locked(sync_context_t *ctx, const char *message_id)
-{
-    char key[sizeof PENDING + DNASYNC_ID_HEX_LEN];
-    if (meta_key(key, sizeof key, PENDING, message_id) != 0)
-        return DNASYNC_OK;
-    return dnasync_cache_meta_delete(ctx->cache, key) < 0 ? sync_cache_fail(ctx) : DNASYNC_OK;
-}
-
 int sync_upload_receipts_locked(sync_context_t *ctx, size_t *uploaded)
 {
-    pending_list_t p = {NULL, NULL, 0, SYNC_BATCH};
+    sync_receipt_list_t p = {NULL, NULL, 0, SYNC_BATCH};
     p.ids = calloc(SYNC_BATCH, sizeof *p.ids);
     p.at = calloc(SYNC_BATCH, sizeof *p.at);
     size_t done = 0, ni = 0, recorded = 0;
     int rc = p.ids && p.at ? sync_need_network(ctx) : DNASYNC_ENOMEM;
     if (rc == 0) /* what a crash left first; a failure stays recorded for the next pass */
         sync_bundles_resume_locked(ctx, SV_RECEIPT, &done);
-    if (rc == 0 && (dnasync_cache_meta_each(ctx->cache, PENDING, collect, &p) != 0 ||
-                    dnasync_cache_bundle_count(ctx->cache, &recorded) != 0))
+    if (rc == 0)
+        rc = sync_receipts_queued_locked(ctx, &p);
+    if (rc == 0 && dnasync_cache_bundle_count(ctx->cache, &recorded) != 0)
         rc = sync_cache_fail(ctx);
     sb_item_t *items = rc == 0 && p.n ? calloc(p.n, sizeof *items) : NULL;
     if (rc == 0 && p.n && !items)
@@ -98,34 +67,5 @@ int sync_upload_receipts_locked(sync_context_t *ctx, size_t *uploaded)
                              ni - sent);
     if (uploaded)
         *uploaded = done;
-    return rc;
-}
-
-int sync_receipt_apply(sync_context_t *ctx, const char *message_id, int64_t read_at)
-{
-    int has = dnasync_cache_has(ctx->cache, message_id);
-    if (has < 0)
-        return has;
-    if (has)
-        return dnasync_cache_mark_read(ctx->cache, message_id, read_at);
-    char key[sizeof EARLY + DNASYNC_ID_HEX_LEN], at[32];
-    snprintf(at, sizeof at, "%lld", (long long)read_at);
-    int rc = meta_key(key, sizeof key, EARLY, message_id);
-    return rc == 0 ? dnasync_cache_meta_set(ctx->cache, key, at) : rc;
-}
-
-int sync_receipt_arrived_message(sync_context_t *ctx, const char *message_id)
-{
-    char key[sizeof EARLY + DNASYNC_ID_HEX_LEN], *at = NULL;
-    if (meta_key(key, sizeof key, EARLY, message_id) != 0)
-        return 0;
-    int rc = dnasync_cache_meta_get(ctx->cache, key, &at);
-    if (rc == DNASYNC_ENOTFOUND)
-        return 0;
-    if (rc == 0 && at)
-        rc = dnasync_cache_mark_read(ctx->cache, message_id, strtoll(at, NULL, 10));
-    free(at);
-    if (rc == 0)
-        rc = dnasync_cache_meta_delete(ctx->cache, key);
     return rc;
 }

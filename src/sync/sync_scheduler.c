@@ -6,8 +6,16 @@
  * (the lock holder may be waiting for that very thread), so wake-ups go through their own
  * small mutex (wake_mu) and flag. */
 #define _POSIX_C_SOURCE 200809L
+#include "sync/sync_scheduler.h"
+
 #include "common/cond.h"
-#include "sync/sync_values.h"
+#include "sync/sync_download.h"
+#include "sync/sync_identity.h"
+#include "sync/sync_net.h"
+#include "sync/sync_outbox.h"
+#include "sync/sync_receipts.h"
+#include "sync/sync_tombstone.h"
+#include "sync/sync_upload.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -69,6 +77,8 @@ int sync_pass_locked(sync_context_t *ctx, size_t *up, size_t *down, size_t *del)
     return rc;
 }
 
+static int realtime_rollover(sync_context_t *ctx, uint64_t now_ms);
+
 /* Caller holds ctx->lock. Runs what is due at env time now; returns when to come back. */
 static uint64_t tick_locked(sync_context_t *ctx, bool woken)
 {
@@ -77,7 +87,7 @@ static uint64_t tick_locked(sync_context_t *ctx, bool woken)
     if (ctx->sched.next_periodic_ms == 0)
         ctx->sched.next_periodic_ms = now; /* the first tick runs at once */
     if (ctx->realtime)
-        sync_realtime_rollover(ctx, now);
+        realtime_rollover(ctx, now);
     if (now >= ctx->sched.next_periodic_ms && now >= ctx->sched.backoff_until_ms) {
         int rc = sync_pass_locked(ctx, NULL, NULL, NULL);
         if (rc != 0) {
@@ -124,8 +134,16 @@ uint64_t sync_wakeups(sync_context_t *ctx)
     return n;
 }
 
-void sync_wake(sync_context_t *ctx)
+/* The listen's callback: runs on a transport thread, so it only flags a wake-up (never takes
+ * ctx->lock). */
+static void on_listen(void *user, uint64_t id, const uint8_t *val, size_t len, int expired)
 {
+    (void)id;
+    (void)val;
+    (void)len;
+    if (expired)
+        return;
+    sync_context_t *ctx = user;
     pthread_mutex_lock(&ctx->wake_mu);
     ctx->wake = true;
     pthread_cond_signal(&ctx->wake_cond);
@@ -197,7 +215,7 @@ void sync_background_stop(sync_context_t *ctx)
 /* --- real time --- */
 
 /* Listen on the doorbell key of the current day; move it when the day changes. */
-int sync_realtime_rollover(sync_context_t *ctx, uint64_t now_ms)
+static int realtime_rollover(sync_context_t *ctx, uint64_t now_ms)
 {
     int64_t day = (int64_t)(now_ms / (DNASYNC_DAY_S * 1000u));
     if (ctx->listen_day == day && ctx->listen_token)
@@ -208,7 +226,7 @@ int sync_realtime_rollover(sync_context_t *ctx, uint64_t now_ms)
     ctx->listen_day = -1;
     uint8_t key[DNASYNC_DHT_KEY_BYTES];
     net_key_bell(ctx->identity, day, key);
-    int rc = net_listen(ctx, key, &ctx->listen_token);
+    int rc = net_listen(ctx, key, on_listen, ctx, &ctx->listen_token);
     if (rc == 0)
         ctx->listen_day = day;
     return rc;
@@ -224,7 +242,7 @@ int sync_enable_realtime(sync_context_t *ctx)
     pthread_mutex_lock(&ctx->lock);
     int rc = sync_need_network(ctx);
     if (rc == 0 && !ctx->realtime) {
-        rc = sync_realtime_rollover(ctx, dnasync_env_now_ms(ctx->env));
+        rc = realtime_rollover(ctx, dnasync_env_now_ms(ctx->env));
         ctx->realtime = rc == 0;
     }
     pthread_mutex_unlock(&ctx->lock);

@@ -2,7 +2,11 @@
  * this identity's mailbox, applied by every other device on its next download (or at once in
  * real-time mode). Last-write-wins on deleted_at where two tombstones meet (in the cache). */
 #define _POSIX_C_SOURCE 200809L
+#include "sync/sync_tombstone.h"
+
 #include "sync/sync_bundle.h"
+#include "sync/sync_download.h"
+#include "sync/sync_outbox.h"
 
 #include <stdlib.h>
 #include <string.h>

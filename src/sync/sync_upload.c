@@ -2,49 +2,15 @@
  * touched (mailbox, day) pairs into the outbox, in one transaction → this device's summaries
  * (sync_outbox.c). */
 #define _POSIX_C_SOURCE 200809L
+#include "sync/sync_upload.h"
+
 #include "sync/sync_bundle.h"
+#include "sync/sync_outbox.h"
+#include "sync/sync_tombstone.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int sync_publish_summary_locked(sync_context_t *ctx, const char *mailbox, int64_t day)
-{
-    sv_summary_t s;
-    memset(&s, 0, sizeof s);
-    int rc = dnasync_cache_index_summary(ctx->cache, mailbox, day, 1, s.count, s.xors);
-    if (rc != 0)
-        return sync_cache_fail(ctx);
-    /* The version only has to grow: the env clock in ms, never below the last one used. It is
-     * kept before the put, so a crash after the put cannot make the next one reuse it. */
-    char vkey[DNASYNC_NAME_MAX + 64], *last = NULL, num[32];
-    snprintf(vkey, sizeof vkey, "summary_version:%lld:%s", (long long)day, mailbox);
-    s.version = dnasync_env_now_ms(ctx->env);
-    if (dnasync_cache_meta_get(ctx->cache, vkey, &last) == 0 && last) {
-        uint64_t prev = strtoull(last, NULL, 10);
-        if (s.version <= prev)
-            s.version = prev + 1;
-    }
-    free(last);
-    snprintf(num, sizeof num, "%llu", (unsigned long long)s.version);
-    if (dnasync_cache_meta_set(ctx->cache, vkey, num) != 0)
-        return sync_cache_fail(ctx);
-    uint8_t *val = NULL;
-    size_t len = 0;
-    net_put_t put = {.kind = SV_SUMMARY, .created = (int64_t)dnasync_env_now(ctx->env)};
-    rc = sv_encode_summary(ctx, mailbox, day, &s, &val, &len, &put.vid);
-    if (rc != 0)
-        return rc;
-    put.val = val;
-    put.len = len;
-    net_key_sum(mailbox, day, put.key);
-    rc = net_put_many(ctx, &put, 1);
-    free(val);
-    if (rc == 0 && !put.ok)
-        rc = dnasync_err_set(&ctx->err, DNASYNC_EDHT, "summary for %s day %lld not confirmed",
-                             mailbox, (long long)day);
-    return rc;
-}
 
 /* Upload one batch: every message into both mailboxes, bundled per (mailbox, shard)
  * (sync_bundle.c); rows whose bundles were all confirmed are marked synced, the others stay

@@ -7,6 +7,7 @@
 #include "crypto/ids.h"
 #include "crypto/mlkem.h"
 #include "dnasync/identity.h"
+#include "sync/contacts.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,12 +1,10 @@
-/* Internal: building and checking the signed values dnasync puts on the DHT, and the
- * network calls the engine makes. The only sync files that touch the codec and dht.h. */
+/* Internal: building and checking the signed values dnasync puts on the DHT (sync_values.c). */
 #ifndef DNASYNC_SYNC_VALUES_H
 #define DNASYNC_SYNC_VALUES_H
 
 #include "dht/dht_codec.h"
 #include "dht/dht_keys.h"
-#include "net/net.h"
-#include "sync/sync_internal.h"
+#include "sync/sync_context.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -94,61 +92,5 @@ int sv_decode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, con
 /* The value id of writer's summary of (mailbox, day) signed by author (dht_summary_value_id). */
 uint64_t sv_summary_vid(const char *mailbox, int64_t day, const uint8_t writer[16],
                         const uint8_t author[32]);
-
-/* The KEM public key of `name` (sv_resolve without a prefix). *ek malloc'd (800 B). */
-int sv_resolve_kem_key(sync_context_t *ctx, const char *name, uint8_t **ek);
-/* The keys of name: own keys, the pinned ones, or the one key claiming it on the DHT (then
- * pinned); prefix (NULL or "" = none) a fingerprint prefix that chooses among several claims
- * and must match a pinned key. kem_ek (800 B) may be NULL. DNASYNC_EEXIST when several keys
- * claim an unpinned name (the error lists them); sync_identity.c, docs/trust.md. */
-int sv_resolve(sync_context_t *ctx, const char *name, const char *prefix, uint8_t sign_pk[32],
-               uint8_t *kem_ek);
-/* Put this identity's record (idempotent: one record per key; it proves nothing about the name,
- * docs/trust.md). */
-int sv_publish_identity(sync_context_t *ctx);
-
-/* --- network --- */
-/* One value to put (net/net.h): key, val, len, kind (enum sv_kind), vid, created; ok out. */
-typedef dnasync_net_put_t net_put_t;
-typedef int (*net_value_cb)(void *user, uint64_t vid, const uint8_t *val, size_t len);
-
-#define net_key_box(mailbox, day, shard, key) dht_key_box(key, mailbox, day, (int)(shard))
-#define net_key_sum(mailbox, day, key) dht_key_sum(key, mailbox, day)
-#define net_key_id(name, key) dht_key_id(key, name)
-#define net_key_bell(mailbox, day, key) dht_key_bell(key, mailbox, day)
-/* Ring the doorbell of (mailbox, day) with a copy of an uploaded value (best effort). */
-void net_ring(sync_context_t *ctx, const char *mailbox, int64_t day, const net_put_t *value);
-int net_put_many(sync_context_t *ctx, net_put_t *items, size_t n);
-int net_get(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], net_value_cb cb,
-            void *user);
-int net_list_ids(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t **ids,
-                 size_t *n);
-int net_get_ids(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,
-                size_t n, net_value_cb cb, void *user);
-/* Several gets at once (a few threads; every transport is thread-safe). Each item gets its own
- * rc and values; free them with net_multi_free. */
-typedef dnasync_net_multi_t net_multi_t; /* key in; rc, vals, count out */
-void net_get_many(sync_context_t *ctx, net_multi_t *items, size_t n);
-/* cb for each value of an item (in order); stops at the first non-zero return. */
-int net_multi_each(const net_multi_t *item, net_value_cb cb, void *user);
-void net_multi_free(net_multi_t *items, size_t n);
-int net_listen(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], void **token);
-void net_listen_cancel(sync_context_t *ctx, void *token);
-
-/* The mailboxes one upload batch wrote to, each with the last value confirmed there (borrowed:
- * it must outlive sync_outbox_mark_locked), which rings the mailbox's doorbell for real-time
- * devices once the summary is re-put (sync_outbox.c). */
-typedef struct touched_box {
-    char mailbox[DNASYNC_NAME_MAX + 1];
-    net_put_t bell;
-} touched_box_t;
-typedef struct touched {
-    touched_box_t *box;
-    size_t n, cap;
-} touched_t;
-int sync_touch(sync_context_t *ctx, touched_t *t, const char *mailbox, const net_put_t *last);
-/* Inside the cache transaction that marks the batch synced: record each touched (mailbox, day)
- * and its bell in the outbox. The caller frees t->box. */
-int sync_outbox_mark_locked(sync_context_t *ctx, const touched_t *t, int64_t day);
 
 #endif

@@ -6,7 +6,7 @@
 #ifndef DNASYNC_SYNC_WRITERS_H
 #define DNASYNC_SYNC_WRITERS_H
 
-#include "sync/sync_internal.h"
+#include "sync/sync_context.h"
 
 #define SYNC_KNOWN_WRITERS 64 /* per mailbox, the most recently seen */
 

@@ -30,8 +30,8 @@ void tu_wait_peers(dht_storage_context_t *ctx, unsigned want);
 int tu_put_confirmed(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
                      const uint8_t *value, size_t len, uint16_t type, uint64_t id,
                      uint64_t created);
-/* A MESSAGE, TOMBSTONE or SUMMARY value put the way the engine puts it (sync_upload.c,
- * sync_tombstone.c), through dht_put_batch: a message into its recipient's and its sender's
+/* A MESSAGE, TOMBSTONE or SUMMARY value put the way the engine puts it (sync_bundle.c,
+ * sync_outbox.c), through dht_put_batch: a message into its recipient's and its sender's
  * mailbox bucket of upload_time's day, a tombstone into its owner's, a summary at its own
  * sum/<mailbox>/<day>; `created` by the one rule (net/net.h): the message's created_at, the
  * tombstone's deleted_at, the summary's put (upload_time). key_out (may be NULL) gets the first

@@ -1,7 +1,7 @@
-/* Internal: the sync context shared by sync_protocol.c, sync_upload.c, sync_download.c,
- * sync_tombstone.c, sync_scheduler.c and the value/network helpers. */
-#ifndef DNASYNC_SYNC_INTERNAL_H
-#define DNASYNC_SYNC_INTERNAL_H
+/* Internal: the sync context every file of the engine works on, and its shared helpers
+ * (sync_context.c). Each other file of src/sync declares its own functions in its own header. */
+#ifndef DNASYNC_SYNC_CONTEXT_H
+#define DNASYNC_SYNC_CONTEXT_H
 
 #include "cache/cache.h"
 #include "common/err.h"
@@ -65,7 +65,7 @@ struct sync_context {
     size_t pending_downloads; /* ids listed on the DHT but not fetched yet */
 
     bool realtime;
-    int64_t listen_day; /* day whose summary key is listened to; -1 none */
+    int64_t listen_day; /* day whose doorbell key is listened to; -1 none */
     void *listen_token;
 
     sync_sched_t sched;
@@ -75,7 +75,8 @@ struct sync_context {
     bool wake; /* a listen fired since the last tick */
 };
 
-/* --- sync_protocol.c --- */
+/* --- sync_context.c --- */
+/* Queue an event for delivery without ctx->lock (caller holds it). */
 void sync_event_push(sync_context_t *ctx, sync_event_kind_t kind, const char *message_id,
                      size_t done, size_t total);
 /* Deliver queued events; caller must NOT hold ctx->lock. */
@@ -83,60 +84,20 @@ void sync_events_deliver(sync_context_t *ctx);
 /* The same from inside a pass, between two committed steps: releases ctx->lock for the
  * callbacks (other calls may run in between; every step before is committed). */
 void sync_events_flush_locked(sync_context_t *ctx);
+/* The cache's last error into ctx->err; returns DNASYNC_EIO. */
 int sync_cache_fail(sync_context_t *ctx);
 /* End a cache transaction: commit when rc == 0, else roll back. Returns rc or DNASYNC_EIO. */
 int sync_tx_finish(sync_context_t *ctx, int rc);
+/* 0 when ctx can reach the network (a transport, keys, a known peer); else why in ctx->err. */
 int sync_need_network(sync_context_t *ctx);
 int64_t sync_today(const sync_context_t *ctx);
 
+/* Read the counts of earlier runs kept in sync_meta (refused values, damaged rows). */
+void sync_saved_counts_load(sync_context_t *ctx);
 /* The damaged pending rows a complete upload walk skipped: kept for sync_get_status and saved
  * in sync_meta when the number changed. */
 void sync_damaged_rows_set_locked(sync_context_t *ctx, size_t n);
-
-/* --- sync_upload.c (caller holds ctx->lock) --- */
-int sync_upload_pending_locked(sync_context_t *ctx, size_t *uploaded);
-/* Put this device's summary of (mailbox, day): 0 once confirmed, else an error in ctx->err. */
-int sync_publish_summary_locked(sync_context_t *ctx, const char *mailbox, int64_t day);
-
-/* --- sync_outbox.c --- */
-/* Re-put every summary in the outbox (ringing its doorbell), clearing each once confirmed.
- * DNASYNC_EDHT when any stays. */
-int sync_outbox_flush_locked(sync_context_t *ctx);
-
-/* Publish this identity's record when it was not confirmed in the last week. */
-int sync_identity_refresh_locked(sync_context_t *ctx);
-
-/* --- sync_download.c --- */
-/* Every unclosed day of the window (new device or catch-up). */
-int sync_download_window_locked(sync_context_t *ctx, size_t *new_msgs, size_t *deleted);
-/* Today and yesterday only (idle pass and real-time wake-ups). */
-int sync_download_recent_locked(sync_context_t *ctx, size_t *new_msgs);
-
-/* --- sync_tombstone.c --- */
-int sync_upload_tombstones_locked(sync_context_t *ctx, size_t *uploaded);
-
-/* --- sync_receipts.c --- */
-int sync_upload_receipts_locked(sync_context_t *ctx, size_t *uploaded);
-/* A shared receipt is confirmed on the DHT: off the pending list (inside the caller's
- * transaction). */
-int sync_receipt_sent_locked(sync_context_t *ctx, const char *message_id);
-/* A receipt from another of this identity's devices: mark read (or remember it until the
- * message arrives). */
-int sync_receipt_apply(sync_context_t *ctx, const char *message_id, int64_t read_at);
-/* A message just arrived: apply a receipt that came before it. */
-int sync_receipt_arrived_message(sync_context_t *ctx, const char *message_id);
-
-/* --- sync_scheduler.c --- */
-int sync_pass_locked(sync_context_t *ctx, size_t *up, size_t *down, size_t *del);
 /* Adds this run's refusals to the count kept in the cache (status shows all runs). */
 void sync_rejected_save_locked(sync_context_t *ctx);
-void sync_wake(sync_context_t *ctx); /* from the DHT thread: never takes ctx->lock */
-void sync_background_stop(sync_context_t *ctx);
-int sync_realtime_rollover(sync_context_t *ctx, uint64_t now_ms);
-bool sync_realtime_active(const sync_context_t *ctx);
-
-/* --- sync_days.c --- */
-int sync_days_summary(sync_context_t *ctx, uint32_t *verified, uint32_t *window,
-                      uint64_t *oldest_unverified_expiry);
 
 #endif

@@ -1,0 +1,41 @@
+/* Internal: the engine's network calls, through the context's transport (sync_net.c). */
+#ifndef DNASYNC_SYNC_NET_H
+#define DNASYNC_SYNC_NET_H
+
+#include "dht/dht_keys.h"
+#include "net/net.h"
+#include "sync/sync_context.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One value to put (net/net.h): key, val, len, kind (enum sv_kind), vid, created; ok out. */
+typedef dnasync_net_put_t net_put_t;
+typedef int (*net_value_cb)(void *user, uint64_t vid, const uint8_t *val, size_t len);
+
+#define net_key_box(mailbox, day, shard, key) dht_key_box(key, mailbox, day, (int)(shard))
+#define net_key_sum(mailbox, day, key) dht_key_sum(key, mailbox, day)
+#define net_key_id(name, key) dht_key_id(key, name)
+#define net_key_bell(mailbox, day, key) dht_key_bell(key, mailbox, day)
+/* Ring the doorbell of (mailbox, day) with a copy of an uploaded value (best effort). */
+void net_ring(sync_context_t *ctx, const char *mailbox, int64_t day, const net_put_t *value);
+int net_put_many(sync_context_t *ctx, net_put_t *items, size_t n);
+int net_get(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], net_value_cb cb,
+            void *user);
+int net_list_ids(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t **ids,
+                 size_t *n);
+int net_get_ids(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,
+                size_t n, net_value_cb cb, void *user);
+/* Several gets at once (a few threads; every transport is thread-safe). Each item gets its own
+ * rc and values; free them with net_multi_free. */
+typedef dnasync_net_multi_t net_multi_t; /* key in; rc, vals, count out */
+void net_get_many(sync_context_t *ctx, net_multi_t *items, size_t n);
+/* cb for each value of an item (in order); stops at the first non-zero return. */
+int net_multi_each(const net_multi_t *item, net_value_cb cb, void *user);
+void net_multi_free(net_multi_t *items, size_t n);
+/* Listen on key: cb(user, ...) runs on a transport thread for each value put there. */
+int net_listen(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+               dnasync_net_listen_cb cb, void *user, void **token);
+void net_listen_cancel(sync_context_t *ctx, void *token);
+
+#endif
