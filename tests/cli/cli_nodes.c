@@ -4,32 +4,14 @@
 #include "check.h"
 #include "proc.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-
-/* The nodes of the running test: killed by PID at exit when a CHECK failed before
- * cli_nodes_stop, so a failing test leaves no node behind. */
-static cli_nodes_t *running;
-static int registered;
-
-static void kill_running(void)
-{
-    for (int i = 0; running && i < running->n; i++) {
-        kill(running->pid[i], SIGKILL);
-        waitpid(running->pid[i], NULL, 0);
-    }
-}
 
 void cli_nodes_start(cli_nodes_t *nodes, int n, const char *dir)
 {
     memset(nodes, 0, sizeof *nodes);
     CHECK(n >= 1 && n <= CLI_NODES_MAX);
-    if (!registered++)
-        atexit(kill_running);
-    running = nodes;
     for (int i = 0; i < n; i++) {
         char log[4200];
         snprintf(log, sizeof log, "%s/node%d.log", dir, i);
@@ -51,5 +33,4 @@ void cli_nodes_stop(cli_nodes_t *nodes)
     for (int i = 0; i < nodes->n; i++)
         CHECK_EQ_INT(proc_stop(nodes->pid[i], 10), 0);
     nodes->n = 0;
-    running = NULL;
 }

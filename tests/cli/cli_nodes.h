@@ -12,9 +12,8 @@ typedef struct cli_nodes {
     int n;
 } cli_nodes_t;
 
-/* n nodes (logs in dir), each bootstrapped to the first; CHECKs each reports it listens.
- * One set at a time: if the test exits before cli_nodes_stop (a failed CHECK), they are
- * killed by PID at exit. */
+/* n nodes (logs in dir), each bootstrapped to the first; CHECKs each reports it listens. If the
+ * test exits before cli_nodes_stop (a failed CHECK), proc_spawn kills them by PID at exit. */
 void cli_nodes_start(cli_nodes_t *nodes, int n, const char *dir);
 /* Stop every node by PID (SIGTERM, then SIGKILL); CHECKs they exited cleanly. */
 void cli_nodes_stop(cli_nodes_t *nodes);

@@ -14,16 +14,6 @@
 
 static char boot[64];
 
-/* The node and the watch still running when a CHECK fails (it exits at once): killed at exit.
- * A pid is forgotten as soon as the test has reaped it (it may be reused). */
-static pid_t running[2];
-
-static void kill_running(void)
-{
-    for (int i = 0; i < 2; i++)
-        if (running[i] > 0 && kill(running[i], SIGKILL) == 0)
-            waitpid(running[i], NULL, 0);
-}
 static char *dir;
 static char home[4200];
 
@@ -47,7 +37,7 @@ static pid_t start_watch(const char *home, const char *log)
 {
     char *argv[] = {
         (char *)DNASYNC_CLI_PATH, "--home", (char *)home, "--bootstrap", boot, "watch", NULL};
-    pid_t pid = running[1] = proc_spawn(argv, log);
+    pid_t pid = proc_spawn(argv, log);
     CHECK(pid > 0);
     char *text = proc_wait_for_text(log, "watching as", 30);
     if (!text)
@@ -75,9 +65,7 @@ static void test_second_process_refused(void)
     r = dn(home, "inbox", NULL, NULL);
     CHECK(!strstr(r.out, "while watch runs"));
     proc_result_free(&r);
-    int stopped = proc_stop(w, 20);
-    running[1] = 0; /* reaped */
-    CHECK_EQ_INT(stopped, 0);
+    CHECK_EQ_INT(proc_stop(w, 20), 0);
     r = dn(home, "send", "alice", "after watch");
     if (r.exit_code != 0)
         fprintf(stderr, "send after watch: %d %s%s\n", r.exit_code, r.out, r.err);
@@ -92,9 +80,7 @@ static void test_killed_holder_frees_the_home(void)
     pid_t w = start_watch(home, log);
     CHECK_EQ_INT(kill(w, SIGKILL), 0);
     int st = 0;
-    pid_t reaped = waitpid(w, &st, 0);
-    running[1] = 0;
-    CHECK_EQ_INT(reaped, w);
+    CHECK_EQ_INT(waitpid(w, &st, 0), w);
     proc_result_t r = dn(home, "send", "alice", "after kill -9");
     if (r.exit_code != 0)
         fprintf(stderr, "send after kill -9: %d %s%s\n", r.exit_code, r.out, r.err);
@@ -108,8 +94,7 @@ int main(void)
     char log[4200];
     snprintf(log, sizeof log, "%s/node.log", dir);
     char *nargv[] = {(char *)DNASYNC_CLI_PATH, "node", "--bind", "127.0.0.1", "--port", "0", NULL};
-    atexit(kill_running);
-    pid_t node = running[0] = proc_spawn(nargv, log);
+    pid_t node = proc_spawn(nargv, log);
     CHECK(node > 0);
     char *text = proc_wait_for_text(log, "listening on", 20);
     CHECK(text);
@@ -127,9 +112,7 @@ int main(void)
     RUN(test_second_process_refused);
     RUN(test_killed_holder_frees_the_home);
 
-    int stopped = proc_stop(node, 10);
-    running[0] = 0;
-    CHECK_EQ_INT(stopped, 0);
+    CHECK_EQ_INT(proc_stop(node, 10), 0);
     test_rmtree(dir);
     free(dir);
     return 0;

@@ -157,16 +157,6 @@ static void test_escaping(void)
     free(home);
 }
 
-static pid_t g_node = -1;
-
-/* A failed check exits: the node this test started is stopped (by its PID) on the way out. */
-static void stop_node(void)
-{
-    if (g_node > 0)
-        proc_stop(g_node, 20);
-    g_node = -1;
-}
-
 static pid_t start_node(char *addr)
 {
     static int started;
@@ -175,8 +165,6 @@ static pid_t start_node(char *addr)
     char *argv[] = {(char *)cli_path(), "node", "--bind", "127.0.0.1", "--port", "0", NULL};
     pid_t pid = proc_spawn(argv, log);
     CHECK(pid > 0);
-    g_node = pid;
-    atexit(stop_node);
     char *text = proc_wait_for_text(log, "listening on", 30);
     CHECK(text);
     char *p = strstr(text, "listening on ");
@@ -210,7 +198,6 @@ static void test_send_and_delete(void)
     proc_result_free(&r);
     expect(cli_run(home, 1, "--bootstrap", addr, "delete", p8, NULL), 0, "\"already\":true", NULL);
     CHECK_EQ_INT(proc_stop(node, 20), 0);
-    g_node = -1;
     free(home);
 }
 
@@ -260,7 +247,6 @@ static void test_watch_escapes(void)
     CHECK(!strchr(text, '\x1b') && !strstr(text, "\xe2\x80\xae"));
     free(text);
     CHECK_EQ_INT(proc_stop(node, 20), 0);
-    g_node = -1;
 }
 
 /* With an argument only the test of that name runs (to see one defect on an older binary). */

@@ -25,14 +25,6 @@
 
 static cli_nodes_t nodes;
 
-static void stop_nodes(void)
-{
-    for (int i = 0; i < nodes.n; i++)
-        if (nodes.pid[i] > 0)
-            proc_stop(nodes.pid[i], 20);
-    nodes.n = 0;
-}
-
 static void ok(proc_result_t r, const char *what)
 {
     if (r.exit_code != 0)
@@ -105,7 +97,6 @@ int main(void)
 {
     char *dir = test_tmpdir("cli-progress");
     cli_nodes_start(&nodes, 2, dir);
-    atexit(stop_nodes);
     char home[4][4200];
     for (int i = 0; i < 4; i++)
         snprintf(home[i], sizeof home[i], "%s/dev%d", dir, i);
@@ -170,7 +161,7 @@ int main(void)
     CHECK(strstr(tty, "\rdnasync: catching up: "));
     free(tty);
 
-    stop_nodes();
+    cli_nodes_stop(&nodes);
     test_rmtree(dir);
     free(dir);
     return 0;

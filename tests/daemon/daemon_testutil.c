@@ -5,38 +5,16 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 char dt_boot[2][64];
-
-/* Every process started here, killed at exit: a failed CHECK exits without stopping them. */
-static pid_t started[64];
-static size_t n_started;
-
-static void kill_started(void)
-{
-    for (size_t i = 0; i < n_started; i++)
-        if (started[i] > 0 && kill(started[i], SIGKILL) == 0)
-            waitpid(started[i], NULL, 0);
-}
-
-pid_t dt_track(pid_t pid)
-{
-    if (n_started == 0)
-        atexit(kill_started);
-    if (n_started < 64)
-        started[n_started++] = pid;
-    return pid;
-}
 
 static pid_t start_node(const char *dir, const char *name, const char *bootstrap, char *addr)
 {
@@ -51,7 +29,7 @@ static pid_t start_node(const char *dir, const char *name, const char *bootstrap
                     bootstrap ? "--bootstrap" : NULL,
                     (char *)bootstrap,
                     NULL};
-    pid_t pid = dt_track(proc_spawn(argv, log));
+    pid_t pid = proc_spawn(argv, log);
     CHECK(pid > 0);
     char *text = proc_wait_for_text(log, "listening on", 30);
     CHECK(text);
@@ -92,20 +70,6 @@ proc_result_t dt_cli(const char *home, int json, ...)
     return r;
 }
 
-void dt_untrack(pid_t pid)
-{
-    for (size_t i = 0; i < n_started; i++)
-        if (started[i] == pid)
-            started[i] = 0;
-}
-
-int dt_stop(pid_t pid, int timeout_s)
-{
-    int code = proc_stop(pid, timeout_s);
-    dt_untrack(pid); /* reaped: its pid may belong to someone else now */
-    return code;
-}
-
 pid_t dt_start_daemon(const char *home, const char *log)
 {
     return dt_start_daemon_with(home, log, NULL);
@@ -119,7 +83,7 @@ pid_t dt_start_daemon_with(const char *home, const char *log, const char *const 
         argv[n++] = (char *)opts[i];
     argv[n++] = "daemon";
     argv[n] = NULL;
-    pid_t pid = dt_track(proc_spawn(argv, log));
+    pid_t pid = proc_spawn(argv, log);
     CHECK(pid > 0);
     char *text = proc_wait_for_text(log, "ready:", 60);
     if (!text) {

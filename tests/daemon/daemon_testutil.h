@@ -16,16 +16,10 @@ void dt_start_nodes(const char *dir, pid_t pids[2]);
 /* dnasync --home HOME --bootstrap B1 --bootstrap B2 [--json] ARGS... (NULL-terminated). */
 proc_result_t dt_cli(const char *home, int json, ...);
 /* `dnasync daemon` on home, logging to log; waits for its "ready:" line. Nodes and daemons
- * started here are SIGKILLed at exit if still running (a failed CHECK exits at once). */
+ * started here are proc_spawn's: killed at exit if still running (a failed CHECK exits at once). */
 pid_t dt_start_daemon(const char *home, const char *log);
 /* The same with global options before `daemon` (NULL-terminated, e.g. --profile mobile). */
 pid_t dt_start_daemon_with(const char *home, const char *log, const char *const *opts);
-/* Kill pid at exit unless dt_stop/dt_untrack forgot it first; returns pid. */
-pid_t dt_track(pid_t pid);
-/* proc_stop for a process started here, then forgotten (its pid may be reused). */
-int dt_stop(pid_t pid, int timeout_s);
-/* Forget a process the test reaped itself (after kill -9 and waitpid). */
-void dt_untrack(pid_t pid);
 
 /* A connection to HOME/dnasync.sock. */
 typedef struct dt_conn {

@@ -185,7 +185,7 @@ static void test_watch_through_daemon(void)
     char log[4200];
     snprintf(log, sizeof log, "%s/watch.log", dir);
     char *argv[] = {(char *)DNASYNC_CLI_PATH, "--home", alice, "--json", "watch", NULL};
-    pid_t w = dt_track(proc_spawn(argv, log));
+    pid_t w = proc_spawn(argv, log);
     CHECK(w > 0);
     char *t = proc_wait_for_text(log, "watching through the daemon", 30);
     CHECK(t);
@@ -201,7 +201,7 @@ static void test_watch_through_daemon(void)
         fprintf(stderr, "watch did not print %s\n", want);
     CHECK(t && strstr(t, "\"text\":\"for the watcher\"}"));
     free(t);
-    CHECK_EQ_INT(dt_stop(w, 20), 0);
+    CHECK_EQ_INT(proc_stop(w, 20), 0);
 }
 
 int main(void)
@@ -232,13 +232,13 @@ int main(void)
     free(dl);
     compare(&in_process, &through_daemon);
     RUN(test_watch_through_daemon);
-    CHECK_EQ_INT(dt_stop(d, 30), 0);
+    CHECK_EQ_INT(proc_stop(d, 30), 0);
     for (int i = 0; i < in_process.n; i++) {
         free(in_process.out[i]), free(in_process.err[i]);
         free(through_daemon.out[i]), free(through_daemon.err[i]);
     }
-    CHECK_EQ_INT(dt_stop(nodes[1], 10), 0);
-    CHECK_EQ_INT(dt_stop(nodes[0], 10), 0);
+    CHECK_EQ_INT(proc_stop(nodes[1], 10), 0);
+    CHECK_EQ_INT(proc_stop(nodes[0], 10), 0);
     test_rmtree(dir);
     free(dir);
     return 0;

@@ -330,7 +330,7 @@ static void test_receipt_from_other_device(void)
     CHECK(got);
     free(mine);
     dt_close(&suba);
-    CHECK_EQ_INT(dt_stop(d2, 30), 0);
+    CHECK_EQ_INT(proc_stop(d2, 30), 0);
 }
 
 /* Counts message notifications on a subscription until `want` or EOF (its own thread, so it
@@ -421,7 +421,6 @@ static void test_kill9_mid_upload(void)
     CHECK_EQ_INT(kill(alice_d, SIGKILL), 0);
     int st;
     CHECK_EQ_INT(waitpid(alice_d, &st, 0), alice_d);
-    dt_untrack(alice_d);
     /* the lock file still names the dead daemon: a stale lock, which the next one takes over */
     char lock[4300], holder[64];
     snprintf(lock, sizeof lock, "%s/lock", alice);
@@ -518,10 +517,10 @@ int main(void)
     RUN(test_slow_subscriber_dropped);
     RUN(test_kill9_mid_upload);
 
-    CHECK_EQ_INT(dt_stop(alice_d, 30), 0);
-    CHECK_EQ_INT(dt_stop(bob_d, 30), 0);
-    CHECK_EQ_INT(dt_stop(nodes[1], 10), 0);
-    CHECK_EQ_INT(dt_stop(nodes[0], 10), 0);
+    CHECK_EQ_INT(proc_stop(alice_d, 30), 0);
+    CHECK_EQ_INT(proc_stop(bob_d, 30), 0);
+    CHECK_EQ_INT(proc_stop(nodes[1], 10), 0);
+    CHECK_EQ_INT(proc_stop(nodes[0], 10), 0);
     test_rmtree(dir);
     free(dir);
     return 0;

@@ -337,9 +337,9 @@ int main(void)
     RUN(test_progress_json);
     RUN(test_global_options);
 
-    CHECK_EQ_INT(dt_stop(daemon_pid, 30), 0);
-    CHECK_EQ_INT(dt_stop(nodes[1], 10), 0);
-    CHECK_EQ_INT(dt_stop(nodes[0], 10), 0);
+    CHECK_EQ_INT(proc_stop(daemon_pid, 30), 0);
+    CHECK_EQ_INT(proc_stop(nodes[1], 10), 0);
+    CHECK_EQ_INT(proc_stop(nodes[0], 10), 0);
     test_rmtree(dir);
     free(dir);
     return 0;

@@ -80,17 +80,6 @@ dht_storage_context_t *tu_ctx(const char *bootstrap, const dnasync_env_t *env)
     return ctx;
 }
 
-void tu_wait_peers(dht_storage_context_t *ctx, unsigned want)
-{
-    for (int i = 0; i < 100; i++) { /* <= 10 s */
-        dht_storage_stats_t s;
-        if (dht_storage_stats(ctx, &s) == 0 && s.nodes >= want && s.nodes_good >= 1)
-            return;
-        struct timespec ts = {0, 100 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-}
-
 int tu_put_confirmed(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
                      const uint8_t *value, size_t len, uint16_t type, uint64_t id, uint64_t created)
 {

@@ -3,6 +3,7 @@
 #define DNASYNC_TEST_DHT_UTIL_H
 
 #include "dht/dht.h"
+#include "netwait.h" /* tu_wait_peers */
 
 #include <sys/types.h>
 
@@ -20,10 +21,6 @@ void tu_tombstone(uint8_t **out, size_t *len, unsigned n, const char *owner, uin
 /* tu_strict: strict_types for the next contexts tu_ctx makes (default 0). */
 extern int tu_strict;
 dht_storage_context_t *tu_ctx(const char *bootstrap, const dnasync_env_t *env);
-/* Wait (<= 10 s) until ctx knows at least want nodes, one of them good: a bootstrap address is
- * only a dubious node until it answers, and a single put through dubious nodes alone may fail at
- * once (test_dht_editions failed so in CI). */
-void tu_wait_peers(dht_storage_context_t *ctx, unsigned want);
 /* A put confirmed and retried the way the engine puts (dht_put_batch): a single dht_put can
  * report failure while the writer's search is young (test_dht_editions failed so in CI).
  * Returns the item's status. */

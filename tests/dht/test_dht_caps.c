@@ -20,16 +20,6 @@
 #include <time.h>
 
 static test_clock_t clk;
-static pid_t g_node = -1;
-
-/* Stopped by PID at exit also when a CHECK fails. */
-static void stop_node(void)
-{
-    if (g_node > 0)
-        proc_stop(g_node, 15);
-    g_node = -1;
-}
-
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -39,12 +29,7 @@ static void sleep_ms(long ms)
 static dht_storage_context_t *client(const char *addr)
 {
     dht_storage_context_t *c = tu_ctx(addr, &clk.env);
-    for (int i = 0; i < 100; i++) {
-        dht_storage_stats_t s;
-        if (dht_storage_stats(c, &s) == 0 && s.nodes_good >= 1)
-            break;
-        sleep_ms(100);
-    }
+    tu_wait_peers(c, 1);
     return c;
 }
 
@@ -117,8 +102,6 @@ int main(void)
     int port = 0;
     pid_t pid = tu_spawn_node(args, log, &port);
     CHECK(pid > 0);
-    g_node = pid;
-    atexit(stop_node);
     snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
     int64_t day = (int64_t)(clk.now_ms / 1000u / DNASYNC_DAY_S);
     uint64_t created = (uint64_t)day * DNASYNC_DAY_S + 60u;
@@ -228,7 +211,6 @@ int main(void)
         CHECK_EQ_INT(kept, DHT_MAX_DEVICES);
     }
 
-    g_node = -1;
     CHECK_EQ_INT(proc_stop(pid, 15), 0);
     test_rmtree(dir);
     free(dir);

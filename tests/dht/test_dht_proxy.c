@@ -3,6 +3,7 @@
  * from GET /key/<hash>. Real processes, plain HTTP over a socket. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
+#include "netwait.h"
 #include "proc.h"
 #include "testenv.h"
 
@@ -15,17 +16,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-static int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    CHECK(s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0);
-    CHECK(getsockname(s, (struct sockaddr *)&a, &len) == 0);
-    close(s);
-    return ntohs(a.sin_port);
-}
 
 /* One HTTP/1.0 request; returns the malloc'd response (headers + body) or NULL. For streaming
  * endpoints the read stops after timeout_ms without new bytes. */
@@ -64,7 +54,7 @@ int main(void)
     char *dir = test_tmpdir("proxy");
     char log[4200], portarg[16];
     snprintf(log, sizeof log, "%s/node.log", dir);
-    int port = free_port();
+    int port = tu_free_port();
     snprintf(portarg, sizeof portarg, "%d", port);
     char *argv[] = {(char *)DNASYNC_CLI_PATH, "node",  "--bind", "127.0.0.1", "--port", "0",
                     "--proxy-port",           portarg, NULL};

@@ -21,16 +21,6 @@
 
 static test_clock_t clk;
 static char *dir;
-static pid_t other = -1, gwnode = -1;
-
-static void cleanup(void)
-{
-    if (gwnode > 0)
-        proc_stop(gwnode, 10);
-    if (other > 0)
-        proc_stop(other, 10);
-    gwnode = other = -1;
-}
 
 /* A message stored through a client of the other node; key gets its key. */
 static void store_on_other(int other_port, unsigned n, uint8_t key[DNASYNC_DHT_KEY_BYTES])
@@ -38,13 +28,7 @@ static void store_on_other(int other_port, unsigned n, uint8_t key[DNASYNC_DHT_K
     char addr[32];
     snprintf(addr, sizeof addr, "127.0.0.1:%d", other_port);
     dht_storage_context_t *c = tu_ctx(addr, &clk.env);
-    for (int i = 0; i < 100; i++) {
-        dht_storage_stats_t s;
-        if (dht_storage_stats(c, &s) == 0 && s.nodes_good >= 1)
-            break;
-        struct timespec ts = {0, 100 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
+    tu_wait_peers(c, 1);
     uint8_t sk[32], *msg;
     size_t len;
     tu_seed(sk, 5);
@@ -103,13 +87,13 @@ static void run(int disconnect_first, const char *tag)
     snprintf(log, sizeof log, "%s/%s-other.log", dir, tag);
     char *oargs[] = {"--bind", "127.0.0.1", NULL};
     int other_port = 0, gwp = 0, dht_port = 0;
-    other = tu_spawn_node(oargs, log, &other_port);
+    pid_t other = tu_spawn_node(oargs, log, &other_port);
     CHECK(other > 0);
     char bs[32];
     snprintf(bs, sizeof bs, "127.0.0.1:%d", other_port);
     char *gargs[] = {"--persist", persist, "--bootstrap", bs, "-v", NULL};
     snprintf(log, sizeof log, "%s/%s-gw.log", dir, tag);
-    gwnode = gt_spawn(gargs, log, &gwp, &dht_port);
+    pid_t gwnode = gt_spawn(gargs, log, &gwp, &dht_port);
 
     uint8_t key[DNASYNC_DHT_KEY_BYTES], own[DNASYNC_DHT_KEY_BYTES];
     store_on_other(other_port, disconnect_first ? 1 : 2, key);
@@ -124,7 +108,6 @@ static void run(int disconnect_first, const char *tag)
         nanosleep(&ts, NULL);
     }
     int code = proc_stop(gwnode, 30);
-    gwnode = -1;
     fprintf(stderr, "%s: gateway node exit code %d\n", tag, code);
     CHECK_EQ_INT(code, 0);
     if (!disconnect_first) {
@@ -138,13 +121,11 @@ static void run(int disconnect_first, const char *tag)
 
     /* the other node is gone too: what the gateway node serves now comes from its saved state */
     CHECK_EQ_INT(proc_stop(other, 20), 0);
-    other = -1;
     char *rargs[] = {"--persist", persist, NULL};
     snprintf(log, sizeof log, "%s/%s-gw2.log", dir, tag);
     gwnode = gt_spawn(rargs, log, &gwp, &dht_port);
     CHECK(served(gwp, own));
     CHECK_EQ_INT(proc_stop(gwnode, 20), 0);
-    gwnode = -1;
 }
 
 static void test_disconnect_then_stop(void)
@@ -164,7 +145,6 @@ int main(void)
     clock_gettime(CLOCK_REALTIME, &ts);
     test_clock_init(&clk, (uint64_t)ts.tv_sec, 9);
     dir = test_tmpdir("gateway-stop");
-    atexit(cleanup);
     RUN(test_disconnect_then_stop);
     RUN(test_stop_during_listen);
     curl_global_cleanup();

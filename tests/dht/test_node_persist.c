@@ -34,11 +34,10 @@ static pid_t g_pid = -1;
 static uint8_t g_sk[32];
 static const char *dir; /* logs (outside the tmpfs) */
 
+/* The tmpfs, also when a CHECK fails (the node on it is killed by proc_spawn's own handler;
+ * MNT_DETACH unmounts even if it still runs). */
 static void cleanup(void)
 {
-    if (g_pid > 0)
-        proc_stop(g_pid, 10);
-    g_pid = -1;
     if (g_mounted && umount2(g_mnt, MNT_DETACH) != 0)
         fprintf(stderr, "cannot unmount %s: %s\n", g_mnt, strerror(errno));
     g_mounted = 0;
@@ -55,12 +54,7 @@ static dht_storage_context_t *client(int port)
     char addr[32];
     snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
     dht_storage_context_t *c = tu_ctx(addr, &clk.env);
-    for (int i = 0; i < 100; i++) {
-        dht_storage_stats_t s;
-        if (dht_storage_stats(c, &s) == 0 && s.nodes_good >= 1)
-            break;
-        sleep_ms(100);
-    }
+    tu_wait_peers(c, 1);
     return c;
 }
 

@@ -5,45 +5,20 @@
 #include "check.h"
 #include "dht_testutil.h"
 #include "gw_testutil.h"
+#include "netwait.h"
 #include "proc.h"
 #include "testenv.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-static pid_t a = -1, b = -1;
-
-static void cleanup(void)
-{
-    if (a > 0)
-        proc_stop(a, 10);
-    if (b > 0)
-        proc_stop(b, 10);
-    a = b = -1;
-}
-
-static int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof sa;
-    CHECK(s >= 0 && bind(s, (struct sockaddr *)&sa, sizeof sa) == 0);
-    CHECK(getsockname(s, (struct sockaddr *)&sa, &len) == 0);
-    close(s);
-    return ntohs(sa.sin_port);
-}
 
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    atexit(cleanup);
     char *dir = test_tmpdir("proxy-stop");
     char log[4200], persist[4200];
     snprintf(persist, sizeof persist, "%s/a-state", dir);
@@ -54,7 +29,7 @@ int main(void)
     /* node B holds the value (put through its gateway) */
     snprintf(log, sizeof log, "%s/b.log", dir);
     int b_gw = 0, b_port = 0;
-    b = gt_spawn(NULL, log, &b_gw, &b_port);
+    pid_t b = gt_spawn(NULL, log, &b_gw, &b_port);
     uint8_t sk[32];
     tu_seed(sk, 21);
     gt_value_t id;
@@ -73,13 +48,13 @@ int main(void)
     /* node A runs the proxy, bootstrapped to B */
     char bs[32], pport[16];
     snprintf(bs, sizeof bs, "127.0.0.1:%d", b_port);
-    int proxy = free_port();
+    int proxy = tu_free_port();
     snprintf(pport, sizeof pport, "%d", proxy);
     char *args[] = {"--bind", "127.0.0.1",    "--bootstrap", bs,   "--persist",
                     persist,  "--proxy-port", pport,         "-v", NULL};
     snprintf(log, sizeof log, "%s/a.log", dir);
     int a_port = 0;
-    a = tu_spawn_node(args, log, &a_port);
+    pid_t a = tu_spawn_node(args, log, &a_port);
     CHECK(a > 0);
     char *text = proc_wait_for_text(log, "REST proxy on", 10);
     CHECK(text);
@@ -95,7 +70,6 @@ int main(void)
     struct timespec pause = {0, 500 * 1000000L};
     nanosleep(&pause, NULL);
     int code = proc_stop(a, 30);
-    a = -1;
     fprintf(stderr, "node with the proxy: exit code %d\n", code);
     CHECK_EQ_INT(code, 0);
     char values[4300];
@@ -104,7 +78,6 @@ int main(void)
 
     gt_value_free(&id);
     CHECK_EQ_INT(proc_stop(b, 20), 0);
-    b = -1;
     curl_global_cleanup();
     if (!getenv("KEEP"))
         test_rmtree(dir);

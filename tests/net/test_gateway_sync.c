@@ -6,6 +6,7 @@
  * nothing when its gateway dies, and a rate-limited gateway only slows a catch-up down. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
+#include "netwait.h"
 #include "proc.h"
 #include "testenv.h"
 
@@ -13,15 +14,12 @@
 #include "dnasync/identity.h"
 #include "net/net.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,19 +36,6 @@ static char gw_url[NODES][64];
 static void nap_ms(long ms)
 {
     nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000}, NULL);
-}
-
-/* A TCP port nobody listens on right now (bounded: the kernel picks it). */
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    CHECK(bind(fd, (struct sockaddr *)&a, sizeof a) == 0);
-    CHECK(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
-    close(fd);
-    return ntohs(a.sin_port);
 }
 
 /* GET url/health answers 200 (libcurl, 1 s). */
@@ -101,15 +86,6 @@ static void start_node(int i)
     for (int k = 0; k < 200 && !healthy(gw_url[i]); k++) /* bounded: 20 s */
         nap_ms(100);
     CHECK(healthy(gw_url[i]));
-}
-
-/* At exit, also when a CHECK fails: no node outlives the test. */
-static void stop_nodes(void)
-{
-    for (int i = 0; i < NODES; i++)
-        if (node_pid[i] > 0)
-            proc_stop(node_pid[i], 10);
-    memset(node_pid, 0, sizeof node_pid);
 }
 
 static void kill_node(int i)
@@ -511,9 +487,8 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     dir = test_tmpdir("gwsync");
-    atexit(stop_nodes);
     for (int i = 0; i < NODES; i++) {
-        gw_port[i] = free_port();
+        gw_port[i] = tu_free_port();
         snprintf(gw_url[i], sizeof gw_url[i], "http://127.0.0.1:%d", gw_port[i]);
     }
     for (int i = 0; i < NODES; i++)

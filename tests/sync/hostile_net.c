@@ -39,25 +39,12 @@ static pid_t spawn_node(const char *dir, size_t i, const char *boot, char out[32
     return pid;
 }
 
-/* The node processes of the running test, stopped by PID at exit also when a CHECK fails. */
-static pid_t g_pids[HNET_NODES];
-
-static void stop_nodes(void)
-{
-    for (size_t i = 0; i < HNET_NODES; i++)
-        if (g_pids[i] > 0)
-            proc_stop(g_pids[i], 10);
-    memset(g_pids, 0, sizeof g_pids);
-}
-
 void hnet_start(hnet_t *net)
 {
     memset(net, 0, sizeof *net);
-    atexit(stop_nodes);
     net->devs.dir = test_tmpdir("hostile");
     for (size_t i = 0; i < HNET_NODES; i++)
-        g_pids[i] = net->pid[i] =
-            spawn_node(net->devs.dir, i, i ? net->boot[0] : NULL, net->boot[i]);
+        net->pid[i] = spawn_node(net->devs.dir, i, i ? net->boot[0] : NULL, net->boot[i]);
     net->hostile = hostile_start(net->boot[0]);
     CHECK(net->hostile != NULL);
 }
@@ -97,7 +84,8 @@ void hnet_stop(hnet_t *net)
 {
     hostile_stop(net->hostile);
     net->hostile = NULL;
-    stop_nodes();
+    for (size_t i = 0; i < HNET_NODES; i++)
+        proc_stop(net->pid[i], 10);
     test_rmtree(net->devs.dir);
     free(net->devs.dir);
 }

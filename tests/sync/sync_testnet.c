@@ -3,6 +3,7 @@
 
 #include "check.h"
 #include "dnasync/identity.h"
+#include "netwait.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +38,7 @@ void tnet_start(tnet_t *net, size_t n, int full_mesh)
     for (int round = 0; round < 400 && n > 1; round++) {
         size_t ready = 0;
         for (size_t i = 0; i < n; i++) {
-            dht_storage_stats_t st;
-            if (dht_storage_stats(net->nodes[i], &st) == 0 && st.nodes >= (full_mesh ? n - 1 : 1) &&
-                st.nodes_good >= 1)
+            if (tu_peers_ready(net->nodes[i], full_mesh ? (unsigned)n - 1 : 1))
                 ready++;
         }
         if (ready == n)

@@ -12,6 +12,7 @@
 #include "dht/dht_codec.h"
 #include "dht/dht_keys.h"
 #include "hostile_net.h"
+#include "netwait.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,12 +47,7 @@ static void count_held(hnet_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES], co
     cfg.timeout_ms = 30000;
     dht_storage_context_t *c = NULL;
     CHECK_EQ_INT(dht_storage_init(&cfg, &c), 0);
-    for (int i = 0; i < 100; i++) {
-        dht_storage_stats_t st;
-        if (dht_storage_stats(c, &st) == 0 && st.nodes >= HNET_NODES && st.nodes_good >= 1)
-            break;
-        nanosleep(&(struct timespec){0, 100000000}, NULL);
-    }
+    tu_wait_peers(c, HNET_NODES);
     uint8_t *one = NULL;
     size_t len = 0;
     uint64_t vid = 0;

@@ -156,14 +156,6 @@ static void check_device(device_t *d, int trial)
     exit(1);
 }
 
-/* Also on a failed CHECK (exit): the nodes this test started are stopped by their pids. */
-static void stop_nodes(void)
-{
-    for (int i = 1; i >= 0; i--)
-        if (nodes[i] > 0 && proc_stop(nodes[i], 10) != 0)
-            fprintf(stderr, "node %d did not stop cleanly\n", i + 1);
-}
-
 int main(void)
 {
     int trials = 100;
@@ -171,7 +163,6 @@ int main(void)
     if (t && atoi(t) > 0)
         trials = atoi(t) < MAX_TRIALS ? atoi(t) : MAX_TRIALS;
     char *dir = test_tmpdir("outbox");
-    atexit(stop_nodes);
     nodes[0] = start_node(dir, "node1", NULL, boot[0]);
     nodes[1] = start_node(dir, "node2", boot[0], boot[1]);
     char alice[4200], alice2[4200], bob[4200];
@@ -284,10 +275,8 @@ int main(void)
     dnasync_home_free(dev_a2.h);
     free(ids);
     free(was_read);
-    for (int k = 1; k >= 0; k--) {
+    for (int k = 1; k >= 0; k--)
         CHECK_EQ_INT(proc_stop(nodes[k], 10), 0);
-        nodes[k] = 0;
-    }
     test_rmtree(dir);
     free(dir);
     return 0;
