@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { constants, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
@@ -27,6 +27,15 @@ const port = await new Promise((res) => { const s = createServer(); s.listen(0, 
 const url = `http://127.0.0.1:${port}`;
 const node = spawn(cli, ["node", "--bind", "127.0.0.1", "--port", "0", "--gateway-port", String(port), "--gateway-rate", "100000"], { stdio: "ignore", env: { ...process.env, DNASYNC_WEB_ROOT: join(build, "web") } });
 let browser = null;
+// Stopped (scripts/bench.sh's trap, Ctrl-C): the node and the browser go with it, never left
+// running after the bench (Node's default on these signals exits without the finally below).
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"])
+  process.on(sig, () => {
+    node.kill("SIGKILL");
+    browser?.process()?.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(128 + constants.signals[sig]);
+  });
 try {
   for (let i = 0; i < 240; i++) { try { if ((await fetch(`${url}/health`)).ok) break; } catch { /* not yet */ } await sleep(250); }
   const dna = (home, ...a) => { const r = spawnSync(cli, ["--home", join(dir, home), "--gateway", url, "--json", ...a], { encoding: "utf8", timeout: 120000 }); if (r.status) throw new Error(r.stdout + r.stderr); return r.stdout.trim().split("\n").map((l) => JSON.parse(l)); };

@@ -2,7 +2,10 @@
 # `make bench`: sync cost against the raw DHT and SQLite ceilings, side by side in one run.
 # usage: scripts/bench.sh [BUILD_DIR]   (env: BENCH_ROUNDS=3, BENCH_N=10000, BENCH_OUT=BENCHMARKS.md,
 #   BENCH_KEEP=DIR keeps the run's raw results there; BENCH_TABLE_FROM=DIR prints the table again
-#   from such a directory without measuring anything)
+#   from such a directory without measuring anything; BENCH_ONLY="PHASE ..." runs only those
+#   phases, for debugging: the other rows print n/a and the table is not written unless BENCH_OUT
+#   is set. Phases (rows): crypto (8) cache (5) upload (1) download (2, runs upload) idle (4, runs
+#   download) realtime (3) daemon (9, 9b, 13c) mobile (7) gateway (7b, 13b) growth (6) web (W1-W3))
 # Starts its own loopback DHT of 5 in-process OpenDHT nodes (bench_net), runs every phase as its
 # own process (so peak RSS is per phase), prints one table and writes it to BENCHMARKS.md.
 set -euo pipefail
@@ -14,7 +17,20 @@ N=${BENCH_N:-10000}
 RT_N=${BENCH_RT_N:-200}
 GW_N=${BENCH_GW_N:-1000}
 GWL_N=${BENCH_GW_LAT_N:-40}
-OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
+ALL_PHASES="crypto cache upload download idle realtime daemon mobile gateway growth web"
+ONLY=" ${BENCH_ONLY:-} "
+# want PHASE: the phase runs in this run (every phase without BENCH_ONLY)
+want() { [ -z "${BENCH_ONLY:-}" ] || case "$ONLY" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+for p in ${BENCH_ONLY:-}; do
+  case " $ALL_PHASES " in *" $p "*) ;; *) echo "bench: unknown phase '$p' (phases: $ALL_PHASES)" >&2; exit 2 ;; esac
+done
+# the idle pass runs on the device row 2 caught up; the initial sync reads what row 1 uploaded
+if want idle && ! want download; then ONLY="$ONLY download "; fi
+if want download && ! want upload; then ONLY="$ONLY upload "; fi
+if [ -n "${BENCH_ONLY:-}" ]; then OUT=${BENCH_OUT:-}; else OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}; fi
+# the shared 5-node network (row 3's second, fresh one: want realtime or daemon)
+NEED_NET=0
+for p in upload download idle realtime daemon mobile gateway growth; do want $p && NEED_NET=1; done
 for b in bench_net bench_upload bench_download bench_realtime bench_idle bench_cache bench_mobile bench_crypto bench_daemon bench_gateway; do
   [ -x "$BIN/$b" ] || { echo "bench: $BIN/$b missing (build first: make build)" >&2; exit 1; }
 done
@@ -27,11 +43,18 @@ FRESH_PID=
 GW_PID=
 GWF_PID=
 GW_STARTED=
+RUN_PID=
+# Also when the bench is stopped (Ctrl-C, kill): a phase runs under `timeout`, in its own process
+# group (timeout's pid), so the whole group goes: the phase and what it started (daemons, the web
+# bench's node and browser); then the networks and gateways by their pids.
 cleanup() {
+  [ -z "$RUN_PID" ] || { kill -TERM -- "-$RUN_PID" 2>/dev/null || true; wait "$RUN_PID" 2>/dev/null || true; }
   for p in $NET_PID $FRESH_PID $GW_PID $GWF_PID $GW_STARTED; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   rm -rf "$W"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 T_START=$(date +%s)
 # the machine is shared: each phase notes the 1-minute load average (reported with the table)
 say() {
@@ -39,12 +62,22 @@ say() {
   cut -d' ' -f1 /proc/loadavg >>"$W/load"
 }
 
+# bounded PROG ARGS...: PROG under `timeout` (RUN_TIMEOUT, default 300 s), stdout to $W/last;
+# waited for in the background so that the trap can stop it (RUN_PID)
+bounded() {
+  timeout "${RUN_TIMEOUT:-300}" "$@" >"$W/last" 2>>"$LOG" &
+  RUN_PID=$!
+  local rc=0
+  wait "$RUN_PID" || rc=$?
+  RUN_PID=
+  return "$rc"
+}
 # run NAME ARGS...: one process; its RESULT lines go to $RES (and its last output to $W/last)
 PHASES=0
 run() {
   local prog=$1; shift
   case " $* " in *" ${BOOT:-none} "*) PHASES=$((PHASES + 1)) ;; esac
-  if ! timeout "${RUN_TIMEOUT:-300}" "$BIN/$prog" "$@" >"$W/last" 2>>"$LOG"; then
+  if ! bounded "$BIN/$prog" "$@"; then
     echo "bench: $prog $* failed; log:" >&2; tail -5 "$LOG" >&2; cat "$W/last" >&2; exit 1
   fi
   [ "${NOAPPEND:-0}" = 1 ] || grep '^RESULT ' "$W/last" >>"$RES" || true
@@ -55,32 +88,49 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4f", a / b; else
 
 if [ -n "${BENCH_TABLE_FROM:-}" ]; then # the table of a kept run, measured by the code it names
   RES=$BENCH_TABLE_FROM/results.txt
-  cp "$BENCH_TABLE_FROM/progress" "$BENCH_TABLE_FROM/load" "$W/" 2>/dev/null || true
+  cp "$BENCH_TABLE_FROM/progress" "$BENCH_TABLE_FROM/load" "$BENCH_TABLE_FROM/web.txt" "$W/" 2>/dev/null || true
   meta() { sed -n "s/^$1 //p" "$BENCH_TABLE_FROM/meta"; }
   TOTAL=$(meta total) DEAD=$(meta dead) REV=$(meta rev) DIRTY=$(meta dirty) WHEN=$(meta when)
+  BENCH_ONLY=$(meta only)
 else
-say "starting the loopback DHT (5 nodes)"
-"$BIN/bench_net" "$W/ready" "$([ -n "${BENCH_GROWTH_N:-}" ] && echo 3600 || echo 900)" 2>>"$LOG" &
-NET_PID=$!
-# A second, untouched network for row 3's reference: no device process ever leaves it, so it
-# holds no dead nodes (the shared one collects one per finished phase process).
-"$BIN/bench_net" "$W/ready-fresh" 900 2>>"$LOG" &
-FRESH_PID=$!
+[ -z "${BENCH_ONLY:-}" ] || say "only:$(printf " %s" $ONLY) (BENCH_ONLY and what those phases need)"
+if [ $NEED_NET = 1 ]; then
+  say "starting the loopback DHT (5 nodes)"
+  "$BIN/bench_net" "$W/ready" "$([ -n "${BENCH_GROWTH_N:-}" ] && echo 3600 || echo 900)" 2>>"$LOG" &
+  NET_PID=$!
+fi
+if want realtime || want daemon; then
+  # A second, untouched network for row 3's reference: no device process ever leaves it, so it
+  # holds no dead nodes (the shared one collects one per finished phase process).
+  "$BIN/bench_net" "$W/ready-fresh" 900 2>>"$LOG" &
+  FRESH_PID=$!
+fi
 
 # No network needed: run while the nodes find each other (they mostly sleep meanwhile).
-say "crypto"
-run bench_crypto 5
-say "cache ceiling ($N rows, 5 rounds)"
-run bench_cache "$W" "$N" 5
+if want crypto; then
+  say "crypto"
+  run bench_crypto 5
+fi
+if want cache; then
+  say "cache ceiling ($N rows, 5 rounds)"
+  run bench_cache "$W" "$N" 5
+fi
 
-for _ in $(seq 1 1200); do [ -s "$W/ready" ] && break; sleep 0.1; done
-[ -s "$W/ready" ] || { echo "bench: DHT did not start" >&2; cat "$LOG" >&2; exit 1; }
-BOOT=$(head -1 "$W/ready")
-say "$(grep bench_net "$LOG" | tail -1)"
+# wait_ready FILE WHAT: bench_net wrote its first node's address (bounded: bench_net itself
+# waits at most 120 s for its nodes to know each other)
+wait_ready() {
+  for _ in $(seq 1 1800); do [ -s "$1" ] && return 0; sleep 0.1; done
+  echo "bench: $2 did not start" >&2; cat "$LOG" >&2; exit 1
+}
+if [ $NEED_NET = 1 ]; then
+  wait_ready "$W/ready" "the DHT"
+  BOOT=$(head -1 "$W/ready")
+  say "$(grep bench_net "$LOG" | tail -1)"
+fi
 
 # 1. upload, dnasync and the raw floor interleaved round by round; the naive layout once per
 #    round too (same value sizes, same 1,000-item batches as the engine).
-for r in $(seq 1 "$R"); do
+want upload && for r in $(seq 1 "$R"); do
   say "upload round $r/$R: dnasync"
   run bench_upload prep "$W" "ua$r" "$N"
   run bench_upload dnasync "$W" "ua$r" "$N" "$BOOT"; d=$(last upload_dnasync_s)
@@ -94,7 +144,7 @@ for r in $(seq 1 "$R"); do
   fi
 done
 # 2. initial sync to a brand-new device, same interleaving.
-for r in $(seq 1 "$R"); do
+want download && for r in $(seq 1 "$R"); do
   say "initial sync round $r/$R: dnasync"
   run bench_download dnasync "$W" "ub$r" "ua$r" "$BOOT"; d=$(last download_dnasync_s)
   grep '^PROGRESS' "$W/last" | tail -1 >"$W/progress" || true
@@ -108,17 +158,22 @@ for r in $(seq 1 "$R"); do
   fi
 done
 # 4. idle pass on the device that just caught up
-say "idle passes"
-run bench_idle "$W" ub1 20 "$BOOT"
+if want idle; then
+  say "idle passes"
+  run bench_idle "$W" ub1 20 "$BOOT"
+fi
 # 3. real-time latency, on the shared network (after every phase above left its dead node) and
 #    on the fresh one
-say "real-time latency ($RT_N messages)"
-run bench_realtime "$W" rt1 "$RT_N" "$BOOT"
-DEAD=$PHASES # device processes that joined the shared network and left it
-[ -s "$W/ready-fresh" ] || { echo "bench: the fresh DHT did not start" >&2; exit 1; }
-say "real-time latency ($RT_N messages), fresh network"
-NOAPPEND=1 run bench_realtime "$W" rt0 "$RT_N" "$(head -1 "$W/ready-fresh")"
-sed -n 's/^RESULT realtime_\(latency_ms\|send_call_ms\|timeouts\) /RESULT fresh_realtime_\1 /p' "$W/last" >>"$RES"
+DEAD=$PHASES
+if want realtime; then
+  say "real-time latency ($RT_N messages)"
+  run bench_realtime "$W" rt1 "$RT_N" "$BOOT"
+  DEAD=$PHASES # device processes that joined the shared network and left it
+  wait_ready "$W/ready-fresh" "the fresh DHT"
+  say "real-time latency ($RT_N messages), fresh network"
+  NOAPPEND=1 run bench_realtime "$W" rt0 "$RT_N" "$(head -1 "$W/ready-fresh")"
+  sed -n 's/^RESULT realtime_\(latency_ms\|send_call_ms\|timeouts\) /RESULT fresh_realtime_\1 /p' "$W/last" >>"$RES"
+fi
 # start_gateway BOOT: a `dnasync node --gateway-port` joined to BOOT; sets GW_STARTED (pid) and
 # GW_URL; waits (bounded) until it answers /health
 start_gateway() {
@@ -142,23 +197,32 @@ PY
 # 9, 9b, 13c. the command through the home's daemon vs in-process vs one-shot through a gateway;
 # real time daemon to daemon on the fresh network, while and after 100 gateway clients come and
 # go, after the in-process runs (after row 3: its in-process runs leave dead nodes there)
-start_gateway "$(head -1 "$W/ready-fresh")"; GWF_PID=$GW_STARTED
-say "dnasync command latency and daemon real time (${BENCH_DAEMON_N:-50} each; 100 gateway clients)"
-RUN_TIMEOUT=900 run bench_daemon "$W" "${BENCH_DAEMON_N:-50}" "$GW_URL" "$(head -1 "$W/ready-fresh")"
-kill "$GWF_PID" 2>/dev/null || true; wait "$GWF_PID" 2>/dev/null || true; GWF_PID=
-kill "$FRESH_PID" 2>/dev/null || true; wait "$FRESH_PID" 2>/dev/null || true; FRESH_PID=
+if want daemon; then
+  wait_ready "$W/ready-fresh" "the fresh DHT"
+  start_gateway "$(head -1 "$W/ready-fresh")"; GWF_PID=$GW_STARTED
+  say "dnasync command latency and daemon real time (${BENCH_DAEMON_N:-50} each; 100 gateway clients)"
+  RUN_TIMEOUT=900 run bench_daemon "$W" "${BENCH_DAEMON_N:-50}" "$GW_URL" "$(head -1 "$W/ready-fresh")"
+  kill "$GWF_PID" 2>/dev/null || true; wait "$GWF_PID" 2>/dev/null || true; GWF_PID=
+fi
+if [ -n "$FRESH_PID" ]; then
+  kill "$FRESH_PID" 2>/dev/null || true; wait "$FRESH_PID" 2>/dev/null || true; FRESH_PID=
+fi
 # 7. mobile profile, one simulated hour
-say "mobile profile (simulated hour)"
-run bench_mobile "$W" mo1 "$BOOT"
+if want mobile; then
+  say "mobile profile (simulated hour)"
+  run bench_mobile "$W" mo1 "$BOOT"
+fi
 # 7b. a mobile device through a gateway vs with its own node: a `dnasync node --gateway-port`
 #     joins the bench network; catch-up of GW_N messages, then a simulated mobile hour
 #     then (13b) put and listen latency through the gateway beside the native node
-start_gateway "$BOOT"; GW_PID=$GW_STARTED
-say "mobile device through a gateway vs native ($GW_N messages, $R rounds); gateway latency ($GWL_N sends)"
-run bench_gateway "$W" "$GW_N" "$BOOT" "$GW_URL" "$R" "$GWL_N"
-kill "$GW_PID" 2>/dev/null || true; wait "$GW_PID" 2>/dev/null || true; GW_PID=
+if want gateway; then
+  start_gateway "$BOOT"; GW_PID=$GW_STARTED
+  say "mobile device through a gateway vs native ($GW_N messages, $R rounds); gateway latency ($GWL_N sends)"
+  run bench_gateway "$W" "$GW_N" "$BOOT" "$GW_URL" "$R" "$GWL_N"
+  kill "$GW_PID" 2>/dev/null || true; wait "$GW_PID" 2>/dev/null || true; GW_PID=
+fi
 # 6. growth: 1,000 messages (the 10,000 point is phase 2)
-for r in $(seq 1 "$R"); do
+want growth && for r in $(seq 1 "$R"); do
   say "growth: 1,000 messages, round $r/$R"
   NOAPPEND=1 run bench_upload prep "$W" "gs$r" 1000
   NOAPPEND=1 run bench_upload dnasync "$W" "gs$r" 1000 "$BOOT"
@@ -166,12 +230,31 @@ for r in $(seq 1 "$R"); do
   NOAPPEND=1 run bench_download dnasync "$W" "gt$r" "gs$r" "$BOOT"
   sed -n 's/^RESULT download_dnasync_\(s\|rss_kb\|cpu_s\) /RESULT growth1k_\1 /p' "$W/last" >>"$RES"
 done
-if [ -n "${BENCH_GROWTH_N:-}" ]; then
+if want growth && [ -n "${BENCH_GROWTH_N:-}" ]; then
   say "growth: $BENCH_GROWTH_N messages (one round)"
   RUN_TIMEOUT=1200 NOAPPEND=1 run bench_upload prep "$W" gl1 "$BENCH_GROWTH_N"
   RUN_TIMEOUT=1200 NOAPPEND=1 run bench_upload dnasync "$W" gl1 "$BENCH_GROWTH_N" "$BOOT"
   RUN_TIMEOUT=1200 NOAPPEND=1 run bench_download dnasync "$W" gm1 gl1 "$BOOT"
   sed -n 's/^RESULT download_dnasync_\(s\|rss_kb\|cpu_s\) /RESULT growthbig_\1 /p' "$W/last" >>"$RES"
+fi
+# W1-W3. the web device in headless Chromium (bench/web_bench.js; docs/web.md): its own loopback
+# node; skipped, saying why, without node, the page's bundle or Chromium. BENCH_WEB_N: the
+# catch-up sizes (default "1000 10000"); W1 from every run, W3 from the first.
+if ! want web; then
+  :
+elif command -v node >/dev/null && [ -f "$BUILD/web/dnasync-web.mjs" ] && [ -x /usr/bin/chromium ]; then
+  first=1
+  for n in ${BENCH_WEB_N:-1000 10000}; do
+    say "web device: catch-up of $n messages in headless Chromium"
+    rc=0
+    RUN_TIMEOUT=1800 bounded node "$ROOT/bench/web_bench.js" "$BUILD" "$n" "$([ $first = 1 ] && echo 20 || echo 0)" || rc=$?
+    # what it measured before a failure counts too
+    sed -n "s/^RESULT web_catchup_s /RESULT web_catchup_s_$n /p; /^RESULT web_\(join\|send\)/p" "$W/last" >>"$W/web.txt"
+    [ $rc = 0 ] || echo "bench: web_bench.js $n failed ($rc; log: $LOG)" >&2
+    first=0
+  done
+else
+  say "web device rows skipped: node, $BUILD/web/dnasync-web.mjs (make) or /usr/bin/chromium missing"
 fi
 TOTAL=$(( $(date +%s) - T_START ))
 say "done in ${TOTAL}s"
@@ -181,8 +264,8 @@ WHEN=$(date -u '+%Y-%m-%d %H:%M UTC')
 if [ -n "${BENCH_KEEP:-}" ]; then
   mkdir -p "$BENCH_KEEP"
   cp "$RES" "$W/load" "$BENCH_KEEP/"
-  cp "$W/progress" "$BENCH_KEEP/" 2>/dev/null || true
-  printf 'total %s\ndead %s\nrev %s\ndirty %s\nwhen %s\n' "$TOTAL" "$DEAD" "$REV" "$DIRTY" "$WHEN" >"$BENCH_KEEP/meta"
+  cp "$W/progress" "$W/web.txt" "$BENCH_KEEP/" 2>/dev/null || true
+  printf 'total %s\ndead %s\nrev %s\ndirty %s\nwhen %s\nonly %s\n' "$TOTAL" "$DEAD" "$REV" "$DIRTY" "$WHEN" "${BENCH_ONLY:-}" >"$BENCH_KEEP/meta"
 fi
 fi
 
@@ -219,11 +302,16 @@ D99=$(awk '$2=="cli_send_daemon_ms" || $2=="cli_inbox_daemon_ms" {print $3}' "$R
   awk '{v[NR]=$1} END {i=int(NR*0.99+0.999); if (i<1) i=1; print NR ? v[i] : 1e9}')
 UPN=$(med upload_naive_over_dnasync); DLN=$(med download_naive_over_dnasync)
 IDR=$(med idle_requests); IDC=$(med idle_cpu_ms); CR=$(med cache_dnasync_over_plain)
-PER_MSG_10K=$(awk -v s="$(med download_dnasync_s)" -v n="$N" 'BEGIN{printf "%.3g", s/n*1000}')
-PER_MSG_1K=$(awk -v s="$(med growth1k_s)" 'BEGIN{printf "%.3g", s/1000*1000}')
+# of AWK_STATEMENT A [B]: the statement on a and b (and n=$N), or n/a when one was not measured
+of() { case " $2 ${3-0} " in *" n/a "* | *"  "*) echo n/a ;; *) awk -v a="$2" -v b="${3-0}" -v n="$N" "BEGIN { $1 }" ;; esac; }
+PER_MSG_10K=$(of 'printf "%.3g", a / n * 1000' "$(med download_dnasync_s)")
+PER_MSG_1K=$(of 'printf "%.3g", a' "$(med growth1k_s)")
 RSS_10K=$(med download_dnasync_rss_kb); RSS_1K=$(med growth1k_rss_kb)
-EXTRA_S=$(awk -v a="$(med growth1k_s)" -v b="$(med download_dnasync_s)" -v n="$N" 'BEGIN{sl=(b-a)/(n-1000); printf "%.0f", b+sl*(100000-n)}')
-EXTRA_RSS=$(awk -v a="$RSS_1K" -v b="$RSS_10K" -v n="$N" 'BEGIN{sl=(b-a)/(n-1000); printf "%.0f", (b+sl*(100000-n))/1024}')
+MIB_10K=$(of 'printf "%.0f", a / 1024' "$RSS_10K"); MIB_1K=$(of 'printf "%.0f", a / 1024' "$RSS_1K")
+# the 100,000 point on the line through the 1,000 and the N point (none when N is 1,000)
+EXTRA='if (n == 1000) print "n/a"; else printf "%.0f", (b + (b - a) / (n - 1000) * (100000 - n))'
+EXTRA_S=$(of "$EXTRA" "$(med growth1k_s)" "$(med download_dnasync_s)")
+EXTRA_RSS=$(of "$EXTRA / 1024" "$RSS_1K" "$RSS_10K")
 INV_N=$(awk -v n="$N" 'BEGIN{printf "%.10f", 1/n}')
 if grep -q ' growthbig_s ' "$RES"; then
   BIG="${BENCH_GROWTH_N}: $(awk -v s="$(med growthbig_s)" -v n="$BENCH_GROWTH_N" 'BEGIN{printf "%.3g", s/n*1000}') ms, $(awk -v r="$(med growthbig_rss_kb)" 'BEGIN{printf "%.0f", r/1024}') MiB (1 run; $(med growthbig_s 1 %.1f) s, CPU $(med growthbig_cpu_s 1 %.1f) s)"
@@ -235,7 +323,7 @@ cat <<HDR
 # Benchmarks
 
 \`make bench\` (scripts/bench.sh, programs in bench/) on this machine: $(nproc) cores, $CPU,
-$WHEN, commit $REV$DIRTY; whole run ${TOTAL}s. The machine is shared
+$WHEN, commit $REV$DIRTY; whole run ${TOTAL}s$([ -z "${BENCH_ONLY:-}" ] || echo ", **only the phases $BENCH_ONLY** (BENCH_ONLY; the other rows are n/a)"). The machine is shared
 (other developers' builds and tests ran meanwhile): 1-minute load average at the phases' starts
 $(sort -g "$W/load" | awk '{v[NR]=$1} END {printf "median %s (min %s, max %s, %d samples)", v[int((NR+1)/2)], v[1], v[NR], NR}') on $(nproc) cores.
 A loopback DHT of 5 OpenDHT nodes in one process (bench_net); every device phase is its own
@@ -262,7 +350,7 @@ bodies; every value is $(med upload_dnasync_value_bytes 1 %.0f) B on the wire fo
 | 3 | real-time latency, send call → B's MESSAGE event, ms | $(pcts realtime_latency_ms) ($(grep -c ' realtime_latency_ms ' "$RES") msgs, $(med realtime_timeouts) lost), on the shared network after $DEAD device processes left it; of which A's \`sync_send\` call: $(pcts realtime_send_call_ms) | the same on a fresh 5-node network no device ever left: $(pcts fresh_realtime_latency_ms) ($(med fresh_realtime_timeouts) lost); send call $(pcts fresh_realtime_send_call_ms) | | | |
 | 4 | idle \`sync_pass\` (in sync): requests / bytes / CPU ms | $(st idle_requests 1 %.0f) / $(st idle_bytes 1 %.0f) / $(st idle_cpu_ms) | wall ms $(st idle_wall_ms) | | ≤ 4 req, < 5 ms CPU | $(goal "$IDR" "<=" 4) / $(goal "$IDC" "<" 5) |
 | 5 | cache insert of $N downloaded msgs in one transaction, rows/s | \`dnasync_cache_insert\` $(st cache_dnasync_rows_per_s 1 %.0f) | plain prepared INSERT, same schema: $(st cache_plain_rows_per_s 1 %.0f) | $(st cache_dnasync_over_plain) of ceiling (with the engine's index row per value: $(st cache_engine_over_plain)) | ≥ 0.5 | $(goal "$CR" ">=" 0.5) |
-| 6 | growth: initial sync, ms per msg / peak RSS MiB ($R runs each, medians) | 1,000: $PER_MSG_1K ms, $(awk -v r="$RSS_1K" 'BEGIN{printf "%.0f", r/1024}') MiB; $N: $PER_MSG_10K ms, $(awk -v r="$RSS_10K" 'BEGIN{printf "%.0f", r/1024}') MiB | $BIG | | | |
+| 6 | growth: initial sync, ms per msg / peak RSS MiB ($R runs each, medians) | 1,000: $PER_MSG_1K ms, $MIB_1K MiB; $N: $PER_MSG_10K ms, $MIB_10K MiB | $BIG | | | |
 | 7 | mobile profile, per simulated hour | $(st mobile_requests_per_hour 1 %.0f) requests, $(st mobile_wakeups_per_hour 1 %.0f) wake-ups, $(st mobile_cpu_ms_per_hour) CPU ms | | | | |
 | 7b | new mobile device, open + catch-up of ${GW_N} msgs: wall s / CPU s / requests / bytes; then a simulated hour: requests / bytes / CPU ms | through a gateway (HTTP requests, bytes with headers): $(st gw_gateway_catchup_s) / $(st gw_gateway_catchup_cpu_s) / $(st gw_gateway_catchup_requests 1 %.0f) / $(st gw_gateway_catchup_bytes 1 %.0f); hour $(st gw_gateway_hour_requests 1 %.0f) / $(st gw_gateway_hour_bytes 1 %.0f) / $(st gw_gateway_hour_cpu_ms) | its own DHT node (adapter calls, payload bytes; start and join included): $(st gw_native_catchup_s) / $(st gw_native_catchup_cpu_s) / $(st gw_native_catchup_requests 1 %.0f) / $(st gw_native_catchup_bytes 1 %.0f), $(st gw_native_catchup_wire 1 %.0f) OpenDHT requests on the wire; hour $(st gw_native_hour_requests 1 %.0f) / $(st gw_native_hour_bytes 1 %.0f) / $(st gw_native_hour_cpu_ms) | | | |
 | 8 | crypto, ops/s (one core) | ML-KEM-512 keygen $(st crypto_mlkem_keygen_per_s 1 %.0f), encaps $(st crypto_mlkem_encaps_per_s 1 %.0f), decaps $(st crypto_mlkem_decaps_per_s 1 %.0f); envelope (1 KiB, 1 recipient) seal $(st crypto_envelope_seal_per_s 1 %.0f), open $(st crypto_envelope_open_per_s 1 %.0f) | | | | |
@@ -274,38 +362,26 @@ bodies; every value is $(med upload_dnasync_value_bytes 1 %.0f) B on the wire fo
 HDR
 } >"$W/table.md"
 
-# ---- the web device in headless Chromium (bench/web_bench.js, rows W1-W3; docs/web.md) ----
-# Its own loopback node; skipped, saying why, without node, the page's bundle or Chromium.
-# BENCH_WEB_N: the catch-up sizes (default "1000 10000"); W1 from every run, W3 from the first.
-if [ -n "${BENCH_TABLE_FROM:-}" ]; then
-  : # measures: not part of a table printed again
-elif command -v node >/dev/null && [ -f "$BUILD/web/dnasync-web.mjs" ] && [ -x /usr/bin/chromium ]; then
-  WEB_RES=$W/web.txt; first=1
+# ---- the web device's rows (n/a when not measured) ----
+( echo; echo "| # | the web device in headless Chromium (\`bench/web_bench.js\`, its own loopback node) | page | C device (row 6: own DHT node, 5-node network) | page / C |"; echo "|---|---|---|---|---|"
+  RES=$W/web.txt # st and pcts read $RES (a subshell: the main results stay as they are)
+  touch "$RES"
+  echo "| W1 | join: link code + passphrase → linked, ms | $(st web_join_ms 1 %.0f) | | |"
   for n in ${BENCH_WEB_N:-1000 10000}; do
-    say "web device: catch-up of $n messages in headless Chromium"
-    timeout 1800 node "$ROOT/bench/web_bench.js" "$BUILD" "$n" "$([ $first = 1 ] && echo 20 || echo 0)" 2>>"$LOG" |
-      sed -n "s/^RESULT web_catchup_s /RESULT web_catchup_s_$n /p; /^RESULT web_\(join\|send\)/p" >>"$WEB_RES" ||
-      echo "bench: web_bench.js $n failed (log: $LOG)" >&2
-    first=0
+    case $n in 1000) c=$PER_MSG_1K ;; "$N") c=$PER_MSG_10K ;; *) c=n/a ;; esac
+    s=$(med "web_catchup_s_$n" 1 %.1f)
+    p=$(of 'printf "%.3g", a / b * 1000' "$s" "$n")
+    echo "| W2 | catch-up of $n messages by a fresh tab, ms per message | $p ($s s) | $c | $(of 'printf "%.2f×", a / b' "$p" "$c") |"
   done
-  ( echo; echo "| # | the web device in headless Chromium (\`bench/web_bench.js\`, its own loopback node) | page | C device (row 6: own DHT node, 5-node network) | page / C |"; echo "|---|---|---|---|---|"
-    RES=$WEB_RES # st and pcts read $RES (a subshell: the main results stay as they are)
-    echo "| W1 | join: link code + passphrase → linked, ms | $(st web_join_ms 1 %.0f) | | |"
-    for n in ${BENCH_WEB_N:-1000 10000}; do
-      case $n in 1000) c=$PER_MSG_1K ;; "$N") c=$PER_MSG_10K ;; *) c= ;; esac
-      s=$(med "web_catchup_s_$n" 1 %.1f)
-      p=$(awk -v s="$s" -v n="$n" 'BEGIN { if (s != "n/a") printf "%.3g", s / n * 1000 }')
-      echo "| W2 | catch-up of $n messages by a fresh tab, ms per message | ${p:-n/a} ($s s) | ${c:-n/a} | $([ -n "$p" ] && [ -n "$c" ] && awk -v a="$p" -v b="$c" 'BEGIN { printf "%.2f×", a / b }' || echo n/a) |"
-    done
-    echo "| W3 | \`dnasync send\` → row shown in the page, ms | $(pcts web_send_to_page_ms) | the send process: $(pcts web_send_process_ms) | |"
-  ) >>"$W/table.md"
-else
-  say "web device rows skipped: node, $BUILD/web/dnasync-web.mjs (make) or /usr/bin/chromium missing"
-fi
+  echo "| W3 | \`dnasync send\` → row shown in the page, ms | $(pcts web_send_to_page_ms) | the send process: $(pcts web_send_process_ms) | |"
+) >>"$W/table.md"
 cat "$W/table.md"
-if [ -f "$ROOT/bench/BENCHMARKS.notes.md" ]; then
+if [ -z "$OUT" ]; then
+  echo "bench: not written (BENCH_ONLY; BENCH_OUT=FILE writes it)" >&2
+elif [ -f "$ROOT/bench/BENCHMARKS.notes.md" ]; then
   cat "$W/table.md" "$ROOT/bench/BENCHMARKS.notes.md" >"$OUT"
+  echo "bench: written to $OUT" >&2
 else
   cp "$W/table.md" "$OUT"
+  echo "bench: written to $OUT" >&2
 fi
-echo "bench: written to $OUT" >&2
