@@ -92,6 +92,7 @@ if [ -n "${BENCH_TABLE_FROM:-}" ]; then # the table of a kept run, measured by t
   meta() { sed -n "s/^$1 //p" "$BENCH_TABLE_FROM/meta"; }
   TOTAL=$(meta total) DEAD=$(meta dead) REV=$(meta rev) DIRTY=$(meta dirty) WHEN=$(meta when)
   BENCH_ONLY=$(meta only)
+  [ -z "$BENCH_ONLY" ] || OUT=${BENCH_OUT:-} # a partial run's table is not written either
 else
 [ -z "${BENCH_ONLY:-}" ] || say "only:$(printf " %s" $ONLY) (BENCH_ONLY and what those phases need)"
 if [ $NEED_NET = 1 ]; then
