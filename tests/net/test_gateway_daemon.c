@@ -93,7 +93,7 @@ int main(void)
     CHECK(strstr(text, url) && !strstr(text, other)); /* the refused lists were not saved */
     free(text);
 
-    CHECK_EQ_INT(dt_stop(daemon, 30), 0);
+    CHECK_EQ_INT(proc_stop(daemon, 30), 0);
     stop_node();
     test_rmtree(dir);
     free(dir);
