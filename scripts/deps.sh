@@ -7,7 +7,7 @@ PKGS=(build-essential cmake pkg-config git
       libopendht-dev libopendht-c-dev dhtnode
       libsqlite3-dev sqlite3 libssl-dev zlib1g-dev libmsgpack-dev
       libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
-      iproute2 nftables valgrind python3)
+      iproute2 nftables iptables valgrind python3)
 # Node.js and npm run the ML-KEM cross-check and the web client tests.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 # Debian's chromium runs the web device's browser tests (headless); DNASYNC_WITH_BROWSER=0 leaves it

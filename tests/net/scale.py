@@ -8,7 +8,11 @@ namespace: nothing is routed outside) and a temporary directory; all of it is re
 way out (finally + SIGINT/SIGTERM/SIGHUP), every process is stopped by its PID, every wait is
 bounded.
 
-  scale.py --quick BIN          the make-test version: 5 hosts, scenarios a and b, asserts
+Links: tc tbf rate, nftables loss, and a delay per host from delay_relay.py (NFQUEUE), checked
+with a UDP ping (udp_rtt.py) before the scenarios run.
+
+  scale.py --quick BIN          the make-test version: 5 hosts, the relay's check, scenarios a
+                                and b (nodes and watching devices restart), asserts
   scale.py [options] BIN        the full run (make scale), see --help
 """
 import argparse
@@ -23,6 +27,7 @@ import tempfile
 import threading
 import time
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 SKIP = 77
 PASS = "scale harness passphrase"
 
@@ -104,6 +109,7 @@ class Harness:
         self.nodes = {}  # index -> Proc
         self.partitioned = False
         self.sent = {}  # message_id -> (sender, recipient, t_start, t_end, text)
+        self.created = {}  # message_id -> created_at (whole seconds) from a watch event
         self.send_failures = []
         self.lock = threading.Lock()
         self.figures = []
@@ -154,8 +160,72 @@ class Harness:
                          "  type filter hook input priority 0;\n"
                          f"  iifname \"eth0\" numgen random mod 1000 < {int(self.a.loss * 10)} drop\n"
                          " }\n}\n")
+        self.link_figures = {"rtt_without_relay": self.udp_rtt(5)}
+        if self.a.delay_ms > 0:
+            self.delay_up()
+            rtt = self.udp_rtt(20)
+            self.link_figures["rtt_with_relay"] = rtt
+            # one relay on each end delays the ping and its answer: at least 2 (delay - jitter)
+            floor = 2 * (self.a.delay_ms - self.a.jitter_ms)
+            if not rtt["answered"] or rtt["min_ms"] < floor:
+                raise RuntimeError(f"the delay relay does not delay: UDP round trip {rtt} "
+                                   f"(expected >= {floor} ms)")
+            if self.a.delay_check_only:
+                self.delay_down()
         log(f"network: {self.a.hosts} hosts on a bridge (10.77.0.0/16), loss {self.a.loss}% "
-            f"per receiving host, rate {self.a.rate or 'unlimited'}, no added delay")
+            f"per receiving host, rate {self.a.rate or 'unlimited'}, delay "
+            + (f"{self.a.delay_ms} +- {self.a.jitter_ms} ms per host output (userspace relay)"
+               if self.a.delay_ms > 0 and not self.a.delay_check_only else
+               "none" if not self.a.delay_ms else "none (the relay was checked, then removed)")
+            + "; UDP round trip host 0 -> 1: " + json.dumps(self.link_figures))
+
+    def delay_up(self):
+        """Every host's outgoing UDP on eth0 goes through NFQUEUE 0 to its own delay relay
+        (tests/net/delay_relay.py): the kernel has no netem, nor nftables' queue expression,
+        but iptables' NFQUEUE target (xtables) works. `bypass`: no relay, no queue."""
+        self.relays = []
+        for h in range(self.a.hosts):
+            ns = self.host_ns(h)
+            self.sh("iptables", "-t", "mangle", "-A", "OUTPUT", "-o", "eth0", "-p", "udp", "-j",
+                    "NFQUEUE", "--queue-num", "0", "--queue-bypass", ns=ns)
+            p = Proc(f"relay{h}", ns, [sys.executable, os.path.join(HERE, "delay_relay.py"),
+                                       "--delay-ms", str(self.a.delay_ms), "--jitter-ms",
+                                       str(self.a.jitter_ms), "--lifetime",
+                                       str(int(self.a.deadline) + 60)], self.logdir)
+            self.procs.append(p)
+            self.relays.append(p)
+            if not p.wait_line("relaying", 30):
+                raise RuntimeError(f"delay relay on host {h} did not start (see {p.err_path})")
+
+    def delay_down(self):
+        """The links without the relays again (make test: its traffic is not delayed)."""
+        for h, p in enumerate(self.relays):
+            self.sh("iptables", "-t", "mangle", "-F", "OUTPUT", ns=self.host_ns(h))
+            p.stop()
+        self.relays = []
+
+    def relays_alive(self):
+        return all(p.alive() for p in getattr(self, "relays", []))
+
+    def udp_rtt(self, count):
+        """A UDP ping from host 0 to host 1 (tests/net/udp_rtt.py): min/p50/max ms, answered."""
+        tool = os.path.join(HERE, "udp_rtt.py")
+        srv = Proc("rtt-serve", self.host_ns(1), [sys.executable, tool, "serve",
+                                                  self.host_ip(1), "9999", "60"], self.logdir)
+        self.procs.append(srv)
+        try:
+            if not srv.wait_line("serving", 30):
+                raise RuntimeError(f"udp_rtt serve did not start (see {srv.err_path})")
+            r = self.sh(sys.executable, tool, "ping", self.host_ip(1), "9999", str(count),
+                        ns=self.host_ns(0), timeout=count * 3 + 30)
+            d = json.loads(r.stdout.decode())
+        finally:
+            srv.stop()
+        rtt = d["rtt_ms"]
+        return {"sent": d["sent"], "answered": d["answered"],
+                "min_ms": round(min(rtt), 2) if rtt else None,
+                "p50_ms": round(pct(rtt, 50), 2) if rtt else None,
+                "max_ms": round(max(rtt), 2) if rtt else None}
 
     def partition(self, half_a):
         """Cut every host in half_a off from every other host (both directions)."""
@@ -261,20 +331,31 @@ class Harness:
             self.must(host, home, "sync")
         for name, (host, home) in list(self.sender.items()) + list(self.extra.items()):
             self.must(host, home, "sync")
-        for key, (host, home, _) in self.watch.items():
-            p = Proc(f"watch-{key[0]}{key[1]}", self.host_ns(host),
-                     [self.bin, "--home", home, "--json"] + self.bootstrap_args() + ["watch"],
-                     self.logdir)
-            self.procs.append(p)
-            self.watch[key] = (host, home, p)
+        self.incarnations = {key: [] for key in self.watch}  # every watch process of a device
+        for key in self.watch:
+            self.start_watch(key)
         end = time.time() + 60
-        for key, (_, _, p) in self.watch.items():
-            while time.time() < end and p.alive() and not p.stderr_has("watching as"):
-                time.sleep(0.2)
-            if not p.stderr_has("watching as"):
-                raise RuntimeError(f"watch {key} did not start (see {p.err_path})")
+        for key in self.watch:
+            self.wait_watching(key, end)
         log(f"devices: {len(names)} identities x {self.a.devices} watching devices "
             f"(+1 sending{', +1 offline' if self.extra else ''} each) on {self.a.hosts} hosts")
+
+    def start_watch(self, key):
+        host, home, _ = self.watch[key]
+        p = Proc(f"watch-{key[0]}{key[1]}-{len(self.incarnations[key])}", self.host_ns(host),
+                 [self.bin, "--home", home, "--json"] + self.bootstrap_args() + ["watch"],
+                 self.logdir)
+        self.procs.append(p)
+        self.incarnations[key].append(p)
+        self.watch[key] = (host, home, p)
+        return p
+
+    def wait_watching(self, key, end):
+        p = self.watch[key][2]
+        while time.time() < end and p.alive() and not p.stderr_has("watching as"):
+            time.sleep(0.2)
+        if not p.stderr_has("watching as"):
+            raise RuntimeError(f"watch {key} did not start (see {p.err_path})")
 
     # ---- traffic --------------------------------------------------------------------------
     def send(self, sender, recipient, text):
@@ -331,9 +412,11 @@ class Harness:
     def arrivals(self):
         """(message, device) -> first arrival time, and how many duplicate events were seen."""
         first, dups = {}, 0
-        for key, (_, _, p) in self.watch.items():
-            with p.cv:
-                lines = list(p.lines)
+        for key in self.watch:
+            lines = []
+            for p in self.incarnations[key]:
+                with p.cv:
+                    lines += p.lines
             for t, line in lines:
                 try:
                     ev = json.loads(line)
@@ -342,6 +425,8 @@ class Harness:
                 if ev.get("event") != "message":
                     continue
                 k = (ev.get("message_id"), key)
+                if isinstance(ev.get("created_at"), int):
+                    self.created[k[0]] = ev["created_at"]
                 if k in first:
                     dups += 1
                 else:
@@ -364,6 +449,9 @@ class Harness:
         got, dups = self.arrivals()
         lat = [got[w] - self.sent[w[0]][2] for w in want if w in got]
         lat_up = [got[w] - self.sent[w[0]][3] for w in want if w in got]
+        # from the message's own time (set when the send sealed it, after its DHT start and key
+        # lookups; whole seconds, so +- 1 s): the delivery without the one-shot's start-up
+        lat_sealed = [got[w] - self.created[w[0]] for w in want if w in got and w[0] in self.created]
         last = max((got[w] for w in want if w in got), default=t_wait)
         send_dur = [self.sent[m][3] - self.sent[m][2] for m in mids]
         fig = {
@@ -372,6 +460,7 @@ class Harness:
             "ratio": (len(want) - len(missing)) / len(want) if want else float("nan"),
             "p50_s": pct(lat, 50), "p99_s": pct(lat, 99),
             "p50_after_send_s": pct(lat_up, 50), "p99_after_send_s": pct(lat_up, 99),
+            "p50_after_sealed_s": pct(lat_sealed, 50), "p99_after_sealed_s": pct(lat_sealed, 99),
             "send_p50_s": pct(send_dur, 50), "send_p99_s": pct(send_dur, 99),
             "send_failures": len(self.send_failures), "duplicate_events": dups,
         }
@@ -396,29 +485,89 @@ class Harness:
 
     def scenario_b(self):
         rounds = max(1, int(self.a.churn_minutes * 60 // self.a.churn_period))
+        down = min(self.a.device_down, self.a.churn_period / 2)
         log(f"(b) churn: {rounds} rounds, every {self.a.churn_period} s a third of the "
-            f"{self.a.nodes} nodes restart (--persist) while devices send")
+            f"{self.a.nodes} nodes restart (--persist) while devices send"
+            + (f"; one watching device per identity is stopped for {down:.0f} s each round"
+               if down > 0 else ""))
         stop = threading.Event()
         res = {}
         t = threading.Thread(target=lambda: res.update(ids=self.traffic(
             rounds * self.a.churn_period, 5.0, "b", stop)))
         t.start()
         third = max(1, self.a.nodes // 3)
-        restarts = 0
+        restarts, device_restarts = 0, []  # (key, old process, new process, t_down, t_up)
         for r in range(rounds):
             t_round = time.time()
+            # device churn: the watching devices' own processes (and their DHT nodes) go too
+            gone = []
+            if down > 0:
+                for name in self.ids:
+                    key = (name, r % self.a.devices)
+                    old = self.watch[key][2]
+                    old.stop()
+                    gone.append((key, old, time.time()))
             group = [(r * third + j) % self.a.nodes for j in range(third)]
             for i in group:
                 self.restart_node(i)
                 restarts += 1
+            if gone:
+                time.sleep(max(0.0, gone[-1][2] + down - time.time()))
+                for key, old, t_down in gone:
+                    new = self.start_watch(key)
+                    device_restarts.append((key, old, new, t_down, time.time()))
+                for key, _, _ in gone:
+                    self.wait_watching(key, time.time() + 60)
             time.sleep(max(0.0, self.a.churn_period - (time.time() - t_round)))
         stop.set()
         t.join(900)
         churn_end = time.time()
-        log(f"(b) churn over: {restarts} node restarts")
-        fig, missing = self.report("b-churn", res.get("ids", []), t_from=churn_end)
+        log(f"(b) churn over: {restarts} node restarts, {len(device_restarts)} device restarts")
+        mids = res.get("ids", [])
+        fig, missing = self.report("b-churn", mids, t_from=churn_end)
         fig["node_restarts"] = restarts
+        if device_restarts:
+            fig.update(self.device_catch_up(mids, device_restarts))
+            log("(b) devices restarted: " + json.dumps(
+                {k: v for k, v in fig.items() if k.startswith("device")},
+                default=lambda x: round(x, 3)))
         return fig, missing
+
+    @staticmethod
+    def proc_arrivals(p):
+        """message id -> time of the first 'message' event of one watch process."""
+        out = {}
+        with p.cv:
+            lines = list(p.lines)
+        for t, line in lines:
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            if ev.get("event") == "message":
+                out.setdefault(ev.get("message_id"), t)
+        return out
+
+    def device_catch_up(self, mids, device_restarts):
+        """For every device restart: the messages the stopped process had not shown and that
+        were sent before the new one started; when (after the restart) the device showed them."""
+        missed, caught, lags = 0, 0, []
+        for key, old, new, t_down, t_up in device_restarts:
+            before = self.proc_arrivals(old)
+            later = {}
+            for p in self.incarnations[key][self.incarnations[key].index(new):]:
+                for m, t in self.proc_arrivals(p).items():
+                    later.setdefault(m, t)
+            for m in mids:
+                if key[0] not in self.sent[m][:2] or m in before or self.sent[m][2] >= t_up:
+                    continue
+                missed += 1
+                if m in later:
+                    caught += 1
+                    lags.append(max(0.0, later[m] - t_up))
+        return {"device_restarts": len(device_restarts), "device_pairs_missed_while_down": missed,
+                "device_pairs_caught_up": caught,
+                "device_catch_up_p50_s": pct(lags, 50), "device_catch_up_max_s": max(lags, default=float("nan"))}
 
     def probe_sync(self, name):
         """A one-shot sync of the offline device; returns (verified_days, inbox ids) or None."""
@@ -570,6 +719,14 @@ class Harness:
 
     # ---- teardown -------------------------------------------------------------------------
     def cleanup(self):
+        # all at once first: a storage node hands its values over as it stops, which takes
+        # seconds with delayed links; one after the other that added minutes
+        for p in self.procs:
+            if p.alive():
+                try:
+                    p.p.send_signal(signal.SIGTERM)
+                except OSError:
+                    pass
         for p in reversed(self.procs):
             try:
                 p.stop(timeout=10)
@@ -595,6 +752,14 @@ def main():
     ap.add_argument("--devices", type=int, default=3, help="watching devices per identity")
     ap.add_argument("--loss", type=float, default=1.0, help="%% of packets each host drops")
     ap.add_argument("--rate", default="10mbit", help="tc tbf rate per host link ('' = none)")
+    ap.add_argument("--delay-ms", type=float, default=50.0,
+                    help="delay each host adds to its outgoing UDP (userspace relay; 0 = none)")
+    ap.add_argument("--jitter-ms", type=float, default=20.0, help="+- uniform around --delay-ms")
+    ap.add_argument("--delay-check-only", action="store_true",
+                    help="check the relay with a UDP ping, then run the scenarios without it")
+    ap.add_argument("--device-down", type=float, default=None,
+                    help="(b): seconds a restarted watching device stays down "
+                         "(default: a third of --churn-period; 0 = devices do not churn)")
     ap.add_argument("--messages", type=int, default=20, help="(a): messages per identity")
     ap.add_argument("--churn-minutes", type=float, default=10.0)
     ap.add_argument("--churn-period", type=float, default=60.0)
@@ -609,14 +774,21 @@ def main():
     if a.quick:
         a.hosts, a.nodes, a.devices, a.messages = 5, 6, 2, 3
         a.churn_minutes, a.churn_period, a.scenarios = 0.5, 15.0, "ab"
+        # the relay is checked, not used: with 50 ms per hop the scenarios took 195 s here
+        a.delay_check_only = True
         a.deadline = 240  # measured ~100 s; the bound is for a stuck run, not a speed goal
+    if a.device_down is None:
+        a.device_down = a.churn_period / 3
+    if a.jitter_ms > a.delay_ms:
+        ap.error("--jitter-ms must not exceed --delay-ms")
     if os.geteuid() != 0:
         print("scale: SKIPPED: needs root to make network namespaces (run as root, or "
               "`sudo make scale`)")
         return SKIP
-    for tool in ("ip", "nft", "tc"):
+    for tool in ("ip", "nft", "tc") + (("iptables",) if a.delay_ms > 0 else ()):
         if not shutil.which(tool):
-            print(f"scale: SKIPPED: '{tool}' is missing (scripts/deps.sh installs iproute2, nftables)")
+            print(f"scale: SKIPPED: '{tool}' is missing (scripts/deps.sh installs iproute2, "
+                  "nftables, iptables)")
             return SKIP
     h = Harness(a)
 
@@ -650,6 +822,9 @@ def main():
             failures.append(f"{dups} duplicate messages in inboxes")
         if h.send_failures:
             log(f"send failures: {len(h.send_failures)}: {h.send_failures[:3]}")
+        if not h.relays_alive():
+            failures.append("a delay relay died during the run (its host's traffic then went "
+                            "undelayed)")
     except (KeyboardInterrupt, TimeoutError, RuntimeError) as e:
         failures.append(f"aborted: {e}")
     except Exception as e:  # a harness bug: still report it and clean up below
@@ -659,7 +834,8 @@ def main():
         h.cleanup()
     if a.json_out:
         with open(a.json_out, "w") as f:
-            json.dump({"params": vars(a), "figures": h.figures, "failures": failures}, f,
+            json.dump({"params": vars(a), "link": getattr(h, "link_figures", None),
+                       "figures": h.figures, "failures": failures}, f,
                       indent=1, default=str)
     log(f"done in {time.time() - t0:.0f} s; " + ("FAILED: " + "; ".join(failures)
                                                  if failures else "every message on every device"))
