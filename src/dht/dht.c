@@ -272,9 +272,12 @@ static void put_done(void *user, int ok)
     put_wait_release(w);
 }
 
-int dht_put(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
-            const uint8_t *value, size_t len, uint16_t type, uint64_t id, uint64_t created)
+/* Queues one put; *out waits for its answer (put_finish). 0 or why it was not queued. */
+static int put_start(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                     const uint8_t *value, size_t len, uint16_t type, uint64_t id, uint64_t created,
+                     put_wait_t **out)
 {
+    *out = NULL;
     if (!ctx || !key)
         return DNASYNC_EINVAL;
     int rc = dht_check_put(ctx, value, len, type, id);
@@ -292,7 +295,13 @@ int dht_put(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES]
         put_wait_release(w);
         return dht_ctx_err(ctx, rc, "put could not be queued");
     }
-    uint64_t deadline = dht_mono_ms() + (uint64_t)ctx->timeout_ms;
+    *out = w;
+    return DNASYNC_OK;
+}
+
+/* Waits for a queued put's answer until deadline (dht_mono_ms) and releases w. */
+static int put_finish(dht_storage_context_t *ctx, put_wait_t *w, uint64_t deadline)
+{
     pthread_mutex_lock(&w->m);
     while (!w->done) {
         uint64_t now = dht_mono_ms();
@@ -313,6 +322,37 @@ int dht_put(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES]
         return dht_ctx_err(ctx, DNASYNC_EDHT,
                            "no other DHT node is known: stored on this node only, not confirmed");
     return DNASYNC_OK;
+}
+
+int dht_put(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+            const uint8_t *value, size_t len, uint16_t type, uint64_t id, uint64_t created)
+{
+    put_wait_t *w = NULL;
+    int rc = put_start(ctx, key, value, len, type, id, created, &w);
+    return rc ? rc : put_finish(ctx, w, dht_mono_ms() + (uint64_t)ctx->timeout_ms);
+}
+
+int dht_put_each(dht_storage_context_t *ctx, dht_put_item_t *items, size_t count)
+{
+    if (!ctx || (!items && count))
+        return DNASYNC_EINVAL;
+    put_wait_t **w = calloc(count ? count : 1, sizeof *w);
+    if (!w)
+        return DNASYNC_ENOMEM;
+    for (size_t i = 0; i < count; i++) {
+        items[i].attempts = 1;
+        items[i].status = put_start(ctx, items[i].key, items[i].value, items[i].len, items[i].type,
+                                    items[i].id, items[i].created, &w[i]);
+    }
+    uint64_t deadline = dht_mono_ms() + (uint64_t)ctx->timeout_ms;
+    int ok = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (w[i])
+            items[i].status = put_finish(ctx, w[i], deadline);
+        ok += items[i].status == 0;
+    }
+    free(w);
+    return ok;
 }
 
 static int convert(dht_storage_context_t *ctx, int rc, dnad_value_t *vals, size_t n,

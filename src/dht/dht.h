@@ -172,6 +172,11 @@ typedef struct dht_put_item {
 } dht_put_item_t;
 int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t count);
 
+/* Best effort (the doorbells): every item's put queued at once, then each answer awaited (one
+ * timeout for all); status as dht_put returns it (OpenDHT's "ok", no listing, no retry).
+ * Returns how many reported ok, or a negative code for a bad argument. */
+int dht_put_each(dht_storage_context_t *ctx, dht_put_item_t *items, size_t count);
+
 typedef struct dht_storage_stats {
     uint64_t values; /* values this node stores */
     uint64_t store_bytes;

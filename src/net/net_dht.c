@@ -4,6 +4,7 @@
 #include "net/net.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,27 +27,23 @@ static int fail(dnasync_net_t *net, int rc, const char *what, char *err)
     return rc;
 }
 
+/* Confirmed puts go through dht_put_batch; best-effort ones (the doorbells) all at once through
+ * dht_put_each, none waiting for another's answer. */
 static int d_put(dnasync_net_t *net, dnasync_net_put_t *items, size_t n, unsigned flags,
                  char err[DNASYNC_NET_ERR_MAX])
 {
-    if (flags & DNASYNC_NET_PUT_BEST_EFFORT) {
-        for (size_t i = 0; i < n; i++) /* an unknown kind has type 0, which dht_put refuses */
-            items[i].ok = dht_put(dht_of(net), items[i].key, items[i].val, items[i].len,
-                                  dht_type_of_kind(items[i].kind), items[i].vid,
-                                  (uint64_t)items[i].created) == 0;
-        return DNASYNC_OK;
-    }
     dht_put_item_t *it = calloc(n ? n : 1, sizeof *it);
     if (!it) {
         snprintf(err, DNASYNC_NET_ERR_MAX, "out of memory");
         return DNASYNC_ENOMEM;
     }
+    bool best_effort = flags & DNASYNC_NET_PUT_BEST_EFFORT;
     for (size_t i = 0; i < n; i++) {
         memcpy(it[i].key, items[i].key, sizeof it[i].key);
         it[i].value = items[i].val;
         it[i].len = items[i].len;
         it[i].type = dht_type_of_kind(items[i].kind);
-        if (!it[i].type) {
+        if (!it[i].type && !best_effort) {
             free(it);
             snprintf(err, DNASYNC_NET_ERR_MAX, "value kind %d has no DHT type", items[i].kind);
             return DNASYNC_EINVAL;
@@ -54,10 +51,15 @@ static int d_put(dnasync_net_t *net, dnasync_net_put_t *items, size_t n, unsigne
         it[i].id = items[i].vid;
         it[i].created = (uint64_t)items[i].created;
     }
-    int rc = n ? dht_put_batch(dht_of(net), it, n) : 0;
+    /* a best-effort item of an unknown kind has type 0, which dht_put_each refuses */
+    int rc = n == 0        ? 0
+             : best_effort ? dht_put_each(dht_of(net), it, n)
+                           : dht_put_batch(dht_of(net), it, n);
     for (size_t i = 0; i < n; i++)
         items[i].ok = rc >= 0 && it[i].status == 0;
     free(it);
+    if (best_effort)
+        return DNASYNC_OK;
     return rc < 0 ? fail(net, rc, "put", err) : DNASYNC_OK;
 }
 

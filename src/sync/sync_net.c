@@ -133,12 +133,10 @@ void net_multi_free(net_multi_t *items, size_t n)
     }
 }
 
-void net_ring(sync_context_t *ctx, const char *mailbox, int64_t day, const net_put_t *value)
+void net_ring(sync_context_t *ctx, net_put_t *bells, size_t n)
 {
-    net_put_t bell = *value;
     char err[DNASYNC_NET_ERR_MAX];
-    if (net_key_bell(mailbox, day, bell.key) == 0)
-        (void)ctx->net->ops->put(ctx->net, &bell, 1, DNASYNC_NET_PUT_BEST_EFFORT, err);
+    (void)ctx->net->ops->put(ctx->net, bells, n, DNASYNC_NET_PUT_BEST_EFFORT, err);
 }
 
 int net_listen(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],

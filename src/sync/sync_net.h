@@ -17,8 +17,9 @@ typedef int (*net_value_cb)(void *user, uint64_t vid, const uint8_t *val, size_t
 #define net_key_sum(mailbox, day, key) dht_key_sum(key, mailbox, day)
 #define net_key_id(name, key) dht_key_id(key, name)
 #define net_key_bell(mailbox, day, key) dht_key_bell(key, mailbox, day)
-/* Ring the doorbell of (mailbox, day) with a copy of an uploaded value (best effort). */
-void net_ring(sync_context_t *ctx, const char *mailbox, int64_t day, const net_put_t *value);
+/* Ring doorbells, all at once (best effort): each a copy of an uploaded value at its mailbox's
+ * bell key for the day (net_key_bell). */
+void net_ring(sync_context_t *ctx, net_put_t *bells, size_t n);
 int net_put_many(sync_context_t *ctx, net_put_t *items, size_t n);
 int net_get(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], net_value_cb cb,
             void *user);

@@ -4,10 +4,9 @@
 
 #include "sync/sync_context.h"
 
-/* Put this device's summary of (mailbox, day): 0 once confirmed, else an error in ctx->err. */
-int sync_publish_summary_locked(sync_context_t *ctx, const char *mailbox, int64_t day);
-/* Re-put every summary in the outbox (ringing its doorbell), clearing each once confirmed.
- * DNASYNC_EDHT when any stays. */
+/* Re-put every summary in the outbox (one batch), ring the doorbells of the confirmed ones (one
+ * best-effort call), clear each entry once its summary was confirmed. DNASYNC_EDHT when any
+ * stays (the reason in ctx->err). */
 int sync_outbox_flush_locked(sync_context_t *ctx);
 
 #endif

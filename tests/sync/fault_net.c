@@ -19,6 +19,10 @@ static int f_put(dnasync_net_t *net, dnasync_net_put_t *items, size_t n, unsigne
     int rc = f->inner->ops->put(f->inner, items, n, flags, err);
     pthread_mutex_lock(&f->mu);
     f->counts.puts += n;
+    if (flags & DNASYNC_NET_PUT_BEST_EFFORT)
+        f->counts.bell_calls++;
+    else
+        f->counts.put_calls++;
     bool crash = f->crash_after_put;
     pthread_mutex_unlock(&f->mu);
     for (size_t i = 0; crash && rc == 0 && i < n; i++)

@@ -13,6 +13,8 @@
 
 typedef struct fault_net_counts {
     uint64_t puts, gets, lists, get_ids, ids_asked; /* calls (puts: values) */
+    uint64_t put_calls,
+        bell_calls; /* put calls: confirmed, best effort (DNASYNC_NET_PUT_BEST_EFFORT) */
 } fault_net_counts_t;
 
 typedef struct fault_net {
