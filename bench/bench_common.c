@@ -63,7 +63,7 @@ void bench_sleep_ms(unsigned ms)
 /* ---- request counters: the link wraps the adapter's network entry points ---- */
 
 static _Atomic uint64_t c_puts, c_put_bytes, c_gets, c_get_values, c_get_bytes, c_lists, c_list_ids,
-    c_listens;
+    c_listens, c_gets_whole, c_verifies;
 
 int __real_dnad_put(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint8_t *data,
                     size_t len, uint16_t type, uint64_t id, uint64_t age_ms, dnad_done_cb cb,
@@ -87,6 +87,10 @@ int __real_dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY
                                dnad_ids_cb cb, void *user);
 int __wrap_dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
                                dnad_ids_cb cb, void *user);
+int __real_dnasync_sign_verify(const uint8_t pk[32], const uint8_t *msg, size_t len,
+                               const uint8_t sig[64]);
+int __wrap_dnasync_sign_verify(const uint8_t pk[32], const uint8_t *msg, size_t len,
+                               const uint8_t sig[64]);
 
 int __wrap_dnad_put(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint8_t *data,
                     size_t len, uint16_t type, uint64_t id, uint64_t age_ms, dnad_done_cb cb,
@@ -97,11 +101,28 @@ int __wrap_dnad_put(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], co
     return __real_dnad_put(n, key, data, len, type, id, age_ms, cb, user);
 }
 
+/* A call that took a second or more is logged (stderr, the bench's log): where a slow pass
+ * waited. BENCH_TRACE=1 logs every call, with its start on the process's clock. */
+static void note_slow(const char *what, const uint8_t *key, size_t n_ids, size_t got, double t0)
+{
+    static int trace = -1;
+    if (trace < 0)
+        trace = getenv("BENCH_TRACE") != NULL;
+    double s = bench_mono() - t0;
+    if (s >= 1.0 || trace)
+        fprintf(stderr, "bench: %s %s of key %02x%02x%02x%02x (%zu ids asked, %zu back) at %.3f: %.3f s\n",
+                s >= 1.0 ? "slow" : "call", what, key[0], key[1], key[2], key[3], n_ids, got, t0, s);
+}
+
 int __wrap_dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,
                     size_t n_ids, int timeout_ms, dnad_value_t **out, size_t *count)
 {
     c_gets++;
+    c_gets_whole += ids == NULL || n_ids == 0;
+    double t0 = bench_mono();
     int rc = __real_dnad_get(n, key, ids, n_ids, timeout_ms, out, count);
+    note_slow(ids && n_ids ? "get by ids" : "whole-key get", key, n_ids,
+              rc == 0 && count ? *count : 0, t0);
     if (rc == 0 && out && *out && count) {
         c_get_values += *count;
         for (size_t i = 0; i < *count; i++)
@@ -114,7 +135,9 @@ int __wrap_dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES
                          uint64_t **ids, size_t *count)
 {
     c_lists++;
+    double t0 = bench_mono();
     int rc = __real_dnad_list_ids(n, key, timeout_ms, ids, count);
+    note_slow("id listing", key, 0, rc == 0 && count ? *count : 0, t0);
     if (rc == 0 && count)
         c_list_ids += *count;
     return rc;
@@ -156,6 +179,14 @@ int __wrap_dnad_listen(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
     return __real_dnad_listen(n, key, cb, user, timeout_ms, token);
 }
 
+/* Ed25519 checks of received values (the DHT codec's calls into the crypto layer). */
+int __wrap_dnasync_sign_verify(const uint8_t pk[32], const uint8_t *msg, size_t len,
+                               const uint8_t sig[64])
+{
+    c_verifies++;
+    return __real_dnasync_sign_verify(pk, msg, len, sig);
+}
+
 static dht_storage_context_t *wire_ctx;
 
 void bench_counts_track(dht_storage_context_t *dht)
@@ -177,6 +208,8 @@ void bench_counts_now(bench_counts_t *o)
     o->lists = c_lists;
     o->list_ids = c_list_ids;
     o->listens = c_listens;
+    o->gets_whole = c_gets_whole;
+    o->verifies = c_verifies;
 }
 
 uint64_t bench_counts_requests(const bench_counts_t *a, const bench_counts_t *b)

@@ -6,9 +6,10 @@
  *            round), that layout is the floor (download_floor_*) and SRC's own bundled values
  *            read the same way are download_floor_bundled_*; otherwise SRC's layout is the floor
  *   naive    one dht_get per message key msg/SRC/<id> (the naive layout of bench_upload)
- * Every mode reports wire requests and CPU per message. BENCH_STARVE=1 runs the mode on one
- * CPU shared with a busy-looping child process (taskset + competing loop: about half a core;
- * issue 14 item 5) and reports it as download_<mode>_starved_*.
+ * Every mode reports wire requests and CPU per message, and what the read cost: id listings,
+ * gets (of which whole-key reads) and signature checks. BENCH_STARVE=1 runs the mode limited to
+ * half of one core (a cgroup CPU quota, else taskset + a competing busy loop; issue 14 item 5)
+ * and reports it as download_<mode>_starved_* and download_starve_method.
  * usage: bench_download dnasync DIR NEW SRC BOOT | floor DIR SRC BOOT | naive DIR SRC BOOT */
 #define _GNU_SOURCE /* sched_setaffinity */
 #include "bench_common.h"
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,6 +70,14 @@ static void report(const char *mode, size_t n, double secs, double cpu, const be
     bench_result(k, (double)bench_counts_bytes(a, b));
     snprintf(k, sizeof k, "download_%s_rss_kb", mode);
     bench_result(k, (double)bench_maxrss_kb());
+    snprintf(k, sizeof k, "download_%s_lists", mode);
+    bench_result(k, (double)(b->lists - a->lists));
+    snprintf(k, sizeof k, "download_%s_gets", mode);
+    bench_result(k, (double)(b->gets - a->gets));
+    snprintf(k, sizeof k, "download_%s_whole_gets", mode);
+    bench_result(k, (double)(b->gets_whole - a->gets_whole));
+    snprintf(k, sizeof k, "download_%s_verifies", mode);
+    bench_result(k, (double)(b->verifies - a->verifies));
 }
 
 static int64_t read_day(const char *dir, const char *src)
@@ -84,13 +94,92 @@ static int64_t read_day(const char *dir, const char *src)
     }
 }
 
-/* BENCH_STARVE: this process and a busy child on CPU 0 (before any thread starts, so every
- * thread inherits it). Returns the child's pid (0: not starved). */
-static pid_t starve(void)
+/* BENCH_STARVE=1: this process limited to half of one core (issue 14 item 5), set up before
+ * any thread starts so every thread of the device's node shares the limit. A CPU quota where
+ * the kernel offers one (cgroup v2 cpu.max, else cgroup v1 cpu.cfs_quota_us, root only); else
+ * this process and a busy-looping child pinned to CPU 0. */
+#define STARVE_PERIOD_US 100000
+#define STARVE_QUOTA_US 50000
+static char starve_dir[128]; /* the cgroup made for this run ("": none) */
+static char starve_back[96]; /* the cgroup.procs that takes this process back */
+static pid_t starve_busy;    /* the busy child of the fallback (0: none) */
+static int starve_method;    /* 1 cgroup v2, 2 cgroup v1, 3 taskset + busy child */
+
+static int write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int ok = fputs(text, f) >= 0;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* A fresh cgroup under root, its quota_file set to quota, this process moved into it. */
+static int starve_cgroup(const char *root, const char *quota_file, const char *quota)
+{
+    char path[256], pid[32];
+    snprintf(starve_dir, sizeof starve_dir, "%s/dnasync-bench-%ld", root, (long)getpid());
+    snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (mkdir(starve_dir, 0755) != 0) {
+        starve_dir[0] = '\0';
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/%s", starve_dir, quota_file);
+    int rc = write_text(path, quota);
+    snprintf(path, sizeof path, "%s/cgroup.procs", starve_dir);
+    if (rc == 0)
+        rc = write_text(path, pid);
+    if (rc != 0) {
+        rmdir(starve_dir);
+        starve_dir[0] = '\0';
+        return -1;
+    }
+    snprintf(starve_back, sizeof starve_back, "%s/cgroup.procs", root);
+    return 0;
+}
+
+/* Undo the limit (atexit: also after bench_die). The process goes back to the root cgroup
+ * first: a cgroup with a member cannot be removed. */
+static void starve_end(void)
+{
+    if (starve_dir[0]) {
+        char pid[32];
+        snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+        if (write_text(starve_back, pid) != 0 || rmdir(starve_dir) != 0)
+            fprintf(stderr, "bench_download: could not remove %s\n", starve_dir);
+        starve_dir[0] = '\0';
+    }
+    if (starve_busy > 0) {
+        kill(starve_busy, SIGKILL);
+        waitpid(starve_busy, NULL, 0);
+        starve_busy = 0;
+    }
+}
+
+static void starve(void)
 {
     const char *e = getenv("BENCH_STARVE");
     if (!e || strcmp(e, "1") != 0)
-        return 0;
+        return;
+    suffix = "_starved";
+    atexit(starve_end);
+    char q[64];
+    snprintf(q, sizeof q, "%d %d\n", STARVE_QUOTA_US, STARVE_PERIOD_US);
+    char *ctl = bench_read_file("/sys/fs/cgroup/cgroup.controllers");
+    int v2 = ctl && strstr(ctl, "cpu") != NULL;
+    free(ctl);
+    if (v2) /* the root's children get the cpu controller only once it is enabled there */
+        (void)write_text("/sys/fs/cgroup/cgroup.subtree_control", "+cpu\n");
+    if (v2 && starve_cgroup("/sys/fs/cgroup", "cpu.max", q) == 0) {
+        starve_method = 1;
+        return;
+    }
+    snprintf(q, sizeof q, "%d\n", STARVE_QUOTA_US);
+    if (access("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", W_OK) == 0 &&
+        starve_cgroup("/sys/fs/cgroup/cpu", "cpu.cfs_quota_us", q) == 0) {
+        starve_method = 2;
+        return;
+    }
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(0, &set);
@@ -107,8 +196,8 @@ static pid_t starve(void)
                 x += (unsigned long)i;
         _exit(0);
     }
-    suffix = "_starved";
-    return pid;
+    starve_busy = pid;
+    starve_method = 3;
 }
 
 /* Raw read of one layout, the engine's request pattern; returns the values received. */
@@ -152,12 +241,11 @@ static int run_mode(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
-    pid_t busy = starve();
+    starve();
     int rc = run_mode(argc, argv);
-    if (busy > 0) {
-        kill(busy, SIGKILL);
-        waitpid(busy, NULL, 0);
-    }
+    if (starve_method)
+        bench_result("download_starve_method", starve_method);
+    starve_end();
     return rc;
 }
 
@@ -187,8 +275,11 @@ static int run_mode(int argc, char **argv)
         if (rc != 0)
             fprintf(stderr, "bench_download: sync_pass: %s\n", sync_errmsg(s));
         report(mode, down, secs, cpu, &a, &b);
-        bench_result("download_dnasync_progress_events", (double)progress_events);
-        bench_result("download_dnasync_first_progress_s", first_progress_s);
+        char k[96];
+        snprintf(k, sizeof k, "download_dnasync%s_progress_events", suffix);
+        bench_result(k, (double)progress_events);
+        snprintf(k, sizeof k, "download_dnasync%s_first_progress_s", suffix);
+        bench_result(k, first_progress_s);
         printf("PROGRESS %zu/%zu after %zu events\n", last_done, last_total, progress_events);
         dnasync_home_free(h);
         return rc == 0 ? 0 : 1;

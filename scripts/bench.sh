@@ -158,6 +158,16 @@ want download && for r in $(seq 1 "$R"); do
     add download_naive_over_dnasync "$(ratio "$nv" "$d")"
   fi
 done
+# 2g. the same initial sync with the device process limited to half of one core (a cgroup CPU
+#     quota where the kernel offers one, else taskset + a competing busy loop; bench_download),
+#     the raw floor read under the same limit, interleaved round by round (issue 14 item 5).
+want download && for r in $(seq 1 "$R"); do
+  say "initial sync round $r/$R, device limited to half a core: dnasync"
+  BENCH_STARVE=1 run bench_download dnasync "$W" "us$r" "ua$r" "$BOOT"; d=$(last download_dnasync_starved_s)
+  say "initial sync round $r/$R, device limited to half a core: raw floor"
+  BENCH_STARVE=1 run bench_download floor "$W" "ua$r" "$BOOT"; f=$(last download_floor_starved_s)
+  add download_starved_ratio_floor "$(ratio "$d" "$f")"
+done
 # 4. idle pass on the device that just caught up
 if want idle; then
   say "idle passes"
@@ -233,10 +243,12 @@ want growth && for r in $(seq 1 "$R"); do
 done
 if want growth && [ -n "${BENCH_GROWTH_N:-}" ]; then
   say "growth: $BENCH_GROWTH_N messages (one round)"
+  add growthbig_n "$BENCH_GROWTH_N"
   RUN_TIMEOUT=1200 NOAPPEND=1 run bench_upload prep "$W" gl1 "$BENCH_GROWTH_N"
   RUN_TIMEOUT=1200 NOAPPEND=1 run bench_upload dnasync "$W" gl1 "$BENCH_GROWTH_N" "$BOOT"
+  sed -n 's/^RESULT upload_dnasync_\(s\|rss_kb\|cpu_s\) /RESULT growthbig_upload_\1 /p' "$W/last" >>"$RES"
   RUN_TIMEOUT=1200 NOAPPEND=1 run bench_download dnasync "$W" gm1 gl1 "$BOOT"
-  sed -n 's/^RESULT download_dnasync_\(s\|rss_kb\|cpu_s\) /RESULT growthbig_\1 /p' "$W/last" >>"$RES"
+  sed -n 's/^RESULT download_dnasync_\(s\|rss_kb\|cpu_s\|msgs\) /RESULT growthbig_\1 /p' "$W/last" >>"$RES"
 fi
 # W1-W3. the web device in headless Chromium (bench/web_bench.js; docs/web.md): its own loopback
 # node; skipped, saying why, without node, the page's bundle or Chromium. BENCH_WEB_N: the
@@ -313,11 +325,13 @@ MIB_10K=$(of 'printf "%.0f", a / 1024' "$RSS_10K"); MIB_1K=$(of 'printf "%.0f", 
 EXTRA='if (n == 1000) print "n/a"; else printf "%.0f", (b + (b - a) / (n - 1000) * (100000 - n))'
 EXTRA_S=$(of "$EXTRA" "$(med growth1k_s)" "$(med download_dnasync_s)")
 EXTRA_RSS=$(of "$EXTRA / 1024" "$RSS_1K" "$RSS_10K")
+mib() { of 'printf "%.0f", a / 1024' "$1"; }
 INV_N=$(awk -v n="$N" 'BEGIN{printf "%.10f", 1/n}')
 if grep -q ' growthbig_s ' "$RES"; then
-  BIG="${BENCH_GROWTH_N}: $(awk -v s="$(med growthbig_s)" -v n="$BENCH_GROWTH_N" 'BEGIN{printf "%.3g", s/n*1000}') ms, $(awk -v r="$(med growthbig_rss_kb)" 'BEGIN{printf "%.0f", r/1024}') MiB (1 run; $(med growthbig_s 1 %.1f) s, CPU $(med growthbig_cpu_s 1 %.1f) s)"
+  GN=$(med growthbig_n 1 %.0f)
+  BIG="$GN: $(awk -v s="$(med growthbig_s)" -v n="$GN" 'BEGIN{printf "%.3g", s/n*1000}') ms, $(mib "$(med growthbig_rss_kb)") MiB (1 run; $(med growthbig_s 1 %.1f) s, CPU $(med growthbig_cpu_s 1 %.1f) s, $(med growthbig_msgs 1 %.0f) messages in the pass); its upload $(med growthbig_upload_s 1 %.1f) s, CPU $(med growthbig_upload_cpu_s 1 %.1f) s, $(mib "$(med growthbig_upload_rss_kb)") MiB"
 else
-  BIG="100,000: not run (BENCH_GROWTH_N=100000); linear extrapolation ≈ ${EXTRA_S} s, ≈ ${EXTRA_RSS} MiB"
+  BIG="100,000: not run (BENCH_GROWTH_N=100000); linear extrapolation from 1,000 and $N ≈ ${EXTRA_S} s, ≈ ${EXTRA_RSS} MiB"
 fi
 {
 cat <<HDR
@@ -347,6 +361,7 @@ bodies; every value is $(med upload_dnasync_value_bytes 1 %.0f) B on the wire fo
 | 2c | initial sync: CPU s / peak RSS MiB / requests | $(st download_dnasync_cpu_s) / $(st download_dnasync_rss_kb 0.0009765625) / $(st download_dnasync_requests 1 %.0f) | floor $(st download_floor_cpu_s) / $(st download_floor_rss_kb 0.0009765625) / $(st download_floor_requests 1 %.0f) | | | |
 | 2e | initial sync: OpenDHT requests on the wire per message (the device's node, all kinds) | $(st download_dnasync_wire "$INV_N" %.3g) | floor $(st download_floor_wire "$INV_N" %.3g); naive $(st download_naive_wire "$INV_N" %.3g) | | | |
 | 2f | issue 14: initial sync of $N s / upload s / OpenDHT wire requests per message, initial sync and upload / CPU µs per message of the initial sync | $(st download_dnasync_s) / $(st upload_dnasync_s) / $(st download_dnasync_wire_per_msg 1 %.3g) and $(st upload_dnasync_wire_per_msg 1 %.3g) / $(st download_dnasync_cpu_per_msg_us 1 %.0f) | CPU µs per message, raw read of the bundled values (no checks, no cache): $(st download_floor_bundled_cpu_per_msg_us 1 %.0f); of the one-per-value floor: $(st download_floor_cpu_per_msg_us 1 %.0f) | naive / dnasync initial sync (2b): $(st download_naive_over_dnasync) | ≤ 2.5 s / ≤ 2.5 s / ≤ 1 and ≤ 1 / ≥ 10× naive | $(goal "$(med download_dnasync_s)" "<=" 2.5) / $(goal "$(med upload_dnasync_s)" "<=" 2.5) / $(goal "$(med download_dnasync_wire_per_msg)" "<=" 1) and $(goal "$(med upload_dnasync_wire_per_msg)" "<=" 1) / $(goal "$DLN" ">=" 10) |
+| 2g | issue 14 item 5: initial sync of $N with the device process limited to half of one core ($(case "$(med download_starve_method 1 %.0f)" in 1) echo "cgroup v2 cpu.max 50000 100000" ;; 2) echo "cgroup v1 cpu.cfs_quota_us 50000 of 100000" ;; 3) echo "taskset to CPU 0 beside a busy loop" ;; *) echo "not run" ;; esac)), s / CPU s / messages in the one pass / id listings, gets (whole-key), signature checks | $(st download_dnasync_starved_s) / $(st download_dnasync_starved_cpu_s) / $(st download_dnasync_starved_msgs 1 %.0f) / $(st download_dnasync_starved_lists 1 %.0f), $(st download_dnasync_starved_gets 1 %.0f) ($(st download_dnasync_starved_whole_gets 1 %.0f)), $(st download_dnasync_starved_verifies 1 %.0f); unlimited (2a): $(st download_dnasync_lists 1 %.0f), $(st download_dnasync_gets 1 %.0f) ($(st download_dnasync_whole_gets 1 %.0f)), $(st download_dnasync_verifies 1 %.0f) | the one-message-per-value floor under the same limit: $(st download_floor_starved_s) / CPU $(st download_floor_starved_cpu_s); the bundled values read raw the same way: $(st download_floor_bundled_starved_s) | $(st download_starved_ratio_floor) × floor | ≤ 1.5×, all $N in one pass | $(goal "$(med download_starved_ratio_floor)" "<=" 1.5) / $(goal "$(med download_dnasync_starved_msgs)" ">=" "$N") |
 | 2d | progress line (SYNC_EVENT_PROGRESS) | last: $(sed 's/PROGRESS //' "$W/progress" 2>/dev/null); first event after $(st download_dnasync_first_progress_s) s of the pass | | | | |
 | 3 | real-time latency, send call → B's MESSAGE event, ms | $(pcts realtime_latency_ms) ($(grep -c ' realtime_latency_ms ' "$RES") msgs, $(med realtime_timeouts) lost), on the shared network after $DEAD device processes left it; of which A's \`sync_send\` call: $(pcts realtime_send_call_ms) | the same on a fresh 5-node network no device ever left: $(pcts fresh_realtime_latency_ms) ($(med fresh_realtime_timeouts) lost); send call $(pcts fresh_realtime_send_call_ms) | | | |
 | 4 | idle \`sync_pass\` (in sync): requests / bytes / CPU ms | $(st idle_requests 1 %.0f) / $(st idle_bytes 1 %.0f) / $(st idle_cpu_ms) | wall ms $(st idle_wall_ms) | | ≤ 4 req, < 5 ms CPU | $(goal "$IDR" "<=" 4) / $(goal "$IDC" "<" 5) |
