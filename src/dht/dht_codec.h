@@ -34,8 +34,13 @@
  * unknown versions and kinds refused, no trailing bytes, and the input must re-encode to the
  * same bytes. Whole encoded values are limited to DHT_VALUE_MAX_BYTES.
  *
- * Ownership: dht_value_t owns every pointer in it; dht_value_clear frees them. Buffers returned
- * through uint8_t ** are malloc'd; caller frees with free(). */
+ * Ownership: a dht_value_t (with its members and entries) either owns every pointer in it or
+ * borrows every one, never a mix. Owned: what dht_value_decode filled (every pointer malloc'd),
+ * freed with dht_value_clear; a caller that moves a pointer out sets the field to NULL. Borrowed:
+ * a view a writer fills for dht_value_sign, _sign_key, _encode, _signing_bytes and _id, which
+ * only read the pointers: they may point at the caller's strings, arrays or stack, and such a
+ * view is never passed to dht_value_clear. Buffers returned through uint8_t ** are malloc'd;
+ * caller frees with free(). */
 #ifndef DNASYNC_DHT_CODEC_H
 #define DNASYNC_DHT_CODEC_H
 

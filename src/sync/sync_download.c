@@ -50,7 +50,7 @@ static int apply_member(day_job_t *job, const sv_value_t *v)
             sync_event_push(ctx, SYNC_EVENT_DELETED, v->message_id, 0, 0);
         }
     } else {
-        rc = sync_receipt_apply(ctx, v->message_id, v->deleted_at);
+        rc = sync_receipt_apply(ctx, v->message_id, v->read_at);
         if (rc == 0)
             sync_event_push(ctx, SYNC_EVENT_RECEIPT, v->message_id, 0, 0);
     }

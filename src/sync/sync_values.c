@@ -19,6 +19,15 @@ void sv_value_clear(sv_value_t *v)
     memset(v, 0, sizeof *v);
 }
 
+/* The codec's view takes a char *, and a mailbox is a name: a copy on the caller's stack. */
+static int box_copy(sync_context_t *ctx, char box[DNASYNC_NAME_MAX + 1], const char *mailbox)
+{
+    if (strlen(mailbox) > DNASYNC_NAME_MAX)
+        return dnasync_err_set(&ctx->err, DNASYNC_EINVAL, "mailbox name too long");
+    strcpy(box, mailbox);
+    return DNASYNC_OK;
+}
+
 static int sign_and_encode(sync_context_t *ctx, dht_value_t *v, uint8_t **out, size_t *len)
 {
     int rc = ctx->id->sign_key ? dht_value_sign_key(v, ctx->id->sign_key)
@@ -39,8 +48,7 @@ int sv_encode_message(sync_context_t *ctx, const message_info_t *msg, uint8_t **
     v.kind = DHT_KIND_MESSAGE;
     v.created_at = (uint64_t)msg->created_at;
     memcpy(v.message_id, msg->message_id, sizeof v.message_id);
-    /* borrowed for the encode only; not freed through v */
-    v.sender = msg->sender;
+    v.sender = msg->sender; /* v is a borrowed view (dht_codec.h): never cleared */
     v.recipient = msg->recipient;
     v.payload = msg->ciphertext;
     v.payload_len = msg->ciphertext_len;
@@ -70,13 +78,17 @@ int sv_encode_mark(sync_context_t *ctx, int kind, const char *message_id, int64_
 int sv_encode_summary(sync_context_t *ctx, const char *mailbox, int64_t day, const sv_summary_t *s,
                       uint8_t **out, size_t *len, uint64_t *vid)
 {
+    /* v is a borrowed view (dht_codec.h) of these, never cleared */
     dht_summary_entry_t entries[DNASYNC_DHT_SHARDS];
+    char box[DNASYNC_NAME_MAX + 1];
+    if (box_copy(ctx, box, mailbox) != 0)
+        return DNASYNC_EINVAL;
     dht_value_t v;
     memset(&v, 0, sizeof v);
     v.version = DHT_VALUE_FORMAT;
     v.kind = DHT_KIND_SUMMARY;
     v.created_at = dnasync_env_now(ctx->env);
-    v.mailbox = (char *)mailbox;
+    v.mailbox = box;
     v.day = (uint64_t)day;
     dnasync_hex_decode(ctx->device_id, v.writer_id, DHT_WRITER_ID_BYTES);
     v.counter = s->version;
@@ -111,7 +123,10 @@ int sv_encode_bundle(sync_context_t *ctx, int kind, const char *mailbox, int64_t
                      uint64_t *vid, int64_t *created)
 {
     qsort(members, n, sizeof *members, member_cmp); /* one encoding per member set */
-    dht_value_t v;
+    char box[DNASYNC_NAME_MAX + 1];
+    if (box_copy(ctx, box, mailbox) != 0)
+        return DNASYNC_EINVAL;
+    dht_value_t v; /* a borrowed view (dht_codec.h) of box and members, never cleared */
     memset(&v, 0, sizeof v);
     v.version = DHT_BUNDLE_FORMAT;
     v.kind = (uint8_t)kind;
@@ -119,7 +134,7 @@ int sv_encode_bundle(sync_context_t *ctx, int kind, const char *mailbox, int64_t
     for (size_t i = 0; i < n; i++)
         if (members[i].at < v.created_at)
             v.created_at = members[i].at;
-    v.mailbox = (char *)mailbox; /* borrowed for the encode only; not freed through v */
+    v.mailbox = box;
     v.day = (uint64_t)day;
     v.shard = (uint8_t)shard;
     dnasync_hex_decode(ctx->device_id, v.writer_id, DHT_WRITER_ID_BYTES);
@@ -138,7 +153,11 @@ static int reject(sync_context_t *ctx, int code, const char *why)
     return dnasync_err_set(&ctx->err, code, "value rejected: %s", why);
 }
 
-static int check_message(sync_context_t *ctx, const char *mailbox, dht_value_t *v, sv_value_t *out)
+/* The checks of a message (v is only read); on success out->msg has all but the sender,
+ * recipient and ciphertext, which the caller moves in from the value that owns them
+ * (take_message). */
+static int check_message(sync_context_t *ctx, const char *mailbox, const dht_value_t *v,
+                         sv_value_t *out)
 {
     if (strcmp(v->sender, mailbox) != 0 && strcmp(v->recipient, mailbox) != 0)
         return reject(ctx, DNASYNC_EAUTH,
@@ -162,17 +181,23 @@ static int check_message(sync_context_t *ctx, const char *mailbox, dht_value_t *
     const char *parts[2] = {v->sender, v->recipient};
     if (dnasync_conversation_id(parts, 2, m->conversation_id) != 0)
         return reject(ctx, DNASYNC_ECORRUPT, "bad names");
-    m->sender = v->sender;
-    m->recipient = v->recipient;
-    m->ciphertext = v->payload;
-    m->ciphertext_len = v->payload_len;
-    v->sender = v->recipient = NULL;
-    v->payload = NULL;
     strcpy(m->status, "sent");
     m->created_at = (int64_t)v->created_at;
     m->synced_to_dht = true;
     memcpy(out->message_id, v->message_id, sizeof out->message_id);
     return DNASYNC_OK;
+}
+
+/* Move a checked message's strings and payload into out->msg; their owner gives them up. */
+static void take_message(sv_value_t *out, char **sender, char **recipient, uint8_t **payload,
+                         size_t payload_len)
+{
+    out->msg.sender = *sender;
+    out->msg.recipient = *recipient;
+    out->msg.ciphertext = *payload;
+    out->msg.ciphertext_len = payload_len;
+    *sender = *recipient = NULL;
+    *payload = NULL;
 }
 
 static int fill_summary(sync_context_t *ctx, const char *mailbox, int64_t day, const dht_value_t *v,
@@ -227,7 +252,11 @@ static int verify_single(sync_context_t *ctx, const char *mailbox, int64_t day, 
     out->vid = dht_value_id(v);
     memcpy(out->author, v->author_pk, sizeof out->author);
     switch (v->kind) {
-    case DHT_KIND_MESSAGE: rc = check_message(ctx, mailbox, v, out); break;
+    case DHT_KIND_MESSAGE:
+        rc = check_message(ctx, mailbox, v, out);
+        if (rc == 0)
+            take_message(out, &v->sender, &v->recipient, &v->payload, v->payload_len);
+        break;
     case DHT_KIND_TOMBSTONE:
     case DHT_KIND_RECEIPT: {
         /* Only the mailbox owner's devices delete or mark read in the owner's mailbox. */
@@ -239,7 +268,10 @@ static int verify_single(sync_context_t *ctx, const char *mailbox, int64_t day, 
         if (rc == DNASYNC_EAUTH)
             rc = reject(ctx, rc, "tombstone or receipt not signed by the mailbox owner");
         memcpy(out->message_id, v->message_id, sizeof out->message_id);
-        out->deleted_at = (int64_t)(v->kind == DHT_KIND_RECEIPT ? v->read_at : v->deleted_at);
+        if (v->kind == DHT_KIND_RECEIPT)
+            out->read_at = (int64_t)v->read_at;
+        else
+            out->deleted_at = (int64_t)v->deleted_at;
         break;
     }
     case DHT_KIND_SUMMARY: rc = fill_summary(ctx, mailbox, day, v, &out->summary); break;
@@ -280,12 +312,15 @@ static int check_member(sync_context_t *ctx, const char *mailbox, dht_value_t *b
     memcpy(out->author, b->author_pk, sizeof out->author);
     memcpy(out->message_id, m->message_id, sizeof out->message_id);
     if (out->kind != SV_MESSAGE) {
-        out->deleted_at = (int64_t)m->at;
+        if (out->kind == SV_RECEIPT)
+            out->read_at = (int64_t)m->at;
+        else
+            out->deleted_at = (int64_t)m->at;
         return owner_pk && memcmp(owner_pk, b->author_pk, 32) == 0
                    ? DNASYNC_OK
                    : reject(ctx, DNASYNC_EAUTH, "bundle not signed by the mailbox owner");
     }
-    dht_value_t t;
+    dht_value_t t; /* a borrowed view of m as the single value it stands for, never cleared */
     memset(&t, 0, sizeof t);
     t.kind = DHT_KIND_MESSAGE;
     t.created_at = m->at;
@@ -296,10 +331,8 @@ static int check_member(sync_context_t *ctx, const char *mailbox, dht_value_t *b
     t.payload = m->payload;
     t.payload_len = m->payload_len;
     int rc = check_message(ctx, mailbox, &t, out);
-    /* what check_message took now belongs to out->msg */
-    m->sender = t.sender;
-    m->recipient = t.recipient;
-    m->payload = t.payload;
+    if (rc == 0) /* from the bundle, which owns them */
+        take_message(out, &m->sender, &m->recipient, &m->payload, m->payload_len);
     return rc;
 }
 

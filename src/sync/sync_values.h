@@ -44,8 +44,9 @@ typedef struct sv_value {
     uint64_t vid;                            /* its value id, computed from the value itself */
     uint8_t author[32];                      /* the key that signed it */
     message_info_t msg;                      /* SV_MESSAGE (owned) */
-    char message_id[DNASYNC_ID_HEX_LEN + 1]; /* SV_MESSAGE, SV_TOMBSTONE */
+    char message_id[DNASYNC_ID_HEX_LEN + 1]; /* SV_MESSAGE, SV_TOMBSTONE, SV_RECEIPT */
     int64_t deleted_at;                      /* SV_TOMBSTONE */
+    int64_t read_at;                         /* SV_RECEIPT */
     sv_summary_t summary;                    /* SV_SUMMARY */
 } sv_value_t;
 void sv_value_clear(sv_value_t *v);
