@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "common/file.h"
 
+#include "common/err.h"
 #include "dnasync/status.h"
 
 #include <errno.h>
@@ -12,13 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int fail(char *err, size_t errlen, int rc, const char *what, const char *path, int e)
-{
-    if (err && errlen)
-        snprintf(err, errlen, "%s %s: %s", what, path, strerror(e));
-    return rc;
-}
 
 static int write_all(int fd, const unsigned char *p, size_t len)
 {
@@ -56,20 +50,23 @@ int dnasync_file_write_atomic(const char *path, const void *data, size_t len, bo
                               char *err, size_t errlen)
 {
     if (!path || (!data && len))
-        return fail(err, errlen, DNASYNC_EINVAL, "cannot write", path ? path : "(null)", EINVAL);
+        return dnasync_err_buf(err, errlen, DNASYNC_EINVAL, "cannot write %s: %s",
+                               path ? path : "(null)", strerror(EINVAL));
     size_t pl = strlen(path);
     char *tmp = malloc(pl + 16), *dir = malloc(pl + 1);
     if (!tmp || !dir) {
         free(tmp);
         free(dir);
-        return fail(err, errlen, DNASYNC_ENOMEM, "cannot write", path, ENOMEM);
+        return dnasync_err_buf(err, errlen, DNASYNC_ENOMEM, "cannot write %s: %s", path,
+                               strerror(ENOMEM));
     }
     snprintf(tmp, pl + 16, "%s.tmp.XXXXXX", path);
     memcpy(dir, path, pl + 1);
     int rc = DNASYNC_OK;
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        rc = fail(err, errlen, DNASYNC_EIO, "cannot create", tmp, errno);
+        rc =
+            dnasync_err_buf(err, errlen, DNASYNC_EIO, "cannot create %s: %s", tmp, strerror(errno));
         goto out;
     }
     int e = fchmod(fd, 0600) != 0 ? errno : write_all(fd, data, len);
@@ -89,8 +86,8 @@ int dnasync_file_write_atomic(const char *path, const void *data, size_t len, bo
     }
     if (e) {
         unlink(tmp);
-        rc = fail(err, errlen, e == EEXIST && !replace ? DNASYNC_EEXIST : DNASYNC_EIO, what, where,
-                  e);
+        rc = dnasync_err_buf(err, errlen, e == EEXIST && !replace ? DNASYNC_EEXIST : DNASYNC_EIO,
+                             "%s %s: %s", what, where, strerror(e));
         goto out;
     }
     if (!replace)
@@ -99,7 +96,8 @@ int dnasync_file_write_atomic(const char *path, const void *data, size_t len, bo
     const char *d = dirname(dir);
     int dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || fsync(dfd) != 0)
-        rc = fail(err, errlen, DNASYNC_EIO, "cannot fsync directory", d, errno);
+        rc = dnasync_err_buf(err, errlen, DNASYNC_EIO, "cannot fsync directory %s: %s", d,
+                             strerror(errno));
     if (dfd >= 0)
         close(dfd);
 out:

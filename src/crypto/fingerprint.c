@@ -40,12 +40,12 @@ int dnasync_fingerprint_prefix_check(const char *s, char *errbuf, size_t errlen)
 {
     size_t n = s ? strlen(s) : 0;
     if (n < DNASYNC_FP_PREFIX_MIN || n > DNASYNC_FP_HEX_LEN)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EINVAL,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL,
                                "a fingerprint prefix is %d to %d hex digits, got %zu",
                                DNASYNC_FP_PREFIX_MIN, DNASYNC_FP_HEX_LEN, n);
     for (size_t i = 0; i < n; i++)
         if (!isxdigit((unsigned char)s[i]))
-            return dnasync_id_fail(errbuf, errlen, DNASYNC_EINVAL,
+            return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL,
                                    "a fingerprint prefix is hex digits only (byte %zu is not)",
                                    i + 1);
     return DNASYNC_OK;

@@ -54,11 +54,11 @@ int dnasync_id_check_absent(const char *home, char *errbuf, size_t errlen)
     if (rc != 0)
         return rc;
     if (lstat(path, &st) == 0)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EEXIST,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EEXIST,
                                "%s already has an identity (%s); refusing to overwrite it", home,
                                path);
     if (errno != ENOENT && errno != ENOTDIR)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EIO, "cannot check %s: %s", path,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EIO, "cannot check %s: %s", path,
                                strerror(errno));
     return DNASYNC_OK;
 }
@@ -77,14 +77,14 @@ int dnasync_id_write_file(const char *home, const char *name,
     struct stat st;
     if (stat(home, &st) != 0) {
         if (errno != ENOENT)
-            return dnasync_id_fail(errbuf, errlen, DNASYNC_EIO, "cannot use home %s: %s", home,
+            return dnasync_err_buf(errbuf, errlen, DNASYNC_EIO, "cannot use home %s: %s", home,
                                    strerror(errno));
         if (mkdir(home, 0700) != 0)
-            return dnasync_id_fail(errbuf, errlen, DNASYNC_EIO, "cannot create home %s: %s", home,
+            return dnasync_err_buf(errbuf, errlen, DNASYNC_EIO, "cannot create home %s: %s", home,
                                    strerror(errno));
         made_home = 1;
     } else if (!S_ISDIR(st.st_mode)) {
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EIO, "home %s is not a directory", home);
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EIO, "home %s is not a directory", home);
     }
     rc = dnasync_id_check_absent(home, errbuf, errlen);
     if (rc != 0)
@@ -96,11 +96,11 @@ int dnasync_id_write_file(const char *home, const char *name,
     rc = n ? dnasync_file_write_atomic(path, buf, n, false, werr, sizeof werr) : DNASYNC_ECRYPTO;
     OPENSSL_cleanse(buf, sizeof buf);
     if (rc == DNASYNC_EEXIST) /* a concurrent creator won */
-        rc = dnasync_id_fail(errbuf, errlen, DNASYNC_EEXIST,
+        rc = dnasync_err_buf(errbuf, errlen, DNASYNC_EEXIST,
                              "%s already has an identity (%s); refusing to overwrite it", home,
                              path);
     else if (rc != 0)
-        rc = dnasync_id_fail(errbuf, errlen, rc, "cannot write the identity file in %s: %s", home,
+        rc = dnasync_err_buf(errbuf, errlen, rc, "cannot write the identity file in %s: %s", home,
                              werr);
     if (rc != 0)
         goto out;
@@ -119,7 +119,7 @@ int dnasync_identity_create(const char *home, const char *name, const dnasync_en
     if (out)
         *out = NULL;
     if (!home || !*home || !name)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EINVAL, "no home or name given");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL, "no home or name given");
     int rc = dnasync_id_name_ok(name, errbuf, errlen);
     if (rc != 0)
         return rc;
@@ -129,12 +129,12 @@ int dnasync_identity_create(const char *home, const char *name, const dnasync_en
     uint8_t master[DNASYNC_MASTER_BYTES];
     dnasync_identity_t *id = NULL;
     if (dnasync_env_random(env, master, sizeof master) != 0) {
-        rc = dnasync_id_fail(errbuf, errlen, DNASYNC_ECRYPTO, "no randomness for a new identity");
+        rc = dnasync_err_buf(errbuf, errlen, DNASYNC_ECRYPTO, "no randomness for a new identity");
         goto done;
     }
     rc = dnasync_identity_from_master(name, master, &id);
     if (rc != 0) {
-        dnasync_id_fail(errbuf, errlen, rc, "cannot derive the identity keys: %s",
+        dnasync_err_buf(errbuf, errlen, rc, "cannot derive the identity keys: %s",
                         dnasync_strerror(rc));
         goto done;
     }
@@ -153,10 +153,10 @@ int dnasync_identity_load(const char *home, dnasync_identity_t **out, char *errb
     if (errbuf && errlen > 0)
         errbuf[0] = '\0';
     if (!out)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EINVAL, "no output pointer");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL, "no output pointer");
     *out = NULL;
     if (!home || !*home)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EINVAL, "no home given");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL, "no home given");
     char path[4096];
     int rc = dnasync_id_path(path, sizeof path, home, "identity", errbuf, errlen);
     if (rc != 0)
@@ -164,9 +164,9 @@ int dnasync_identity_load(const char *home, dnasync_identity_t **out, char *errb
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR)
-            return dnasync_id_fail(errbuf, errlen, DNASYNC_ENOTFOUND,
+            return dnasync_err_buf(errbuf, errlen, DNASYNC_ENOTFOUND,
                                    "no identity in %s (%s does not exist)", home, path);
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EIO, "cannot read identity file %s: %s",
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EIO, "cannot read identity file %s: %s",
                                path, strerror(errno));
     }
     struct stat st;
@@ -174,12 +174,12 @@ int dnasync_identity_load(const char *home, dnasync_identity_t **out, char *errb
     size_t n = 0;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EIO,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EIO,
                                "identity file %s is not a regular file", path);
     }
     if (st.st_mode & 077) {
         close(fd);
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EIO,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EIO,
                                "identity file %s is accessible by group or others (mode %03o); "
                                "run: chmod 600 %s",
                                path, (unsigned)(st.st_mode & 0777), path);
@@ -192,7 +192,7 @@ int dnasync_identity_load(const char *home, dnasync_identity_t **out, char *errb
             int e = errno;
             close(fd);
             OPENSSL_cleanse(buf, sizeof buf);
-            return dnasync_id_fail(errbuf, errlen, DNASYNC_EIO, "cannot read identity file %s: %s",
+            return dnasync_err_buf(errbuf, errlen, DNASYNC_EIO, "cannot read identity file %s: %s",
                                    path, strerror(e));
         }
         if (r == 0)
@@ -221,14 +221,14 @@ int dnasync_identity_load(const char *home, dnasync_identity_t **out, char *errb
     }
     if (why) {
         OPENSSL_cleanse(buf, sizeof buf);
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_ECORRUPT,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
                                "identity file %s is corrupt (%s); it was left untouched", path,
                                why);
     }
     rc = dnasync_identity_from_master(name, buf + 10 + l, out);
     OPENSSL_cleanse(buf, sizeof buf);
     if (rc != 0)
-        return dnasync_id_fail(errbuf, errlen, rc, "cannot derive keys from %s: %s", path,
+        return dnasync_err_buf(errbuf, errlen, rc, "cannot derive keys from %s: %s", path,
                                dnasync_strerror(rc));
     return DNASYNC_OK;
 }

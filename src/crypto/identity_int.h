@@ -2,15 +2,12 @@
 #ifndef DNASYNC_CRYPTO_IDENTITY_INT_H
 #define DNASYNC_CRYPTO_IDENTITY_INT_H
 
+#include "common/err.h"
 #include "dnasync/identity.h"
 
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* Formats one line into errbuf (if not NULL and errlen > 0) and returns code. */
-int dnasync_id_fail(char *errbuf, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 /* 0 if name is an acceptable identity name, else DNASYNC_EINVAL with a reason in errbuf. */
 int dnasync_id_name_ok(const char *name, char *errbuf, size_t errlen);

@@ -1,5 +1,6 @@
 /* Helpers shared by identity_file.c, pins.c and linkcode.c. Identity names follow
  * dnasync_name_check (common/names.h); the wrapper only adds the crypto layer's wording. */
+#include "common/err.h"
 #include "common/names.h"
 #include "crypto/identity_int.h"
 #include "dnasync/status.h"
@@ -11,19 +12,8 @@ int dnasync_id_name_ok(const char *name, char *errbuf, size_t errlen)
 {
     char why[200];
     if (dnasync_name_check(name, why, sizeof why) != 0)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EINVAL, "invalid identity name: %s", why);
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL, "invalid identity name: %s", why);
     return DNASYNC_OK;
-}
-
-int dnasync_id_fail(char *errbuf, size_t errlen, int code, const char *fmt, ...)
-{
-    if (errbuf && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(errbuf, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
 }
 
 int dnasync_id_path(char *path, size_t size, const char *dir, const char *file, char *errbuf,
@@ -31,7 +21,7 @@ int dnasync_id_path(char *path, size_t size, const char *dir, const char *file, 
 {
     int n = snprintf(path, size, "%s/%s", dir, file);
     if (n < 0 || (size_t)n >= size)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EINVAL, "home path too long: %.200s...",
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL, "home path too long: %.200s...",
                                dir);
     return DNASYNC_OK;
 }

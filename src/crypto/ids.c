@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "crypto/ids.h"
 
+#include "common/err.h"
 #include "common/file.h"
 #include "common/hex.h"
 #include "dnasync/status.h"
@@ -9,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,20 +86,6 @@ int dnasync_conversation_id(const char *const *participants, size_t n, char out[
 
 /* ---- device id ---- */
 
-static int dev_fail(char *errbuf, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int dev_fail(char *errbuf, size_t errlen, int code, const char *fmt, ...)
-{
-    if (errbuf && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(errbuf, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
 /* 1 = read into out, 0 = does not exist, <0 = error (message written). */
 static int device_id_read(const char *path, char out[33], char *errbuf, size_t errlen)
 {
@@ -107,7 +93,8 @@ static int device_id_read(const char *path, char out[33], char *errbuf, size_t e
     if (fd < 0) {
         if (errno == ENOENT)
             return 0;
-        return dev_fail(errbuf, errlen, DNASYNC_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EIO, "%s: cannot open: %s", path,
+                               strerror(errno));
     }
     char buf[64];
     size_t got = 0;
@@ -118,7 +105,8 @@ static int device_id_read(const char *path, char out[33], char *errbuf, size_t e
         if (r < 0) {
             int e = errno;
             close(fd);
-            return dev_fail(errbuf, errlen, DNASYNC_EIO, "%s: cannot read: %s", path, strerror(e));
+            return dnasync_err_buf(errbuf, errlen, DNASYNC_EIO, "%s: cannot read: %s", path,
+                                   strerror(e));
         }
         if (r == 0)
             break;
@@ -129,15 +117,16 @@ static int device_id_read(const char *path, char out[33], char *errbuf, size_t e
     if (len == 33 && buf[32] == '\n')
         len = 32;
     if (len != 32)
-        return dev_fail(errbuf, errlen, DNASYNC_ECORRUPT,
-                        "%s: corrupt: expected 32 lowercase hex characters (and an optional "
-                        "newline), found %s%zu bytes",
-                        path, got == sizeof buf ? "at least " : "", got);
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
+                               "%s: corrupt: expected 32 lowercase hex characters (and an optional "
+                               "newline), found %s%zu bytes",
+                               path, got == sizeof buf ? "at least " : "", got);
     for (size_t i = 0; i < 32; i++) {
         char c = buf[i];
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return dev_fail(errbuf, errlen, DNASYNC_ECORRUPT,
-                            "%s: corrupt: byte %zu is not a lowercase hex digit", path, i + 1);
+            return dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
+                                   "%s: corrupt: byte %zu is not a lowercase hex digit", path,
+                                   i + 1);
     }
     memcpy(out, buf, 32);
     out[32] = '\0';
@@ -147,13 +136,14 @@ static int device_id_read(const char *path, char out[33], char *errbuf, size_t e
 int dnasync_device_id_load(const char *home, char out[33], char *errbuf, size_t errlen)
 {
     if (!home || !*home || !out)
-        return dev_fail(errbuf, errlen, DNASYNC_EINVAL, "device id: no home directory given");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL,
+                               "device id: no home directory given");
     char path[4200];
     if (snprintf(path, sizeof path, "%s/device_id", home) >= (int)sizeof path)
-        return dev_fail(errbuf, errlen, DNASYNC_EINVAL, "device id: home path too long");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL, "device id: home path too long");
     int rc = device_id_read(path, out, errbuf, errlen);
     if (rc == 0)
-        return dev_fail(errbuf, errlen, DNASYNC_ENOTFOUND, "%s is missing", path);
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ENOTFOUND, "%s is missing", path);
     return rc < 0 ? rc : DNASYNC_OK;
 }
 
@@ -161,12 +151,13 @@ int dnasync_device_id_load_or_create(const char *home, const dnasync_env_t *env,
                                      char *errbuf, size_t errlen)
 {
     if (!home || !*home || !out)
-        return dev_fail(errbuf, errlen, DNASYNC_EINVAL, "device id: no home directory given");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL,
+                               "device id: no home directory given");
     size_t hl = strlen(home);
     size_t plen = hl + 64;
     char *path = malloc(plen);
     if (!path)
-        return dev_fail(errbuf, errlen, DNASYNC_ENOMEM, "device id: out of memory");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ENOMEM, "device id: out of memory");
     snprintf(path, plen, "%s/device_id", home);
     int rc = device_id_read(path, out, errbuf, errlen);
     if (rc != 0)
@@ -174,7 +165,8 @@ int dnasync_device_id_load_or_create(const char *home, const dnasync_env_t *env,
 
     uint8_t rnd[16];
     if (dnasync_env_random(env, rnd, sizeof rnd) != 0) {
-        rc = dev_fail(errbuf, errlen, DNASYNC_ECRYPTO, "%s: no randomness to create it", path);
+        rc = dnasync_err_buf(errbuf, errlen, DNASYNC_ECRYPTO, "%s: no randomness to create it",
+                             path);
         goto done;
     }
     char hex[34];
@@ -186,11 +178,11 @@ int dnasync_device_id_load_or_create(const char *home, const dnasync_env_t *env,
     if (wrc == DNASYNC_EEXIST) { /* a device_id created meanwhile is kept */
         rc = device_id_read(path, out, errbuf, errlen);
         if (rc == 0)
-            rc = dev_fail(errbuf, errlen, DNASYNC_EIO, "%s: vanished while creating", path);
+            rc = dnasync_err_buf(errbuf, errlen, DNASYNC_EIO, "%s: vanished while creating", path);
         goto done;
     }
     if (wrc != 0) {
-        rc = dev_fail(errbuf, errlen, wrc, "device id: %s", werr);
+        rc = dnasync_err_buf(errbuf, errlen, wrc, "device id: %s", werr);
         goto done;
     }
     memcpy(out, hex, 32);

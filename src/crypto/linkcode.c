@@ -144,44 +144,44 @@ int dnasync_linkcode_join(const char *home, const char *code, const char *passph
     if (out)
         *out = NULL;
     if (!home || !*home || !code || !passphrase)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EINVAL, "join: missing argument");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL, "join: missing argument");
 
     while (*code == ' ' || *code == '\t' || *code == '\n' || *code == '\r')
         code++;
     if (!has_prefix_ci(code, DNASYNC_LINKCODE_PREFIX))
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_ECORRUPT,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
                                "not a link code: it must start with '%s'", DNASYNC_LINKCODE_PREFIX);
     const char *body = code + strlen(DNASYNC_LINKCODE_PREFIX);
     uint8_t buf[LC_MAX], pt[LC_MAX_PT], key[32], h[32];
     size_t bad = 0;
     long got = dnasync_base32_decode(body, buf, sizeof buf, &bad);
     if (got == -1)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_ECORRUPT,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
                                "link code is damaged or mistyped: invalid character '%c' at "
                                "position %zu",
                                body[bad], bad + strlen(DNASYNC_LINKCODE_PREFIX) + 1);
     if (got < LC_MIN)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_ECORRUPT,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
                                "link code is damaged or mistyped: wrong length");
     size_t total = (size_t)got;
     if (dnasync_sha256(buf, total - 4, h) != 0)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_ECRYPTO, "join: hashing failed");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECRYPTO, "join: hashing failed");
     if (!dnasync_ct_equal(h, buf + total - 4, 4))
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_ECORRUPT,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
                                "link code is damaged or mistyped (checksum mismatch)");
     if (buf[0] != LC_VERSION)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EINVAL,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL,
                                "link code version %u is not supported (this build reads %d; "
                                "make a new code with 'dnasync link-code')",
                                buf[0], LC_VERSION);
     if (!params_sane(buf[1], buf[2], buf[3]))
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EINVAL,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL,
                                "link code asks for absurd scrypt parameters (N=2^%u, r=%u, p=%u);"
                                " refusing",
                                buf[1], buf[2], buf[3]);
     size_t c = total - LC_HDR - 16 - 4;
     if (c < 1 + 1 + DNASYNC_MASTER_BYTES || c > LC_MAX_PT)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_ECORRUPT,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
                                "link code is damaged or mistyped: wrong length");
 
     /* Refuse before the slow KDF; dnasync_id_write_file checks again, atomically. */
@@ -193,12 +193,12 @@ int dnasync_linkcode_join(const char *home, const char *code, const char *passph
     const uint8_t *salt = buf + LC_EXP + 8, *nonce = salt + LC_SALT;
     if (kdf(passphrase, salt, buf[1], buf[2], buf[3], key) != 0) {
         OPENSSL_cleanse(key, sizeof key);
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_ECRYPTO, "scrypt failed (out of memory?)");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECRYPTO, "scrypt failed (out of memory?)");
     }
     rc = dnasync_gcm_open(key, nonce, &aad, buf + LC_HDR, c, buf + LC_HDR + c, pt);
     OPENSSL_cleanse(key, sizeof key);
     if (rc != 0)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EAUTH,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EAUTH,
                                "wrong passphrase for this link code");
     /* checked once authentic, so the time in the message is the one the code was made with */
     uint64_t expires = 0, now = dnasync_env_now(env);
@@ -211,7 +211,7 @@ int dnasync_linkcode_join(const char *home, const char *code, const char *passph
         struct tm tm;
         if (gmtime_r(&t, &tm))
             strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EAUTH,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EAUTH,
                                "link code expired at %s UTC (%llu s ago); make a new one with "
                                "'dnasync link-code'",
                                when, (unsigned long long)(now - expires));
@@ -221,20 +221,20 @@ int dnasync_linkcode_join(const char *home, const char *code, const char *passph
     size_t l = pt[0];
     dnasync_identity_t *id = NULL;
     if (l < 1 || l > DNASYNC_NAME_MAX || c != 1 + l + DNASYNC_MASTER_BYTES) {
-        rc = dnasync_id_fail(errbuf, errlen, DNASYNC_ECORRUPT,
+        rc = dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
                              "link code content is malformed (bad name length)");
         goto done;
     }
     memcpy(name, pt + 1, l);
     name[l] = '\0';
     if (strlen(name) != l || dnasync_id_name_ok(name, NULL, 0) != 0) {
-        rc = dnasync_id_fail(errbuf, errlen, DNASYNC_ECORRUPT,
+        rc = dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
                              "link code content is malformed (invalid name)");
         goto done;
     }
     rc = dnasync_identity_from_master(name, pt + 1 + l, &id);
     if (rc != 0) {
-        dnasync_id_fail(errbuf, errlen, rc, "cannot derive the identity keys: %s",
+        dnasync_err_buf(errbuf, errlen, rc, "cannot derive the identity keys: %s",
                         dnasync_strerror(rc));
         goto done;
     }

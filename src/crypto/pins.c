@@ -145,19 +145,19 @@ static int read_all(int fd, char **out, size_t *n_out, const char *path, char *e
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EIO, "cannot stat %s: %s", path,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EIO, "cannot stat %s: %s", path,
                                strerror(errno));
     if (!S_ISREG(st.st_mode))
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EIO, "pin store %s is not a regular file",
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EIO, "pin store %s is not a regular file",
                                path);
     if ((unsigned long long)st.st_size > PINS_MAX_FILE)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_ECORRUPT,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
                                "pin store %s is larger than %u bytes; refusing to read it", path,
                                PINS_MAX_FILE);
     size_t size = (size_t)st.st_size, n = 0;
     char *buf = malloc(size + 1);
     if (!buf)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_ENOMEM, "out of memory");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ENOMEM, "out of memory");
     while (n < size) {
         ssize_t r = pread(fd, buf + n, size - n, (off_t)n);
         if (r < 0 && errno == EINTR)
@@ -165,7 +165,7 @@ static int read_all(int fd, char **out, size_t *n_out, const char *path, char *e
         if (r < 0) {
             int e = errno;
             free(buf);
-            return dnasync_id_fail(errbuf, errlen, DNASYNC_EIO, "cannot read %s: %s", path,
+            return dnasync_err_buf(errbuf, errlen, DNASYNC_EIO, "cannot read %s: %s", path,
                                    strerror(e));
         }
         if (r == 0)
@@ -211,7 +211,7 @@ static int find_locked(int fd, const char *path, find_state_t *st, size_t *valid
     rc = pins_parse(buf, n, find_visit, st, &bad, valid_end);
     free(buf);
     if (rc != 0)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_ECORRUPT,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
                                "pin store %s is corrupt at line %zu; it was left untouched", path,
                                bad);
     return DNASYNC_OK;
@@ -235,10 +235,10 @@ static int add_locked(int fd, const char *path, const pin_op_t *op, char *errbuf
         char fp[DNASYNC_FP_HEX_LEN + 1];
         dnasync_fingerprint_hex(op->fp, fp);
         if (!st.found)
-            return dnasync_id_fail(errbuf, errlen, DNASYNC_ENOTFOUND, "'%s' is not pinned",
+            return dnasync_err_buf(errbuf, errlen, DNASYNC_ENOTFOUND, "'%s' is not pinned",
                                    op->name);
         if (memcmp(st.pin.fingerprint, op->fp, DNASYNC_FP_BYTES) != 0)
-            return dnasync_id_fail(errbuf, errlen, DNASYNC_EAUTH,
+            return dnasync_err_buf(errbuf, errlen, DNASYNC_EAUTH,
                                    "'%s' is pinned to another key than %s; refusing", op->name, fp);
         if (st.pin.verified)
             return DNASYNC_OK;
@@ -249,7 +249,7 @@ static int add_locked(int fd, const char *path, const pin_op_t *op, char *errbuf
             return DNASYNC_OK;
         fingerprint(st.pin.sign_pk, st.pin.kem_hash, a);
         fingerprint(op->sign_pk, op->kem_hash, b);
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EAUTH,
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EAUTH,
                                "identity key for '%s' changed: pinned %.16s… now %.16s… "
                                "\xe2\x80\x94 refusing",
                                op->name, a, b);
@@ -259,7 +259,7 @@ static int add_locked(int fd, const char *path, const pin_op_t *op, char *errbuf
         snprintf(line, sizeof line, "%s %s %s", a, b, op->name);
     }
     if (append_line(fd, valid_end, line) != 0)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EIO, "cannot add to the pin store %s: %s",
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EIO, "cannot add to the pin store %s: %s",
                                path, strerror(errno));
     return DNASYNC_OK;
 }
@@ -277,7 +277,7 @@ static int with_store(const char *home, int create, const pin_op_t *op, find_sta
     if (fd < 0) {
         rc = !create && errno == ENOENT
                  ? DNASYNC_OK /* no pins yet */
-                 : dnasync_id_fail(errbuf, errlen, DNASYNC_EIO, "cannot open pin store %s: %s",
+                 : dnasync_err_buf(errbuf, errlen, DNASYNC_EIO, "cannot open pin store %s: %s",
                                    path, strerror(errno));
     } else {
         struct flock fl;
@@ -289,7 +289,7 @@ static int with_store(const char *home, int create, const pin_op_t *op, find_sta
             ;
         size_t valid_end = 0;
         if (lk != 0)
-            rc = dnasync_id_fail(errbuf, errlen, DNASYNC_EIO, "cannot lock pin store %s: %s", path,
+            rc = dnasync_err_buf(errbuf, errlen, DNASYNC_EIO, "cannot lock pin store %s: %s", path,
                                  strerror(errno));
         else if (op)
             rc = add_locked(fd, path, op, errbuf, errlen);
@@ -307,13 +307,13 @@ int dnasync_pin_check_or_add(const char *home, const char *name, const uint8_t s
     if (errbuf && errlen > 0)
         errbuf[0] = '\0';
     if (!home || !*home || !sign_pk || !kem_ek)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EINVAL, "pin: missing argument");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL, "pin: missing argument");
     int rc = dnasync_id_name_ok(name, errbuf, errlen);
     if (rc != 0)
         return rc;
     uint8_t kh[32];
     if (dnasync_sha3_256(kem_ek, DNASYNC_KEM_EK_BYTES, kh) != 0)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_ECRYPTO, "pin: hashing failed");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_ECRYPTO, "pin: hashing failed");
     pin_op_t op = {.name = name, .sign_pk = sign_pk, .kem_hash = kh};
     return with_store(home, 1, &op, NULL, errbuf, errlen);
 }
@@ -322,14 +322,14 @@ int dnasync_pin_lookup(const char *home, const char *name, dnasync_pin_t *out, c
                        size_t errlen)
 {
     if (!home || !*home || !out)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EINVAL, "pin: missing argument");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL, "pin: missing argument");
     int rc = dnasync_id_name_ok(name, errbuf, errlen);
     if (rc != 0)
         return rc;
     find_state_t st = {.name = name};
     rc = with_store(home, 0, NULL, &st, errbuf, errlen);
     if (rc == 0 && !st.found)
-        rc = dnasync_id_fail(errbuf, errlen, DNASYNC_ENOTFOUND, "'%s' is not pinned", name);
+        rc = dnasync_err_buf(errbuf, errlen, DNASYNC_ENOTFOUND, "'%s' is not pinned", name);
     if (rc == 0) {
         *out = st.pin;
         snprintf(out->name, sizeof out->name, "%s", name);
@@ -341,7 +341,7 @@ int dnasync_pin_set_verified(const char *home, const char *name, const uint8_t f
                              char *errbuf, size_t errlen)
 {
     if (!home || !*home || !fp)
-        return dnasync_id_fail(errbuf, errlen, DNASYNC_EINVAL, "pin: missing argument");
+        return dnasync_err_buf(errbuf, errlen, DNASYNC_EINVAL, "pin: missing argument");
     int rc = dnasync_id_name_ok(name, errbuf, errlen);
     if (rc != 0)
         return rc;
@@ -402,22 +402,22 @@ int dnasync_pins_list(const char *home, dnasync_pin_t **out, size_t *n, char *er
     list_state_t st = {0};
     if (fd < 0) {
         if (errno != ENOENT)
-            rc = dnasync_id_fail(errbuf, errlen, DNASYNC_EIO, "cannot open pin store %s: %s", path,
+            rc = dnasync_err_buf(errbuf, errlen, DNASYNC_EIO, "cannot open pin store %s: %s", path,
                                  strerror(errno));
     } else {
         struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET};
         int lk;
         while ((lk = fcntl(fd, F_SETLKW, &fl)) != 0 && errno == EINTR)
             ;
-        rc = lk != 0 ? dnasync_id_fail(errbuf, errlen, DNASYNC_EIO, "cannot lock pin store %s: %s",
+        rc = lk != 0 ? dnasync_err_buf(errbuf, errlen, DNASYNC_EIO, "cannot lock pin store %s: %s",
                                        path, strerror(errno))
                      : read_all(fd, &buf, &len, path, errbuf, errlen);
         if (rc == 0 && pins_parse(buf, len, list_visit, &st, &bad, &valid_end) != 0)
-            rc = dnasync_id_fail(errbuf, errlen, DNASYNC_ECORRUPT,
+            rc = dnasync_err_buf(errbuf, errlen, DNASYNC_ECORRUPT,
                                  "pin store %s is corrupt at line %zu; it was left untouched", path,
                                  bad);
         if (rc == 0 && st.oom)
-            rc = dnasync_id_fail(errbuf, errlen, DNASYNC_ENOMEM, "out of memory");
+            rc = dnasync_err_buf(errbuf, errlen, DNASYNC_ENOMEM, "out of memory");
         free(buf);
         close(fd);
     }

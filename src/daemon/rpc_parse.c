@@ -1,7 +1,8 @@
 /* Parsing and checking one JSON-RPC 2.0 request (rpc_parse.h). Pure: no I/O, no globals. */
 #include "daemon/rpc_parse.h"
 
-#include <stdarg.h>
+#include "common/err.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,17 +40,6 @@ static const struct method_spec {
     [RPC_SUBSCRIBE] = {"subscribe", {{0}}},
     [RPC_CLI] = {"cli", {{"argv", JSON_ARRAY, true, 64}}},
 };
-
-static int fail(char *msg, size_t msglen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *msg, size_t msglen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, msglen, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 const char *rpc_method_name(rpc_method_t m)
 {
@@ -101,20 +91,20 @@ static int check_params(const struct method_spec *m, const json_t *params, char 
             if (strcmp(m->params[i].name, key) == 0)
                 p = &m->params[i];
         if (!p)
-            return fail(msg, msglen, RPC_INVALID_PARAMS, "%s: unknown parameter '%.64s'", m->name,
-                        key);
+            return dnasync_err_buf(msg, msglen, RPC_INVALID_PARAMS, "%s: unknown parameter '%.64s'",
+                                   m->name, key);
         if (!type_ok(p, v))
-            return fail(msg, msglen, RPC_INVALID_PARAMS, "%s: '%s' must be %s", m->name, key,
-                        type_name(p->type));
+            return dnasync_err_buf(msg, msglen, RPC_INVALID_PARAMS, "%s: '%s' must be %s", m->name,
+                                   key, type_name(p->type));
         if (!range_ok(p, v))
-            return fail(msg, msglen, RPC_INVALID_PARAMS, "%s: '%s' is out of range (%s %lld)",
-                        m->name, key, p->type == JSON_INTEGER ? "0 to" : "size 1 to",
-                        (long long)p->max);
+            return dnasync_err_buf(
+                msg, msglen, RPC_INVALID_PARAMS, "%s: '%s' is out of range (%s %lld)", m->name, key,
+                p->type == JSON_INTEGER ? "0 to" : "size 1 to", (long long)p->max);
     }
     for (int i = 0; i < MAX_PARAMS && m->params[i].name; i++)
         if (m->params[i].required && !json_object_get(params, m->params[i].name))
-            return fail(msg, msglen, RPC_INVALID_PARAMS, "%s: '%s' is required", m->name,
-                        m->params[i].name);
+            return dnasync_err_buf(msg, msglen, RPC_INVALID_PARAMS, "%s: '%s' is required", m->name,
+                                   m->params[i].name);
     return 0;
 }
 
@@ -129,11 +119,13 @@ int rpc_parse_request(const char *line, size_t len, rpc_request_t *out, char *ms
 {
     memset(out, 0, sizeof *out);
     if (len > RPC_MAX_LINE)
-        return fail(msg, msglen, RPC_TOO_LARGE, "request line longer than %d bytes", RPC_MAX_LINE);
+        return dnasync_err_buf(msg, msglen, RPC_TOO_LARGE, "request line longer than %d bytes",
+                               RPC_MAX_LINE);
     json_error_t je;
     json_t *req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
     if (!req)
-        return fail(msg, msglen, RPC_PARSE_ERROR, "not JSON: %s (column %d)", je.text, je.column);
+        return dnasync_err_buf(msg, msglen, RPC_PARSE_ERROR, "not JSON: %s (column %d)", je.text,
+                               je.column);
     int rc = 0;
     json_t *id = json_object_get(req, "id");
     if (id && (json_is_string(id) || json_is_integer(id) || json_is_null(id)))
@@ -142,27 +134,29 @@ int rpc_parse_request(const char *line, size_t len, rpc_request_t *out, char *ms
     const json_t *meth = json_object_get(req, "method");
     json_t *params = json_object_get(req, "params");
     if (!json_is_object(req))
-        rc = fail(msg, msglen, RPC_INVALID_REQUEST, "a request is a JSON object");
+        rc = dnasync_err_buf(msg, msglen, RPC_INVALID_REQUEST, "a request is a JSON object");
     else if (!json_is_string(ver) || strcmp(json_string_value(ver), "2.0") != 0)
-        rc = fail(msg, msglen, RPC_INVALID_REQUEST, "\"jsonrpc\" must be \"2.0\"");
+        rc = dnasync_err_buf(msg, msglen, RPC_INVALID_REQUEST, "\"jsonrpc\" must be \"2.0\"");
     else if (id && !out->id)
-        rc = fail(msg, msglen, RPC_INVALID_REQUEST, "\"id\" must be a string, integer or null");
+        rc = dnasync_err_buf(msg, msglen, RPC_INVALID_REQUEST,
+                             "\"id\" must be a string, integer or null");
     else if (!json_is_string(meth))
-        rc = fail(msg, msglen, RPC_INVALID_REQUEST, "\"method\" must be a string");
+        rc = dnasync_err_buf(msg, msglen, RPC_INVALID_REQUEST, "\"method\" must be a string");
     else if (params && !json_is_object(params))
-        rc = fail(msg, msglen, RPC_INVALID_PARAMS, "\"params\" must be an object (by name)");
+        rc = dnasync_err_buf(msg, msglen, RPC_INVALID_PARAMS,
+                             "\"params\" must be an object (by name)");
     if (rc == 0) {
         const char *name = json_string_value(meth);
         int m = 0;
         while (m < RPC_N_METHODS && strcmp(methods[m].name, name) != 0)
             m++;
         if (m == RPC_N_METHODS)
-            rc = fail(msg, msglen, RPC_METHOD_NOT_FOUND, "no method '%.64s'", name);
+            rc = dnasync_err_buf(msg, msglen, RPC_METHOD_NOT_FOUND, "no method '%.64s'", name);
         else {
             out->method = (rpc_method_t)m;
             out->params = params ? json_incref(params) : json_object();
             if (!out->params)
-                rc = fail(msg, msglen, RPC_INTERNAL_ERROR, "out of memory");
+                rc = dnasync_err_buf(msg, msglen, RPC_INTERNAL_ERROR, "out of memory");
             else
                 rc = check_params(&methods[m], out->params, msg, msglen);
         }

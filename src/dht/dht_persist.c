@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "dht/dht_persist.h"
 
+#include "common/err.h"
 #include "common/file.h"
 #include "common/log.h"
 #include "dnasync/env.h"
@@ -17,13 +18,6 @@
 #include <unistd.h>
 
 #define WHO "dnasync dht"
-
-static int fail(char *err, size_t errlen, const char *what, const char *path, int e)
-{
-    if (err && errlen)
-        snprintf(err, errlen, "%s %s: %s", what, path, strerror(e));
-    return DNASYNC_EIO;
-}
 
 int dht_persist_write(const char *dir, const char *name, const void *data, size_t len, char *err,
                       size_t errlen)
@@ -42,12 +36,14 @@ int dht_persist_read(const char *dir, const char *name, char **out, size_t *len,
     *len = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return errno == ENOENT ? DNASYNC_ENOTFOUND : fail(err, errlen, "cannot open", path, errno);
+        return errno == ENOENT ? DNASYNC_ENOTFOUND
+                               : dnasync_err_buf(err, errlen, DNASYNC_EIO, "cannot open %s: %s",
+                                                 path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         int e = errno ? errno : EINVAL;
         close(fd);
-        return fail(err, errlen, "cannot read", path, e);
+        return dnasync_err_buf(err, errlen, DNASYNC_EIO, "cannot read %s: %s", path, strerror(e));
     }
     size_t cap = (size_t)st.st_size, n = 0;
     char *buf = malloc(cap ? cap : 1);
@@ -63,7 +59,8 @@ int dht_persist_read(const char *dir, const char *name, char **out, size_t *len,
             int e = errno;
             free(buf);
             close(fd);
-            return fail(err, errlen, "cannot read", path, e);
+            return dnasync_err_buf(err, errlen, DNASYNC_EIO, "cannot read %s: %s", path,
+                                   strerror(e));
         }
         if (r == 0)
             break;

@@ -1,5 +1,6 @@
 /* The native transport: the device runs its own OpenDHT node (src/dht) and joins the network. */
 #define _POSIX_C_SOURCE 200809L
+#include "common/err.h"
 #include "dnasync/status.h"
 #include "net/net.h"
 
@@ -19,12 +20,6 @@ typedef struct net_dht {
 static dht_storage_context_t *dht_of(dnasync_net_t *net)
 {
     return ((net_dht_t *)net)->dht;
-}
-
-static int fail(dnasync_net_t *net, int rc, const char *what, char *err)
-{
-    snprintf(err, DNASYNC_NET_ERR_MAX, "DHT %s: %s", what, dht_storage_errmsg(dht_of(net)));
-    return rc;
 }
 
 /* Confirmed puts go through dht_put_batch; best-effort ones (the doorbells) all at once through
@@ -60,7 +55,9 @@ static int d_put(dnasync_net_t *net, dnasync_net_put_t *items, size_t n, unsigne
     free(it);
     if (best_effort)
         return DNASYNC_OK;
-    return rc < 0 ? fail(net, rc, "put", err) : DNASYNC_OK;
+    return rc < 0 ? dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, rc, "DHT %s: %s", "put",
+                                    dht_storage_errmsg(dht_of(net)))
+                  : DNASYNC_OK;
 }
 
 /* dht_raw_value_t -> dnasync_net_value_t, taking the payloads over. */
@@ -98,7 +95,8 @@ static int d_get(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
     size_t n = 0;
     int rc = dht_get(dht_of(net), key, &raw, &n);
     if (rc != 0)
-        return fail(net, rc, "get", err);
+        return dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, rc, "DHT %s: %s", "get",
+                               dht_storage_errmsg(dht_of(net)));
     return convert(raw, n, out, count, err);
 }
 
@@ -106,7 +104,9 @@ static int d_list_ids(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTE
                       size_t *count, char err[DNASYNC_NET_ERR_MAX])
 {
     int rc = dht_list_ids(dht_of(net), key, ids, count);
-    return rc != 0 ? fail(net, rc, "list", err) : DNASYNC_OK;
+    return rc != 0 ? dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, rc, "DHT %s: %s", "list",
+                                     dht_storage_errmsg(dht_of(net)))
+                   : DNASYNC_OK;
 }
 
 static int d_get_ids(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
@@ -117,7 +117,8 @@ static int d_get_ids(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES
     size_t n = 0;
     int rc = dht_get_by_ids(dht_of(net), key, ids, n_ids, &raw, &n);
     if (rc != 0)
-        return fail(net, rc, "get by id", err);
+        return dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, rc, "DHT %s: %s", "get by id",
+                               dht_storage_errmsg(dht_of(net)));
     return convert(raw, n, out, count, err);
 }
 
@@ -151,7 +152,8 @@ static int d_listen(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES]
     int rc = dht_listen(d->dht, key, on_value, l, &l->token);
     if (rc != 0) {
         free(l);
-        return fail(net, rc, "listen", err);
+        return dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, rc, "DHT %s: %s", "listen",
+                               dht_storage_errmsg(dht_of(net)));
     }
     pthread_mutex_lock(&d->mu);
     l->next = d->listeners;

@@ -1,6 +1,7 @@
 /* Validation of one put value at the gateway (see gw_check.h). */
 #include "node/gw_check.h"
 
+#include "common/err.h"
 #include "crypto/ids.h"
 #include "dht/dht.h"
 #include "dht/dht_codec.h"
@@ -21,10 +22,10 @@ int gw_kind_of_type(uint16_t type)
     return dht_kind_of_type(type);
 }
 
-static int fail(gw_put_item_t *it, gw_status_t st, const char *fmt, const char *arg)
+/* Mark it refused with st; -1, the code its message is written with (dnasync_err_buf). */
+static int refuse(gw_put_item_t *it, gw_status_t st)
 {
     it->status = st;
-    snprintf(it->message, sizeof it->message, fmt, arg ? arg : "");
     return -1;
 }
 
@@ -90,12 +91,14 @@ static int created_ok(gw_put_item_t *it, const dht_value_t *v, uint64_t now)
     }
     int64_t c = it->created, n = (int64_t)now;
     if (c < t - GW_CREATED_SKEW_S || c > t + GW_CREATED_SKEW_S)
-        return fail(it, GW_BAD_CREATED, "created is more than 300 s away from the value's time%s",
-                    NULL);
+        return dnasync_err_buf(it->message, sizeof it->message, refuse(it, GW_BAD_CREATED),
+                               "created is more than 300 s away from the value's time");
     if (c > n + GW_CREATED_SKEW_S)
-        return fail(it, GW_BAD_CREATED, "created is in the future%s", NULL);
+        return dnasync_err_buf(it->message, sizeof it->message, refuse(it, GW_BAD_CREATED),
+                               "created is in the future");
     if (c + (int64_t)dht_lifetime_days(v->kind) * DNASYNC_DAY_S <= n)
-        return fail(it, GW_BAD_CREATED, "created is older than the value's lifetime%s", NULL);
+        return dnasync_err_buf(it->message, sizeof it->message, refuse(it, GW_BAD_CREATED),
+                               "created is older than the value's lifetime");
     return 0;
 }
 
@@ -129,18 +132,20 @@ static int author_ok(gw_put_req_t *req, size_t i, const dht_value_t *v, gw_ident
     uint8_t pks[2 * GW_MAX_KEYS_PER_NAME][32];
     size_t n = batch_keys(req, i, name, pks, GW_MAX_KEYS_PER_NAME), m = 0;
     if (who(user, name, pks + n, GW_MAX_KEYS_PER_NAME, &m) != 0 && n == 0)
-        return fail(it, GW_NO_IDENTITY, "cannot read the identity of '%s' now; try again", name);
+        return dnasync_err_buf(it->message, sizeof it->message, refuse(it, GW_NO_IDENTITY),
+                               "cannot read the identity of '%s' now; try again", name);
     n += m;
     if (n == 0)
-        return fail(it, GW_NO_IDENTITY, "'%s' has no identity record on the DHT", name);
+        return dnasync_err_buf(it->message, sizeof it->message, refuse(it, GW_NO_IDENTITY),
+                               "'%s' has no identity record on the DHT", name);
     for (size_t k = 0; k < n; k++)
         if (memcmp(pks[k], v->author_pk, 32) == 0)
             return 0;
-    return fail(it, GW_NOT_OWNER,
-                v->kind == DHT_KIND_MESSAGE || v->kind == DHT_KIND_BUNDLE_MESSAGE
-                    ? "not signed by the identity key of its sender '%s'"
-                    : "not signed by the identity key of the owner '%s'",
-                name);
+    return dnasync_err_buf(it->message, sizeof it->message, refuse(it, GW_NOT_OWNER),
+                           v->kind == DHT_KIND_MESSAGE || v->kind == DHT_KIND_BUNDLE_MESSAGE
+                               ? "not signed by the identity key of its sender '%s'"
+                               : "not signed by the identity key of the owner '%s'",
+                           name);
 }
 
 static int check(gw_put_req_t *req, size_t i, dht_value_t *v, uint64_t now, gw_identity_fn who,
@@ -148,33 +153,41 @@ static int check(gw_put_req_t *req, size_t i, dht_value_t *v, uint64_t now, gw_i
 {
     gw_put_item_t *it = &req->items[i];
     if (dht_value_decode(it->data, it->len, v) != 0)
-        return fail(it, GW_MALFORMED, "the value does not decode as a dnasync value%s", NULL);
+        return dnasync_err_buf(it->message, sizeof it->message, refuse(it, GW_MALFORMED),
+                               "the value does not decode as a dnasync value");
     if (v->kind != it->kind)
-        return fail(it, GW_KIND_MISMATCH, "the value is a %s", dht_kind_name(v->kind));
+        return dnasync_err_buf(it->message, sizeof it->message, refuse(it, GW_KIND_MISMATCH),
+                               "the value is a %s", dht_kind_name(v->kind));
     if (dht_value_verify(v) != 0)
-        return fail(it, GW_BAD_SIGNATURE, "the Ed25519 signature does not verify%s", NULL);
+        return dnasync_err_buf(it->message, sizeof it->message, refuse(it, GW_BAD_SIGNATURE),
+                               "the Ed25519 signature does not verify");
     if (dht_value_id(v) != it->vid)
-        return fail(it, GW_BAD_ID, "id is not the value's id%s", NULL);
+        return dnasync_err_buf(it->message, sizeof it->message, refuse(it, GW_BAD_ID),
+                               "id is not the value's id");
     if (v->kind == DHT_KIND_MESSAGE) {
         char mid[65];
         if (dnasync_message_id(v->sender, v->recipient, v->created_at, v->payload, v->payload_len,
                                mid) != 0 ||
             strcmp(mid, v->message_id) != 0)
-            return fail(it, GW_BAD_ID, "the message id is not the recomputed one%s", NULL);
+            return dnasync_err_buf(it->message, sizeof it->message, refuse(it, GW_BAD_ID),
+                                   "the message id is not the recomputed one");
     }
     for (size_t m = 0; v->kind == DHT_KIND_BUNDLE_MESSAGE && m < v->n_members; m++) {
         const dht_member_t *e = &v->members[m];
         char mid[65];
         if (strcmp(e->sender, v->members[0].sender) != 0)
-            return fail(it, GW_BAD_ID, "a message bundle has one sender%s", NULL);
+            return dnasync_err_buf(it->message, sizeof it->message, refuse(it, GW_BAD_ID),
+                                   "a message bundle has one sender");
         if (dnasync_message_id(e->sender, e->recipient, e->at, e->payload, e->payload_len, mid) !=
                 0 ||
             strcmp(mid, e->message_id) != 0)
-            return fail(it, GW_BAD_ID, "a member's message id is not the recomputed one%s", NULL);
+            return dnasync_err_buf(it->message, sizeof it->message, refuse(it, GW_BAD_ID),
+                                   "a member's message id is not the recomputed one");
     }
     if (!key_ok(it, v, now))
-        return fail(it, GW_WRONG_KEY, "the key is not a bucket this %s belongs to",
-                    dht_kind_name(v->kind));
+        return dnasync_err_buf(it->message, sizeof it->message, refuse(it, GW_WRONG_KEY),
+                               "the key is not a bucket this %s belongs to",
+                               dht_kind_name(v->kind));
     if (created_ok(it, v, now) != 0)
         return -1;
     if (v->kind != DHT_KIND_SUMMARY && v->kind != DHT_KIND_IDENTITY)
