@@ -12,6 +12,7 @@
 #include "testenv.h"
 
 #include "net/net.h"
+#include "sync/sync_cache_add.h"
 
 #include <pthread.h>
 #include <stdio.h>

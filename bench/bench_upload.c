@@ -13,6 +13,7 @@
 #include "bench_common.h"
 
 #include "dht/dht_keys.h"
+#include "sync/sync_cache_add.h"
 
 #include <stdio.h>
 #include <stdlib.h>

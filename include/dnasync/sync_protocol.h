@@ -174,11 +174,6 @@ DNASYNC_API int sync_mark_read(sync_context_t *ctx, const char *message_id);
 /* One cached message by id; out is cleared with message_info_clear. DNASYNC_ENOTFOUND. */
 DNASYNC_API int sync_get_message(sync_context_t *ctx, const char *message_id, message_info_t *out);
 #define SYNC_MAX_TEXT 32768 /* bytes of text per message: a sealed value stays far below 64 KiB */
-/* Internal path for tests and imports: seal text to this identity only and store it in the cache
- * with the given sender, recipient and created_at (0 = now), pending unless synced is true. */
-DNASYNC_API int sync_cache_add_text(sync_context_t *ctx, const char *sender, const char *recipient,
-                                    const char *text, int64_t created_at, bool synced,
-                                    char message_id_out[DNASYNC_ID_HEX_LEN + 1]);
 /* Messages this context met since sync_init whose cached copy is damaged (upload walks and
  * sync_list_messages skip them and go on with every other message; nothing is deleted or
  * rewritten, a pending one stays pending): one entry per message id, in the order first met,

@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 #include "cli/json.h"
 #include "cli/open.h"
+#include "sync/sync_cache_add.h"
 
 #include <stdio.h>
 

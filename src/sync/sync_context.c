@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sync/sync_context.h"
 
+#include "common/names.h"
 #include "net/net.h"
 
 #include <stdio.h>
@@ -134,4 +135,12 @@ void sync_events_flush_locked(sync_context_t *ctx)
     pthread_mutex_unlock(&ctx->lock);
     sync_events_deliver(ctx);
     pthread_mutex_lock(&ctx->lock);
+}
+
+int sync_check_names(sync_context_t *ctx, const char *a, const char *b)
+{
+    char why[256];
+    if (dnasync_name_check(a, why, sizeof why) != 0 || dnasync_name_check(b, why, sizeof why) != 0)
+        return dnasync_err_set(&ctx->err, DNASYNC_EINVAL, "invalid name: %s", why);
+    return DNASYNC_OK;
 }

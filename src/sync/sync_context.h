@@ -91,6 +91,8 @@ int sync_tx_finish(sync_context_t *ctx, int rc);
 /* 0 when ctx can reach the network (a transport, keys, a known peer); else why in ctx->err. */
 int sync_need_network(sync_context_t *ctx);
 int64_t sync_today(const sync_context_t *ctx);
+/* 0 when both are valid names; else DNASYNC_EINVAL with the reason in ctx->err. */
+int sync_check_names(sync_context_t *ctx, const char *a, const char *b);
 
 /* Read the counts of earlier runs kept in sync_meta (refused values, damaged rows). */
 void sync_saved_counts_load(sync_context_t *ctx);

@@ -6,13 +6,13 @@
 #include "common/cond.h"
 #include "common/names.h"
 #include "crypto/envelope.h"
-#include "crypto/ids.h"
 #include "dnasync/identity.h"
 #include "net/net.h"
 #include "sync/contacts.h"
 #include "sync/sync_days.h"
 #include "sync/sync_identity.h"
 #include "sync/sync_scheduler.h"
+#include "sync/sync_seal.h"
 #include "sync/sync_upload.h"
 
 #include <stdio.h>
@@ -281,92 +281,6 @@ int sync_prune_old_messages(sync_context_t *ctx, uint32_t days)
     return rc != 0 ? rc : (int)deleted;
 }
 
-static int sync_message_aad(const char *sender, const char *recipient, int64_t created_at,
-                            uint8_t **aad, size_t *aad_len)
-{
-    /* "dnasync-msg-v1" NUL sender NUL recipient NUL created_at (8 bytes little-endian) */
-    static const char tag[] = "dnasync-msg-v1";
-    size_t ls = strlen(sender), lr = strlen(recipient);
-    size_t n = sizeof tag + ls + 1 + lr + 1 + 8;
-    uint8_t *p = malloc(n);
-    if (!p)
-        return DNASYNC_ENOMEM;
-    size_t o = 0;
-    memcpy(p, tag, sizeof tag), o += sizeof tag;
-    memcpy(p + o, sender, ls + 1), o += ls + 1;
-    memcpy(p + o, recipient, lr + 1), o += lr + 1;
-    for (int i = 0; i < 8; i++)
-        p[o++] = (uint8_t)((uint64_t)created_at >> (8 * i));
-    *aad = p;
-    *aad_len = n;
-    return DNASYNC_OK;
-}
-
-/* Seal text for the given KEM keys and fill msg (ids, ciphertext, conversation). */
-static int seal_message(sync_context_t *ctx, const char *sender, const char *recipient,
-                        int64_t created_at, const uint8_t *text, size_t len,
-                        const uint8_t *const *eks, size_t n_eks, message_info_t *msg)
-{
-    uint8_t *aad = NULL;
-    size_t aad_len = 0;
-    int rc = sync_message_aad(sender, recipient, created_at, &aad, &aad_len);
-    if (rc == 0)
-        rc = dnasync_envelope_seal(eks, n_eks, aad, aad_len, text, len, ctx->env, &msg->ciphertext,
-                                   &msg->ciphertext_len);
-    free(aad);
-    if (rc != 0)
-        return dnasync_err_set(&ctx->err, rc, "cannot encrypt the message: %s",
-                               dnasync_strerror(rc));
-    msg->sender = strdup(sender);
-    msg->recipient = strdup(recipient);
-    if (!msg->sender || !msg->recipient)
-        return dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
-    msg->created_at = created_at;
-    strcpy(msg->status, "sent");
-    rc = dnasync_message_id(sender, recipient, (uint64_t)created_at, msg->ciphertext,
-                            msg->ciphertext_len, msg->message_id);
-    const char *parts[2] = {sender, recipient};
-    if (rc == 0)
-        rc = dnasync_conversation_id(parts, 2, msg->conversation_id);
-    return rc == 0 ? 0 : dnasync_err_set(&ctx->err, rc, "cannot compute the message id");
-}
-
-static int check_names(sync_context_t *ctx, const char *a, const char *b)
-{
-    char why[256];
-    if (dnasync_name_check(a, why, sizeof why) != 0 || dnasync_name_check(b, why, sizeof why) != 0)
-        return dnasync_err_set(&ctx->err, DNASYNC_EINVAL, "invalid name: %s", why);
-    return DNASYNC_OK;
-}
-
-int sync_cache_add_text(sync_context_t *ctx, const char *sender, const char *recipient,
-                        const char *text, int64_t created_at, bool synced,
-                        char message_id_out[DNASYNC_ID_HEX_LEN + 1])
-{
-    int rc = check_names(ctx, sender, recipient);
-    if (rc != 0)
-        return rc;
-    if (!ctx->id)
-        return dnasync_err_set(&ctx->err, DNASYNC_EINVAL, "no identity keys set");
-    pthread_mutex_lock(&ctx->lock);
-    message_info_t msg;
-    memset(&msg, 0, sizeof msg);
-    const uint8_t *own = ctx->id->kem_ek;
-    if (!created_at)
-        created_at = (int64_t)dnasync_env_now(ctx->env);
-    rc = seal_message(ctx, sender, recipient, created_at, (const uint8_t *)text, strlen(text), &own,
-                      1, &msg);
-    msg.synced_to_dht = synced;
-    int inserted = 0;
-    if (rc == 0 && dnasync_cache_insert(ctx->cache, &msg, &inserted) != 0)
-        rc = sync_cache_fail(ctx);
-    if (rc == 0)
-        memcpy(message_id_out, msg.message_id, sizeof msg.message_id);
-    message_info_clear(&msg);
-    pthread_mutex_unlock(&ctx->lock);
-    return rc;
-}
-
 int sync_send(sync_context_t *ctx, const char *recipient, const uint8_t *text, size_t text_len,
               char message_id_out[DNASYNC_ID_HEX_LEN + 1])
 {
@@ -377,7 +291,7 @@ int sync_send(sync_context_t *ctx, const char *recipient, const uint8_t *text, s
             return prc;
         recipient = bare;
     }
-    int rc = check_names(ctx, ctx->identity, recipient);
+    int rc = sync_check_names(ctx, ctx->identity, recipient);
     if (rc != 0)
         return rc;
     if (!ctx->id)
@@ -403,8 +317,8 @@ int sync_send(sync_context_t *ctx, const char *recipient, const uint8_t *text, s
         }
     }
     if (rc == 0)
-        rc = seal_message(ctx, ctx->identity, recipient, (int64_t)dnasync_env_now(ctx->env), text,
-                          text_len, eks, n_eks, &msg);
+        rc = sync_seal_message(ctx, ctx->identity, recipient, (int64_t)dnasync_env_now(ctx->env),
+                               text, text_len, eks, n_eks, &msg);
     int inserted = 0;
     if (rc == 0 && dnasync_cache_insert(ctx->cache, &msg, &inserted) != 0)
         rc = sync_cache_fail(ctx);

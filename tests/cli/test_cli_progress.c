@@ -9,6 +9,7 @@
 #include "cli_nodes.h"
 #include "cli_run.h"
 #include "dnasync/home.h"
+#include "sync/sync_cache_add.h"
 #include "testenv.h"
 
 #include <errno.h>

@@ -14,6 +14,7 @@
 #include "check.h"
 #include "daemon_testutil.h"
 #include "dnasync/home.h"
+#include "sync/sync_cache_add.h"
 #include "testenv.h"
 
 #include <ctype.h>

@@ -13,6 +13,7 @@
 #include "dnasync/home.h"
 #include "dnasync/identity.h"
 #include "net/net.h"
+#include "sync/sync_cache_add.h"
 
 #include <curl/curl.h>
 #include <pthread.h>

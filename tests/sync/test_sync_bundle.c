@@ -10,6 +10,7 @@
 #include "crypto/ids.h"
 #include "dht/dht.h"
 #include "dnasync/identity.h"
+#include "sync/sync_cache_add.h"
 #include "sync_testnet.h"
 
 #include <stdio.h>

@@ -9,6 +9,7 @@
 #include "check.h"
 #include "cli_run.h"
 #include "row_text.h"
+#include "sync/sync_cache_add.h"
 #include "sync_testnet.h"
 
 #include <sqlite3.h>

@@ -3,6 +3,7 @@
  * the message arrives), offline catch-up over days, same text at the same second, real time. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
+#include "sync/sync_cache_add.h"
 #include "sync_testnet.h"
 
 #include <pthread.h>

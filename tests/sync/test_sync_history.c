@@ -2,6 +2,7 @@
  * catch-up progress reported. (The count can be lowered with DNASYNC_HISTORY_N for debugging.) */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
+#include "sync/sync_cache_add.h"
 #include "sync_testnet.h"
 
 #include <stdio.h>

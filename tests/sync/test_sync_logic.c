@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "fault_net.h"
+#include "sync/sync_cache_add.h"
 #include "sync_testnet.h"
 
 #include <stdio.h>
