@@ -268,7 +268,7 @@ static int read_known_writers(day_job_t *job)
 {
     uint64_t ids[SYNC_KNOWN_WRITERS + 1];
     size_t n = 0;
-    uint8_t key[20];
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
     int rc = sync_writers_ids(job->ctx, job->mailbox, job->day, ids, SYNC_KNOWN_WRITERS + 1, &n);
     if (rc == 0 && n > 0 && net_key_sum(job->mailbox, job->day, key) == 0 &&
         net_get_ids(job->ctx, key, ids, n, on_known, job) == DNASYNC_ENOMEM)
