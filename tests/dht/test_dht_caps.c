@@ -201,8 +201,8 @@ int main(void)
         dht_raw_value_t *own = NULL;
         size_t n_own = 0;
         int grc = dht_get_by_ids(dev, k2, &id, 1, &own, &n_own); /* informative: not checked */
-        fprintf(stderr, "device: a get of that id through its own node: rc %d, %zu value(s)\n",
-                grc, n_own);
+        fprintf(stderr, "device: a get of that id through its own node: rc %d, %zu value(s)\n", grc,
+                n_own);
         dht_raw_values_free(own, n_own);
         free(v);
         dht_storage_free(dev);
