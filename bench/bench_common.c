@@ -110,8 +110,10 @@ static void note_slow(const char *what, const uint8_t *key, size_t n_ids, size_t
         trace = getenv("BENCH_TRACE") != NULL;
     double s = bench_mono() - t0;
     if (s >= 1.0 || trace)
-        fprintf(stderr, "bench: %s %s of key %02x%02x%02x%02x (%zu ids asked, %zu back) at %.3f: %.3f s\n",
-                s >= 1.0 ? "slow" : "call", what, key[0], key[1], key[2], key[3], n_ids, got, t0, s);
+        fprintf(stderr,
+                "bench: %s %s of key %02x%02x%02x%02x (%zu ids asked, %zu back) at %.3f: %.3f s\n",
+                s >= 1.0 ? "slow" : "call", what, key[0], key[1], key[2], key[3], n_ids, got, t0,
+                s);
 }
 
 int __wrap_dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,

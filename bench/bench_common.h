@@ -20,16 +20,17 @@ _Noreturn void bench_die(const char *fmt, ...);
 void bench_sleep_ms(unsigned ms);
 
 /* DHT requests issued by this process's node(s), counted at the adapter boundary (the link
- * wraps dnad_put / dnad_get / dnad_list_ids / dnad_listen and dnasync_sign_verify, see bench/CMakeLists.txt). */
+ * wraps dnad_put / dnad_get / dnad_list_ids / dnad_listen and dnasync_sign_verify, see
+ * bench/CMakeLists.txt). */
 typedef struct bench_counts {
     uint64_t puts, put_bytes;  /* values sent */
     uint64_t gets, get_values; /* get requests (whole key or by ids) and values received */
     uint64_t get_bytes;        /* payload bytes received */
     uint64_t lists, list_ids;  /* id listings and ids received */
     uint64_t listens;
-    uint64_t gets_whole; /* of gets: whole-key reads (no ids), the download's fallback */
+    uint64_t gets_whole; /* of gets: whole-key reads (summaries; a short shard's fallback) */
     uint64_t verifies;   /* Ed25519 signature checks (dnasync_sign_verify) */
-    uint64_t wire; /* OpenDHT protocol requests the tracked node sent (all kinds) */
+    uint64_t wire;       /* OpenDHT protocol requests the tracked node sent (all kinds) */
 } bench_counts_t;
 /* The node whose OpenDHT requests bench_counts_now reads into .wire (NULL: none). What the wire
  * carries differs from the adapter calls: OpenDHT 2.4 fetches each value of a get with its own
