@@ -8,8 +8,9 @@ Only the verdict travels (copy mode "meta": the payload is never copied to users
 may overtake each other (as with netem's jitter).
 
 Bounded: at most --max-queued packets are delayed at once (a packet beyond that goes at once,
-and the kernel's own queue length is capped too, with `fail-open`: it passes what does not fit); the process ends after --lifetime seconds or on SIGTERM/SIGINT, and then
-accepts whatever it still holds. Prints one line "relaying ..." when bound, and one line of
+and the kernel's own queue length is capped too, with `fail-open`: it passes what does not
+fit); the process ends after --lifetime seconds or on SIGTERM/SIGINT, and then accepts
+whatever it still holds. Prints one line "relaying ..." when bound, and one line of
 counts at exit. Pure Python (netlink by hand): no library to install.
 """
 import argparse

@@ -293,8 +293,8 @@ class Harness:
         lines = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
         return lines, time.time() - t0, None
 
-    def must(self, host, home, *args):
-        lines, _, err = self.cli(host, home, *args)
+    def must(self, host, home, *args, live=False):
+        lines, _, err = self.cli(host, home, *args, live=live)
         if err is not None:
             raise RuntimeError(f"{' '.join(args)} on {home}: {err}")
         return lines
@@ -451,7 +451,8 @@ class Harness:
         lat_up = [got[w] - self.sent[w[0]][3] for w in want if w in got]
         # from the message's own time (set when the send sealed it, after its DHT start and key
         # lookups; whole seconds, so +- 1 s): the delivery without the one-shot's start-up
-        lat_sealed = [got[w] - self.created[w[0]] for w in want if w in got and w[0] in self.created]
+        lat_sealed = [got[w] - self.created[w[0]] for w in want
+                      if w in got and w[0] in self.created]
         last = max((got[w] for w in want if w in got), default=t_wait)
         send_dur = [self.sent[m][3] - self.sent[m][2] for m in mids]
         fig = {
@@ -565,9 +566,10 @@ class Harness:
                 if m in later:
                     caught += 1
                     lags.append(max(0.0, later[m] - t_up))
-        return {"device_restarts": len(device_restarts), "device_pairs_missed_while_down": missed,
-                "device_pairs_caught_up": caught,
-                "device_catch_up_p50_s": pct(lags, 50), "device_catch_up_max_s": max(lags, default=float("nan"))}
+        return {"device_restarts": len(device_restarts),
+                "device_pairs_missed_while_down": missed, "device_pairs_caught_up": caught,
+                "device_catch_up_p50_s": pct(lags, 50),
+                "device_catch_up_max_s": max(lags, default=float("nan"))}
 
     def probe_sync(self, name):
         """A one-shot sync of the offline device; returns (verified_days, inbox ids) or None."""
@@ -650,11 +652,11 @@ class Harness:
             host = (k + 1) % self.a.hosts
             src = self.sender[name]
             code = self.must(src[0], src[1], "link-code", "--passphrase", PASS)[0]["code"]
-            self.must(host, home, "join", code, "--passphrase", PASS)
+            # a new device is given nodes that run (the default three may all be dead)
+            self.must(host, home, "join", code, "--passphrase", PASS, live=True)
             t0 = time.time()
             seen = set()
             for _ in range(3):
-                # a new device is given nodes that run (the default three may all be dead)
                 _, _, err = self.cli(host, home, "sync", live=True)
                 if err:
                     log(f"(d) fresh {name}: sync: {err[:200]}")

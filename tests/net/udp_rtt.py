@@ -51,5 +51,6 @@ if __name__ == "__main__":
     if len(sys.argv) != 5 or sys.argv[1] not in ("serve", "ping"):
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    fn = serve if sys.argv[1] == "serve" else ping
-    sys.exit(fn(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]) if fn is serve else int(sys.argv[4])))
+    if sys.argv[1] == "serve":
+        sys.exit(serve(sys.argv[2], int(sys.argv[3]), float(sys.argv[4])))
+    sys.exit(ping(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
