@@ -9,8 +9,11 @@
  * 2. real time daemon to daemon (realtime() below) on the network no one-shot process has left:
  *    RESULT daemon_rt_fresh_ms;
  * 3. with a gateway: GW_CLIENTS one-shot clients come and go through it (each a new home: `init`,
- *    then `send` to bob), while alice's daemon keeps sending to bob's: daemon_rt_gwchurn_ms,
- *    then the same after they all left: daemon_rt_aftergw_ms; their `send`: cli_send_gateway_ms;
+ *    then `send` to dave, a third identity, so bob's mailbox keeps its writers), while alice's
+ *    daemon keeps sending to bob's: daemon_rt_gwchurn_ms, then the same after they all left:
+ *    daemon_rt_aftergw_ms; their `send`: cli_send_gateway_ms. Then the other effect on its own:
+ *    each of those clients sends bob one message (bob's mailbox: GW_CLIENTS more writers) and
+ *    real time daemon to daemon again: daemon_rt_bobwriters_ms;
  * 4. N `send` and N `inbox` runs with no daemon (each starts and stops its own DHT node) on
  *    carol's home, which never ran a daemon: cli_{send,inbox}_inproc_ms (a home whose node ran
  *    as a daemon stores the network's values; since OpenDHT's storage maintenance is on, each
@@ -167,6 +170,9 @@ static int wait_line(conn_t *c, const char *needle, const char *needle2, char id
 /* One-shot gateway clients, GW_PARALLEL threads taking the next client number. */
 static pthread_mutex_t churn_mu = PTHREAD_MUTEX_INITIALIZER;
 static int churn_next, churn_done;
+/* whom they send to; churn_new: each client is a new home (`init` first, its send measured) */
+static const char *churn_to = "dave";
+static int churn_new = 1;
 
 static void *churn_worker(void *arg)
 {
@@ -182,21 +188,38 @@ static void *churn_worker(void *arg)
         snprintf(name, sizeof name, "gwclient%d", i);
         char *init[] = {DNASYNC_CLI_PATH, "--home", home, "--gateway",
                         (char *)gateway,  "init",   name, NULL};
-        char *snd[] = {DNASYNC_CLI_PATH,        "--home", home, "send", "bob",
+        char *snd[] = {DNASYNC_CLI_PATH,        "--home", home, "send", (char *)churn_to,
                        "from a gateway client", NULL};
         proc_result_t r;
-        if (proc_run(init, NULL, 120, &r) != 0 || r.exit_code != 0)
-            bench_die("gateway client %d: init failed: %s", i, r.err ? r.err : "");
-        proc_result_free(&r);
+        if (churn_new) {
+            if (proc_run(init, NULL, 120, &r) != 0 || r.exit_code != 0)
+                bench_die("gateway client %d: init failed: %s", i, r.err ? r.err : "");
+            proc_result_free(&r);
+        }
         double t0 = bench_mono();
         if (proc_run(snd, NULL, 120, &r) != 0 || r.exit_code != 0)
             bench_die("gateway client %d: send failed: %s", i, r.err ? r.err : "");
-        bench_result("cli_send_gateway_ms", (bench_mono() - t0) * 1000.0);
+        if (churn_new)
+            bench_result("cli_send_gateway_ms", (bench_mono() - t0) * 1000.0);
         proc_result_free(&r);
         pthread_mutex_lock(&churn_mu);
         churn_done++;
         pthread_mutex_unlock(&churn_mu);
     }
+}
+
+/* The gateway clients, GW_PARALLEL at a time, each send to `to` once more (no daemon runs). */
+static void clients_send(const char *to)
+{
+    churn_to = to;
+    churn_new = 0;
+    churn_next = churn_done = 0;
+    pthread_t th[GW_PARALLEL];
+    for (int t = 0; t < GW_PARALLEL; t++)
+        if (pthread_create(&th[t], NULL, churn_worker, NULL) != 0)
+            bench_die("cannot start the gateway clients");
+    for (int t = 0; t < GW_PARALLEL; t++)
+        pthread_join(th[t], NULL);
 }
 
 static int churn_finished(void)
@@ -299,8 +322,21 @@ int main(int argc, char **argv)
     if (stop_daemon(d) != 0)
         bench_die("the daemon did not stop cleanly (log %s)", log);
     realtime(n, "daemon_rt_fresh", 0, NULL);
-    if (gateway)
+    if (gateway) {
+        /* the clients' recipient: a third identity, published through the gateway (no native
+         * one-shot node joins the network for it) */
+        char home_d[4200];
+        snprintf(home_d, sizeof home_d, "%s/gw-dave", argv[1]);
+        char *init[] = {DNASYNC_CLI_PATH, "--home", home_d, "--gateway",
+                        (char *)gateway,  "init",   "dave", NULL};
+        proc_result_t r;
+        if (proc_run(init, NULL, 120, &r) != 0 || r.exit_code != 0)
+            bench_die("dave's init through the gateway failed: %s", r.err ? r.err : "");
+        proc_result_free(&r);
         realtime(n, "daemon_rt_gwchurn", 1, "daemon_rt_aftergw");
+        clients_send("bob"); /* the other effect: bob's mailbox gets GW_CLIENTS more writers */
+        realtime(n, "daemon_rt_bobwriters", 0, NULL);
+    }
     measure("inproc", home_c, n);
     realtime(n, "daemon_realtime_latency", 0, NULL);
     return 0;
