@@ -19,9 +19,16 @@ typedef struct watch {
     sync_context_t *sync;
 } watch_t;
 
+/* What an event line shows of a message; every pointer borrowed for the call. */
+typedef struct shown {
+    const char *sender;
+    const char *recipient;
+    int64_t created_at;
+} shown_t;
+
 /* One arrival or deletion, the same whether the event came from this process's node or from
  * the home's daemon. msg NULL: only the id is known. */
-static void print_event(const cli_t *cli, bool message, const char *id, const message_info_t *msg,
+static void print_event(const cli_t *cli, bool message, const char *id, const shown_t *msg,
                         const char *text)
 {
     if (cli->json) {
@@ -63,7 +70,8 @@ static void on_event(void *user, const sync_event_t *ev)
         ev->kind == SYNC_EVENT_MESSAGE && sync_get_message(w->sync, ev->message_id, &msg) == 0;
     if (have)
         sync_open_message(w->sync, &msg, &text, NULL);
-    print_event(w->cli, ev->kind == SYNC_EVENT_MESSAGE, ev->message_id, have ? &msg : NULL, text);
+    shown_t shown = {msg.sender, msg.recipient, msg.created_at};
+    print_event(w->cli, ev->kind == SYNC_EVENT_MESSAGE, ev->message_id, have ? &shown : NULL, text);
     free(text);
     message_info_clear(&msg);
 }
@@ -76,12 +84,10 @@ static void on_notification(void *user, const char *method, json_t *p)
     const char *id = json_string_value(json_object_get(p, "message_id"));
     if ((!message && strcmp(method, "deleted") != 0) || !id)
         return;
-    message_info_t msg;
-    memset(&msg, 0, sizeof msg);
     bool have = message && json_is_string(json_object_get(p, "sender"));
-    msg.sender = (char *)json_string_value(json_object_get(p, "sender"));
-    msg.recipient = (char *)json_string_value(json_object_get(p, "recipient"));
-    msg.created_at = (int64_t)json_integer_value(json_object_get(p, "created_at"));
+    shown_t msg = {json_string_value(json_object_get(p, "sender")),
+                   json_string_value(json_object_get(p, "recipient")),
+                   (int64_t)json_integer_value(json_object_get(p, "created_at"))};
     size_t len = 0;
     char *text = client_text(p, "text", &len);
     print_event(cli, message, id, have ? &msg : NULL, text);
