@@ -35,6 +35,8 @@ typedef struct sync_sched {
     uint64_t backoff_until_ms;
 } sync_sched_t;
 
+#define SYNC_SUM_VERIFIED_SLOTS 2048 /* 64 KiB */
+
 struct sync_context {
     pthread_mutex_t lock; /* serialises every public call and the background thread */
     dnasync_cache_t *cache;
@@ -63,6 +65,11 @@ struct sync_context {
     uint64_t rejected;        /* values refused since the last save (sync_rejected_save_locked) */
     uint64_t rejected_saved;  /* refusals of all runs, kept in sync_meta */
     size_t pending_downloads; /* ids listed on the DHT but not fetched yet */
+    /* SHA-256 of summary values whose signature checked out (sync_download.c): a pass re-reads
+     * every writer's summary, and the same bytes need no second check. A slot per value of
+     * the hash's first 11 bits (256 slots left ~a third of 102 writers checked again each
+     * pass); a collision only costs a check again. */
+    uint8_t sum_verified[SYNC_SUM_VERIFIED_SLOTS][32];
 
     bool realtime;
     int64_t listen_day; /* day whose doorbell key is listened to; -1 none */
