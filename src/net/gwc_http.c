@@ -1,6 +1,7 @@
 /* The gateway client's HTTP core: libcurl handles from a small pool (keep-alive connections
  * survive between requests), the gateways tried in order with failover, counters. */
 #define _POSIX_C_SOURCE 200809L
+#include "common/err.h"
 #include "net/gwc.h"
 
 #include "dnasync/status.h"
@@ -112,8 +113,7 @@ static int try_one(gwc_t *g, size_t i, const char *method, const char *path, con
 {
     CURL *c = take_handle(g);
     if (!c) {
-        *rc = DNASYNC_ENOMEM;
-        snprintf(err, DNASYNC_NET_ERR_MAX, "out of memory");
+        *rc = dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, DNASYNC_ENOMEM, "out of memory");
         return 1;
     }
     char url[1024];
@@ -140,6 +140,8 @@ static int try_one(gwc_t *g, size_t i, const char *method, const char *path, con
     give_handle(g, c);
     out->status = status;
     if (cc != CURLE_OK || status == 429 || status >= 500) {
+        /* not yet the call's failure (the next gateway may answer): the buffer only; the
+         * thread's last error is set when every gateway failed (gwc_request) */
         if (cc != CURLE_OK)
             snprintf(err, DNASYNC_NET_ERR_MAX, "gateway %s: %s", g->url[i], curl_easy_strerror(cc));
         else
@@ -153,9 +155,9 @@ static int try_one(gwc_t *g, size_t i, const char *method, const char *path, con
     }
     gwc_mark(g, i, true);
     if (status < 200 || status > 299) {
-        snprintf(err, DNASYNC_NET_ERR_MAX, "gateway %s%s: HTTP %ld %.150s", g->url[i], path, status,
-                 out->body ? out->body : "");
-        *rc = code_of(status);
+        *rc = dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, code_of(status),
+                              "gateway %s%s: HTTP %ld %.150s", g->url[i], path, status,
+                              out->body ? out->body : "");
         gwc_response_free(out);
         return 1;
     }
@@ -185,6 +187,7 @@ int gwc_request(gwc_t *g, const char *method, const char *path, const char *body
     char last[DNASYNC_NET_ERR_MAX];
     snprintf(last, sizeof last, "%s", err);
     if (g->n_url > 1) /* every one failed: say so, with the last one's reason */
-        snprintf(err, DNASYNC_NET_ERR_MAX, "none of %zu gateways answered; %.200s", g->n_url, last);
-    return rc;
+        return dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, rc,
+                               "none of %zu gateways answered; %.200s", g->n_url, last);
+    return dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, rc, "%s", last);
 }

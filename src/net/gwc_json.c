@@ -1,6 +1,7 @@
 /* The gateway's JSON bodies (docs/gateway.md): ids as 16 hex digits, keys as 40, payloads in
  * standard base64. Answers are parsed strictly: anything unexpected is DNASYNC_ECORRUPT. */
 #define _POSIX_C_SOURCE 200809L
+#include "common/err.h"
 #include "net/gwc.h"
 
 #include "dnasync/status.h"
@@ -62,8 +63,7 @@ static int unbase64(const char *s, uint8_t **out, size_t *len)
 
 static int corrupt(char *err, const char *what)
 {
-    snprintf(err, DNASYNC_NET_ERR_MAX, "gateway answer: %s", what);
-    return DNASYNC_ECORRUPT;
+    return dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, DNASYNC_ECORRUPT, "gateway answer: %s", what);
 }
 
 static int value_of(const json_t *o, uint64_t *id, uint8_t **data, size_t *len)

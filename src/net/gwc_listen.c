@@ -3,6 +3,7 @@
  * replays the key's current values (docs/gateway.md), so values put while the stream was down
  * still arrive; values already delivered are skipped by (id, data). */
 #define _POSIX_C_SOURCE 200809L
+#include "common/err.h"
 #include "net/gwc.h"
 
 #include "dnasync/status.h"
@@ -241,8 +242,7 @@ int gwc_listen(gwc_t *g, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnasync_net_l
 {
     gwc_listen_t *l = calloc(1, sizeof *l);
     if (!l) {
-        snprintf(err, DNASYNC_NET_ERR_MAX, "out of memory");
-        return DNASYNC_ENOMEM;
+        return dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, DNASYNC_ENOMEM, "out of memory");
     }
     l->g = g;
     memcpy(l->key, key, DNASYNC_DHT_KEY_BYTES);
@@ -263,8 +263,8 @@ int gwc_listen(gwc_t *g, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnasync_net_l
     pthread_mutex_unlock(&g->mu);
     if (prc != 0) {
         free(l);
-        snprintf(err, DNASYNC_NET_ERR_MAX, "cannot start a listen thread");
-        return DNASYNC_ERR;
+        return dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, DNASYNC_ERR,
+                               "cannot start a listen thread");
     }
     *token = l->token;
     return DNASYNC_OK;

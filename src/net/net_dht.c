@@ -29,8 +29,7 @@ static int d_put(dnasync_net_t *net, dnasync_net_put_t *items, size_t n, unsigne
 {
     dht_put_item_t *it = calloc(n ? n : 1, sizeof *it);
     if (!it) {
-        snprintf(err, DNASYNC_NET_ERR_MAX, "out of memory");
-        return DNASYNC_ENOMEM;
+        return dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, DNASYNC_ENOMEM, "out of memory");
     }
     bool best_effort = flags & DNASYNC_NET_PUT_BEST_EFFORT;
     for (size_t i = 0; i < n; i++) {
@@ -40,8 +39,8 @@ static int d_put(dnasync_net_t *net, dnasync_net_put_t *items, size_t n, unsigne
         it[i].type = dht_type_of_kind(items[i].kind);
         if (!it[i].type && !best_effort) {
             free(it);
-            snprintf(err, DNASYNC_NET_ERR_MAX, "value kind %d has no DHT type", items[i].kind);
-            return DNASYNC_EINVAL;
+            return dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, DNASYNC_EINVAL,
+                                   "value kind %d has no DHT type", items[i].kind);
         }
         it[i].id = items[i].vid;
         it[i].created = (uint64_t)items[i].created;
@@ -73,8 +72,7 @@ static int convert(dht_raw_value_t *raw, size_t count, dnasync_net_value_t **out
     dnasync_net_value_t *v = calloc(count, sizeof *v);
     if (!v) {
         dht_raw_values_free(raw, count);
-        snprintf(err, DNASYNC_NET_ERR_MAX, "out of memory");
-        return DNASYNC_ENOMEM;
+        return dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, DNASYNC_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < count; i++) {
         v[i].id = raw[i].id;
@@ -144,8 +142,7 @@ static int d_listen(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES]
     net_dht_t *d = (net_dht_t *)net;
     d_listener_t *l = calloc(1, sizeof *l);
     if (!l) {
-        snprintf(err, DNASYNC_NET_ERR_MAX, "out of memory");
-        return DNASYNC_ENOMEM;
+        return dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, DNASYNC_ENOMEM, "out of memory");
     }
     l->cb = cb;
     l->user = user;

@@ -1,6 +1,7 @@
 /* The gateway transport: a device that never joins the DHT reaches it through one or more
  * `dnasync node --gateway-port` servers over HTTP (docs/gateway.md, docs/transport.md). */
 #define _POSIX_C_SOURCE 200809L
+#include "common/err.h"
 #include "net/gwc.h"
 
 #include "dnasync/status.h"
@@ -23,8 +24,7 @@ static gwc_t *of(dnasync_net_t *net)
 
 static int oom(char *err)
 {
-    snprintf(err, DNASYNC_NET_ERR_MAX, "out of memory");
-    return DNASYNC_ENOMEM;
+    return dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, DNASYNC_ENOMEM, "out of memory");
 }
 
 static int g_put(dnasync_net_t *net, dnasync_net_put_t *items, size_t n, unsigned flags,
@@ -224,9 +224,9 @@ int dnasync_net_gateway_url_check(const char *url, char *err, size_t errlen)
     if ((strncmp(url ? url : "", "http://", 7) != 0 &&
          strncmp(url ? url : "", "https://", 8) != 0) ||
         len < 9 || len > 512 || strpbrk(url, " \t\r\n?#")) {
-        snprintf(err, errlen, "gateway must be an http:// or https:// URL, got '%s'",
-                 url ? url : "");
-        return DNASYNC_EINVAL;
+        return dnasync_err_buf(err, errlen, DNASYNC_EINVAL,
+                               "gateway must be an http:// or https:// URL, got '%s'",
+                               url ? url : "");
     }
     return DNASYNC_OK;
 }
@@ -236,21 +236,20 @@ int dnasync_net_gateway_new(const char *const *urls, size_t n, const dnasync_env
 {
     *out = NULL;
     if (n == 0 || n > GW_MAX_URLS) {
-        snprintf(err, errlen, "between 1 and %d gateways, not %zu", GW_MAX_URLS, n);
-        return DNASYNC_EINVAL;
+        return dnasync_err_buf(err, errlen, DNASYNC_EINVAL, "between 1 and %d gateways, not %zu",
+                               GW_MAX_URLS, n);
     }
     for (size_t i = 0; i < n; i++)
         if (dnasync_net_gateway_url_check(urls[i], err, errlen) != 0)
             return DNASYNC_EINVAL;
     pthread_once(&curl_once, curl_init);
     if (curl_init_rc != CURLE_OK) {
-        snprintf(err, errlen, "libcurl: %s", curl_easy_strerror(curl_init_rc));
-        return DNASYNC_ERR;
+        return dnasync_err_buf(err, errlen, DNASYNC_ERR, "libcurl: %s",
+                               curl_easy_strerror(curl_init_rc));
     }
     gwc_t *g = calloc(1, sizeof *g);
     if (!g) {
-        snprintf(err, errlen, "out of memory");
-        return DNASYNC_ENOMEM;
+        return dnasync_err_buf(err, errlen, DNASYNC_ENOMEM, "out of memory");
     }
     g->base.ops = &gateway_ops;
     g->env = env ? env : dnasync_env_default();
@@ -261,8 +260,7 @@ int dnasync_net_gateway_new(const char *const *urls, size_t n, const dnasync_env
             len--; /* routes start with '/' */
         if (!(g->url[i] = strndup(urls[i], len))) {
             g_free(&g->base);
-            snprintf(err, errlen, "out of memory");
-            return DNASYNC_ENOMEM;
+            return dnasync_err_buf(err, errlen, DNASYNC_ENOMEM, "out of memory");
         }
         g->n_url++;
     }

@@ -1,6 +1,7 @@
 /* The in-memory transport: one store shared by the devices of a hermetic test, with the
  * storing nodes' lifetimes and edit rule, and listeners. No network, no threads of its own. */
 #define _POSIX_C_SOURCE 200809L
+#include "common/err.h"
 #include "dnasync/status.h"
 #include "net/net.h"
 
@@ -47,8 +48,7 @@ typedef struct net_mem {
 
 static int oom(char *err)
 {
-    snprintf(err, DNASYNC_NET_ERR_MAX, "out of memory");
-    return DNASYNC_ENOMEM;
+    return dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, DNASYNC_ENOMEM, "out of memory");
 }
 
 static int64_t lifetime_s(int kind)
