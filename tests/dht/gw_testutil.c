@@ -101,6 +101,17 @@ void gt_value_free(gt_value_t *v)
     memset(v, 0, sizeof *v);
 }
 
+/* Every gt_* value: a fresh out and v of `kind`, written at `now`. */
+static void begin(gt_value_t *out, dht_value_t *v, int kind, uint64_t now)
+{
+    memset(out, 0, sizeof *out);
+    memset(v, 0, sizeof *v);
+    v->version = DHT_VALUE_FORMAT;
+    v->kind = kind;
+    v->created_at = now;
+    out->created = now;
+}
+
 static void finish(gt_value_t *out, dht_value_t *v, const uint8_t sk[32], const char *kind)
 {
     CHECK_EQ_INT(dht_value_sign(v, sk), 0);
@@ -112,29 +123,20 @@ static void finish(gt_value_t *out, dht_value_t *v, const uint8_t sk[32], const 
 
 void gt_identity(gt_value_t *out, const char *name, const uint8_t sk[32], uint64_t now)
 {
-    memset(out, 0, sizeof *out);
     dht_value_t v;
-    memset(&v, 0, sizeof v);
-    v.version = DHT_VALUE_FORMAT;
-    v.kind = DHT_KIND_IDENTITY;
-    v.created_at = now;
+    begin(out, &v, DHT_KIND_IDENTITY, now);
     v.name = (char *)name;
     for (size_t i = 0; i < DHT_KEM_PK_BYTES; i++)
         v.kem_pk[i] = (uint8_t)(i * 7u + 3u);
     finish(out, &v, sk, "identity");
-    out->created = now;
     CHECK_EQ_INT(dht_key_id(out->key, name), 0);
 }
 
 void gt_message(gt_value_t *out, const char *sender, const char *recipient, const char *text,
                 const uint8_t sk[32], uint64_t now)
 {
-    memset(out, 0, sizeof *out);
     dht_value_t v;
-    memset(&v, 0, sizeof v);
-    v.version = DHT_VALUE_FORMAT;
-    v.kind = DHT_KIND_MESSAGE;
-    v.created_at = now;
+    begin(out, &v, DHT_KIND_MESSAGE, now);
     v.sender = (char *)sender;
     v.recipient = (char *)recipient;
     v.payload = (uint8_t *)text;
@@ -142,7 +144,6 @@ void gt_message(gt_value_t *out, const char *sender, const char *recipient, cons
     CHECK_EQ_INT(dnasync_message_id(sender, recipient, now, v.payload, v.payload_len, v.message_id),
                  0);
     finish(out, &v, sk, "message");
-    out->created = now;
     CHECK_EQ_INT(dht_key_box(out->key, recipient, (int64_t)(now / DNASYNC_DAY_S),
                              dht_shard_of(v.message_id)),
                  0);
@@ -151,17 +152,12 @@ void gt_message(gt_value_t *out, const char *sender, const char *recipient, cons
 void gt_tombstone(gt_value_t *out, const char *owner, const char *message_id, const uint8_t sk[32],
                   uint64_t now)
 {
-    memset(out, 0, sizeof *out);
     dht_value_t v;
-    memset(&v, 0, sizeof v);
-    v.version = DHT_VALUE_FORMAT;
-    v.kind = DHT_KIND_TOMBSTONE;
-    v.created_at = now;
+    begin(out, &v, DHT_KIND_TOMBSTONE, now);
     v.deleted_at = now;
     memcpy(v.message_id, message_id, 65);
     v.owner = (char *)owner;
     finish(out, &v, sk, "tombstone");
-    out->created = now;
     CHECK_EQ_INT(
         dht_key_box(out->key, owner, (int64_t)(now / DNASYNC_DAY_S), dht_shard_of(message_id)), 0);
 }
@@ -169,18 +165,13 @@ void gt_tombstone(gt_value_t *out, const char *owner, const char *message_id, co
 void gt_summary(gt_value_t *out, const char *mailbox, unsigned writer, uint64_t counter,
                 const uint8_t sk[32], uint64_t now)
 {
-    memset(out, 0, sizeof *out);
     dht_value_t v;
-    memset(&v, 0, sizeof v);
-    v.version = DHT_VALUE_FORMAT;
-    v.kind = DHT_KIND_SUMMARY;
-    v.created_at = now;
+    begin(out, &v, DHT_KIND_SUMMARY, now);
     v.mailbox = (char *)mailbox;
     v.day = now / DNASYNC_DAY_S;
     memcpy(v.writer_id, &writer, sizeof writer);
     v.counter = counter;
     finish(out, &v, sk, "summary");
-    out->created = now;
     CHECK_EQ_INT(dht_key_sum(out->key, mailbox, (int64_t)v.day), 0);
 }
 

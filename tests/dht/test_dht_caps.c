@@ -187,17 +187,9 @@ int main(void)
         CHECK_EQ_INT(dht_storage_init(&cfg, &dev), 0);
         tu_wait_peers(dev, 1);
         summary(&v, &len, &id, "carol", day, 7, 100, 1);
-        dht_put_item_t it;
-        memset(&it, 0, sizeof it);
-        memcpy(it.key, k2, sizeof it.key);
-        it.value = v;
-        it.len = len;
-        it.type = DNASYNC_DHT_TYPE_SUMMARY;
-        it.id = id;
-        it.created = created;
-        int confirmed = dht_put_batch(dev, &it, 1);
-        fprintf(stderr, "device: confirmed %d, status %d (%s), attempts %u: %s\n", confirmed,
-                it.status, dnasync_strerror(it.status), it.attempts, dht_storage_errmsg(dev));
+        int st = tu_put_confirmed(dev, k2, v, len, DNASYNC_DHT_TYPE_SUMMARY, id, created);
+        fprintf(stderr, "device: put status %d (%s): %s\n", st, dnasync_strerror(st),
+                dht_storage_errmsg(dev));
         dht_raw_value_t *own = NULL;
         size_t n_own = 0;
         int grc = dht_get_by_ids(dev, k2, &id, 1, &own, &n_own); /* informative: not checked */
