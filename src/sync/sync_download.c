@@ -196,13 +196,14 @@ static int on_held(void *user, unsigned shard, uint64_t vid, const uint8_t *auth
 
 /* The claimed side: the summaries read from the day's key. Decoding is cheap and the
  * signature check is not, so a flooded key (a hostile node may serve any number) has the
- * summaries of keys this device already holds values of checked first, and at most as many
- * others as a dnasync node keeps. Sets *flooded when the key holds more than that. */
+ * summaries of keys this device already holds values of checked first, then others: a summary
+ * checked before (the memo) costs nothing, and at most as many new checks as a dnasync node
+ * keeps summaries are made per pass. Sets *flooded when that budget ran out. */
 typedef struct sum_round {
     day_job_t *job;
     sv_summary_t s;
     int known;        /* 1: keys this device holds values of; 0: the others */
-    size_t strangers; /* others checked so far */
+    size_t strangers; /* others checked so far (not counting memo hits) */
     bool flooded;
 } sum_round_t;
 
@@ -219,15 +220,15 @@ static int on_summary(void *user, uint64_t vid, const uint8_t *val, size_t len)
     const acct_author_t *e = acct_find(&job->acct, r->s.author, false);
     if ((e && e->holding) != (r->known == 1))
         return 0;
-    if (!r->known && r->strangers++ >= DHT_SUMMARY_KEY_CAP) {
-        r->flooded = true;
-        return 0;
-    }
     /* r->s came from these bytes: a summary verified before needs no second decode either */
     uint8_t hash[SHA256_DIGEST_LENGTH];
     SHA256(val, len, hash);
     uint8_t *seen = ctx->sum_verified[((size_t)hash[0] << 8 | hash[1]) % SYNC_SUM_VERIFIED_SLOTS];
     if (memcmp(seen, hash, sizeof hash) != 0) {
+        if (!r->known && r->strangers++ >= DHT_SUMMARY_KEY_CAP) {
+            r->flooded = true;
+            return 0;
+        }
         if (sv_decode_summary(ctx, job->mailbox, job->day, val, len, true, &r->s) != 0) {
             ctx->rejected++;
             return 0;
@@ -237,19 +238,26 @@ static int on_summary(void *user, uint64_t vid, const uint8_t *val, size_t len)
     return acct_add_summary(&job->acct, &r->s);
 }
 
-/* The claimed side: the summaries read from the day's key. Decoding is cheap and the
- * signature check is not, so on a flooded key (a hostile node may serve any number) the
- * summaries of keys this device already holds values of are checked first, and at most as
- * many others as a dnasync node keeps. Sets *flooded when the key is at that cap or above. */
+/* The claimed side: the summaries read from the day's key (see sum_round_t). The others are
+ * taken from a random point of the key, a new one each pass: in the order read (value ids,
+ * which anyone can grind) the same ones would use up the budget every pass and a writer behind
+ * them would never be checked (tests/sync/test_sync_strangers.c). Together with the memo,
+ * every writer of a key that honest nodes serve (at most a few times the cap) is checked
+ * within a few passes. Sets *flooded when the key is at that cap or above. */
 static int read_summaries(day_job_t *job, const net_multi_t *sums, bool *flooded)
 {
     sum_round_t *r = calloc(1, sizeof *r);
     if (!r)
         return dnasync_err_set(&job->ctx->err, DNASYNC_ENOMEM, "out of memory");
     r->job = job;
+    uint64_t start = 0;
+    if (dnasync_env_random(job->ctx->env, (uint8_t *)&start, sizeof start) != 0) {
+        free(r);
+        return dnasync_err_set(&job->ctx->err, DNASYNC_EIO, "no random bytes");
+    }
     int rc = 0;
     for (r->known = 1; rc == 0 && r->known >= 0; r->known--)
-        rc = net_multi_each(sums, on_summary, r);
+        rc = net_multi_each(sums, sums->count ? (size_t)(start % sums->count) : 0, on_summary, r);
     /* at the cap, nodes may have refused a writer's summary: the key may not show everyone */
     *flooded = r->flooded || sums->count >= DHT_SUMMARY_KEY_CAP;
     free(r);

@@ -116,11 +116,13 @@ void net_get_many(sync_context_t *ctx, net_multi_t *items, size_t n)
     pthread_mutex_destroy(&job.mu);
 }
 
-int net_multi_each(const net_multi_t *item, net_value_cb cb, void *user)
+int net_multi_each(const net_multi_t *item, size_t start, net_value_cb cb, void *user)
 {
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < item->count; i++)
-        rc = cb(user, item->vals[i].id, item->vals[i].data, item->vals[i].len);
+    for (size_t k = 0; rc == 0 && k < item->count; k++) {
+        const dnasync_net_value_t *v = &item->vals[(start + k) % item->count];
+        rc = cb(user, v->id, v->data, v->len);
+    }
     return rc;
 }
 

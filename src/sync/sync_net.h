@@ -32,7 +32,8 @@ int net_get_ids(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], c
 typedef dnasync_net_multi_t net_multi_t; /* key in; rc, vals, count out */
 void net_get_many(sync_context_t *ctx, net_multi_t *items, size_t n);
 /* cb for each value of an item (in order); stops at the first non-zero return. */
-int net_multi_each(const net_multi_t *item, net_value_cb cb, void *user);
+/* Every value of item to cb, starting at index start (mod count) and wrapping round. */
+int net_multi_each(const net_multi_t *item, size_t start, net_value_cb cb, void *user);
 void net_multi_free(net_multi_t *items, size_t n);
 /* Listen on key: cb(user, ...) runs on a transport thread for each value put there. */
 int net_listen(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
