@@ -36,34 +36,37 @@ static void test_options_anywhere(void)
 {
     char home[4200];
     snprintf(home, sizeof home, "%s/h1", root);
-    expect(cli_run(home, 0, "init", "--offline", "alice", NULL), 0, "alice", NULL);
+    expect(cli_run(home, 0, "init", "--offline", "alice", (char *)NULL), 0, "alice", NULL);
     /* after the command, and as --opt=value */
-    expect(cli_run(NULL, 0, "status", "--home", home, "--json", NULL), 0, "\"name\":\"alice\"",
-           NULL);
+    expect(cli_run(NULL, 0, "status", "--home", home, "--json", (char *)NULL), 0,
+           "\"name\":\"alice\"", NULL);
     char eq[4300];
     snprintf(eq, sizeof eq, "--home=%s", home);
-    expect(cli_run(NULL, 0, eq, "status", NULL), 0, "identity            alice", NULL);
-    expect(cli_run(NULL, 0, "inbox", "--limit=5", eq, NULL), 0, "no messages", NULL);
+    expect(cli_run(NULL, 0, eq, "status", (char *)NULL), 0, "identity            alice", NULL);
+    expect(cli_run(NULL, 0, "inbox", "--limit=5", eq, (char *)NULL), 0, "no messages", NULL);
     expect(cli_run(home, 0, "cache-add", "--sender=bob", "--recipient=alice", "--text=hi --json",
-                   "--synced", NULL),
+                   "--synced", (char *)NULL),
            0, NULL, NULL);
     /* a value that looks like an option is still the value; -- ends the options */
-    expect(cli_run(home, 1, "inbox", "--limit", "1", NULL), 0, "\"text\":\"hi --json\"", NULL);
-    usage_error(cli_run(home, 0, "read", "--", "--share", "x", NULL), "unexpected argument 'x'");
+    expect(cli_run(home, 1, "inbox", "--limit", "1", (char *)NULL), 0, "\"text\":\"hi --json\"",
+           NULL);
+    usage_error(cli_run(home, 0, "read", "--", "--share", "x", (char *)NULL),
+                "unexpected argument 'x'");
 }
 
 static void test_help_and_version(void)
 {
-    proc_result_t a = cli_run(NULL, 0, "--help", NULL), b = cli_run(NULL, 0, "help", NULL);
+    proc_result_t a = cli_run(NULL, 0, "--help", (char *)NULL),
+                  b = cli_run(NULL, 0, "help", (char *)NULL);
     CHECK_EQ_INT(a.exit_code, 0);
     CHECK_EQ_INT(b.exit_code, 0);
     CHECK_EQ_STR(a.out, b.out);
     CHECK(strstr(a.out, "  version ") && strstr(a.out, "--version"));
     proc_result_free(&a);
     proc_result_free(&b);
-    a = cli_run(NULL, 0, "help", "inbox", NULL);
-    b = cli_run(NULL, 0, "inbox", "--help", NULL);
-    proc_result_t c = cli_run(NULL, 0, "-h", "inbox", NULL);
+    a = cli_run(NULL, 0, "help", "inbox", (char *)NULL);
+    b = cli_run(NULL, 0, "inbox", "--help", (char *)NULL);
+    proc_result_t c = cli_run(NULL, 0, "-h", "inbox", (char *)NULL);
     CHECK_EQ_INT(a.exit_code, 0);
     CHECK_EQ_STR(a.out, b.out);
     CHECK_EQ_STR(a.out, c.out);
@@ -71,35 +74,44 @@ static void test_help_and_version(void)
     proc_result_free(&a);
     proc_result_free(&b);
     proc_result_free(&c);
-    a = cli_run(NULL, 0, "--version", NULL);
-    b = cli_run(NULL, 0, "version", NULL);
+    a = cli_run(NULL, 0, "--version", (char *)NULL);
+    b = cli_run(NULL, 0, "version", (char *)NULL);
     CHECK_EQ_INT(a.exit_code, 0);
     CHECK(strncmp(a.out, "dnasync ", 8) == 0 && strchr(a.out, '.'));
     CHECK_EQ_STR(a.out, b.out);
     proc_result_free(&a);
     proc_result_free(&b);
-    expect(cli_run(NULL, 1, "version", NULL), 0, "{\"version\":\"", NULL);
-    usage_error(cli_run(NULL, 0, "help", "frob", NULL), "no command 'frob'");
+    expect(cli_run(NULL, 1, "version", (char *)NULL), 0, "{\"version\":\"", NULL);
+    usage_error(cli_run(NULL, 0, "help", "frob", (char *)NULL), "no command 'frob'");
 }
 
 static void test_usage_errors(void)
 {
     char home[4200];
     snprintf(home, sizeof home, "%s/none", root);
-    usage_error(cli_run(home, 0, "status", "--frob", NULL), "unknown option '--frob' for status");
-    usage_error(cli_run(home, 0, "status", "--frob=1", NULL), "unknown option '--frob' for status");
-    usage_error(cli_run(home, 0, "-x", "status", NULL), "unknown option '-x'");
-    usage_error(cli_run(home, 0, "inbox", "--limit", NULL), "option --limit wants a value (N)");
-    usage_error(cli_run(home, 0, "status", "--home", NULL), "option --home wants a value (DIR)");
-    usage_error(cli_run(home, 0, "read", "--share=yes", "x", NULL), "--share takes no value");
-    usage_error(cli_run(home, 0, "sync", "extra", NULL), "unexpected argument 'extra' for sync");
-    usage_error(cli_run(home, 0, "send", "bob", NULL), "send wants RECIPIENT TEXT");
-    usage_error(cli_run(home, 0, "--p", "1", "status", NULL), "ambiguous option '--p'");
-    usage_error(cli_run(home, 0, NULL), "no command given");
+    usage_error(cli_run(home, 0, "status", "--frob", (char *)NULL),
+                "unknown option '--frob' for status");
+    usage_error(cli_run(home, 0, "status", "--frob=1", (char *)NULL),
+                "unknown option '--frob' for status");
+    usage_error(cli_run(home, 0, "-x", "status", (char *)NULL), "unknown option '-x'");
+    usage_error(cli_run(home, 0, "inbox", "--limit", (char *)NULL),
+                "option --limit wants a value (N)");
+    usage_error(cli_run(home, 0, "status", "--home", (char *)NULL),
+                "option --home wants a value (DIR)");
+    usage_error(cli_run(home, 0, "read", "--share=yes", "x", (char *)NULL),
+                "--share takes no value");
+    usage_error(cli_run(home, 0, "sync", "extra", (char *)NULL),
+                "unexpected argument 'extra' for sync");
+    usage_error(cli_run(home, 0, "send", "bob", (char *)NULL), "send wants RECIPIENT TEXT");
+    usage_error(cli_run(home, 0, "--p", "1", "status", (char *)NULL), "ambiguous option '--p'");
+    usage_error(cli_run(home, 0, (char *)NULL), "no command given");
     /* dnasync node: its own options only, checked the same way, --opt=value passed through */
-    usage_error(cli_run(NULL, 0, "node", "--json", NULL), "unknown option '--json' for node");
-    usage_error(cli_run(NULL, 0, "node", "--persist", NULL), "option --persist wants a value");
-    expect(cli_run(NULL, 0, "node", "--port=70000", NULL), 2, NULL, "--port wants 0..65535");
+    usage_error(cli_run(NULL, 0, "node", "--json", (char *)NULL),
+                "unknown option '--json' for node");
+    usage_error(cli_run(NULL, 0, "node", "--persist", (char *)NULL),
+                "option --persist wants a value");
+    expect(cli_run(NULL, 0, "node", "--port=70000", (char *)NULL), 2, NULL,
+           "--port wants 0..65535");
 }
 
 static int starts(const char *s, const char *prefix)
@@ -112,19 +124,19 @@ static void test_json_errors(void)
     char home[4200];
     snprintf(home, sizeof home, "%s/none", root);
     /* usage error: code "usage", exit 2, the object alone on stdout, stderr empty */
-    proc_result_t r = cli_run(home, 1, "frobnicate", NULL);
+    proc_result_t r = cli_run(home, 1, "frobnicate", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 2);
     CHECK_EQ_STR(r.out, "{\"error\":{\"code\":\"usage\",\"message\":\"unknown command 'frobnicate' "
                         "(see dnasync --help)\"}}\n");
     CHECK_EQ_STR(r.err, "");
     proc_result_free(&r);
     /* --json after the bad option still makes the error JSON */
-    r = cli_run(home, 0, "status", "--frob", "--json", NULL);
+    r = cli_run(home, 0, "status", "--frob", "--json", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 2);
     CHECK(starts(r.out, "{\"error\":{\"code\":\"usage\","));
     proc_result_free(&r);
     /* a runtime failure: code "failed", exit 1 */
-    r = cli_run(home, 1, "status", NULL);
+    r = cli_run(home, 1, "status", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 1);
     CHECK(starts(r.out, "{\"error\":{\"code\":\"failed\",\"message\":\""));
     CHECK(strstr(r.out, "no dnasync home") && strstr(r.out, "\"}}\n"));

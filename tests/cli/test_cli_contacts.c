@@ -17,7 +17,7 @@ static cli_nodes_t nodes;
 static proc_result_t dn(const char *home, int json, const char *a, const char *b, const char *c)
 {
     proc_result_t r = cli_run(home, json, "--bootstrap", nodes.boot[0], "--bootstrap",
-                              nodes.boot[1], a, b, c, NULL);
+                              nodes.boot[1], a, b, c, (char *)NULL);
     return r;
 }
 
@@ -58,14 +58,14 @@ int main(void)
     ok(dn(bob, 0, "sync", NULL, NULL));
 
     /* each identity's own fingerprint */
-    proc_result_t r = cli_run(bob, 1, "contacts", NULL);
+    proc_result_t r = cli_run(bob, 1, "contacts", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "\"self\":true"));
     char bob_fp[65], alice_fp[65];
     snprintf(bob_fp, sizeof bob_fp, "%s", field(r.out, "fingerprint"));
     CHECK_EQ_INT(strlen(bob_fp), 64);
     proc_result_free(&r);
-    r = cli_run(alice, 1, "contacts", NULL);
+    r = cli_run(alice, 1, "contacts", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     snprintf(alice_fp, sizeof alice_fp, "%s", field(r.out, "fingerprint"));
     CHECK(strchr(r.out, '\n') == r.out + strlen(r.out) - 1); /* no pins yet: only alice */
@@ -73,7 +73,7 @@ int main(void)
 
     /* a send pins bob; contacts lists him, unverified, with bob's own fingerprint */
     ok(dn(alice, 0, "send", "bob", "hi bob"));
-    r = cli_run(alice, 0, "contacts", NULL);
+    r = cli_run(alice, 0, "contacts", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     char line[200];
     snprintf(line, sizeof line, "unverified %s  bob", bob_fp);
@@ -124,11 +124,11 @@ int main(void)
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "\"verified\":true"));
     proc_result_free(&r);
-    r = cli_run(alice, 1, "contacts", NULL);
+    r = cli_run(alice, 1, "contacts", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "\"name\":\"bob\"") && strstr(r.out, "\"verified\":true"));
     proc_result_free(&r);
-    r = cli_run(alice, 0, "contacts", NULL);
+    r = cli_run(alice, 0, "contacts", (char *)NULL);
     snprintf(line, sizeof line, "verified   %s  bob", bob_fp);
     CHECK(strstr(r.out, line));
     proc_result_free(&r);

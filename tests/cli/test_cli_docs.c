@@ -152,7 +152,7 @@ static void completion_words(const char *text, const char *key, const list_t *gl
 
 int main(void)
 {
-    proc_result_t top = cli_run(NULL, 0, "--help", NULL);
+    proc_result_t top = cli_run(NULL, 0, "--help", (char *)NULL);
     CHECK_EQ_INT(top.exit_code, 0);
     list_t commands = {0}, globals = {0};
     help_commands(top.out, &commands);
@@ -165,7 +165,7 @@ int main(void)
     const char *what[3] = {"man", "node-man", "completion"};
     char *file[3] = {man, node_man, comp};
     for (int i = 0; i < 3; i++) {
-        proc_result_t g = cli_run(NULL, 0, "--generate", what[i], NULL);
+        proc_result_t g = cli_run(NULL, 0, "--generate", what[i], (char *)NULL);
         CHECK_EQ_INT(g.exit_code, 0);
         CHECK_EQ_STR(g.out, file[i]);
         proc_result_free(&g);
@@ -204,7 +204,7 @@ int main(void)
 
     for (int c = 0; c < commands.n; c++) {
         const char *name = commands.item[c];
-        proc_result_t h = cli_run(NULL, 0, "help", name, NULL);
+        proc_result_t h = cli_run(NULL, 0, "help", name, (char *)NULL);
         CHECK_EQ_INT(h.exit_code, 0);
         list_t own = {0}, man_own = {0}, comp_own = {0};
         help_options(h.out, "options:\n", &own);

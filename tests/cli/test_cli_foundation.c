@@ -47,18 +47,20 @@ static void expect_fail(proc_result_t r, int code, const char *needle)
 
 static void test_usage_errors(void)
 {
-    proc_result_t r = cli_run(NULL, 0, "--help", NULL);
+    proc_result_t r = cli_run(NULL, 0, "--help", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "inbox") && strstr(r.out, "prune"));
     proc_result_free(&r);
     char *home = path_in("h-usage");
-    expect_fail(cli_run(home, 0, "frobnicate", NULL), 2, "unknown command 'frobnicate'");
-    expect_fail(cli_run(home, 0, "init", "--offline", NULL), 2, "init wants exactly one NAME");
-    expect_fail(cli_run(home, 0, "--bogus", "status", NULL), 2, "unknown option '--bogus'");
-    expect_fail(cli_run(home, 0, "prune", "--days", "x", NULL), 2, "--days wants a number");
-    expect_fail(cli_run(home, 0, "inbox", "--limit", "-3", NULL), 2, "--limit wants a number");
-    expect_fail(cli_run(home, 0, "status", NULL), 1, "no dnasync home");
-    r = cli_run(home, 0, "inbox", "--help", NULL);
+    expect_fail(cli_run(home, 0, "frobnicate", (char *)NULL), 2, "unknown command 'frobnicate'");
+    expect_fail(cli_run(home, 0, "init", "--offline", (char *)NULL), 2,
+                "init wants exactly one NAME");
+    expect_fail(cli_run(home, 0, "--bogus", "status", (char *)NULL), 2, "unknown option '--bogus'");
+    expect_fail(cli_run(home, 0, "prune", "--days", "x", (char *)NULL), 2, "--days wants a number");
+    expect_fail(cli_run(home, 0, "inbox", "--limit", "-3", (char *)NULL), 2,
+                "--limit wants a number");
+    expect_fail(cli_run(home, 0, "status", (char *)NULL), 1, "no dnasync home");
+    r = cli_run(home, 0, "inbox", "--help", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "usage: dnasync inbox"));
     proc_result_free(&r);
@@ -77,10 +79,10 @@ static void test_bad_names(void)
     char longname[80];
     memset(longname, 'a', 65);
     longname[65] = '\0';
-    expect_fail(cli_run(home, 0, "init", "--offline", longname, NULL), 2, "65 bytes");
-    expect_fail(cli_run(home, 0, "init", "--offline", "bad\xff\xfename", NULL), 2, "UTF-8");
-    expect_fail(cli_run(home, 0, "init", "--offline", "", NULL), 2, "invalid name");
-    expect_fail(cli_run(home, 0, "init", "--offline", "tab\tname", NULL), 2, "control");
+    expect_fail(cli_run(home, 0, "init", "--offline", longname, (char *)NULL), 2, "65 bytes");
+    expect_fail(cli_run(home, 0, "init", "--offline", "bad\xff\xfename", (char *)NULL), 2, "UTF-8");
+    expect_fail(cli_run(home, 0, "init", "--offline", "", (char *)NULL), 2, "invalid name");
+    expect_fail(cli_run(home, 0, "init", "--offline", "tab\tname", (char *)NULL), 2, "control");
     CHECK(!exists(home)); /* a bad name creates nothing */
     free(home);
 }
@@ -101,7 +103,7 @@ static int count_columns(sqlite3 *db, const char *table)
 static void test_init_creates_home(void)
 {
     char *home = path_in("h-alice");
-    proc_result_t r = cli_run(home, 1, "init", "--offline", "alice", NULL);
+    proc_result_t r = cli_run(home, 1, "init", "--offline", "alice", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "\"name\":\"alice\""));
     proc_result_free(&r);
@@ -127,11 +129,11 @@ static void test_init_creates_home(void)
     sqlite3_close(db);
 
     /* A second init refuses and keeps everything. */
-    expect_fail(cli_run(home, 0, "init", "--offline", "mallory", NULL), 1, "already");
+    expect_fail(cli_run(home, 0, "init", "--offline", "mallory", (char *)NULL), 1, "already");
     snprintf(p, sizeof p, "%s/device_id", home);
     char *dev2 = slurp(p);
     CHECK_EQ_STR(dev, dev2);
-    r = cli_run(home, 1, "status", NULL);
+    r = cli_run(home, 1, "status", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "\"name\":\"alice\""));
     proc_result_free(&r);
@@ -148,14 +150,15 @@ static void test_unwritable_home(void)
     fclose(f);
     char home[4200];
     snprintf(home, sizeof home, "%s/sub/home", file);
-    expect_fail(cli_run(home, 0, "init", "--offline", "alice", NULL), 1, "cannot create home");
+    expect_fail(cli_run(home, 0, "init", "--offline", "alice", (char *)NULL), 1,
+                "cannot create home");
     free(file);
 }
 
 static void test_corrupt_device_id(void)
 {
     char *home = path_in("h-corrupt");
-    proc_result_t r = cli_run(home, 0, "init", "--offline", "carol", NULL);
+    proc_result_t r = cli_run(home, 0, "init", "--offline", "carol", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
     char p[4200];
@@ -164,7 +167,7 @@ static void test_corrupt_device_id(void)
     CHECK(f);
     fputs("not-a-device-id\n", f);
     fclose(f);
-    expect_fail(cli_run(home, 0, "status", NULL), 1, "device_id");
+    expect_fail(cli_run(home, 0, "status", (char *)NULL), 1, "device_id");
     char *after = slurp(p);
     CHECK_EQ_STR(after, "not-a-device-id\n"); /* never silently replaced */
     free(after);
@@ -176,7 +179,7 @@ static void test_corrupt_device_id(void)
 static void test_corrupt_cache(void)
 {
     char *home = path_in("h-badcache");
-    proc_result_t r = cli_run(home, 0, "init", "--offline", "dave", NULL);
+    proc_result_t r = cli_run(home, 0, "init", "--offline", "dave", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
     char p[4200];
@@ -186,7 +189,7 @@ static void test_corrupt_cache(void)
     for (int i = 0; i < 64; i++)
         fputs("this is no SQLite database. ", f);
     fclose(f);
-    expect_fail(cli_run(home, 0, "status", NULL), 1, "not a database");
+    expect_fail(cli_run(home, 0, "status", (char *)NULL), 1, "not a database");
     char *after = slurp(p);
     CHECK(strncmp(after, "this is no SQLite database. ", 28) == 0); /* untouched */
     free(after);
@@ -196,25 +199,25 @@ static void test_corrupt_cache(void)
 static void test_cache_add_inbox_prune(void)
 {
     char *home = path_in("h-bob");
-    proc_result_t r = cli_run(home, 0, "init", "--offline", "bob", NULL);
+    proc_result_t r = cli_run(home, 0, "init", "--offline", "bob", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
 
     r = cli_run(home, 1, "cache-add", "--sender", "alice", "--recipient", "bob", "--text",
-                "hello \"bob\"", "--created-at", "2000000000", "--synced", NULL);
+                "hello \"bob\"", "--created-at", "2000000000", "--synced", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "\"message_id\":\""));
     proc_result_free(&r);
     r = cli_run(home, 1, "cache-add", "--sender", "bob", "--recipient", "alice", "--text",
-                "old pending", "--created-at", "1000000000", NULL);
+                "old pending", "--created-at", "1000000000", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
     r = cli_run(home, 1, "cache-add", "--sender", "alice", "--recipient", "bob", "--text",
-                "old synced", "--created-at", "1000000001", "--synced", NULL);
+                "old synced", "--created-at", "1000000001", "--synced", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
 
-    r = cli_run(home, 1, "inbox", NULL);
+    r = cli_run(home, 1, "inbox", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     char *first = strstr(r.out, "hello \\\"bob\\\"");
     char *second = strstr(r.out, "old synced");
@@ -223,18 +226,18 @@ static void test_cache_add_inbox_prune(void)
     CHECK(strstr(r.out, "\"sender\":\"alice\",\"recipient\":\"bob\""));
     proc_result_free(&r);
 
-    r = cli_run(home, 1, "status", NULL);
+    r = cli_run(home, 1, "status", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "\"pending_uploads\":1,"));
     CHECK(strstr(r.out, "\"messages\":3,"));
     proc_result_free(&r);
 
-    expect_fail(cli_run(home, 0, "prune", "--days", "0", NULL), 2, "at least 1");
-    r = cli_run(home, 1, "prune", "--days", "90", NULL);
+    expect_fail(cli_run(home, 0, "prune", "--days", "0", (char *)NULL), 2, "at least 1");
+    r = cli_run(home, 1, "prune", "--days", "90", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "\"pruned\":1,"));
     proc_result_free(&r);
-    r = cli_run(home, 1, "inbox", NULL);
+    r = cli_run(home, 1, "inbox", (char *)NULL);
     CHECK(strstr(r.out, "old pending") && !strstr(r.out, "old synced"));
     proc_result_free(&r);
     free(home);
@@ -245,7 +248,7 @@ static void test_cache_add_inbox_prune(void)
 static void test_damaged_row(void)
 {
     char *home = path_in("h-damaged");
-    proc_result_t r = cli_run(home, 0, "init", "--offline", "erin", NULL);
+    proc_result_t r = cli_run(home, 0, "init", "--offline", "erin", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
     char ids[3][65];
@@ -253,7 +256,7 @@ static void test_damaged_row(void)
     const char *when[3] = {"1000000001", "1000000002", "1000000003"};
     for (int i = 0; i < 3; i++) {
         r = cli_run(home, 1, "cache-add", "--sender", "alice", "--recipient", "erin", "--text",
-                    texts[i], "--created-at", when[i], NULL);
+                    texts[i], "--created-at", when[i], (char *)NULL);
         CHECK_EQ_INT(r.exit_code, 0);
         char *p = strstr(r.out, "\"message_id\":\"");
         CHECK(p);
@@ -261,7 +264,7 @@ static void test_damaged_row(void)
         ids[i][64] = '\0';
         proc_result_free(&r);
     }
-    r = cli_run(home, 1, "status", NULL);
+    r = cli_run(home, 1, "status", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "\"damaged_rows\":0")); /* every sync_status_t field, by name */
     proc_result_free(&r);
@@ -290,7 +293,7 @@ static void test_damaged_row(void)
     sqlite3_finalize(st);
 
     for (int json = 0; json < 2; json++) {
-        r = cli_run(home, json, "inbox", NULL);
+        r = cli_run(home, json, "inbox", (char *)NULL);
         CHECK_EQ_INT(r.exit_code, 0);
         CHECK(strstr(r.out, "older") && strstr(r.out, "newer"));
         CHECK(!strstr(r.out, "damaged one") && !strstr(r.out, ids[1]));
@@ -303,7 +306,7 @@ static void test_damaged_row(void)
         proc_result_free(&r);
     }
     /* --limit 2: the two readable ones, the damaged one does not take a place */
-    r = cli_run(home, 1, "inbox", "--limit", "2", NULL);
+    r = cli_run(home, 1, "inbox", "--limit", "2", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "older") && strstr(r.out, "newer"));
     proc_result_free(&r);

@@ -30,7 +30,7 @@ static long size_of(const char *home, const char *file)
 static void make_home(char *home, size_t len, const char *tag)
 {
     snprintf(home, len, "%s/%s", root, tag);
-    proc_result_t r = cli_run(home, 0, "init", "--offline", "alice", NULL);
+    proc_result_t r = cli_run(home, 0, "init", "--offline", "alice", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
 }
@@ -52,8 +52,8 @@ static void test_empty_cache(void)
     path_of(p, sizeof p, home, "cache.db");
     CHECK_EQ_INT(truncate(p, 0), 0); /* as a full disk or a bad copy leaves it */
     CHECK(size_of(home, "cache.db-wal") <= 0);
-    expect_error(cli_run(home, 0, "status", NULL), "is an empty file (0 bytes)");
-    expect_error(cli_run(home, 0, "inbox", NULL), "is an empty file (0 bytes)");
+    expect_error(cli_run(home, 0, "status", (char *)NULL), "is an empty file (0 bytes)");
+    expect_error(cli_run(home, 0, "inbox", (char *)NULL), "is an empty file (0 bytes)");
     CHECK_EQ_INT(size_of(home, "cache.db"), 0); /* left as it was */
 }
 
@@ -61,14 +61,14 @@ static void test_missing_device_id(void)
 {
     char home[4200], p[4300];
     make_home(home, sizeof home, "nodevice");
-    proc_result_t r = cli_run(home, 1, "status", NULL);
+    proc_result_t r = cli_run(home, 1, "status", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
     long cache = size_of(home, "cache.db");
     CHECK(cache > 0);
     path_of(p, sizeof p, home, "device_id");
     CHECK_EQ_INT(unlink(p), 0);
-    expect_error(cli_run(home, 0, "status", NULL), "device_id is missing");
+    expect_error(cli_run(home, 0, "status", (char *)NULL), "device_id is missing");
     CHECK_EQ_INT(size_of(home, "device_id"), -1); /* not replaced */
     CHECK_EQ_INT(size_of(home, "cache.db"), cache);
 }

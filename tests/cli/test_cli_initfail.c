@@ -17,7 +17,7 @@ int main(void)
     char *root = test_tmpdir("initfail");
     char home[4200];
     snprintf(home, sizeof home, "%s/home", root);
-    proc_result_t r = cli_run(home, 0, "init", "--offline", "alice", NULL);
+    proc_result_t r = cli_run(home, 0, "init", "--offline", "alice", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
     char *argv[] = {DNASYNC_SQLFAULT_PATH, "--home", home, "inbox", NULL};
@@ -29,7 +29,7 @@ int main(void)
     CHECK(strstr(r.err, "cache: prepare statement") != NULL); /* the reason, from the cache */
     proc_result_free(&r);
     /* the same home without the fault: nothing was lost */
-    r = cli_run(home, 0, "inbox", NULL);
+    r = cli_run(home, 0, "inbox", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
     test_rmtree(root);

@@ -37,26 +37,28 @@ int main(void)
     char *dir = test_tmpdir("nopeers");
     char home[4200];
     snprintf(home, sizeof home, "%s/alice", dir);
-    proc_result_t r = cli_run(home, 1, "init", "--offline", "alice", NULL); /* no --bootstrap */
+    proc_result_t r =
+        cli_run(home, 1, "init", "--offline", "alice", (char *)NULL); /* no --bootstrap */
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
 
     /* a note to self needs no key from the network: only the upload can fail */
-    expect_no_peers(cli_run(home, 1, "send", "alice", "to myself", NULL), "send");
-    r = cli_run(home, 1, "status", NULL);
+    expect_no_peers(cli_run(home, 1, "send", "alice", "to myself", (char *)NULL), "send");
+    r = cli_run(home, 1, "status", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK_EQ_INT(json_num(r.out, "pending_uploads"), 1); /* stored, still pending */
     CHECK_EQ_INT(json_num(r.out, "verified_days"), 0);
     proc_result_free(&r);
     /* a recipient whose key is not pinned: the missing peers are the reason, not a missing
      * identity (nobody could be asked); nothing is stored */
-    expect_no_peers(cli_run(home, 1, "send", "bob", "to someone unknown", NULL), "send bob");
-    r = cli_run(home, 0, "send", "bob", "to someone unknown", NULL);
+    expect_no_peers(cli_run(home, 1, "send", "bob", "to someone unknown", (char *)NULL),
+                    "send bob");
+    r = cli_run(home, 0, "send", "bob", "to someone unknown", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 1);
     CHECK(strstr(r.err, "no other DHT node is known") && !strstr(r.err, "no identity"));
     proc_result_free(&r);
-    expect_no_peers(cli_run(home, 1, "sync", NULL), "sync");
-    r = cli_run(home, 1, "status", NULL);
+    expect_no_peers(cli_run(home, 1, "sync", (char *)NULL), "sync");
+    r = cli_run(home, 1, "status", (char *)NULL);
     CHECK_EQ_INT(json_num(r.out, "pending_uploads"), 1);
     CHECK_EQ_INT(json_num(r.out, "verified_days"), 0);
     proc_result_free(&r);
@@ -64,7 +66,7 @@ int main(void)
     /* given a node, the kept message goes out */
     cli_nodes_t nodes;
     cli_nodes_start(&nodes, 1, dir);
-    r = cli_run(home, 1, "--bootstrap", nodes.boot[0], "sync", NULL);
+    r = cli_run(home, 1, "--bootstrap", nodes.boot[0], "sync", (char *)NULL);
     if (r.exit_code != 0)
         fprintf(stderr, "sync with a node: %s%s\n", r.out, r.err);
     CHECK_EQ_INT(r.exit_code, 0);

@@ -32,7 +32,7 @@ static char *new_home(const char *tag, const char *name)
 {
     char *home = malloc(4200);
     snprintf(home, 4200, "%s/%s", root, tag);
-    expect(cli_run(home, 0, "init", "--offline", name, NULL), 0, NULL, NULL);
+    expect(cli_run(home, 0, "init", "--offline", name, (char *)NULL), 0, NULL, NULL);
     return home;
 }
 
@@ -41,7 +41,7 @@ static void add(const char *home, const char *from, const char *to, const char *
                 const char *when, int synced, char id[65])
 {
     proc_result_t r = cli_run(home, 1, "cache-add", "--sender", from, "--recipient", to, "--text",
-                              text, "--created-at", when, synced ? "--synced" : NULL, NULL);
+                              text, "--created-at", when, synced ? "--synced" : NULL, (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     char *p = strstr(r.out, "\"message_id\":\"");
     CHECK(p);
@@ -57,29 +57,31 @@ static void test_times_direction_read(void)
     add(home, "alice", "bob", "hello bob", "2000000000", 1, in);
     add(home, "bob", "alice", "hello alice", "2000000060", 0, out);
     /* 2000000000 = 2033-05-18T03:33:20Z */
-    proc_result_t r = cli_run_env(utc, home, 0, "inbox", NULL);
+    proc_result_t r = cli_run_env(utc, home, 0, "inbox", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "2033-05-18T03:33:20+00:00  received from alice  [unread]"));
     CHECK(strstr(r.out, "2033-05-18T03:34:20+00:00  sent to alice  [pending upload]"));
     CHECK(!strstr(r.out, "2000000000") && !strstr(r.out, "[sent]"));
     proc_result_free(&r);
-    expect(cli_run_env(india, home, 0, "inbox", NULL), 0, "2033-05-18T09:03:20+05:30", NULL);
-    expect(cli_run(home, 1, "inbox", NULL), 0,
+    expect(cli_run_env(india, home, 0, "inbox", (char *)NULL), 0, "2033-05-18T09:03:20+05:30",
+           NULL);
+    expect(cli_run(home, 1, "inbox", (char *)NULL), 0,
            "\"created_at\":2000000000,\"status\":\"sent\",\"synced_to_dht\":true,"
            "\"direction\":\"received\",\"read\":false",
            NULL);
-    expect(cli_run_env(utc, home, 0, "status", NULL), 0, "last upload         never", NULL);
+    expect(cli_run_env(utc, home, 0, "status", (char *)NULL), 0, "last upload         never", NULL);
 
     /* read by a short prefix, upper case accepted */
     char prefix[13];
     for (int i = 0; i < 12; i++)
         prefix[i] = (char)(in[i] >= 'a' ? in[i] - 32 : in[i]);
     prefix[12] = '\0';
-    expect(cli_run(home, 0, "read", prefix, NULL), 0, in, NULL);
-    r = cli_run_env(utc, home, 0, "inbox", NULL);
+    expect(cli_run(home, 0, "read", prefix, (char *)NULL), 0, in, NULL);
+    r = cli_run_env(utc, home, 0, "inbox", (char *)NULL);
     CHECK(strstr(r.out, "received from alice  [read]"));
     proc_result_free(&r);
-    expect(cli_run(home, 1, "inbox", NULL), 0, "\"direction\":\"received\",\"read\":true", NULL);
+    expect(cli_run(home, 1, "inbox", (char *)NULL), 0, "\"direction\":\"received\",\"read\":true",
+           NULL);
     free(home);
 }
 
@@ -104,20 +106,23 @@ static void test_id_prefixes(void)
     char p8[9], p12[13];
     snprintf(p8, sizeof p8, "%.8s", a);
     snprintf(p12, sizeof p12, "%.12s", a);
-    proc_result_t r = cli_run(home, 0, "read", p8, NULL);
+    proc_result_t r = cli_run(home, 0, "read", p8, (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 2);
     CHECK(strstr(r.err, "matches 2 messages") && strstr(r.err, a) && strstr(r.err, b2));
     CHECK(r.out[0] == '\0');
     proc_result_free(&r);
-    expect(cli_run(home, 1, "read", p8, NULL), 2, "{\"error\":{\"code\":\"ambiguous_id\"", NULL);
-    expect(cli_run(home, 1, "read", p12, NULL), 0, a, NULL);
-    expect(cli_run(home, 0, "read", "0123456", NULL), 2, NULL, "8 to 64 hex digits");
-    expect(cli_run(home, 0, "read", "0123456z", NULL), 2, NULL, "8 to 64 hex digits");
+    expect(cli_run(home, 1, "read", p8, (char *)NULL), 2, "{\"error\":{\"code\":\"ambiguous_id\"",
+           NULL);
+    expect(cli_run(home, 1, "read", p12, (char *)NULL), 0, a, NULL);
+    expect(cli_run(home, 0, "read", "0123456", (char *)NULL), 2, NULL, "8 to 64 hex digits");
+    expect(cli_run(home, 0, "read", "0123456z", (char *)NULL), 2, NULL, "8 to 64 hex digits");
     char absent[9] = "00000000";
     if (strncmp(a, absent, 8) == 0 || strncmp(b2, absent, 8) == 0)
         absent[0] = 'f';
-    expect(cli_run(home, 0, "read", absent, NULL), 1, NULL, "no message whose id starts with");
-    expect(cli_run(home, 1, "read", absent, NULL), 1, "{\"error\":{\"code\":\"unknown_id\"", NULL);
+    expect(cli_run(home, 0, "read", absent, (char *)NULL), 1, NULL,
+           "no message whose id starts with");
+    expect(cli_run(home, 1, "read", absent, (char *)NULL), 1, "{\"error\":{\"code\":\"unknown_id\"",
+           NULL);
     free(home);
 }
 
@@ -127,11 +132,12 @@ static void test_conversation_by_name(void)
     char x[65];
     add(home, "alice", "dave", "from alice", "2000000000", 1, x);
     add(home, "erin", "dave", "from erin", "2000000001", 1, x);
-    proc_result_t r = cli_run(home, 0, "inbox", "--conversation", "alice", NULL);
+    proc_result_t r = cli_run(home, 0, "inbox", "--conversation", "alice", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "from alice") && !strstr(r.out, "from erin"));
     proc_result_free(&r);
-    expect(cli_run(home, 0, "inbox", "--conversation", "bad\x01name", NULL), 2, NULL, "control");
+    expect(cli_run(home, 0, "inbox", "--conversation", "bad\x01name", (char *)NULL), 2, NULL,
+           "control");
     free(home);
 }
 
@@ -142,7 +148,7 @@ static void test_escaping(void)
     const char *evil = "red \x1b[31mALERT\x1b[0m \xe2\x80\xaegnp.exe\xe2\x81\xa6 tab\there \\ ok";
     const char *who = "mal\xe2\x80\xaelory";
     add(home, who, "frank", evil, "2000000000", 1, x);
-    proc_result_t r = cli_run(home, 0, "inbox", NULL);
+    proc_result_t r = cli_run(home, 0, "inbox", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(!strchr(r.out, '\x1b') && !strstr(r.out, "\xe2\x80\xae") &&
           !strstr(r.out, "\xe2\x81\xa6") && !strchr(r.out, '\t'));
@@ -150,7 +156,7 @@ static void test_escaping(void)
     CHECK(strstr(r.out, "received from mal\\u202elory"));
     proc_result_free(&r);
     /* JSON: the exact text, JSON-escaped (U+202E is valid JSON text and stays as it is) */
-    expect(cli_run(home, 1, "inbox", NULL), 0,
+    expect(cli_run(home, 1, "inbox", (char *)NULL), 0,
            "\"text\":\"red \\u001b[31mALERT\\u001b[0m \xe2\x80\xaegnp.exe\xe2\x81\xa6 tab\\there "
            "\\\\ ok\"",
            NULL);
@@ -179,24 +185,26 @@ static void test_send_and_delete(void)
     pid_t node = start_node(addr);
     char *home = new_home("gina", "gina");
     /* bad recipient names are usage errors, checked before anything is opened */
-    expect(cli_run(home, 0, "--bootstrap", addr, "send", "bad\x01name", "hi", NULL), 2, NULL,
-           "control");
-    expect(cli_run(home, 0, "--bootstrap", addr, "send", "", "hi", NULL), 2, NULL, "name");
-    expect(cli_run(home, 0, "--bootstrap", addr, "send", "a/b", "hi", NULL), 2, NULL, "'/'");
+    expect(cli_run(home, 0, "--bootstrap", addr, "send", "bad\x01name", "hi", (char *)NULL), 2,
+           NULL, "control");
+    expect(cli_run(home, 0, "--bootstrap", addr, "send", "", "hi", (char *)NULL), 2, NULL, "name");
+    expect(cli_run(home, 0, "--bootstrap", addr, "send", "a/b", "hi", (char *)NULL), 2, NULL,
+           "'/'");
 
     char id[65];
     add(home, "gina", "gina", "note to self", "2000000000", 0, id);
     char p8[9];
     snprintf(p8, sizeof p8, "%.8s", id);
-    proc_result_t r = cli_run(home, 0, "--bootstrap", addr, "delete", p8, NULL);
+    proc_result_t r = cli_run(home, 0, "--bootstrap", addr, "delete", p8, (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strncmp(r.out, "deleted ", 8) == 0 && strstr(r.out, id));
     proc_result_free(&r);
-    r = cli_run(home, 0, "--bootstrap", addr, "delete", id, NULL);
+    r = cli_run(home, 0, "--bootstrap", addr, "delete", id, (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "already deleted") && strncmp(r.out, "deleted ", 8) != 0);
     proc_result_free(&r);
-    expect(cli_run(home, 1, "--bootstrap", addr, "delete", p8, NULL), 0, "\"already\":true", NULL);
+    expect(cli_run(home, 1, "--bootstrap", addr, "delete", p8, (char *)NULL), 0, "\"already\":true",
+           NULL);
     CHECK_EQ_INT(proc_stop(node, 20), 0);
     free(home);
 }
@@ -211,15 +219,15 @@ static void test_watch_escapes(void)
     snprintf(desk, sizeof desk, "%s/w-desk", root);
     snprintf(phone, sizeof phone, "%s/w-phone", root);
     snprintf(log, sizeof log, "%s/watch.log", root);
-    expect(cli_run(desk, 0, "--bootstrap", addr, "init", "wendy", NULL), 0, NULL, NULL);
-    proc_result_t r = cli_run(desk, 1, "link-code", "--passphrase", "correct horse", NULL);
+    expect(cli_run(desk, 0, "--bootstrap", addr, "init", "wendy", (char *)NULL), 0, NULL, NULL);
+    proc_result_t r = cli_run(desk, 1, "link-code", "--passphrase", "correct horse", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     char code[1024];
     CHECK(sscanf(r.out, "{\"code\":\"%1000[^\"]", code) == 1);
     proc_result_free(&r);
-    expect(
-        cli_run(phone, 0, "--bootstrap", addr, "join", code, "--passphrase", "correct horse", NULL),
-        0, NULL, NULL);
+    expect(cli_run(phone, 0, "--bootstrap", addr, "join", code, "--passphrase", "correct horse",
+                   (char *)NULL),
+           0, NULL, NULL);
     char *argv[] = {(char *)cli_path(), "--home", phone, "--bootstrap", addr, "watch", NULL};
     pid_t watch = proc_spawn(argv, log);
     CHECK(watch > 0);
@@ -229,7 +237,7 @@ static void test_watch_escapes(void)
     r = cli_run(desk, 1, "--bootstrap", addr, "send", "wendy",
                 "hi \x1b[2J\xe2\x80\xae"
                 "evil",
-                NULL);
+                (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     char *p = strstr(r.out, "\"message_id\":\"");
     CHECK(p);

@@ -37,7 +37,7 @@ static void ok(proc_result_t r, const char *what)
 static proc_result_t dn(const char *home, int json, const char *a, const char *b, const char *c)
 {
     return cli_run(home, json, "--bootstrap", nodes.boot[0], "--bootstrap", nodes.boot[1], a, b, c,
-                   NULL);
+                   (char *)NULL);
 }
 
 /* The last "catching up: D of T values" in text: D and T, and what follows it. */
@@ -84,7 +84,7 @@ static char *sync_on_pty(const char *home)
     if (w != pid) {
         kill(pid, SIGKILL);
         waitpid(pid, &status, 0);
-        CHECK(0 && "sync on the pty did not finish");
+        FAIL("sync on the pty did not finish");
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         fprintf(stderr, "sync on the pty: status %d: %s\n", status, buf);
@@ -117,7 +117,8 @@ int main(void)
     }
     dnasync_home_free(h);
     ok(dn(home[0], 0, "sync", NULL, NULL), "upload");
-    proc_result_t r = cli_run(home[0], 1, "link-code", "--passphrase", "correct horse", NULL);
+    proc_result_t r =
+        cli_run(home[0], 1, "link-code", "--passphrase", "correct horse", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     char code[1024];
     CHECK(sscanf(r.out, "{\"code\":\"%1000[^\"]", code) == 1);

@@ -62,7 +62,8 @@ static void expect(proc_result_t r, int code, const char *needle)
 static void test_init_publishes(void)
 {
     char *alice = home_of("alice"), *bob = home_of("bob");
-    expect(cli_run(alice, 0, "--bootstrap", nodes.boot[0], "init", "alice", NULL), 0, "alice");
+    expect(cli_run(alice, 0, "--bootstrap", nodes.boot[0], "init", "alice", (char *)NULL), 0,
+           "alice");
     char *cfg = slurp(alice, "config");
     char line[100];
     snprintf(line, sizeof line, "bootstrap=%s\n", nodes.boot[0]);
@@ -70,10 +71,11 @@ static void test_init_publishes(void)
         fprintf(stderr, "alice's config after init --bootstrap: %s\n", cfg ? cfg : "(none)");
     CHECK(cfg && strstr(cfg, line));
     free(cfg);
-    expect(cli_run(bob, 0, "--bootstrap", nodes.boot[1], "init", "bob", NULL), 0, "published");
+    expect(cli_run(bob, 0, "--bootstrap", nodes.boot[1], "init", "bob", (char *)NULL), 0,
+           "published");
     /* bob never ran sync: his record is on the DHT already */
-    expect(cli_run(alice, 1, "send", "bob", "hello bob", NULL), 0, "message_id");
-    expect(cli_run(bob, 1, "sync", NULL), 0, "\"downloaded\":1");
+    expect(cli_run(alice, 1, "send", "bob", "hello bob", (char *)NULL), 0, "message_id");
+    expect(cli_run(bob, 1, "sync", (char *)NULL), 0, "\"downloaded\":1");
     free(alice);
     free(bob);
 }
@@ -82,9 +84,9 @@ static void test_init_publishes(void)
 static void test_no_network(void)
 {
     char *carol = home_of("carol"), *dave = home_of("dave");
-    expect(cli_run(carol, 0, "init", "carol", NULL), 1, "needs a bootstrap node");
+    expect(cli_run(carol, 0, "init", "carol", (char *)NULL), 1, "needs a bootstrap node");
     CHECK(!exists(carol));
-    expect(cli_run(carol, 0, "--bootstrap", "127.0.0.1:9", "init", "carol", NULL), 1,
+    expect(cli_run(carol, 0, "--bootstrap", "127.0.0.1:9", "init", "carol", (char *)NULL), 1,
            "cannot reach any DHT node");
     CHECK(!exists(carol));
     char tmp[4300];
@@ -92,7 +94,7 @@ static void test_no_network(void)
     CHECK(!exists(tmp));
     /* an empty directory may be the home; a failure leaves it empty */
     CHECK(mkdir(carol, 0700) == 0);
-    expect(cli_run(carol, 0, "--bootstrap", "127.0.0.1:9", "init", "carol", NULL), 1, NULL);
+    expect(cli_run(carol, 0, "--bootstrap", "127.0.0.1:9", "init", "carol", (char *)NULL), 1, NULL);
     CHECK(exists(carol));
     /* what a killed init leaves (its temporary directory) is cleared by the next one */
     CHECK(mkdir(tmp, 0700) == 0);
@@ -101,17 +103,18 @@ static void test_no_network(void)
     FILE *f = fopen(junk, "w");
     CHECK(f != NULL);
     fclose(f);
-    expect(cli_run(carol, 0, "--bootstrap", nodes.boot[0], "init", "carol", NULL), 0, "published");
+    expect(cli_run(carol, 0, "--bootstrap", nodes.boot[0], "init", "carol", (char *)NULL), 0,
+           "published");
     CHECK(!exists(tmp));
 
-    expect(cli_run(dave, 0, "init", "dave", "--offline", NULL), 0, "offline");
+    expect(cli_run(dave, 0, "init", "dave", "--offline", (char *)NULL), 0, "offline");
     /* local-only: its lone node confirms nothing (issue 10 D6), and says so */
-    expect(cli_run(dave, 0, "sync", NULL), 1, "no other DHT node is known");
+    expect(cli_run(dave, 0, "sync", (char *)NULL), 1, "no other DHT node is known");
     char *alice = home_of("alice");
-    expect(cli_run(alice, 0, "send", "dave", "too early", NULL), 1, "no identity 'dave'");
+    expect(cli_run(alice, 0, "send", "dave", "too early", (char *)NULL), 1, "no identity 'dave'");
     /* the first sync with a node publishes it */
-    expect(cli_run(dave, 0, "--bootstrap", nodes.boot[0], "sync", NULL), 0, "uploaded");
-    expect(cli_run(alice, 0, "send", "dave", "hello dave", NULL), 0, NULL);
+    expect(cli_run(dave, 0, "--bootstrap", nodes.boot[0], "sync", (char *)NULL), 0, "uploaded");
+    expect(cli_run(alice, 0, "send", "dave", "hello dave", (char *)NULL), 0, NULL);
     free(alice);
     free(carol);
     free(dave);
@@ -122,13 +125,13 @@ static void test_bootstrap_checks(void)
 {
     char *alice = home_of("alice");
     char *before = slurp(alice, "config");
-    expect(cli_run(alice, 0, "--bootstrap", "nohost:abc", "sync", NULL), 2, "port");
-    expect(cli_run(alice, 0, "--bootstrap", "nohost.invalid:4222", "sync", NULL), 1,
+    expect(cli_run(alice, 0, "--bootstrap", "nohost:abc", "sync", (char *)NULL), 2, "port");
+    expect(cli_run(alice, 0, "--bootstrap", "nohost.invalid:4222", "sync", (char *)NULL), 1,
            "cannot resolve");
     char *after = slurp(alice, "config");
     CHECK_EQ_STR(after, before); /* nothing saved */
     free(after);
-    expect(cli_run(alice, 0, "sync", NULL), 0, "uploaded");
+    expect(cli_run(alice, 0, "sync", (char *)NULL), 0, "uploaded");
 
     /* a bad line saved by hand (or by an older dnasync): ignored, shown, removable */
     char p[4300];
@@ -137,35 +140,36 @@ static void test_bootstrap_checks(void)
     CHECK(f != NULL);
     fputs("bootstrap=nohost:abc\nbootstrap=gone.invalid:4222\n", f);
     fclose(f);
-    expect(cli_run(alice, 0, "sync", NULL), 0, "uploaded");
-    expect(cli_run(alice, 0, "config", NULL), 0, "ignored    nohost:abc");
-    expect(cli_run(alice, 0, "bootstrap", "remove", "nohost:abc", "gone.invalid:4222", NULL), 0,
-           NULL);
+    expect(cli_run(alice, 0, "sync", (char *)NULL), 0, "uploaded");
+    expect(cli_run(alice, 0, "config", (char *)NULL), 0, "ignored    nohost:abc");
+    expect(
+        cli_run(alice, 0, "bootstrap", "remove", "nohost:abc", "gone.invalid:4222", (char *)NULL),
+        0, NULL);
     after = slurp(alice, "config");
     CHECK(!strstr(after, "nohost") && !strstr(after, "gone.invalid"));
     free(after);
 
     /* bootstrap add: tried first, all or nothing */
-    expect(cli_run(alice, 0, "bootstrap", "add", nodes.boot[1], "127.0.0.1:9", NULL), 1,
+    expect(cli_run(alice, 0, "bootstrap", "add", nodes.boot[1], "127.0.0.1:9", (char *)NULL), 1,
            "no DHT node answered at 127.0.0.1:9");
     after = slurp(alice, "config");
     CHECK(!strstr(after, nodes.boot[1]));
     free(after);
-    expect(cli_run(alice, 0, "bootstrap", "add", nodes.boot[1], NULL), 0, nodes.boot[1]);
+    expect(cli_run(alice, 0, "bootstrap", "add", nodes.boot[1], (char *)NULL), 0, nodes.boot[1]);
     char want[200];
     snprintf(want, sizeof want, "\"bootstrap\":[\"%s\",\"%s\"]", nodes.boot[0], nodes.boot[1]);
-    expect(cli_run(alice, 1, "bootstrap", "list", NULL), 0, want);
-    expect(cli_run(alice, 1, "config", NULL), 0, "\"name\":\"alice\"");
-    expect(cli_run(alice, 0, "bootstrap", "remove", "127.0.0.1:9", NULL), 1, "not a saved");
-    expect(cli_run(alice, 0, "bootstrap", "frob", NULL), 2, "add, remove or list");
+    expect(cli_run(alice, 1, "bootstrap", "list", (char *)NULL), 0, want);
+    expect(cli_run(alice, 1, "config", (char *)NULL), 0, "\"name\":\"alice\"");
+    expect(cli_run(alice, 0, "bootstrap", "remove", "127.0.0.1:9", (char *)NULL), 1, "not a saved");
+    expect(cli_run(alice, 0, "bootstrap", "frob", (char *)NULL), 2, "add, remove or list");
 
     /* no bootstrap node left: network commands say so instead of running alone */
-    expect(cli_run(alice, 0, "bootstrap", "remove", nodes.boot[0], nodes.boot[1], NULL), 0,
+    expect(cli_run(alice, 0, "bootstrap", "remove", nodes.boot[0], nodes.boot[1], (char *)NULL), 0,
            "no bootstrap node");
-    expect(cli_run(alice, 0, "sync", NULL), 1, "no bootstrap node known");
-    expect(cli_run(alice, 0, "send", "bob", "x", NULL), 1, "no bootstrap node known");
-    expect(cli_run(alice, 0, "bootstrap", "add", nodes.boot[0], NULL), 0, NULL);
-    expect(cli_run(alice, 0, "sync", NULL), 0, "uploaded");
+    expect(cli_run(alice, 0, "sync", (char *)NULL), 1, "no bootstrap node known");
+    expect(cli_run(alice, 0, "send", "bob", "x", (char *)NULL), 1, "no bootstrap node known");
+    expect(cli_run(alice, 0, "bootstrap", "add", nodes.boot[0], (char *)NULL), 0, NULL);
+    expect(cli_run(alice, 0, "sync", (char *)NULL), 0, "uploaded");
     free(before);
     free(alice);
 }
@@ -174,17 +178,17 @@ static void test_bootstrap_checks(void)
 static void test_config_lines(void)
 {
     char *h = home_of("erin-offline");
-    expect(cli_run(h, 0, "init", "erin", "--offline", NULL), 0, NULL);
+    expect(cli_run(h, 0, "init", "erin", "--offline", (char *)NULL), 0, NULL);
     char p[4300];
     snprintf(p, sizeof p, "%s/config", h);
     FILE *f = fopen(p, "w");
     CHECK(f != NULL);
     fputs("profile=desktop\nbootstrap=", f);
     for (int i = 0; i < 600; i++)
-        fputc(i % 2 ? '\x01' : '\xff', f);
+        fputc(i % 2 ? 0x01 : 0xff, f);
     fputs("\n", f);
     fclose(f);
-    proc_result_t r = cli_run(h, 0, "status", NULL);
+    proc_result_t r = cli_run(h, 0, "status", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 1);
     CHECK(strstr(r.err, "line 2 is 610 bytes long, the limit is 511"));
     for (const char *c = r.err; *c; c++)
@@ -194,7 +198,7 @@ static void test_config_lines(void)
     CHECK(f != NULL);
     fputs("\x01\x02junk\xff=1\n", f);
     fclose(f);
-    r = cli_run(h, 0, "status", NULL);
+    r = cli_run(h, 0, "status", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 1);
     CHECK(strstr(r.err, "line 1: unknown setting '\\x01\\x02junk\\xff'"));
     proc_result_free(&r);
@@ -205,7 +209,7 @@ static void test_config_lines(void)
 static void test_name_claimed(void)
 {
     char *first = home_of("bob-2");
-    proc_result_t r = cli_run(first, 0, "--bootstrap", nodes.boot[1], "init", "bob", NULL);
+    proc_result_t r = cli_run(first, 0, "--bootstrap", nodes.boot[1], "init", "bob", (char *)NULL);
     if (r.exit_code == 0)
         fprintf(stderr, "a second 'init bob' on another home succeeded: %s", r.out);
     CHECK_EQ_INT(r.exit_code, 1);
@@ -215,14 +219,14 @@ static void test_name_claimed(void)
     CHECK(!exists(first));
     /* bob's own fingerprint is the one named */
     char *bob = home_of("bob");
-    r = cli_run(bob, 1, "contacts", NULL);
+    r = cli_run(bob, 1, "contacts", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     char fp[17];
     const char *at = strstr(r.out, "\"fingerprint\":\"");
     CHECK(at != NULL);
     snprintf(fp, sizeof fp, "%.16s", at + 15);
     proc_result_free(&r);
-    r = cli_run(first, 1, "--bootstrap", nodes.boot[0], "init", "bob", NULL);
+    r = cli_run(first, 1, "--bootstrap", nodes.boot[0], "init", "bob", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 1);
     CHECK(strstr(r.out, "\"code\":\"name_claimed\"") && strstr(r.out, fp));
     proc_result_free(&r);
@@ -234,7 +238,7 @@ static void test_name_claimed(void)
 static void test_join(void)
 {
     char *alice = home_of("alice"), *phone = home_of("alice-phone");
-    proc_result_t r = cli_run(alice, 1, "link-code", "--passphrase", "correct horse", NULL);
+    proc_result_t r = cli_run(alice, 1, "link-code", "--passphrase", "correct horse", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     char code[2048];
     const char *at = strstr(r.out, "\"code\":\"");
@@ -242,16 +246,16 @@ static void test_join(void)
     snprintf(code, sizeof code, "%s", at + 8);
     code[strcspn(code, "\"")] = '\0';
     proc_result_free(&r);
-    expect(cli_run(phone, 0, "join", code, "--passphrase", "correct horse", NULL), 1,
+    expect(cli_run(phone, 0, "join", code, "--passphrase", "correct horse", (char *)NULL), 1,
            "needs a bootstrap node");
     CHECK(!exists(phone));
     expect(cli_run(phone, 0, "--bootstrap", nodes.boot[1], "join", code, "--passphrase",
-                   "correct horse", NULL),
+                   "correct horse", (char *)NULL),
            0, "alice");
     char *cfg = slurp(phone, "config");
     CHECK(cfg && strstr(cfg, nodes.boot[1]));
     free(cfg);
-    expect(cli_run(phone, 0, "sync", NULL), 0, "uploaded");
+    expect(cli_run(phone, 0, "sync", (char *)NULL), 0, "uploaded");
     free(alice);
     free(phone);
 }
@@ -263,10 +267,11 @@ static void test_relative_home(void)
     char cwd[4096];
     CHECK(getcwd(cwd, sizeof cwd) != NULL);
     CHECK(chdir(dir) == 0);
-    expect(cli_run("erin", 0, "--bootstrap", nodes.boot[0], "init", "erin", NULL), 0, "published");
-    expect(cli_run("sub/frank", 0, "--bootstrap", nodes.boot[0], "init", "frank", NULL), 0,
+    expect(cli_run("erin", 0, "--bootstrap", nodes.boot[0], "init", "erin", (char *)NULL), 0,
            "published");
-    expect(cli_run("erin", 1, "send", "frank", "relative homes", NULL), 0, "message_id");
+    expect(cli_run("sub/frank", 0, "--bootstrap", nodes.boot[0], "init", "frank", (char *)NULL), 0,
+           "published");
+    expect(cli_run("erin", 1, "send", "frank", "relative homes", (char *)NULL), 0, "message_id");
     CHECK(chdir(cwd) == 0);
 }
 

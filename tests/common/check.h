@@ -34,6 +34,13 @@
         }                                                                                          \
     } while (0)
 
+/* Stops the test: a state it must never reach, with why. */
+#define FAIL(why)                                                                                  \
+    do {                                                                                           \
+        fprintf(stderr, "%s:%d: FAILED: %s\n", __FILE__, __LINE__, (why));                         \
+        exit(1);                                                                                   \
+    } while (0)
+
 /* Runs one test function and prints its name, so ctest output shows progress. */
 #define RUN(fn)                                                                                    \
     do {                                                                                           \

@@ -49,7 +49,7 @@ static void expect_fail(proc_result_t r, int code, const char *needle)
 
 static char *make_code(const char *home)
 {
-    proc_result_t r = cli_run(home, 0, "link-code", "--passphrase", PASS, NULL);
+    proc_result_t r = cli_run(home, 0, "link-code", "--passphrase", PASS, (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strncmp(r.out, "DNA1-", 5) == 0);
     size_t len = strlen(r.out);
@@ -75,19 +75,19 @@ int main(void)
     char *a = home_path("desktop"), *b = home_path("phone"), *c = home_path("web");
     char *d = home_path("never"), *e = home_path("empty");
 
-    r = cli_run(a, 0, "init", "--offline", "alice", NULL);
+    r = cli_run(a, 0, "init", "--offline", "alice", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
 
     /* link-code: plain and --json */
     char *code = make_code(a);
-    r = cli_run(a, 1, "link-code", "--passphrase=" PASS, NULL);
+    r = cli_run(a, 1, "link-code", "--passphrase=" PASS, (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strncmp(r.out, "{\"code\":\"DNA1-", 14) == 0 && strstr(r.out, "\"}\n") != NULL);
     proc_result_free(&r);
 
     /* join: a whole new device of alice */
-    r = cli_run(b, 0, "join", "--offline", code, "--passphrase", PASS, NULL);
+    r = cli_run(b, 0, "join", "--offline", code, "--passphrase", PASS, (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK_EQ_STR(r.out, "alice\n");
     CHECK_EQ_STR(r.err, "");
@@ -101,66 +101,69 @@ int main(void)
     CHECK(memcmp(ia->kem_ek, ib->kem_ek, sizeof ia->kem_ek) == 0);
     dnasync_identity_free(ia);
     dnasync_identity_free(ib);
-    r = cli_run(c, 1, "join", "--offline", "--passphrase", PASS, code, NULL);
+    r = cli_run(c, 1, "join", "--offline", "--passphrase", PASS, code, (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK_EQ_STR(r.out, "{\"name\":\"alice\"}\n");
     proc_result_free(&r);
 
     /* failures create nothing */
-    expect_fail(cli_run(d, 0, "join", "--offline", code, "--passphrase", "wrong horse", NULL), 1,
-                "wrong passphrase");
+    expect_fail(
+        cli_run(d, 0, "join", "--offline", code, "--passphrase", "wrong horse", (char *)NULL), 1,
+        "wrong passphrase");
     CHECK(!exists(d, NULL));
     char *bad = strdup(code);
     bad[10] = bad[10] == 'A' ? 'B' : 'A';
-    expect_fail(cli_run(d, 0, "join", "--offline", bad, "--passphrase", PASS, NULL), 1,
+    expect_fail(cli_run(d, 0, "join", "--offline", bad, "--passphrase", PASS, (char *)NULL), 1,
                 "damaged or mistyped");
     bad[10] = '9';
-    expect_fail(cli_run(d, 0, "join", "--offline", bad, "--passphrase", PASS, NULL), 1,
+    expect_fail(cli_run(d, 0, "join", "--offline", bad, "--passphrase", PASS, (char *)NULL), 1,
                 "invalid character '9'");
-    expect_fail(cli_run(d, 0, "join", "--offline", "hello", "--passphrase", PASS, NULL), 1,
+    expect_fail(cli_run(d, 0, "join", "--offline", "hello", "--passphrase", PASS, (char *)NULL), 1,
                 "not a link code");
     CHECK(!exists(d, NULL));
     free(bad);
 
     /* an existing identity is never replaced */
-    expect_fail(cli_run(b, 0, "join", "--offline", code, "--passphrase", PASS, NULL), 1,
+    expect_fail(cli_run(b, 0, "join", "--offline", code, "--passphrase", PASS, (char *)NULL), 1,
                 "already has an identity");
 
     /* usage errors: exit 2 */
-    expect_fail(cli_run(d, 0, "join", "--offline", "--passphrase", PASS, NULL), 2,
+    expect_fail(cli_run(d, 0, "join", "--offline", "--passphrase", PASS, (char *)NULL), 2,
                 "join wants exactly one CODE");
-    expect_fail(cli_run(d, 0, "join", "--offline", code, code, "--passphrase", PASS, NULL), 2,
-                "unexpected argument");
-    expect_fail(cli_run(d, 0, "join", "--offline", code, "--frob", NULL), 2,
+    expect_fail(cli_run(d, 0, "join", "--offline", code, code, "--passphrase", PASS, (char *)NULL),
+                2, "unexpected argument");
+    expect_fail(cli_run(d, 0, "join", "--offline", code, "--frob", (char *)NULL), 2,
                 "unknown option '--frob'");
-    expect_fail(cli_run(d, 0, "join", "--offline", code, "--passphrase", NULL), 2,
+    expect_fail(cli_run(d, 0, "join", "--offline", code, "--passphrase", (char *)NULL), 2,
                 "--passphrase wants a value");
-    expect_fail(cli_run(a, 0, "link-code", "--passphrase", "short", NULL), 2, "at least 12 bytes");
-    /* 11 bytes, the old rule's 8 and more: refused too */
-    expect_fail(cli_run(a, 0, "link-code", "--passphrase", "eleven char", NULL), 2,
+    expect_fail(cli_run(a, 0, "link-code", "--passphrase", "short", (char *)NULL), 2,
                 "at least 12 bytes");
-    expect_fail(cli_run(a, 0, "link-code", "extra", NULL), 2, "unexpected argument");
+    /* 11 bytes, the old rule's 8 and more: refused too */
+    expect_fail(cli_run(a, 0, "link-code", "--passphrase", "eleven char", (char *)NULL), 2,
+                "at least 12 bytes");
+    expect_fail(cli_run(a, 0, "link-code", "extra", (char *)NULL), 2, "unexpected argument");
     CHECK(!exists(d, NULL));
 
     /* --expires: bounds checked; a code valid for 1 s is refused once that second is over, one
      * valid for an hour joins */
-    expect_fail(cli_run(a, 0, "link-code", "--passphrase", PASS, "--expires", "0", NULL), 2,
+    expect_fail(cli_run(a, 0, "link-code", "--passphrase", PASS, "--expires", "0", (char *)NULL), 2,
                 "--expires wants 1..604800 seconds");
-    expect_fail(cli_run(a, 0, "link-code", "--passphrase", PASS, "--expires", "604801", NULL), 2,
-                "--expires wants a number");
-    r = cli_run(a, 0, "link-code", "--passphrase", PASS, "--expires", "1", NULL);
+    expect_fail(
+        cli_run(a, 0, "link-code", "--passphrase", PASS, "--expires", "604801", (char *)NULL), 2,
+        "--expires wants a number");
+    r = cli_run(a, 0, "link-code", "--passphrase", PASS, "--expires", "1", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     r.out[strcspn(r.out, "\n")] = '\0';
     sleep(3);
-    expect_fail(cli_run(d, 0, "join", "--offline", r.out, "--passphrase", PASS, NULL), 1,
+    expect_fail(cli_run(d, 0, "join", "--offline", r.out, "--passphrase", PASS, (char *)NULL), 1,
                 "link code expired");
     CHECK(!exists(d, NULL));
     proc_result_free(&r);
-    r = cli_run(a, 0, "link-code", "--passphrase", PASS, "--expires=3600", NULL);
+    r = cli_run(a, 0, "link-code", "--passphrase", PASS, "--expires=3600", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     r.out[strcspn(r.out, "\n")] = '\0';
     char *f = home_path("f");
-    proc_result_t j = cli_run(f, 0, "join", "--offline", r.out, "--passphrase", PASS, NULL);
+    proc_result_t j = cli_run(f, 0, "join", "--offline", r.out, "--passphrase", PASS, (char *)NULL);
     CHECK_EQ_INT(j.exit_code, 0);
     CHECK_EQ_STR(j.out, "alice\n");
     proc_result_free(&j);
@@ -168,20 +171,21 @@ int main(void)
     free(f);
 
     /* link-code without an identity */
-    expect_fail(cli_run(e, 0, "link-code", "--passphrase", PASS, NULL), 1, "no identity in");
+    expect_fail(cli_run(e, 0, "link-code", "--passphrase", PASS, (char *)NULL), 1,
+                "no identity in");
 
     /* no passphrase and no terminal: only checkable when this process has none either */
     int tty = open("/dev/tty", O_RDWR | O_NOCTTY);
     if (tty < 0) {
-        expect_fail(cli_run(d, 0, "join", "--offline", code, NULL), 2, "no terminal");
-        expect_fail(cli_run(a, 0, "link-code", NULL), 2, "no terminal");
+        expect_fail(cli_run(d, 0, "join", "--offline", code, (char *)NULL), 2, "no terminal");
+        expect_fail(cli_run(a, 0, "link-code", (char *)NULL), 2, "no terminal");
         CHECK(!exists(d, NULL));
     } else {
         close(tty);
         fprintf(stderr, "note: a terminal is attached; the no-terminal case is not checked\n");
     }
 
-    r = cli_run(NULL, 0, "join", "--help", NULL);
+    r = cli_run(NULL, 0, "join", "--help", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     CHECK(strstr(r.out, "join CODE") != NULL);
     proc_result_free(&r);

@@ -94,51 +94,51 @@ static void step(run_t *r, proc_result_t p)
 static void script(run_t *r)
 {
     char id1[65], id2[65];
-    proc_result_t p = dt_cli(alice, 0, "send", "bob", "first of the script", NULL);
+    proc_result_t p = dt_cli(alice, 0, "send", "bob", "first of the script", (char *)NULL);
     take_id(p.out, id1);
     step(r, p);
-    p = dt_cli(alice, 1, "send", "bob", "second of the script", NULL);
+    p = dt_cli(alice, 1, "send", "bob", "second of the script", (char *)NULL);
     take_id(p.out, id2);
     step(r, p);
-    step(r, dt_cli(alice, 0, "inbox", "--limit", "2", NULL));
-    step(r, dt_cli(alice, 1, "inbox", "--limit", "2", NULL));
-    step(r, dt_cli(alice, 0, "read", id1, NULL));
-    step(r, dt_cli(alice, 1, "read", "--share", id1, NULL));
-    step(r, dt_cli(alice, 0, "delete", id2, NULL));
-    step(r, dt_cli(alice, 1, "delete", id1, NULL));
-    step(r, dt_cli(alice, 0, "sync", NULL));
-    step(r, dt_cli(alice, 1, "sync", NULL));
-    step(r, dt_cli(alice, 0, "status", "--days", NULL));
-    step(r, dt_cli(alice, 1, "status", "--days", NULL));
-    step(r, dt_cli(alice, 0, "prune", "--days", "36500", NULL));
-    step(r, dt_cli(alice, 1, "prune", NULL));
+    step(r, dt_cli(alice, 0, "inbox", "--limit", "2", (char *)NULL));
+    step(r, dt_cli(alice, 1, "inbox", "--limit", "2", (char *)NULL));
+    step(r, dt_cli(alice, 0, "read", id1, (char *)NULL));
+    step(r, dt_cli(alice, 1, "read", "--share", id1, (char *)NULL));
+    step(r, dt_cli(alice, 0, "delete", id2, (char *)NULL));
+    step(r, dt_cli(alice, 1, "delete", id1, (char *)NULL));
+    step(r, dt_cli(alice, 0, "sync", (char *)NULL));
+    step(r, dt_cli(alice, 1, "sync", (char *)NULL));
+    step(r, dt_cli(alice, 0, "status", "--days", (char *)NULL));
+    step(r, dt_cli(alice, 1, "status", "--days", (char *)NULL));
+    step(r, dt_cli(alice, 0, "prune", "--days", "36500", (char *)NULL));
+    step(r, dt_cli(alice, 1, "prune", (char *)NULL));
     step(r, dt_cli(alice, 1, "cache-add", "--sender", "carol", "--recipient", "alice", "--text",
-                   "imported", "--synced", NULL));
-    step(r, dt_cli(alice, 0, "contacts", NULL));
-    step(r, dt_cli(alice, 1, "contacts", NULL));
-    step(r, dt_cli(alice, 0, "verify", "bob", NULL));
-    step(r, dt_cli(alice, 1, "verify", "bob", NULL));
-    step(r, dt_cli(alice, 1, "link-code", "--passphrase", "same either way", NULL));
+                   "imported", "--synced", (char *)NULL));
+    step(r, dt_cli(alice, 0, "contacts", (char *)NULL));
+    step(r, dt_cli(alice, 1, "contacts", (char *)NULL));
+    step(r, dt_cli(alice, 0, "verify", "bob", (char *)NULL));
+    step(r, dt_cli(alice, 1, "verify", "bob", (char *)NULL));
+    step(r, dt_cli(alice, 1, "link-code", "--passphrase", "same either way", (char *)NULL));
     /* commands that never need the home's node run in-process either way: same result */
-    step(r, dt_cli(alice, 0, "config", NULL));
-    step(r, dt_cli(alice, 0, "bootstrap", "list", NULL));
-    step(r, dt_cli(alice, 0, "version", NULL));
-    step(r, dt_cli(alice, 0, "help", "send", NULL));
-    step(r, dt_cli(alice, 0, "init", "alice", NULL));
-    step(r,
-         dt_cli(alice, 0, "join", "DNA1-AAAAAAAAAAAAAAAA", "--passphrase", "twelve bytes+", NULL));
+    step(r, dt_cli(alice, 0, "config", (char *)NULL));
+    step(r, dt_cli(alice, 0, "bootstrap", "list", (char *)NULL));
+    step(r, dt_cli(alice, 0, "version", (char *)NULL));
+    step(r, dt_cli(alice, 0, "help", "send", (char *)NULL));
+    step(r, dt_cli(alice, 0, "init", "alice", (char *)NULL));
+    step(r, dt_cli(alice, 0, "join", "DNA1-AAAAAAAAAAAAAAAA", "--passphrase", "twelve bytes+",
+                   (char *)NULL));
     /* refused input: the same message, the same exit code, nothing stored */
-    step(r, dt_cli(alice, 0, "delete", "zz", NULL));
-    step(r, dt_cli(alice, 1, "delete", "zz", NULL));
-    step(r, dt_cli(alice, 0, "read", NULL));
-    step(r, dt_cli(alice, 0, "send", "bob", "", NULL));
-    step(r, dt_cli(alice, 1, "inbox", "--limit", "x", NULL));
-    step(r, dt_cli(alice, 0, "inbox", "--conversation", "short", NULL));
-    step(r, dt_cli(alice, 0, "send", "nobody-has-this-name", "hello?", NULL));
+    step(r, dt_cli(alice, 0, "delete", "zz", (char *)NULL));
+    step(r, dt_cli(alice, 1, "delete", "zz", (char *)NULL));
+    step(r, dt_cli(alice, 0, "read", (char *)NULL));
+    step(r, dt_cli(alice, 0, "send", "bob", "", (char *)NULL));
+    step(r, dt_cli(alice, 1, "inbox", "--limit", "x", (char *)NULL));
+    step(r, dt_cli(alice, 0, "inbox", "--conversation", "short", (char *)NULL));
+    step(r, dt_cli(alice, 0, "send", "nobody-has-this-name", "hello?", (char *)NULL));
     step(r, dt_cli(alice, 1, "read",
                    "00000000000000000000000000000000000000000000000000000000000"
                    "00000",
-                   NULL));
+                   (char *)NULL));
 }
 
 /* status reports the runtime it asks: realtime is on while the daemon runs. */
@@ -190,7 +190,7 @@ static void test_watch_through_daemon(void)
     char *t = proc_wait_for_text(log, "watching through the daemon", 30);
     CHECK(t);
     free(t);
-    proc_result_t p = dt_cli(bob, 0, "send", "alice", "for the watcher", NULL);
+    proc_result_t p = dt_cli(bob, 0, "send", "alice", "for the watcher", (char *)NULL);
     CHECK_EQ_INT(p.exit_code, 0);
     char want[200];
     snprintf(want, sizeof want,
@@ -213,10 +213,10 @@ int main(void)
     snprintf(bob, sizeof bob, "%s/bob", dir);
     const char *homes[2] = {alice, bob}, *names[2] = {"alice", "bob"};
     for (int i = 0; i < 2; i++) {
-        proc_result_t r = dt_cli(homes[i], 0, "init", names[i], NULL);
+        proc_result_t r = dt_cli(homes[i], 0, "init", names[i], (char *)NULL);
         CHECK_EQ_INT(r.exit_code, 0);
         proc_result_free(&r);
-        r = dt_cli(homes[i], 0, "sync", NULL);
+        r = dt_cli(homes[i], 0, "sync", (char *)NULL);
         CHECK_EQ_INT(r.exit_code, 0);
         proc_result_free(&r);
     }

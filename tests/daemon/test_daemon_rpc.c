@@ -131,7 +131,7 @@ static void test_link_code(void)
 
 static void test_second_daemon_refused(void)
 {
-    proc_result_t r = dt_cli(alice, 0, "daemon", NULL);
+    proc_result_t r = dt_cli(alice, 0, "daemon", (char *)NULL);
     char want[128];
     snprintf(want, sizeof want, "in use by `dnasync daemon` (pid %ld)", (long)alice_d);
     if (r.exit_code != 1 || !strstr(r.err, want)) {
@@ -246,16 +246,17 @@ static void test_receipt_from_other_device(void)
     char alice2[4300], log2[4300];
     snprintf(alice2, sizeof alice2, "%s/alice2", dir);
     snprintf(log2, sizeof log2, "%s/alice2-daemon.log", dir);
-    proc_result_t r = dt_cli(alice, 1, "link-code", "--passphrase", "daemon test pass", NULL);
+    proc_result_t r =
+        dt_cli(alice, 1, "link-code", "--passphrase", "daemon test pass", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     char code[1024];
     const char *c = strstr(r.out, "\"code\":\"");
     CHECK(c && sscanf(c + 8, "%1023[^\"]", code) == 1);
     proc_result_free(&r);
-    r = dt_cli(alice2, 0, "join", code, "--passphrase", "daemon test pass", NULL);
+    r = dt_cli(alice2, 0, "join", code, "--passphrase", "daemon test pass", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
-    r = dt_cli(alice2, 0, "sync", NULL); /* remembers the bootstrap nodes for its daemon */
+    r = dt_cli(alice2, 0, "sync", (char *)NULL); /* remembers the bootstrap nodes for its daemon */
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
     pid_t d2 = dt_start_daemon(alice2, log2);
@@ -391,7 +392,7 @@ static void test_slow_subscriber_dropped(void)
 
 static bool inbox_has(const char *home, const char *id)
 {
-    proc_result_t r = dt_cli(home, 1, "inbox", "--limit", "1000", NULL);
+    proc_result_t r = dt_cli(home, 1, "inbox", "--limit", "1000", (char *)NULL);
     bool has = r.exit_code == 0 && strstr(r.out, id) != NULL;
     proc_result_free(&r);
     return has;
@@ -498,10 +499,10 @@ int main(void)
     snprintf(bob_log, sizeof bob_log, "%s/bob-daemon.log", dir);
     const char *homes[2] = {alice, bob}, *names[2] = {"alice", "bob"};
     for (int i = 0; i < 2; i++) {
-        proc_result_t r = dt_cli(homes[i], 0, "init", names[i], NULL);
+        proc_result_t r = dt_cli(homes[i], 0, "init", names[i], (char *)NULL);
         CHECK_EQ_INT(r.exit_code, 0);
         proc_result_free(&r);
-        r = dt_cli(homes[i], 0, "sync", NULL); /* publishes the identity */
+        r = dt_cli(homes[i], 0, "sync", (char *)NULL); /* publishes the identity */
         CHECK_EQ_INT(r.exit_code, 0);
         proc_result_free(&r);
     }

@@ -76,7 +76,7 @@ static void upload_batch(const char *tag)
             sync_cache_add_text(dnasync_home_sync(h), "alice", "alice", text, 0, false, id), 0);
     }
     dnasync_home_free(h);
-    ok(dt_cli(origin, 0, "sync", NULL), "upload");
+    ok(dt_cli(origin, 0, "sync", (char *)NULL), "upload");
 }
 
 /* Digit runs become 0: counts and times may differ, the lines may not. */
@@ -174,8 +174,8 @@ static void sync_both(int json, proc_result_t *in, proc_result_t *via)
         char tag[32];
         snprintf(tag, sizeof tag, "batch %d", ++batch);
         upload_batch(tag);
-        *in = dt_cli(ref, json, "sync", NULL);
-        *via = dt_cli(dev, json, "sync", NULL);
+        *in = dt_cli(ref, json, "sync", (char *)NULL);
+        *via = dt_cli(dev, json, "sync", (char *)NULL);
         if (downloaded(in) == N_MESSAGES && downloaded(via) == N_MESSAGES)
             return;
         fprintf(stderr, "   a background pass took part of %s (downloaded %zu / %zu): again\n", tag,
@@ -183,7 +183,7 @@ static void sync_both(int json, proc_result_t *in, proc_result_t *via)
         proc_result_free(in);
         proc_result_free(via);
     }
-    CHECK(0 && "the daemon's command never fetched a whole batch itself");
+    FAIL("the daemon's command never fetched a whole batch itself");
 }
 
 static json_t *call(const char *home, const char *line)
@@ -283,7 +283,7 @@ static void test_global_options(void)
 {
     ok(raw(dev, "--profile", "mobile", "status", NULL, NULL), "--profile mobile");
     ok(raw(dev, "--port", "0", "status", NULL, NULL), "--port 0");
-    ok(dt_cli(dev, 0, "status", NULL), "the saved --bootstrap nodes");
+    ok(dt_cli(dev, 0, "status", (char *)NULL), "the saved --bootstrap nodes");
     refused(raw(dev, "--profile", "desktop", "status", NULL, NULL), "--profile desktop");
     refused(raw(dev, "--port", "1", "status", NULL, NULL), "--port 1");
     refused(raw(dev, "--bootstrap", "127.0.0.1:9", "status", NULL, NULL),
@@ -316,16 +316,17 @@ int main(void)
     snprintf(origin, sizeof origin, "%s/alice-origin", dir);
     snprintf(ref, sizeof ref, "%s/alice-ref", dir);
     snprintf(dev, sizeof dev, "%s/alice-dev", dir);
-    ok(dt_cli(origin, 0, "init", "alice", NULL), "init");
+    ok(dt_cli(origin, 0, "init", "alice", (char *)NULL), "init");
     upload_batch("first batch");
-    proc_result_t r = dt_cli(origin, 1, "link-code", "--passphrase", "daemon sync pass", NULL);
+    proc_result_t r =
+        dt_cli(origin, 1, "link-code", "--passphrase", "daemon sync pass", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     char code[1024];
     CHECK(sscanf(r.out, "{\"code\":\"%1000[^\"]", code) == 1);
     proc_result_free(&r);
-    ok(dt_cli(ref, 0, "join", code, "--passphrase", "daemon sync pass", NULL), "join ref");
-    ok(dt_cli(dev, 0, "join", code, "--passphrase", "daemon sync pass", NULL), "join dev");
-    ok(dt_cli(ref, 0, "sync", NULL), "ref catch-up");
+    ok(dt_cli(ref, 0, "join", code, "--passphrase", "daemon sync pass", (char *)NULL), "join ref");
+    ok(dt_cli(dev, 0, "join", code, "--passphrase", "daemon sync pass", (char *)NULL), "join dev");
+    ok(dt_cli(ref, 0, "sync", (char *)NULL), "ref catch-up");
     char log[4200];
     snprintf(log, sizeof log, "%s/daemon.log", dir);
     const char *opts[] = {"--profile", "mobile", NULL};

@@ -29,13 +29,13 @@ int main(void)
     snprintf(home, sizeof home, "%s/alice", dir);
     snprintf(config, sizeof config, "%s/config", home);
     snprintf(dht, sizeof dht, "%s/dht", home);
-    proc_result_t r = cli_run(home, 1, "init", "--offline", "alice", NULL);
+    proc_result_t r = cli_run(home, 1, "init", "--offline", "alice", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
     char *initial = strdup(read_file(config)); /* profile and offline=yes */
 
     /* not a URL: usage error, nothing written */
-    r = cli_run(home, 0, "--gateway", "ftp://127.0.0.1:1", "sync", NULL);
+    r = cli_run(home, 0, "--gateway", "ftp://127.0.0.1:1", "sync", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 2);
     CHECK(strstr(r.err, "--gateway") && strstr(r.err, "http://"));
     proc_result_free(&r);
@@ -45,7 +45,7 @@ int main(void)
 
     /* nothing listens on port 1 (nor 2): the sync fails and names the gateway it tried */
     r = cli_run(home, 0, "--gateway", "http://127.0.0.1:1", "--gateway", "http://127.0.0.1:2/",
-                "sync", NULL);
+                "sync", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 1);
     CHECK(strstr(r.err, "gateway http://127.0.0.1:"));
     proc_result_free(&r);
@@ -56,14 +56,14 @@ int main(void)
     CHECK(stat(dht, &st) != 0); /* no DHT node was ever started in this home */
 
     /* remembered: the next one-shot command goes through them without being told */
-    r = cli_run(home, 0, "sync", NULL);
+    r = cli_run(home, 0, "sync", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 1);
     CHECK(strstr(r.err, "gateway http://127.0.0.1:"));
     proc_result_free(&r);
     CHECK(stat(dht, &st) != 0);
 
     /* a command that needs no network still works */
-    r = cli_run(home, 1, "status", NULL);
+    r = cli_run(home, 1, "status", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     proc_result_free(&r);
 
@@ -74,7 +74,7 @@ int main(void)
     fclose(f);
     char before[4096];
     snprintf(before, sizeof before, "%s", read_file(config));
-    r = cli_run(home, 0, "sync", NULL);
+    r = cli_run(home, 0, "sync", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 1);
     CHECK(strstr(r.err, "config line") && strstr(r.err, "http://"));
     proc_result_free(&r);

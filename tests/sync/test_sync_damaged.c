@@ -161,13 +161,13 @@ int main(void)
 
     /* restart: the count is kept; the dnasync command warns and exits 0 */
     tdev_close(&desk);
-    proc_result_t r = cli_run(desk.home, 1, "status", NULL);
+    proc_result_t r = cli_run(desk.home, 1, "status", (char *)NULL);
     CHECK_EQ_INT(r.exit_code, 0);
     expect_in("status", r.out, "\"pending_uploads\":1,");
     expect_in("status", r.out, "\"damaged_rows\":1");
     proc_result_free(&r);
     r = cli_run(desk.home, 1, "--bootstrap", net.boot[0], "--bootstrap", net.boot[1], "--bootstrap",
-                net.boot[2], "sync", NULL);
+                net.boot[2], "sync", (char *)NULL);
     if (r.exit_code != 0)
         fprintf(stderr, "sync: exit %d\n%s%s\n", r.exit_code, r.out, r.err);
     CHECK_EQ_INT(r.exit_code, 0);
@@ -181,7 +181,7 @@ int main(void)
     expect_in("sync stderr", r.err, "stays pending");
     proc_result_free(&r);
     for (int json = 0; json < 2; json++) {
-        r = cli_run(desk.home, json, "inbox", NULL);
+        r = cli_run(desk.home, json, "inbox", (char *)NULL);
         CHECK_EQ_INT(r.exit_code, 0);
         expect_in("inbox", r.out, "first note");
         expect_in("inbox", r.out, "third note");
@@ -192,7 +192,7 @@ int main(void)
         proc_result_free(&r);
     }
     /* it can still be marked read (by id; its ciphertext is not needed) */
-    r = cli_run(desk.home, 1, "read", id[1], NULL);
+    r = cli_run(desk.home, 1, "read", id[1], (char *)NULL);
     if (r.exit_code != 0)
         fprintf(stderr, "read: exit %d\n%s%s\n", r.exit_code, r.out, r.err);
     CHECK_EQ_INT(r.exit_code, 0);

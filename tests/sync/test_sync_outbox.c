@@ -169,19 +169,19 @@ int main(void)
     snprintf(alice, sizeof alice, "%s/alice", dir);
     snprintf(alice2, sizeof alice2, "%s/alice2", dir);
     snprintf(bob, sizeof bob, "%s/bob", dir);
-    proc_result_t r = run(DNASYNC_CLI_PATH, alice, NULL, "init", "alice", NULL);
+    proc_result_t r = run(DNASYNC_CLI_PATH, alice, NULL, "init", "alice", (char *)NULL);
     ok(r, "init alice");
     proc_result_free(&r);
-    r = run(DNASYNC_CLI_PATH, bob, NULL, "init", "bob", NULL);
+    r = run(DNASYNC_CLI_PATH, bob, NULL, "init", "bob", (char *)NULL);
     ok(r, "init bob");
     proc_result_free(&r);
-    r = run(DNASYNC_CLI_PATH, alice, NULL, "link-code", "--passphrase", PASS, NULL);
+    r = run(DNASYNC_CLI_PATH, alice, NULL, "link-code", "--passphrase", PASS, (char *)NULL);
     ok(r, "link-code");
     char code[4096];
     const char *c = strstr(r.out, "\"code\":\"");
     CHECK(c && sscanf(c + 8, "%4095[A-Z0-9-]", code) == 1);
     proc_result_free(&r);
-    r = run(DNASYNC_CLI_PATH, alice2, NULL, "join", code, "--passphrase", PASS, NULL);
+    r = run(DNASYNC_CLI_PATH, alice2, NULL, "join", code, "--passphrase", PASS, (char *)NULL);
     ok(r, "join");
     proc_result_free(&r);
     device_t dev_bob, dev_a2;
@@ -207,12 +207,13 @@ int main(void)
         char text[32];
         snprintf(text, sizeof text, "message %d", i);
         if (is_delete)
-            r = run(DNASYNC_KILLABLE_PATH, alice, step, "delete", ids[next_delete++], NULL);
+            r = run(DNASYNC_KILLABLE_PATH, alice, step, "delete", ids[next_delete++], (char *)NULL);
         else if (is_read) {
             was_read[n_ids - 1] = 1;
-            r = run(DNASYNC_KILLABLE_PATH, alice, step, "read", ids[n_ids - 1], "--share", NULL);
+            r = run(DNASYNC_KILLABLE_PATH, alice, step, "read", ids[n_ids - 1], "--share",
+                    (char *)NULL);
         } else
-            r = run(DNASYNC_KILLABLE_PATH, alice, step, "send", "bob", text, NULL);
+            r = run(DNASYNC_KILLABLE_PATH, alice, step, "send", "bob", text, (char *)NULL);
         if (r.exit_code == 128 + 9) {
             kills[(i / 10 + i) % 6]++;
         } else if (r.exit_code != 0) {
@@ -225,7 +226,7 @@ int main(void)
              * newest in the cache */
             if (r.exit_code != 0) {
                 proc_result_free(&r);
-                r = run(DNASYNC_CLI_PATH, alice, NULL, "inbox", "--limit", "1", NULL);
+                r = run(DNASYNC_CLI_PATH, alice, NULL, "inbox", "--limit", "1", (char *)NULL);
                 ok(r, "inbox");
             }
             const char *p = strstr(r.out, "\"message_id\":\"");
@@ -236,7 +237,7 @@ int main(void)
         proc_result_free(&r);
         /* the restart: sometimes itself killed after its summary put, then a clean one */
         if (i % 4 == 2) {
-            r = run(DNASYNC_KILLABLE_PATH, alice, "summary", "sync", NULL);
+            r = run(DNASYNC_KILLABLE_PATH, alice, "summary", "sync", (char *)NULL);
             CHECK(r.exit_code == 0 || r.exit_code == 128 + 9);
             proc_result_free(&r);
         }
