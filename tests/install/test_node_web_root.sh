@@ -31,6 +31,7 @@ done
 # sets $pid and $port (bounded: 30 s).
 start() {
     log=$tmp/node.$$.$(date +%s%N).log
+    : >"$log" # made here: the background job's own redirect may come after the first read
     env -u DNASYNC_WEB_ROOT ${WEB_ENV:+DNASYNC_WEB_ROOT="$WEB_ENV"} "$prefix/bin/dnasync" node \
         --bind 127.0.0.1 --port 0 --gateway-port 0 "$@" >"$log" 2>&1 &
     pid=$!
