@@ -20,6 +20,7 @@ static const cli_option_t options[] = {
     {"web-root", 0, "DIR", "serve the web device from DIR (default: the one installed beside)"},
     {"proxy-port", 0, "N", "also run OpenDHT's raw REST proxy (for other tools)"},
     {"proxy-bind", 0, "ADDR", "proxy address (default 127.0.0.1)"},
+    {"admin-socket", 0, "PATH", "answer what this node stores on a local Unix socket (0600)"},
     {"verbose", 'v', NULL, "warnings and a stats line per minute (stderr, UTC times)"},
     {NULL, 0, NULL, NULL},
 };

@@ -470,6 +470,35 @@ int dht_listen_cancel(dht_storage_context_t *ctx, uint64_t token)
     return DNASYNC_OK;
 }
 
+int dht_storage_local(dht_storage_context_t *ctx, const uint8_t *key, size_t max,
+                      dht_local_value_t **out, size_t *count, int *truncated)
+{
+    if (!ctx || !out || !count || !truncated)
+        return DNASYNC_EINVAL;
+    *out = NULL;
+    *count = 0;
+    dnad_local_t *got = NULL;
+    size_t n = 0;
+    int rc = dnad_local(ctx->node, key, max, ctx->timeout_ms, &got, &n, truncated);
+    if (rc)
+        return dht_ctx_err(ctx, rc, "the node's store did not answer");
+    dht_local_value_t *arr = malloc((n ? n : 1) * sizeof *arr);
+    if (!arr) {
+        free(got);
+        return dht_ctx_err(ctx, DNASYNC_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        memcpy(arr[i].key, got[i].key, sizeof arr[i].key);
+        arr[i].id = got[i].id;
+        arr[i].type = got[i].type;
+        arr[i].len = got[i].len;
+    }
+    free(got);
+    *out = arr;
+    *count = n;
+    return DNASYNC_OK;
+}
+
 int dht_storage_stats(dht_storage_context_t *ctx, dht_storage_stats_t *out)
 {
     if (!ctx || !out)

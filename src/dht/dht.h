@@ -191,6 +191,18 @@ typedef struct dht_storage_stats {
 } dht_storage_stats_t;
 int dht_storage_stats(dht_storage_context_t *ctx, dht_storage_stats_t *out);
 
+/* What this node's own store holds (no network request; `dnasync node --admin-socket`): the
+ * values at key, or at every key when key is NULL, at most max of them (*truncated 1 when it
+ * held more). *out (array of *count) freed with free(). */
+typedef struct dht_local_value {
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
+    uint64_t id;
+    uint16_t type;
+    size_t len;
+} dht_local_value_t;
+int dht_storage_local(dht_storage_context_t *ctx, const uint8_t *key, size_t max,
+                      dht_local_value_t **out, size_t *count, int *truncated);
+
 /* Get a key and keep only values of dnasync types that decode strictly, verify, and whose value
  * id matches; *out (array of *count) freed with dht_values_free; *rejected (may be NULL) counts
  * the rest. */

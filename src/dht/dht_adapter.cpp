@@ -988,6 +988,62 @@ int dnad_get_stats(dnad_node_t *n, int timeout_ms, dnad_stats_t *out)
     return DNASYNC_OK;
 }
 
+int dnad_local(dnad_node_t *n, const uint8_t *key, size_t max, int timeout_ms, dnad_local_t **out,
+               size_t *count, int *truncated)
+{
+    if (!n || !out || !count || !truncated)
+        return DNASYNC_EINVAL;
+    struct S : Waiter {
+        std::vector<dnad_local_t> got;
+        bool more{false};
+    };
+    auto st = std::make_shared<S>();
+    std::vector<dht::InfoHash> keys;
+    if (key)
+        keys.emplace_back(key, DNASYNC_DHT_KEY_BYTES);
+    bool posted = n->post([st, keys, max](dht::Dht &d) {
+        std::vector<dht::InfoHash> ks = keys;
+        if (ks.empty()) // every key: the export names them (its packed values are not used)
+            for (auto &e : d.exportValues())
+                ks.push_back(e.first);
+        std::vector<dnad_local_t> got;
+        bool more = false;
+        for (auto &k : ks)
+            for (auto &v : d.getLocal(k)) {
+                if (got.size() == max) {
+                    more = true;
+                    break;
+                }
+                dnad_local_t e{};
+                std::memcpy(e.key, k.data(), sizeof e.key);
+                e.id = v->id;
+                e.type = v->type;
+                e.len = v->data.size();
+                got.push_back(e);
+            }
+        {
+            std::lock_guard<std::mutex> l(st->m);
+            st->got = std::move(got);
+            st->more = more;
+        }
+        st->finish(true);
+    });
+    if (!posted)
+        return DNASYNC_EDHT;
+    if (!st->wait(timeout_ms))
+        return DNASYNC_ETIMEOUT;
+    std::lock_guard<std::mutex> l(st->m);
+    *out = static_cast<dnad_local_t *>(
+        std::malloc((st->got.size() ? st->got.size() : 1) * sizeof(dnad_local_t)));
+    if (!*out)
+        return DNASYNC_ENOMEM;
+    if (!st->got.empty())
+        std::memcpy(*out, st->got.data(), st->got.size() * sizeof(dnad_local_t));
+    *count = st->got.size();
+    *truncated = st->more;
+    return DNASYNC_OK;
+}
+
 uint16_t dnad_bound_port(const dnad_node_t *n)
 {
     return n ? n->port : 0;

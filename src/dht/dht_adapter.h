@@ -115,6 +115,17 @@ int dnad_listen(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_v
 int dnad_listen_cancel(dnad_node_t *n, uint64_t token);
 
 int dnad_get_stats(dnad_node_t *n, int timeout_ms, dnad_stats_t *out);
+/* What this node's own store holds (OpenDHT getLocal; no network request): at key, or at every
+ * key when key is NULL; at most max entries (*truncated 1 when more were held). *out malloc'd
+ * array of *count; caller frees. 0 ok, DNASYNC_ETIMEOUT, DNASYNC_ENOMEM, DNASYNC_EDHT. */
+typedef struct dnad_local {
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
+    uint64_t id;
+    uint16_t type;
+    size_t len;
+} dnad_local_t;
+int dnad_local(dnad_node_t *n, const uint8_t *key, size_t max, int timeout_ms, dnad_local_t **out,
+               size_t *count, int *truncated);
 uint16_t dnad_bound_port(const dnad_node_t *n);
 
 /* Node-side checks, exposed for tests: 1 when a node would store these bytes as `type`. */

@@ -7,6 +7,7 @@
 #include "dht/dht_proxy.h"
 #include "dnasync/status.h"
 #include "node/gw.h"
+#include "node/node_admin.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -43,6 +44,8 @@ static void usage(FILE *f)
           "  --web-root DIR        serve the web device from DIR (default: the installed one)\n"
           "  --proxy-port N        also run OpenDHT's raw REST proxy (for other tools)\n"
           "  --proxy-bind ADDR     proxy address (default 127.0.0.1)\n"
+          "  --admin-socket PATH   answer what this node stores on a local Unix socket\n"
+          "                        (mode 0600; docs/scale.md)\n"
           "  -v                    log warnings and a stats line per minute (stderr, UTC times)\n"
           "  --help                this text\n",
           f);
@@ -70,7 +73,8 @@ int dnasync_node_main(int argc, char **argv)
     const char *bind = "0.0.0.0", *persist = NULL, *proxy_bind = "127.0.0.1";
     const char *bootstrap[NODE_MAX_BOOTSTRAP], *origins[GW_MAX_ORIGINS];
     const char *gw_bind = "127.0.0.1";
-    const char *web_root = NULL; /* --web-root */
+    const char *web_root = NULL;   /* --web-root */
+    const char *admin_path = NULL; /* --admin-socket */
     size_t n_bootstrap = 0, n_origins = 0;
     long port = 0, proxy_port = -1, max_store_mb = 0, persist_interval = 0, gw_port_opt = -1,
          gw_rate = 0;
@@ -135,7 +139,8 @@ int dnasync_node_main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--bind") == 0 || strcmp(a, "--persist") == 0 ||
                    strcmp(a, "--proxy-bind") == 0 || strcmp(a, "--bootstrap") == 0 ||
-                   strcmp(a, "--gateway-bind") == 0 || strcmp(a, "--web-root") == 0) {
+                   strcmp(a, "--gateway-bind") == 0 || strcmp(a, "--web-root") == 0 ||
+                   strcmp(a, "--admin-socket") == 0) {
             if (!next || !*next) {
                 fprintf(stderr, "dnasync node: %s wants a value\n", a);
                 return 2;
@@ -150,6 +155,8 @@ int dnasync_node_main(int argc, char **argv)
                 gw_bind = next;
             else if (strcmp(a, "--web-root") == 0)
                 web_root = next;
+            else if (strcmp(a, "--admin-socket") == 0)
+                admin_path = next;
             else if (n_bootstrap < NODE_MAX_BOOTSTRAP)
                 bootstrap[n_bootstrap++] = next;
             else {
@@ -224,6 +231,15 @@ int dnasync_node_main(int argc, char **argv)
                gw_bind, strchr(gw_bind, ':') ? "]" : "", (unsigned)gw_port(gw));
     }
 
+    node_admin_t *admin = NULL;
+    if (admin_path && (rc = node_admin_open(admin_path, &admin, err, sizeof err)) != 0) {
+        dnasync_log(DNASYNC_LOG_ERROR, WHO, "%s", err);
+        gw_stop(gw);
+        dht_proxy_stop(proxy);
+        dht_storage_free(ctx);
+        return rc == DNASYNC_EINVAL ? 2 : 1;
+    }
+
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -240,7 +256,10 @@ int dnasync_node_main(int argc, char **argv)
 
     long ticks = 0;
     while (!g_stop) {
-        sleep_ms(200);
+        if (admin)
+            node_admin_poll(admin, ctx, 200);
+        else
+            sleep_ms(200);
         if (verbose && ++ticks % 300 == 0 && dht_storage_stats(ctx, &st) == 0) {
             dnasync_log(DNASYNC_LOG_INFO, WHO, "%llu values (%llu bytes), %u nodes, %llu refused",
                         (unsigned long long)st.values, (unsigned long long)st.store_bytes,
@@ -248,6 +267,7 @@ int dnasync_node_main(int argc, char **argv)
         }
     }
     dnasync_log(DNASYNC_LOG_INFO, WHO, "stopping");
+    node_admin_close(admin);
     /* State first: whatever happens while the proxy stops, the stored values are on disk. */
     if (persist && (proxy || gw))
         (void)dht_storage_save(ctx);
