@@ -11,7 +11,12 @@
  * 3. with a gateway: GW_CLIENTS one-shot clients come and go through it (each a new home: `init`,
  *    then `send` to dave, a third identity, so bob's mailbox keeps its writers), while alice's
  *    daemon keeps sending to bob's: daemon_rt_gwchurn_ms, then the same after they all left:
- *    daemon_rt_aftergw_ms; their `send`: cli_send_gateway_ms;
+ *    daemon_rt_aftergw_ms; their `send`: cli_send_gateway_ms; then GW_CLIENTS new clients the
+ *    same way with their processes at idle CPU priority (SCHED_IDLE): daemon_rt_gwchurn_idle_ms
+ *    (on this 2-core machine the clients' own CPU, not the gateway, slowed the daemons:
+ *    BENCHMARKS.notes.md, 13c; real gateway clients run on other machines);
+ *    every real-time phase: <name>_runq_ms, the daemons' run-queue wait per message (schedstat,
+ *    all threads of both), and with clients <name>_clients_cpu_ms, CPU per client process pair;
  * 4. N `send` and N `inbox` runs with no daemon (each starts and stops its own DHT node) on
  *    carol's home, which never ran a daemon: cli_{send,inbox}_inproc_ms (a home whose node ran
  *    as a daemon stores the network's values; since OpenDHT's storage maintenance is on, each
@@ -20,16 +25,19 @@
  * 5. with a gateway, last, the other effect on its own: each of the clients sends bob one
  *    message (bob's mailbox: GW_CLIENTS more writers, for the rest of the day) and real time
  *    daemon to daemon again: daemon_rt_bobwriters_ms, against the phase just before it. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* SCHED_IDLE */
 #include "bench_common.h"
 #include "proc.h"
 
+#include <dirent.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -174,10 +182,16 @@ static int churn_next, churn_done;
 /* whom they send to; churn_new: each client is a new home (`init` first, its send measured) */
 static const char *churn_to = "dave";
 static int churn_new = 1;
+/* churn_base: the first client's number; churn_idle: the clients run at idle CPU priority */
+static int churn_base, churn_idle;
 
 static void *churn_worker(void *arg)
 {
     (void)arg;
+    /* this thread's policy, inherited by the clients it forks */
+    struct sched_param sp = {0};
+    if (churn_idle && sched_setscheduler(0, SCHED_IDLE, &sp) != 0)
+        bench_die("cannot give the gateway clients idle CPU priority");
     for (;;) {
         pthread_mutex_lock(&churn_mu);
         int i = churn_next < GW_CLIENTS ? churn_next++ : -1;
@@ -185,8 +199,8 @@ static void *churn_worker(void *arg)
         if (i < 0)
             return NULL;
         char home[4200], name[32];
-        snprintf(home, sizeof home, "%s/gwclient%d", dir, i);
-        snprintf(name, sizeof name, "gwclient%d", i);
+        snprintf(home, sizeof home, "%s/gwclient%d", dir, churn_base + i);
+        snprintf(name, sizeof name, "gwclient%d", churn_base + i);
         char *init[] = {DNASYNC_CLI_PATH, "--home", home, "--gateway",
                         (char *)gateway,  "init",   name, NULL};
         char *snd[] = {DNASYNC_CLI_PATH,        "--home", home, "send", (char *)churn_to,
@@ -200,7 +214,7 @@ static void *churn_worker(void *arg)
         double t0 = bench_mono();
         if (proc_run(snd, NULL, 120, &r) != 0 || r.exit_code != 0)
             bench_die("gateway client %d: send failed: %s", i, r.err ? r.err : "");
-        if (churn_new)
+        if (churn_new && !churn_idle) /* row 9's figure: at normal priority */
             bench_result("cli_send_gateway_ms", (bench_mono() - t0) * 1000.0);
         proc_result_free(&r);
         pthread_mutex_lock(&churn_mu);
@@ -231,6 +245,54 @@ static int churn_finished(void)
     return done;
 }
 
+/* Seconds the threads of pids a and b waited on a run queue so far (/proc/PID/task/TID/schedstat,
+ * second field): how long the daemons were runnable but not running. */
+static double runq_wait(pid_t a, pid_t b)
+{
+    double s = 0;
+    pid_t pids[2] = {a, b};
+    for (int k = 0; k < 2; k++) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/task", (int)pids[k]);
+        DIR *d = opendir(path);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            char p[400];
+            unsigned long long waited;
+            snprintf(p, sizeof p, "%s/%s/schedstat", path, e->d_name);
+            FILE *f = e->d_name[0] != '.' ? fopen(p, "r") : NULL;
+            if (f && fscanf(f, "%*u %llu", &waited) == 1)
+                s += (double)waited / 1e9;
+            if (f)
+                fclose(f);
+        }
+        if (d)
+            closedir(d);
+    }
+    return s;
+}
+
+/* CPU seconds of the children waited for so far (the gateway clients; the daemons are waited
+ * for only when they stop) */
+static double children_cpu(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_CHILDREN, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* RESULT <name>_runq_ms: the daemons' run-queue wait per measured message since *since */
+static void runq_result(const char *name, pid_t da, pid_t db, double *since, int msgs)
+{
+    char res[96];
+    double now = runq_wait(da, db);
+    snprintf(res, sizeof res, "%s_runq_ms", name);
+    if (msgs > 0)
+        bench_result(res, (now - *since) * 1000.0 / msgs);
+    *since = now;
+}
+
 /* Real time, daemon to daemon: alice's daemon sends to bob, bob's daemon notifies a subscriber.
  * RESULT <name>_ms per message (send request written -> bob's notification read) and
  * <name>_timeouts. n messages; with churn, messages go on (at least n) until every gateway
@@ -250,13 +312,16 @@ static void realtime(int n, const char *name, int churn, const char *after)
         wait_line(&sub, "\"subscribed\"", NULL, NULL) != 0)
         bench_die("cannot subscribe to bob's daemon");
     pthread_t th[GW_PARALLEL];
+    double runq = runq_wait(da, db), cpu0 = children_cpu();
     for (int t = 0; churn && t < GW_PARALLEL; t++)
         if (pthread_create(&th[t], NULL, churn_worker, NULL) != 0)
             bench_die("cannot start the gateway clients");
-    int lost = 0, lost_after = 0, after_from = -1;
+    int lost = 0, lost_after = 0, after_from = -1, measured = 0;
     /* bounded: the clients' own runs are bounded (120 s each), and so is the count here */
     for (int i = 0; i < 20000; i++) {
         if (after_from < 0 && i >= n && (!churn || churn_finished())) {
+            runq_result(name, da, db, &runq, measured);
+            measured = 0;
             if (!after)
                 break;
             after_from = i;
@@ -280,9 +345,15 @@ static void realtime(int n, const char *name, int churn, const char *after)
             continue;
         }
         bench_result(res, (bench_mono() - t0) * 1000.0);
+        measured++;
     }
     for (int t = 0; churn && t < GW_PARALLEL; t++)
         pthread_join(th[t], NULL);
+    if (after && after_from >= 0)
+        runq_result(after, da, db, &runq, measured);
+    snprintf(res, sizeof res, "%s_clients_cpu_ms", name);
+    if (churn)
+        bench_result(res, (children_cpu() - cpu0) * 1000.0 / GW_CLIENTS);
     snprintf(res, sizeof res, "%s_timeouts", name);
     bench_result(res, lost);
     if (after) {
@@ -335,6 +406,11 @@ int main(int argc, char **argv)
             bench_die("dave's init through the gateway failed: %s", r.err ? r.err : "");
         proc_result_free(&r);
         realtime(n, "daemon_rt_gwchurn", 1, "daemon_rt_aftergw");
+        churn_base = GW_CLIENTS; /* new clients, new homes */
+        churn_next = churn_done = 0;
+        churn_idle = 1;
+        realtime(n, "daemon_rt_gwchurn_idle", 1, NULL);
+        churn_base = churn_idle = 0;
     }
     measure("inproc", home_c, n);
     realtime(n, "daemon_realtime_latency", 0, NULL);
