@@ -16,24 +16,34 @@ with a UDP ping (udp_rtt.py) before the scenarios run.
   scale.py [options] BIN        the full run (make scale), see --help
 """
 import argparse
+import hashlib
 import json
 import os
 import shutil
 import signal
+import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
+from contextlib import closing
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SKIP = 77
+SHARDS = 128  # DNASYNC_DHT_SHARDS
+BUNDLE_MESSAGE = 0x6406  # DNASYNC_DHT_TYPE_BUNDLE_MESSAGE
 PASS = "scale harness passphrase"
 
 
 def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def side_of_host(h, half):
+    return "cut" if h in half else "rest"
 
 
 def pct(values, p):
@@ -113,6 +123,7 @@ class Harness:
         self.send_failures = []
         self.lock = threading.Lock()
         self.figures = []
+        self.synced = {}  # (message, device) -> time a one-shot sync (resync) brought it
 
     # ---- network -------------------------------------------------------------------------
     def sh(self, *cmd, check=True, timeout=30, ns=None):
@@ -257,7 +268,8 @@ class Harness:
         os.makedirs(d, exist_ok=True)
         h = self.node_host(i)
         argv = [self.bin, "node", "--bind", self.host_ip(h), "--port",
-                str(4222 + i // self.a.hosts), "--persist", d, "-v"]
+                str(4222 + i // self.a.hosts), "--persist", d, "-v",
+                "--admin-socket", os.path.join(d, "admin.sock")]
         for b in sorted({0, 1} - {i}):
             if b < self.a.nodes:
                 argv += ["--bootstrap", self.node_addr(b)]
@@ -267,6 +279,139 @@ class Harness:
         if not p.wait_line("listening on", 30):
             raise RuntimeError(f"node {i} did not start (see {p.err_path})")
         return p
+
+    def node_store(self, i, key=None):
+        """What node i's own store holds (its admin socket, a Unix socket: reachable from
+        here whatever the namespace): {"node_id", "values": [{key, id, type, size}],
+        "truncated"}, or None when the node does not answer."""
+        path = os.path.join(self.dir, "nodes", str(i), "admin.sock")
+        if not self.nodes[i].alive():
+            return None
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+                c.settimeout(30)
+                c.connect(path)
+                c.sendall((f"local {key}" if key else "local").encode() + b"\n")
+                buf = b""
+                while len(buf) < 64 << 20:
+                    chunk = c.recv(1 << 16)
+                    if not chunk:
+                        break
+                    buf += chunk
+            ans = json.loads(buf.decode())
+        except (OSError, ValueError) as e:
+            log(f"node {i}: admin socket: {e}")
+            return None
+        return None if "error" in ans else ans
+
+    def stores(self):
+        """Every live storage node's store: index -> answer of node_store."""
+        out = {}
+        for i in sorted(self.nodes):
+            ans = self.node_store(i)
+            if ans is not None:
+                out[i] = ans
+        return out
+
+    @staticmethod
+    def copies(stores):
+        """(key, value id) -> the storage nodes that hold it."""
+        held = {}
+        for i, ans in stores.items():
+            for v in ans["values"]:
+                held.setdefault((v["key"], v["id"]), set()).add(i)
+        return held
+
+    def closest(self, stores, key, n=8):
+        """The n storage nodes (of those answering) closest to key by XOR of the ids: the
+        nodes a get of the key asks first (OpenDHT's TARGET_NODES = 8)."""
+        k = int(key, 16)
+        return sorted(stores, key=lambda i: int(stores[i]["node_id"], 16) ^ k)[:n]
+
+    def placement(self, stores, types=(BUNDLE_MESSAGE,)):
+        """Copies per stored value on the storage nodes, and how many of a value's holders
+        are among its key's 8 closest answering nodes."""
+        held = self.copies(stores)
+        typ = {(v["key"], v["id"]): v["type"] for a in stores.values() for v in a["values"]}
+        cp, near0 = [], 0
+        for (key, vid), nodes in held.items():
+            if typ[(key, vid)] not in types:
+                continue
+            cp.append(len(nodes))
+            near0 += not (nodes & set(self.closest(stores, key)))
+        return {"nodes_asked": len(stores), "values": len(cp),
+                "copies_min": min(cp, default=0), "copies_p50": pct(cp, 50),
+                "copies_mean": sum(cp) / len(cp) if cp else float("nan"),
+                "copies_max": max(cp, default=0),
+                "values_with_8_or_more": sum(1 for c in cp if c >= 8),
+                "values_on_none_of_8_closest": near0}
+
+    @staticmethod
+    def rows(home, sql, args):
+        with closing(sqlite3.connect(f"file:{os.path.join(home, 'cache.db')}?mode=ro",
+                                     uri=True, timeout=10)) as c:
+            return c.execute(sql, args).fetchall()
+
+    def explain(self, missing, half):
+        """Per missing (message, device) pair, measured now: the bundle values its sender put
+        at the device's mailbox key (box/<mailbox>/<day>/<shard>, shard from the message id)
+        that the device does not hold, which storage nodes hold each, whether those are among
+        the key's 8 closest nodes, and whether the device calls that day verified."""
+        stores = self.stores()
+        held = self.copies(stores)
+        side = lambda i: "cut" if self.node_host(i) in half else "rest"
+        out = []
+        for mid, (name, d) in missing:
+            sender, t0, t1 = self.sent[mid][0], self.sent[mid][2], self.sent[mid][3]
+            shard = int(mid[:2], 16) % SHARDS
+            home = self.watch[(name, d)][1]
+            rec = {"message": mid[:12], "device": f"{name}{d}", "from": sender,
+                   "to": self.sent[mid][1], "sender_side": side_of_host(
+                       self.sender[sender][0], half), "device_side": side_of_host(
+                       self.watch[(name, d)][0], half), "values": []}
+            for day in sorted({int(t0) // 86400, int(t1) // 86400}):
+                q = ("SELECT value_id FROM dht_index WHERE mailbox = ? AND day = ? AND shard = ?"
+                     " AND kind <> 3")
+                put = {v for (v,) in self.rows(self.sender[sender][1], q + " AND mine = 1",
+                                                (name, day, shard))}
+                has = {v for (v,) in self.rows(home, q, (name, day, shard))}
+                ver = self.rows(home, "SELECT verified FROM sync_days WHERE mailbox = ? AND "
+                                "day = ?", (name, day))
+                key = hashlib.sha1(f"dnasync/1/box/{name}/{day}/{shard}".encode()).hexdigest()
+                near = self.closest(stores, key)
+                for v in sorted(put - has):
+                    vid = "%016x" % (v & (2**64 - 1))
+                    holders = sorted(held.get((key, vid), ()))
+                    rec["values"].append({
+                        "day": day, "shard": shard, "key": key[:12], "value": vid,
+                        "holders": [f"{i}:{side(i)}" for i in holders],
+                        "closest8": [f"{i}:{side(i)}" for i in near],
+                        "holders_in_closest8": len(set(holders) & set(near)),
+                        "day_verified_on_device": ver[0][0] if ver else None})
+            out.append(rec)
+            log("  explain " + json.dumps(rec))
+        return out
+
+    def resync(self, missing):
+        """Each device that still lacks a pair: its watch stopped, one `sync`, inbox checked,
+        watch started again. Returns how many of the missing pairs that one pass brought."""
+        keys = sorted({w[1] for w in missing})
+        found = 0
+        for key in keys:
+            host, home, p = self.watch[key]
+            p.stop()
+            _, dt, err = self.cli(host, home, "sync")
+            inbox = self.must(host, home, "inbox", "--limit", "100000")
+            ids = {m["message_id"] for m in inbox if "message_id" in m}
+            got = [m for m, k in missing if k == key and m in ids]
+            found += len(got)
+            with self.lock:
+                self.synced.update({(m, key): time.time() for m in got})
+            log(f"  resync {key[0]}{key[1]}: one sync ({dt:.1f} s{', ' + err[:100] if err else ''})"
+                f" brought {len(got)} of {sum(1 for _, k in missing if k == key)} missing")
+            self.start_watch(key)
+            self.wait_watching(key, time.time() + 60)
+        return found
 
     def bootstrap_args(self, live=False):
         """Three nodes spread over the index range; with live, three nodes still running."""
@@ -431,6 +576,8 @@ class Harness:
                     dups += 1
                 else:
                     first[k] = t
+        for k, t in self.synced.items():  # a later watch does not show what its cache holds
+            first.setdefault(k, t)
         return first, dups
 
     def wait_delivered(self, mids, timeout):
@@ -554,7 +701,11 @@ class Harness:
         were sent before the new one started; when (after the restart) the device showed them."""
         missed, caught, lags = 0, 0, []
         for key, old, new, t_down, t_up in device_restarts:
-            before = self.proc_arrivals(old)
+            # shown by the stopped process or an earlier one (a restarted watch does not show
+            # again what its cache already holds)
+            before = {}
+            for p in self.incarnations[key][: self.incarnations[key].index(old) + 1]:
+                before.update(self.proc_arrivals(p))
             later = {}
             for p in self.incarnations[key][self.incarnations[key].index(new):]:
                 for m, t in self.proc_arrivals(p).items():
@@ -588,12 +739,21 @@ class Harness:
             mids = self.traffic(self.a.cut, 5.0, "c")
             # a device that stays offline meanwhile: does it verify a day it cannot complete?
             probe = self.probe_sync(self.ids[0])
+            at_heal = self.placement(self.stores())
         finally:
             self.heal()
         healed = time.time()
-        log("(c) healed")
+        log("(c) healed; bundle placement at the heal: " + json.dumps(at_heal, default=str))
         # no new traffic after the heal: what the cut hid arrives with the devices' own passes
         fig, missing = self.report("c-partition", mids, t_from=healed, wait=self.a.converge_wait)
+        fig["placement_at_heal"] = at_heal
+        # where the values are now: the storage nodes' own stores (their admin sockets)
+        fig["placement_after"] = self.placement(self.stores())
+        log("(c) bundle placement now: " + json.dumps(fig["placement_after"], default=str))
+        if missing:  # still counted as missing: they did not arrive by themselves
+            fig["missing_explained"] = self.explain(missing, half)
+            fig["missing_found_by_one_sync"] = self.resync(missing)
+            self.report("c-after-resync", mids, t_from=healed, wait=30)
         st, _, inbox = probe
         if st is not None:
             # Split what the probe lacked by where it was sent from: across the cut the
@@ -639,6 +799,10 @@ class Harness:
     def scenario_d(self):
         victims = list(range(0, self.a.nodes, 2))
         before = self.node_values()
+        all_types = tuple(range(0x6401, 0x6409))
+        st = self.stores()
+        measured = {"before": self.placement(st, all_types),
+                    "before_bundles": self.placement(st)}
         log(f"(d) mass loss: SIGKILL {len(victims)} of {self.a.nodes} nodes at once "
             f"(stored values before, from the nodes' last stats lines: {before})")
         for i in victims:
@@ -668,6 +832,11 @@ class Harness:
             total += len(mine)
             got += len([m for m in mine if m in seen])
         after = self.node_values(newer_than=lines_at_kill)
+        st = self.stores()
+        measured.update({"after": self.placement(st, all_types),
+                         "after_bundles": self.placement(st)})
+        log("(d) copies per value on the storage nodes (their own stores): "
+            + json.dumps(measured, default=lambda x: round(x, 2)))
         # Distinct values on the DHT, approximately: each message sits in 2 mailbox keys and
         # 2 doorbell keys (a send is its own batch); summaries and identity records are few.
         distinct = 4 * len(self.sent)
@@ -677,7 +846,8 @@ class Harness:
                "fresh_device_sync_p50_s": pct(times, 50),
                "stored_values_before": before, "stored_values_after": after,
                "replication_before": before / distinct if distinct else float("nan"),
-               "replication_after": after / distinct if distinct else float("nan")}
+               "replication_after": after / distinct if distinct else float("nan"),
+               "replication_measured": measured}
         # the watching devices keep working with half the nodes gone
         new = self.traffic(10, 2.0, "d")
         f2, missing = self.report("d-after-loss", new)
