@@ -92,17 +92,10 @@ int __real_dnasync_sign_verify(const uint8_t pk[32], const uint8_t *msg, size_t 
 int __wrap_dnasync_sign_verify(const uint8_t pk[32], const uint8_t *msg, size_t len,
                                const uint8_t sig[64]);
 
-int __wrap_dnad_put(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint8_t *data,
-                    size_t len, uint16_t type, uint64_t id, uint64_t age_ms, dnad_done_cb cb,
-                    void *user)
-{
-    c_puts++;
-    c_put_bytes += len;
-    return __real_dnad_put(n, key, data, len, type, id, age_ms, cb, user);
-}
-
 /* A call that took a second or more is logged (stderr, the bench's log): where a slow pass
- * waited. BENCH_TRACE=1 logs every call, with its start on the process's clock. */
+ * waited. BENCH_TRACE=1 logs every call, with its start on the process's clock; the
+ * asynchronous ones (puts, the put confirmation's listings) when their callback comes, with
+ * the value id or "ok" so that retries and failures show. */
 static void note_slow(const char *what, const uint8_t *key, size_t n_ids, size_t got, double t0)
 {
     static int trace = -1;
@@ -114,6 +107,55 @@ static void note_slow(const char *what, const uint8_t *key, size_t n_ids, size_t
                 "bench: %s %s of key %02x%02x%02x%02x (%zu ids asked, %zu back) at %.3f: %.3f s\n",
                 s >= 1.0 ? "slow" : "call", what, key[0], key[1], key[2], key[3], n_ids, got, t0,
                 s);
+}
+
+/* An asynchronous call: its callback, the key and start for note_slow, and the put's id. */
+typedef struct async_call {
+    dnad_done_cb done;
+    dnad_ids_cb ids;
+    void *user;
+    uint8_t key[DNASYNC_DHT_KEY_BYTES];
+    uint64_t id;
+    double t0;
+} async_call_t;
+
+static async_call_t *async_call(const uint8_t *key, uint64_t id)
+{
+    async_call_t *c = calloc(1, sizeof *c);
+    if (c) {
+        memcpy(c->key, key, sizeof c->key);
+        c->id = id;
+        c->t0 = bench_mono();
+    }
+    return c;
+}
+
+static void put_done(void *user, int ok)
+{
+    async_call_t c = *(async_call_t *)user;
+    free(user);
+    char what[64];
+    snprintf(what, sizeof what, "put %016llx %s", (unsigned long long)c.id, ok ? "ok" : "FAILED");
+    note_slow(what, c.key, 0, 0, c.t0);
+    if (c.done)
+        c.done(c.user, ok);
+}
+
+int __wrap_dnad_put(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint8_t *data,
+                    size_t len, uint16_t type, uint64_t id, uint64_t age_ms, dnad_done_cb cb,
+                    void *user)
+{
+    c_puts++;
+    c_put_bytes += len;
+    async_call_t *c = key ? async_call(key, id) : NULL;
+    if (!c)
+        return __real_dnad_put(n, key, data, len, type, id, age_ms, cb, user);
+    c->done = cb;
+    c->user = user;
+    int rc = __real_dnad_put(n, key, data, len, type, id, age_ms, put_done, c);
+    if (rc != 0)
+        free(c);
+    return rc;
 }
 
 int __wrap_dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,
@@ -146,27 +188,24 @@ int __wrap_dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES
 }
 
 /* An asynchronous listing (dht_put_batch's confirmations) counts as one; its ids when it ends. */
-typedef struct ids_call {
-    dnad_ids_cb cb;
-    void *user;
-} ids_call_t;
-
 static void ids_counted(void *user, int ok, const uint64_t *ids, size_t count)
 {
-    ids_call_t c = *(ids_call_t *)user;
+    async_call_t c = *(async_call_t *)user;
     free(user);
     if (ok)
         c_list_ids += count;
-    c.cb(c.user, ok, ids, count);
+    note_slow(ok ? "confirming listing ok" : "confirming listing FAILED", c.key, 0, count, c.t0);
+    c.ids(c.user, ok, ids, count);
 }
 
 int __wrap_dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
                                dnad_ids_cb cb, void *user)
 {
-    ids_call_t *c = malloc(sizeof *c);
+    async_call_t *c = key ? async_call(key, 0) : NULL;
     if (!c)
-        return DNASYNC_ENOMEM;
-    *c = (ids_call_t){cb, user};
+        return key ? DNASYNC_ENOMEM : __real_dnad_list_ids_async(n, key, cb, user);
+    c->ids = cb;
+    c->user = user;
     c_lists++;
     int rc = __real_dnad_list_ids_async(n, key, ids_counted, c);
     if (rc != 0)

@@ -154,6 +154,8 @@ int main(int argc, char **argv)
         int up = sync_upload_pending(s);
         double t1 = bench_mono(), cpu = bench_cpu() - c0;
         bench_counts_now(&b);
+        if (getenv("BENCH_TRACE")) /* the frame of the trace's put and listing lines */
+            fprintf(stderr, "bench: upload pass from %.3f to %.3f: %.3f s\n", t0, t1, t1 - t0);
         if (up != (int)n)
             fprintf(stderr, "bench_upload dnasync: %d of %zu: %s\n", up, n, sync_errmsg(s));
         report(mode, n, t1 - t0, cpu, &a, &b);
