@@ -3,6 +3,8 @@
  * short-lived clients. usage: bench_daemon WORKDIR N GATEWAY_URL|- BOOTSTRAP...
  * Two homes (alice, bob) on the given network, in this order (every native one-shot run leaves a
  * dead node in the others' routing tables, so those come last):
+ * Every daemon is measured once ready (start_daemon): RESULT daemon_ready_ms (step 1) and
+ * <phase>_ready_ms (each real-time phase's two daemons), its time from start to ready.
  * 1. N `send` and N `inbox` runs of the real command with `dnasync daemon` running for alice:
  *    RESULT cli_{send,inbox}_daemon_ms, and cli_version_ms (`dnasync --version`: the cost of
  *    starting the command at all);
@@ -106,17 +108,22 @@ static int stop_daemon(pid_t d)
     return proc_stop(d, 30);
 }
 
-static pid_t start_daemon(const char *home, const char *log)
+/* Starts a daemon and waits until it is ready (docs/rpc.md, "Ready": first pass done, routing
+ * table warm), so what is measured next is the daemon at work, not its start; RESULT
+ * <ready_name> = its own time from start to ready. */
+static pid_t start_daemon(const char *home, const char *log, const char *ready_name)
 {
     char *dargv[] = {DNASYNC_CLI_PATH, "--home", (char *)home, "daemon", NULL};
     pid_t d = proc_spawn(dargv, log);
-    char *ready = d > 0 ? proc_wait_for_text(log, "ready:", 60) : NULL;
-    if (!ready) {
+    char *text = d > 0 ? proc_wait_for_text(log, "ready:", 60) : NULL;
+    const char *at = text ? strstr(text, "ready: after ") : NULL;
+    if (!at) {
         if (d > 0)
             proc_stop(d, 10);
-        bench_die("the daemon did not start (log %s)", log);
+        bench_die("the daemon did not get ready (log %s)", log);
     }
-    free(ready);
+    bench_result(ready_name, strtod(at + strlen("ready: after "), NULL));
+    free(text);
     for (int i = 0; i < 2; i++)
         if (live[i] == 0) {
             live[i] = d;
@@ -302,7 +309,8 @@ static void realtime(int n, const char *name, int churn, const char *after)
     char log_a[4300], log_b[4300], res[96];
     snprintf(log_a, sizeof log_a, "%s/daemon-alice-%s.log", dir, name);
     snprintf(log_b, sizeof log_b, "%s/daemon-bob-%s.log", dir, name);
-    pid_t da = start_daemon(home_a, log_a), db = start_daemon(home_b, log_b);
+    snprintf(res, sizeof res, "%s_ready_ms", name);
+    pid_t da = start_daemon(home_a, log_a, res), db = start_daemon(home_b, log_b, res);
     static conn_t sub, cmd;
     sub.fd = connect_home(home_b);
     cmd.fd = connect_home(home_a);
@@ -387,7 +395,7 @@ int main(int argc, char **argv)
 
     char log[4300];
     snprintf(log, sizeof log, "%s/daemon-alice.log", argv[1]);
-    pid_t d = start_daemon(home_a, log);
+    pid_t d = start_daemon(home_a, log, "daemon_ready_ms");
     for (int i = 0; i < n; i++) /* what starting the command costs at all */
         bench_result("cli_version_ms", run(home_a, "--version", NULL, NULL, 1));
     measure("daemon", home_a, n);

@@ -5,6 +5,7 @@
 #include "daemon/exec.h"
 #include "daemon/log.h"
 #include "daemon/methods.h"
+#include "daemon/ready.h"
 #include "daemon/server.h"
 
 #include <pthread.h>
@@ -92,6 +93,7 @@ int daemon_run(const char *dir, const dnasync_home_options_t *opt_in, char *err,
     opt.network = true;
     opt.role = "daemon";
     dnasync_home_t *home = NULL;
+    uint64_t start_ms = dnasync_env_now_ms(NULL);
     dlog(DLOG_INFO, "starting on home %s", dir);
     if (dnasync_home_open(dir, &opt, &home, err, errlen) != 0)
         return -1;
@@ -114,11 +116,14 @@ int daemon_run(const char *dir, const dnasync_home_options_t *opt_in, char *err,
     }
     if (!realtime)
         sync_run_background(sync);
-    dlog(DLOG_INFO, "ready: identity %s, device %.8s, %s profile (%s); socket %s/dnasync.sock",
+    dlog(DLOG_INFO,
+         "serving: identity %s, device %.8s, %s profile (%s); socket %s/dnasync.sock; first "
+         "pass and warm-up running",
          dnasync_home_name(home), dnasync_home_device_id(home), dnasync_home_profile(home),
          realtime ? "real time + periodic" : "periodic", dir);
-    int sig = 0;
-    sigwait(&stop, &sig);
+    int sig = daemon_get_ready(home, srv, &stop, start_ms);
+    if (sig == 0)
+        sigwait(&stop, &sig);
     dlog(DLOG_INFO, "stopping (signal %d): finishing the request in flight", sig);
     pthread_mutex_lock(&ev_mu);
     ev_server = NULL;

@@ -5,6 +5,7 @@
 
 #include "daemon/exec.h"
 #include "daemon/log.h"
+#include "daemon/ready.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -165,6 +166,13 @@ static char *response(const rpc_request_t *req, const exec_result_t *r)
             json_array_remove(lines, 0);
         line = rpc_result_line(req->id, json_incref(lines));
     } else {
+        if (req->method == RPC_STATUS && first) {
+            uint64_t ms;
+            bool ready = daemon_is_ready(&ms);
+            json_object_set_new(first, "ready", json_boolean(ready));
+            json_object_set_new(first, "ready_ms",
+                                ready ? json_integer((json_int_t)ms) : json_null());
+        }
         line = rpc_result_line(req->id, first ? json_incref(first) : json_object());
     }
     json_decref(lines);

@@ -7,9 +7,11 @@
 #include "daemon/server.h"
 
 #include "common/cond.h"
+#include "daemon/exec.h"
 #include "daemon/log.h"
 #include "daemon/methods.h"
 #include "daemon/rpc_parse.h"
+#include "dnasync/env.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -345,6 +347,23 @@ static void look_at_days(server_t *s)
     free(days);
 }
 
+/* A request as the log names it: the method, and for `cli` the command it runs (never the
+ * arguments: a message's text stays out of the log). */
+static void request_name(const rpc_request_t *r, char *out, size_t len)
+{
+    const char *cmd = NULL;
+    size_t i;
+    const json_t *a;
+    if (r->method == RPC_CLI)
+        json_array_foreach(json_object_get(r->params, "argv"), i, a)
+        {
+            const char *s = json_string_value(a);
+            if (!cmd && s && (exec_routable(s) || strcmp(s, "link-code") == 0))
+                cmd = s;
+        }
+    snprintf(out, len, "%s%s%s", rpc_method_name(r->method), cmd ? " " : "", cmd ? cmd : "");
+}
+
 static void *work_main(void *arg)
 {
     server_t *s = arg;
@@ -364,7 +383,12 @@ static void *work_main(void *arg)
         s->head = (s->head + 1) % SERVER_MAX_PENDING;
         s->count--;
         pthread_mutex_unlock(&s->mu);
+        uint64_t t0 = dnasync_env_now_ms(NULL);
         char *line = method_run(s->home, s->dir, &job.req);
+        char name[48];
+        request_name(&job.req, name, sizeof name);
+        dlog(DLOG_INFO, "%s: answered in %llu ms", name,
+             (unsigned long long)(dnasync_env_now_ms(NULL) - t0));
         pthread_mutex_lock(&s->mu);
         client_t *c = find(s, job.client);
         if (c) {

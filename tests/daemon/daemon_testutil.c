@@ -85,7 +85,7 @@ pid_t dt_start_daemon_with(const char *home, const char *log, const char *const 
     argv[n] = NULL;
     pid_t pid = proc_spawn(argv, log);
     CHECK(pid > 0);
-    char *text = proc_wait_for_text(log, "ready:", 60);
+    char *text = proc_wait_for_text(log, "serving:", 60);
     if (!text) {
         char *all = proc_wait_for_text(log, "", 1);
         fprintf(stderr, "daemon on %s did not start:\n%s\n", home, all ? all : "");

@@ -15,8 +15,9 @@ extern char dt_boot[2][64]; /* the two nodes' HOST:PORT */
 void dt_start_nodes(const char *dir, pid_t pids[2]);
 /* dnasync --home HOME --bootstrap B1 --bootstrap B2 [--json] ARGS... (NULL-terminated). */
 proc_result_t dt_cli(const char *home, int json, ...);
-/* `dnasync daemon` on home, logging to log; waits for its "ready:" line. Nodes and daemons
- * started here are proc_spawn's: killed at exit if still running (a failed CHECK exits at once). */
+/* `dnasync daemon` on home, logging to log; waits for its "serving:" line (the socket is up;
+ * readiness may come later). Nodes and daemons started here are proc_spawn's: killed at exit if
+ * still running (a failed CHECK exits at once). */
 pid_t dt_start_daemon(const char *home, const char *log);
 /* The same with global options before `daemon` (NULL-terminated, e.g. --profile mobile). */
 pid_t dt_start_daemon_with(const char *home, const char *log, const char *const *opts);

@@ -227,7 +227,7 @@ int main(void)
     pid_t d = dt_start_daemon(alice, log);
     script(&through_daemon);
     /* the daemon really ran them: its node was the only one (a second would be refused) */
-    char *dl = proc_wait_for_text(log, "ready:", 1);
+    char *dl = proc_wait_for_text(log, "serving:", 1);
     CHECK(dl);
     free(dl);
     compare(&in_process, &through_daemon);

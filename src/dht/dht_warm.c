@@ -1,0 +1,42 @@
+/* Warming the routing table (dht_warm.h). */
+#include "dht/dht_warm.h"
+
+#include "dht/dht_internal.h"
+
+#include <string.h>
+
+static void on_ended(void *user, int ok, const uint64_t *ids, size_t count)
+{
+    (void)ok, (void)ids, (void)count;
+    dht_warm_t *w = user;
+    atomic_fetch_add(&w->ended, 1);
+}
+
+void dht_warm_start(dht_storage_context_t *ctx, dht_warm_t *w)
+{
+    atomic_store(&w->started, 0);
+    atomic_store(&w->ended, 0);
+    for (int i = 0; ctx && i < DHT_WARM_KEYS; i++) {
+        uint8_t key[DNASYNC_DHT_KEY_BYTES];
+        memset(key, 0, sizeof key);
+        key[0] = (uint8_t)(i * (256 / DHT_WARM_KEYS));
+        atomic_fetch_add(&w->started, 1);
+        if (dnad_list_ids_async(ctx->node, key, on_ended, w) != 0)
+            atomic_fetch_sub(&w->started, 1); /* never runs: on_ended is not called */
+    }
+}
+
+int dht_warm_done(dht_storage_context_t *ctx, const dht_warm_t *w, dht_warm_state_t *st)
+{
+    dht_storage_stats_t s;
+    int rc = dht_storage_stats(ctx, &s);
+    if (rc != 0)
+        return rc;
+    /* stats count good and dubious nodes; a node OpenDHT gave up on is in neither */
+    if (st) {
+        st->answered = s.nodes_good;
+        st->unanswered = s.nodes - s.nodes_good;
+    }
+    return atomic_load(&w->ended) >= atomic_load(&w->started) && s.nodes_good >= 1 &&
+           s.nodes == s.nodes_good;
+}
