@@ -68,16 +68,32 @@ dev alice-desktop sync >/dev/null; dev bob sync >/dev/null
 say "alice and bob published their identity records on the DHT"
 
 step "alice-desktop and bob run device daemons (dnasync daemon): one DHT node each, all session"
+# A daemon serves its socket at once and logs "ready: after N ms" once its first pass is done
+# and its routing table is warm (docs/rpc.md, "Ready"); wait (bounded) for that.
 start_daemon() {
     "$BIN" --home "$WORK/$1" daemon >"$WORK/$1-daemon.log" 2>&1 &
     PIDS+=($!)
     DAEMONS+=($!)
-    for _ in $(seq 100); do grep -q 'ready:' "$WORK/$1-daemon.log" && break; sleep 0.1; done
+    for _ in $(seq 300); do grep -q 'ready:' "$WORK/$1-daemon.log" && break; sleep 0.1; done
 }
+ready_ms() { sed -n 's/.*ready: after \([0-9]*\) ms.*/\1/p' "$WORK/$1-daemon.log" | head -1; }
 DAEMONS=()
 start_daemon alice-desktop
 start_daemon bob
-say "alice-desktop, bob: daemons ready; their commands below go through <home>/dnasync.sock"
+say "alice-desktop, bob: daemons ready after $(ready_ms alice-desktop) and $(ready_ms bob) ms (first pass done, routing table warm); their commands below go through <home>/dnasync.sock"
+
+# Run one command of alice's desktop through its daemon and time it: OUT (its stdout), MS (the
+# whole dnasync process, measured here) and DMS (the daemon's own time for it, from its log).
+timed() {
+    local t0 t1
+    t0=$(date +%s%N)
+    OUT=$(dev alice-desktop "$@")
+    t1=$(date +%s%N)
+    MS=$(( (t1 - t0) / 1000000 ))
+    DMS=$(sed -n "s/.*cli $1: answered in \([0-9]*\) ms.*/\1/p" "$WORK/alice-desktop-daemon.log" | tail -1)
+}
+took() { echo "in $MS ms (the daemon's part: ${DMS:-?} ms; the rest is starting the dnasync process)"; }
+msg_id() { sed -n 's/.*"message_id":"\([^"]*\)".*/\1/p' <<<"$OUT"; }
 
 step "alice-web stays online in real-time mode (dnasync watch)"
 "$BIN" --home "$WORK/alice-web" "${NET[@]}" --profile desktop watch >"$WORK/watch.log" 2>&1 &
@@ -87,8 +103,9 @@ for _ in $(seq 100); do grep -q 'watching' "$WORK/watch.log" && break; sleep 0.1
 say "alice-web: watching"
 
 step "Alice sends from her desktop"
-ID1=$(dev alice-desktop --json send bob "Hi Bob, dinner at 8?" | sed -n 's/.*"message_id":"\([^"]*\)".*/\1/p')
-say "alice-desktop: sent ${ID1:0:16}... 'Hi Bob, dinner at 8?'"
+timed send --json bob "Hi Bob, dinner at 8?"
+ID1=$(msg_id)
+say "alice-desktop: sent ${ID1:0:16}... 'Hi Bob, dinner at 8?' $(took)"
 for _ in $(seq 100); do grep -q "${ID1:0:16}" "$WORK/watch.log" && break; sleep 0.1; done
 say "alice-web (real-time): $(grep "${ID1:0:16}" "$WORK/watch.log" | head -1)"
 dev alice-mobile --profile mobile sync >/dev/null
@@ -97,18 +114,22 @@ dev bob sync >/dev/null
 say "bob: inbox = $(texts bob)"
 
 step "Alice deletes it on her desktop"
-dev alice-desktop delete "$ID1" >/dev/null
-say "alice-desktop: deleted ${ID1:0:16}..."
+timed delete "$ID1"
+say "alice-desktop: deleted ${ID1:0:16}... $(took)"
 for _ in $(seq 100); do grep -q "deleted ${ID1:0:16}" "$WORK/watch.log" && break; sleep 0.1; done
 say "alice-web (real-time): $(grep "deleted ${ID1:0:16}" "$WORK/watch.log" | head -1)"
 dev alice-mobile --profile mobile sync >/dev/null
 say "alice-mobile: inbox = [$(texts alice-mobile)]"
 
 step "alice-mobile goes offline; meanwhile Alice writes and deletes on her desktop"
-ID2=$(dev alice-desktop --json send bob "Running late, 8:30" | sed -n 's/.*"message_id":"\([^"]*\)".*/\1/p')
-ID3=$(dev alice-desktop --json send bob "Never mind, see you at 8" | sed -n 's/.*"message_id":"\([^"]*\)".*/\1/p')
-dev alice-desktop delete "$ID2" >/dev/null
-say "alice-desktop: sent ${ID2:0:16}... and ${ID3:0:16}..., deleted ${ID2:0:16}..."
+timed send --json bob "Running late, 8:30"
+ID2=$(msg_id)
+say "alice-desktop: sent ${ID2:0:16}... 'Running late, 8:30' $(took)"
+timed send --json bob "Never mind, see you at 8"
+ID3=$(msg_id)
+say "alice-desktop: sent ${ID3:0:16}... 'Never mind, see you at 8' $(took)"
+timed delete "$ID2"
+say "alice-desktop: deleted ${ID2:0:16}... $(took)"
 dev bob sync >/dev/null
 say "bob: inbox = $(texts bob)"
 
