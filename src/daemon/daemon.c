@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "daemon/daemon.h"
 
+#include "common/err.h"
 #include "daemon/exec.h"
 #include "daemon/log.h"
 #include "daemon/methods.h"
@@ -85,22 +86,23 @@ int daemon_run(const char *dir, const dnasync_home_options_t *opt_in, char *err,
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    if (dlog_init() != 0 || exec_init() != 0) {
-        snprintf(err, errlen, "cannot set up the log and the output capture");
-        return -1;
-    }
+    if (dlog_init() != 0 || exec_init() != 0)
+        return dnasync_err_buf(err, errlen, DNASYNC_EIO,
+                               "cannot set up the log and the output capture");
     dnasync_home_options_t opt = *opt_in;
     opt.network = true;
     opt.role = "daemon";
     dnasync_home_t *home = NULL;
     uint64_t start_ms = dnasync_env_now_ms(NULL);
     dlog(DLOG_INFO, "starting on home %s", dir);
-    if (dnasync_home_open(dir, &opt, &home, err, errlen) != 0)
-        return -1;
+    int rc = dnasync_home_open(dir, &opt, &home, err, errlen);
+    if (rc != 0)
+        return rc;
     server_t *srv = NULL;
-    if (server_start(home, dir, &srv, err, errlen) != 0) {
+    rc = server_start(home, dir, &srv, err, errlen);
+    if (rc != 0) {
         dnasync_home_free(home);
-        return -1;
+        return rc;
     }
     sync_context_t *sync = dnasync_home_sync(home);
     pthread_mutex_lock(&ev_mu);

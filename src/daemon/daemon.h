@@ -8,8 +8,9 @@
 
 /* Runs in the foreground until SIGINT/SIGTERM: takes the home lock and opens the home with
  * its DHT node (opt->network and opt->role are set here), serves <dir>/dnasync.sock, runs the
- * profile's strategy, logs to stderr. 0 after a clean stop; else err says why it could not
- * start (the home is in use, cannot reach the DHT, ...) and nothing was left running. */
+ * profile's strategy, logs to stderr. 0 after a clean stop; else a dnasync/status.h code, err
+ * and dnasync_last_error() say why it could not start (the home is in use, cannot reach the
+ * DHT, ...) and nothing was left running. */
 int daemon_run(const char *dir, const dnasync_home_options_t *opt, char *err, size_t errlen);
 
 /* Inside the daemon, for a command run on the calling thread (exec.c): cb also gets the

@@ -7,6 +7,7 @@
 #include "daemon/server.h"
 
 #include "common/cond.h"
+#include "common/err.h"
 #include "daemon/exec.h"
 #include "daemon/log.h"
 #include "daemon/methods.h"
@@ -432,25 +433,21 @@ static int bind_socket(server_t *s, char *err, size_t errlen)
     struct sockaddr_un a;
     memset(&a, 0, sizeof a);
     a.sun_family = AF_UNIX;
-    if (strlen(s->path) >= sizeof a.sun_path) {
-        snprintf(err, errlen, "socket path %s is longer than %zu bytes", s->path,
-                 sizeof a.sun_path - 1);
-        return -1;
-    }
+    if (strlen(s->path) >= sizeof a.sun_path)
+        return dnasync_err_buf(err, errlen, DNASYNC_EINVAL,
+                               "socket path %s is longer than %zu bytes", s->path,
+                               sizeof a.sun_path - 1);
     strcpy(a.sun_path, s->path);
     s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (s->listen_fd < 0) {
-        snprintf(err, errlen, "socket: %s", strerror(errno));
-        return -1;
-    }
+    if (s->listen_fd < 0)
+        return dnasync_err_buf(err, errlen, DNASYNC_EIO, "socket: %s", strerror(errno));
     unlink(s->path);          /* stale from a killed daemon: the home lock says nobody serves it */
     mode_t old = umask(0177); /* born 0600: no window where another user could connect */
     int rc = bind(s->listen_fd, (struct sockaddr *)&a, sizeof a);
     umask(old);
-    if (rc != 0 || chmod(s->path, 0600) != 0 || listen(s->listen_fd, 16) != 0) {
-        snprintf(err, errlen, "cannot listen on %s: %s", s->path, strerror(errno));
-        return -1;
-    }
+    if (rc != 0 || chmod(s->path, 0600) != 0 || listen(s->listen_fd, 16) != 0)
+        return dnasync_err_buf(err, errlen, DNASYNC_EIO, "cannot listen on %s: %s", s->path,
+                               strerror(errno));
     return 0;
 }
 
@@ -458,10 +455,8 @@ int server_start(dnasync_home_t *home, const char *dir, server_t **out, char *er
 {
     *out = NULL;
     server_t *s = calloc(1, sizeof *s);
-    if (!s) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    if (!s)
+        return dnasync_err_buf(err, errlen, DNASYNC_ENOMEM, "out of memory");
     s->home = home;
     s->listen_fd = s->wake_fd = -1;
     for (int i = 0; i < SERVER_MAX_CLIENTS; i++)
@@ -471,22 +466,23 @@ int server_start(dnasync_home_t *home, const char *dir, server_t **out, char *er
     snprintf(s->dir, sizeof s->dir, "%s", dir);
     snprintf(s->path, sizeof s->path, "%s/dnasync.sock", dir);
     s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    int rc = s->wake_fd < 0 ? (snprintf(err, errlen, "eventfd: %s", strerror(errno)), -1)
-                            : bind_socket(s, err, errlen);
+    int rc = s->wake_fd < 0
+                 ? dnasync_err_buf(err, errlen, DNASYNC_EIO, "eventfd: %s", strerror(errno))
+                 : bind_socket(s, err, errlen);
     if (rc == 0 && pthread_create(&s->poll_th, NULL, poll_main, s) != 0)
-        rc = (snprintf(err, errlen, "cannot start a thread"), -1);
+        rc = dnasync_err_buf(err, errlen, DNASYNC_ERR, "cannot start a thread");
     if (rc == 0 && pthread_create(&s->work_th, NULL, work_main, s) != 0) {
         pthread_mutex_lock(&s->mu);
         s->stop = true;
         pthread_mutex_unlock(&s->mu);
         wake(s);
         pthread_join(s->poll_th, NULL);
-        rc = (snprintf(err, errlen, "cannot start a thread"), -1);
+        rc = dnasync_err_buf(err, errlen, DNASYNC_ERR, "cannot start a thread");
     }
     if (rc != 0) {
         s->threads = false;
         server_stop(s);
-        return -1;
+        return rc;
     }
     s->threads = true;
     *out = s;

@@ -17,7 +17,8 @@
 typedef struct server server_t;
 
 /* Bind <dir>/dnasync.sock (a stale one is replaced: the caller holds the home lock), mode
- * 0600, and start the threads. home is borrowed and must outlive the server. 0 ok. */
+ * 0600, and start the threads. home is borrowed and must outlive the server. 0 ok, else a
+ * dnasync/status.h code with the reason in err and dnasync_last_error(). */
 int server_start(dnasync_home_t *home, const char *dir, server_t **out, char *err, size_t errlen);
 /* Send a notification to every subscriber (params stolen). Any thread. */
 void server_notify(server_t *s, const char *method, json_t *params);
