@@ -117,13 +117,14 @@ static pid_t start_daemon(const char *home, const char *log, const char *ready_n
     pid_t d = proc_spawn(dargv, log);
     char *text = d > 0 ? proc_wait_for_text(log, "ready:", 60) : NULL;
     const char *at = text ? strstr(text, "ready: after ") : NULL;
-    if (!at) {
+    double ms = at ? strtod(at + strlen("ready: after "), NULL) : -1;
+    free(text);
+    if (ms < 0) {
         if (d > 0)
             proc_stop(d, 10);
         bench_die("the daemon did not get ready (log %s)", log);
     }
-    bench_result(ready_name, strtod(at + strlen("ready: after "), NULL));
-    free(text);
+    bench_result(ready_name, ms);
     for (int i = 0; i < 2; i++)
         if (live[i] == 0) {
             live[i] = d;
