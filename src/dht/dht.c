@@ -522,6 +522,7 @@ int dht_storage_local(dht_storage_context_t *ctx, const uint8_t *key, size_t max
         arr[i].id = got[i].id;
         arr[i].type = got[i].type;
         arr[i].len = got[i].len;
+        arr[i].version = got[i].version;
     }
     free(got);
     *out = arr;

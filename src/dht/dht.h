@@ -206,6 +206,7 @@ typedef struct dht_local_value {
     uint64_t id;
     uint16_t type;
     size_t len;
+    uint64_t version; /* a summary's counter (which edition this node holds), else 0 */
 } dht_local_value_t;
 int dht_storage_local(dht_storage_context_t *ctx, const uint8_t *key, size_t max,
                       dht_local_value_t **out, size_t *count, int *truncated);

@@ -1065,6 +1065,13 @@ int dnad_local(dnad_node_t *n, const uint8_t *key, size_t max, int timeout_ms, d
                 e.id = v->id;
                 e.type = v->type;
                 e.len = v->data.size();
+                if (dht_kind_of_type(v->type) == DHT_KIND_SUMMARY) {
+                    dht_value_t dv;
+                    std::memset(&dv, 0, sizeof dv);
+                    if (dht_value_decode(v->data.data(), v->data.size(), &dv) == 0)
+                        e.version = dv.counter;
+                    dht_value_clear(&dv);
+                }
                 got.push_back(e);
             }
         {

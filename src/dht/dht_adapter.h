@@ -131,6 +131,7 @@ typedef struct dnad_local {
     uint64_t id;
     uint16_t type;
     size_t len;
+    uint64_t version; /* a summary's counter (its edition), else 0 */
 } dnad_local_t;
 int dnad_local(dnad_node_t *n, const uint8_t *key, size_t max, int timeout_ms, dnad_local_t **out,
                size_t *count, int *truncated);

@@ -166,8 +166,9 @@ static json_t *answer(dht_storage_context_t *ctx, const char *req)
         char kh[2 * DNASYNC_DHT_KEY_BYTES + 1], id[17];
         dnasync_hex_encode(v[i].key, sizeof v[i].key, kh);
         snprintf(id, sizeof id, "%016llx", (unsigned long long)v[i].id);
-        json_array_append_new(vals, json_pack("{s:s,s:s,s:i,s:I}", "key", kh, "id", id, "type",
-                                              (int)v[i].type, "size", (json_int_t)v[i].len));
+        json_array_append_new(vals, json_pack("{s:s,s:s,s:i,s:I,s:I}", "key", kh, "id", id, "type",
+                                              (int)v[i].type, "size", (json_int_t)v[i].len,
+                                              "version", (json_int_t)v[i].version));
     }
     free(v);
     return json_pack("{s:s,s:o,s:b}", "node_id", st.node_id, "values", vals, "truncated",

@@ -3,6 +3,7 @@
  * "Asking one node"). One request line per connection, one JSON line back, then close:
  *   local            every value the node holds (at most NODE_ADMIN_MAX_VALUES)
  *   local KEYHEX     the values at one key (40 hex digits)
+ * Each value: key, id, type, size, version (a summary's counter: which edition it holds).
  * Served from the node's main loop, one client at a time, each bounded in size and time. */
 #ifndef DNASYNC_NODE_ADMIN_H
 #define DNASYNC_NODE_ADMIN_H

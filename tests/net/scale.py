@@ -379,6 +379,20 @@ class Harness:
                                 "day = ?", (name, day))
                 key = hashlib.sha1(f"dnasync/1/box/{name}/{day}/{shard}".encode()).hexdigest()
                 near = self.closest(stores, key)
+                # the day's summaries (one per writing device, edited in place): which edition
+                # (counter) each of the summary key's 8 closest nodes holds, against the newest
+                # any storage node holds; a reader compares the newest it is answered
+                skey = hashlib.sha1(f"dnasync/1/sum/{name}/{day}".encode()).hexdigest()
+                snear = self.closest(stores, skey)
+                eds = {}
+                for i, ans in stores.items():
+                    for v in ans["values"]:
+                        if v["key"] == skey:
+                            eds.setdefault(v["id"][:8], {})[i] = v.get("version")
+                rec.setdefault("summaries", {})[day] = {
+                    sid: {"newest": max(by.values()), "held_by": len(by),
+                          "closest8": [by.get(i) for i in snear]}
+                    for sid, by in eds.items()}
                 for v in sorted(put - has):
                     vid = "%016x" % (v & (2**64 - 1))
                     holders = sorted(held.get((key, vid), ()))

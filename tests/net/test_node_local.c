@@ -67,6 +67,28 @@ static json_t *find(json_t *ans, const char *key, const char *id)
     return NULL;
 }
 
+/* alice's summary of her mailbox for day, edition `counter` (one shard entry). */
+static void summary(uint8_t **out, size_t *len, uint64_t *id, uint64_t day, uint64_t counter)
+{
+    uint8_t sk[32];
+    tu_seed(sk, 7);
+    dht_summary_entry_t e = {3, 1, 0x1234u};
+    dht_value_t v;
+    memset(&v, 0, sizeof v);
+    v.version = DHT_VALUE_FORMAT;
+    v.kind = DHT_KIND_SUMMARY;
+    v.created_at = day * DNASYNC_DAY_S + 60u;
+    v.mailbox = "alice";
+    v.day = day;
+    v.writer_id[0] = 7;
+    v.counter = counter;
+    v.entries = &e;
+    v.n_entries = 1;
+    CHECK_EQ_INT(dht_value_sign(&v, sk), 0);
+    CHECK_EQ_INT(dht_value_encode(&v, out, len), 0);
+    *id = dht_value_id(&v);
+}
+
 static void check_error(const char *request, const char *words)
 {
     json_t *a = ask(request);
@@ -152,8 +174,29 @@ int main(void)
     CHECK(v);
     CHECK_EQ_INT(json_integer_value(json_object_get(v, "type")), DNASYNC_DHT_TYPE_MESSAGE);
     CHECK_EQ_INT(json_integer_value(json_object_get(v, "size")), (long long)len);
+    CHECK(json_is_integer(json_object_get(v, "version")));
+    CHECK_EQ_INT(json_integer_value(json_object_get(v, "version")), 0); /* not a summary */
     CHECK(json_is_false(json_object_get(a, "truncated")));
     json_decref(a);
+
+    /* a summary: the edition the node holds (its counter) */
+    uint8_t *sum;
+    size_t sum_len;
+    uint64_t sum_id;
+    uint8_t sum_key[DNASYNC_DHT_KEY_BYTES];
+    char sum_idhex[17], sum_keyhex[41];
+    summary(&sum, &sum_len, &sum_id, (uint64_t)dht_upload_day(now), 5);
+    CHECK_EQ_INT(tu_put_value(ctx, sum, sum_len, now, sum_key), 0);
+    snprintf(sum_idhex, sizeof sum_idhex, "%016llx", (unsigned long long)sum_id);
+    dnasync_hex_encode(sum_key, sizeof sum_key, sum_keyhex);
+    snprintf(req, sizeof req, "local %s\n", sum_keyhex);
+    a = ask(req);
+    v = find(a, sum_keyhex, sum_idhex);
+    CHECK(v);
+    CHECK_EQ_INT(json_integer_value(json_object_get(v, "type")), DNASYNC_DHT_TYPE_SUMMARY);
+    CHECK_EQ_INT(json_integer_value(json_object_get(v, "version")), 5);
+    json_decref(a);
+    free(sum);
 
     /* the whole store holds it too (and the sender's bucket: two keys) */
     a = ask("local\n");
