@@ -108,29 +108,33 @@ static int stop_daemon(pid_t d)
     return proc_stop(d, 30);
 }
 
-/* Starts a daemon and waits until it is ready (docs/rpc.md, "Ready": first pass done, routing
- * table warm), so what is measured next is the daemon at work, not its start; RESULT
- * <ready_name> = its own time from start to ready. */
-static pid_t start_daemon(const char *home, const char *log, const char *ready_name)
+/* Starts a daemon (stopped at exit too); wait_ready below before measuring. */
+static pid_t start_daemon(const char *home, const char *log)
 {
     char *dargv[] = {DNASYNC_CLI_PATH, "--home", (char *)home, "daemon", NULL};
     pid_t d = proc_spawn(dargv, log);
-    char *text = d > 0 ? proc_wait_for_text(log, "ready:", 60) : NULL;
-    const char *at = text ? strstr(text, "ready: after ") : NULL;
-    double ms = at ? strtod(at + strlen("ready: after "), NULL) : -1;
-    free(text);
-    if (ms < 0) {
-        if (d > 0)
-            proc_stop(d, 10);
-        bench_die("the daemon did not get ready (log %s)", log);
-    }
-    bench_result(ready_name, ms);
+    if (d <= 0)
+        bench_die("cannot start the daemon (log %s)", log);
     for (int i = 0; i < 2; i++)
         if (live[i] == 0) {
             live[i] = d;
             break;
         }
     return d;
+}
+
+/* Waits until the daemon logging to log is ready (docs/rpc.md, "Ready": first pass done,
+ * routing table warm), so what is measured next is the daemon at work, not its start; RESULT
+ * <ready_name> = its own time from start to ready. */
+static void wait_ready(const char *log, const char *ready_name)
+{
+    char *text = proc_wait_for_text(log, "ready:", 60);
+    const char *at = text ? strstr(text, "ready: after ") : NULL;
+    double ms = at ? strtod(at + strlen("ready: after "), NULL) : -1;
+    free(text);
+    if (ms < 0)
+        bench_die("the daemon did not get ready (log %s)", log);
+    bench_result(ready_name, ms);
 }
 
 static int connect_home(const char *home)
@@ -311,7 +315,9 @@ static void realtime(int n, const char *name, int churn, const char *after)
     snprintf(log_a, sizeof log_a, "%s/daemon-alice-%s.log", dir, name);
     snprintf(log_b, sizeof log_b, "%s/daemon-bob-%s.log", dir, name);
     snprintf(res, sizeof res, "%s_ready_ms", name);
-    pid_t da = start_daemon(home_a, log_a, res), db = start_daemon(home_b, log_b, res);
+    pid_t da = start_daemon(home_a, log_a), db = start_daemon(home_b, log_b); /* warm at once */
+    wait_ready(log_a, res);
+    wait_ready(log_b, res);
     static conn_t sub, cmd;
     sub.fd = connect_home(home_b);
     cmd.fd = connect_home(home_a);
@@ -396,7 +402,8 @@ int main(int argc, char **argv)
 
     char log[4300];
     snprintf(log, sizeof log, "%s/daemon-alice.log", argv[1]);
-    pid_t d = start_daemon(home_a, log, "daemon_ready_ms");
+    pid_t d = start_daemon(home_a, log);
+    wait_ready(log, "daemon_ready_ms");
     for (int i = 0; i < n; i++) /* what starting the command costs at all */
         bench_result("cli_version_ms", run(home_a, "--version", NULL, NULL, 1));
     measure("daemon", home_a, n);
