@@ -92,7 +92,7 @@ timed() {
     MS=$(( (t1 - t0) / 1000000 ))
     DMS=$(sed -n "s/.*cli $1: answered in \([0-9]*\) ms.*/\1/p" "$WORK/alice-desktop-daemon.log" | tail -1)
 }
-took() { echo "in $MS ms (the daemon's part: ${DMS:-?} ms; the rest is starting the dnasync process)"; }
+took() { echo "in $MS ms (the daemon's part: ${DMS:-?} ms; the rest is the dnasync process around it: start, socket, output)"; }
 msg_id() { sed -n 's/.*"message_id":"\([^"]*\)".*/\1/p' <<<"$OUT"; }
 
 step "alice-web stays online in real-time mode (dnasync watch)"
