@@ -375,8 +375,8 @@ class Harness:
                 put = {v for (v,) in self.rows(self.sender[sender][1], q + " AND mine = 1",
                                                 (name, day, shard))}
                 has = {v for (v,) in self.rows(home, q, (name, day, shard))}
-                ver = self.rows(home, "SELECT verified FROM sync_days WHERE mailbox = ? AND "
-                                "day = ?", (name, day))
+                ver = self.rows(home, "SELECT verified, checked_at FROM sync_days WHERE "
+                                "mailbox = ? AND day = ?", (name, day))
                 key = hashlib.sha1(f"dnasync/1/box/{name}/{day}/{shard}".encode()).hexdigest()
                 near = self.closest(stores, key)
                 # the day's summaries (one per writing device, edited in place): which edition
@@ -401,7 +401,9 @@ class Harness:
                         "holders": [f"{i}:{side(i)}" for i in holders],
                         "closest8": [f"{i}:{side(i)}" for i in near],
                         "holders_in_closest8": len(set(holders) & set(near)),
-                        "day_verified_on_device": ver[0][0] if ver else None})
+                        "day_verified_on_device": ver[0][0] if ver else None,
+                        # when the device's last pass checked that day (before resync's)
+                        "day_checked_s_ago": round(time.time() - ver[0][1]) if ver else None})
             out.append(rec)
             log("  explain " + json.dumps(rec))
         return out
