@@ -151,6 +151,78 @@ static void values(const dnasync_identity_t *alice, const dnasync_identity_t *bo
     }
 }
 
+static int member_cmp(const void *a, const void *b)
+{
+    return strcmp(((const dht_member_t *)a)->message_id, ((const dht_member_t *)b)->message_id);
+}
+
+/* Bundles (format 2) as an upload pass writes them: members of one (mailbox, day, shard), ids
+ * ascending, created_at the smallest member time. Messages get their shard by their time (the
+ * id hashes it), a bounded search. */
+static void bundles(const dnasync_identity_t *alice, const dnasync_identity_t *bob)
+{
+    const uint64_t now = 1764633600;
+    char *an = strdup(alice->name), *bn = strdup(bob->name); /* the codec's fields are not const */
+    dht_member_t m[3];
+    memset(m, 0, sizeof m);
+    int shard = -1;
+    uint64_t t = now;
+    for (size_t i = 0; i < 3; i++) {
+        char body[64];
+        memset(body, 'k' + (int)i, sizeof body);
+        const uint8_t *eks[2] = {bob->kem_ek, alice->kem_ek};
+        if (dnasync_envelope_seal(eks, 2, NULL, 0, (const uint8_t *)body, sizeof body, NULL,
+                                  &m[i].payload, &m[i].payload_len) != 0)
+            die("seal");
+        m[i].sender = an;
+        m[i].recipient = bn;
+        for (int tries = 0;; tries++, t++) {
+            if (tries == 100000 || dnasync_message_id(alice->name, bob->name, t, m[i].payload,
+                                                      m[i].payload_len, m[i].message_id) != 0)
+                die("bundle member id");
+            if (shard < 0)
+                shard = dht_shard_of(m[i].message_id);
+            if (dht_shard_of(m[i].message_id) == shard)
+                break;
+        }
+        m[i].at = t++;
+    }
+    qsort(m, 3, sizeof *m, member_cmp);
+    dht_value_t v; /* a borrowed view: members and names stay the caller's */
+    memset(&v, 0, sizeof v);
+    v.version = DHT_BUNDLE_FORMAT;
+    v.kind = DHT_KIND_BUNDLE_MESSAGE;
+    v.created_at = m[0].at < m[1].at ? (m[0].at < m[2].at ? m[0].at : m[2].at)
+                                     : (m[1].at < m[2].at ? m[1].at : m[2].at);
+    v.mailbox = bn;
+    v.day = (uint64_t)dht_upload_day(now);
+    v.shard = (uint8_t)shard;
+    memset(v.writer_id, 0x5a, sizeof v.writer_id);
+    v.members = m;
+    v.n_members = 3;
+    emit(&v, alice, "bundle-message-3", "value", NULL);
+    /* the same messages' tombstones and receipts by alice's device, in alice's mailbox */
+    for (int kind = DHT_KIND_BUNDLE_TOMBSTONE; kind <= DHT_KIND_BUNDLE_RECEIPT; kind++) {
+        dht_member_t d[3];
+        memset(d, 0, sizeof d);
+        for (size_t i = 0; i < 3; i++) {
+            memcpy(d[i].message_id, m[i].message_id, sizeof d[i].message_id);
+            d[i].at = now + 100 + i;
+        }
+        v.kind = (uint8_t)kind;
+        v.created_at = now + 100;
+        v.mailbox = an;
+        v.members = d;
+        emit(&v, alice,
+             kind == DHT_KIND_BUNDLE_TOMBSTONE ? "bundle-tombstone-3" : "bundle-receipt-3", "value",
+             NULL);
+    }
+    for (size_t i = 0; i < 3; i++)
+        free(m[i].payload);
+    free(an);
+    free(bn);
+}
+
 #define FUZZ_LINKCODE_NOW_MS 1800000000000ull /* = fuzz_linkcode.c: codes expire */
 
 static uint64_t linkcode_now(void *user)
@@ -223,7 +295,9 @@ static void hex(const uint8_t *b, size_t n, char *out)
 /* The gateway corpus: a put of each value file written above, under its real key and id. */
 static void gateway(void)
 {
-    static const char *const files[] = {"message-200", "tombstone", "summary-3", "identity"};
+    static const char *const files[] = {"message-200",     "tombstone",        "summary-3",
+                                        "identity",        "bundle-message-3", "bundle-tombstone-3",
+                                        "bundle-receipt-3"};
     char keys_body[1024] = "{\"keys\":[";
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char path[4096];
@@ -242,6 +316,8 @@ static void gateway(void)
             dht_key_name_box(name, sizeof name, v.recipient, day, dht_shard_of(v.message_id));
         else if (v.kind == DHT_KIND_TOMBSTONE)
             dht_key_name_box(name, sizeof name, v.owner, day, dht_shard_of(v.message_id));
+        else if (DHT_KIND_IS_BUNDLE(v.kind))
+            dht_key_name_box(name, sizeof name, v.mailbox, (int64_t)v.day, v.shard);
         else if (v.kind == DHT_KIND_SUMMARY)
             dht_key_name_sum(name, sizeof name, v.mailbox, (int64_t)v.day);
         else
@@ -334,6 +410,7 @@ int main(int argc, char **argv)
     longest[DNASYNC_NAME_MAX] = '\0';
     dnasync_identity_t *lz = ident(longest);
     values(alice, bob);
+    bundles(alice, bob);
     linkcodes(alice, lz);
     configs();
     gateway();
