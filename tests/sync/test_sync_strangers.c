@@ -12,6 +12,7 @@
 #include "dht/dht_codec.h"
 #include "dht/dht_keys.h"
 #include "hostile_net.h"
+#include "verify_count.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -21,19 +22,6 @@
 
 #define STRANGERS 300 /* more than one pass checks, fewer than the verify memo holds */
 #define PASSES 4
-
-static uint64_t verifies;
-
-int __real_dnasync_sign_verify(const uint8_t pk[32], const uint8_t *msg, size_t len,
-                               const uint8_t sig[64]);
-int __wrap_dnasync_sign_verify(const uint8_t pk[32], const uint8_t *msg, size_t len,
-                               const uint8_t sig[64]);
-int __wrap_dnasync_sign_verify(const uint8_t pk[32], const uint8_t *msg, size_t len,
-                               const uint8_t sig[64])
-{
-    verifies++;
-    return __real_dnasync_sign_verify(pk, msg, len, sig);
-}
 
 static void put_strangers(tnet_t *net, const char *mailbox, int64_t day)
 {
@@ -75,9 +63,9 @@ int main(void)
     int arrived = 0;
     uint64_t most = 0;
     for (int i = 0; i < PASSES && !arrived; i++) {
-        uint64_t before = verifies;
+        uint64_t before = verify_count();
         tdev_sync(&alice, NULL, NULL, NULL);
-        uint64_t n = verifies - before;
+        uint64_t n = verify_count() - before;
         most = n > most ? n : most;
         arrived = tdev_has(&alice, m);
         fprintf(stderr, "pass %d: %llu signature checks, bob's message %s\n", i + 1,
