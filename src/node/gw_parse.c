@@ -156,6 +156,8 @@ static void parse_item(json_t *o, gw_put_item_t *it)
         return item_fail(it, GW_MALFORMED, "out of memory");
     if (rc != 0)
         return item_fail(it, GW_MALFORMED, "data is not standard padded base64");
+    if (it->len == 0)
+        return item_fail(it, GW_MALFORMED, "data is empty");
     if (it->len > DHT_VALUE_MAX_BYTES)
         return item_fail(it, GW_TOO_BIG, "value over 64000 bytes");
     it->kind = kind_of_name(json_string_value(kind));
