@@ -81,6 +81,10 @@ int __wrap_dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], co
                     size_t n_ids, int timeout_ms, dnad_value_t **out, size_t *count);
 int __wrap_dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int timeout_ms,
                          uint64_t **ids, size_t *count);
+int __real_dnad_get_first(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int timeout_ms,
+                          dnad_first_cb first, void *user, dnad_value_t **out, size_t *count);
+int __wrap_dnad_get_first(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int timeout_ms,
+                          dnad_first_cb first, void *user, dnad_value_t **out, size_t *count);
 int __wrap_dnad_listen(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_value_cb cb,
                        void *user, int timeout_ms, uint64_t *token);
 int __real_dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
@@ -167,6 +171,37 @@ int __wrap_dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], co
     int rc = __real_dnad_get(n, key, ids, n_ids, timeout_ms, out, count);
     note_slow(ids && n_ids ? "get by ids" : "whole-key get", key, n_ids,
               rc == 0 && count ? *count : 0, t0);
+    if (rc == 0 && out && *out && count) {
+        c_get_values += *count;
+        for (size_t i = 0; i < *count; i++)
+            c_get_bytes += (*out)[i].len;
+    }
+    return rc;
+}
+
+/* A summary read with a first look: traced twice, at its first answer and at its end. */
+typedef struct first_call {
+    dnad_first_cb cb;
+    void *user;
+    const uint8_t *key;
+    double t0;
+} first_call_t;
+
+static void first_seen(void *user, dnad_value_t *vals, size_t count)
+{
+    const first_call_t *c = user;
+    note_slow("whole-key get's first answer", c->key, 0, count, c->t0);
+    c->cb(c->user, vals, count);
+}
+
+int __wrap_dnad_get_first(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int timeout_ms,
+                          dnad_first_cb first, void *user, dnad_value_t **out, size_t *count)
+{
+    c_gets++;
+    c_gets_whole++;
+    first_call_t c = {first, user, key, bench_mono()};
+    int rc = __real_dnad_get_first(n, key, timeout_ms, first ? first_seen : NULL, &c, out, count);
+    note_slow("whole-key get", key, 0, rc == 0 && count ? *count : 0, c.t0);
     if (rc == 0 && out && *out && count) {
         c_get_values += *count;
         for (size_t i = 0; i < *count; i++)

@@ -392,6 +392,36 @@ int dht_get(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES]
     return convert(ctx, rc, v, n, out, count);
 }
 
+/* The adapter's first answer, handed on in this layer's type (dht_get_first). */
+typedef struct first_call {
+    dht_storage_context_t *ctx;
+    dht_first_cb cb;
+    void *user;
+} first_call_t;
+
+static void on_first(void *user, dnad_value_t *vals, size_t n)
+{
+    first_call_t *f = user;
+    dht_raw_value_t *r = NULL;
+    size_t k = 0;
+    if (convert(f->ctx, 0, vals, n, &r, &k) == 0)
+        f->cb(f->user, r, k);
+}
+
+int dht_get_first(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                  dht_first_cb first, void *user, dht_raw_value_t **out, size_t *count)
+{
+    if (!ctx || !key || !first || !out || !count)
+        return DNASYNC_EINVAL;
+    *out = NULL;
+    *count = 0;
+    first_call_t f = {ctx, first, user};
+    dnad_value_t *v = NULL;
+    size_t n = 0;
+    int rc = dnad_get_first(ctx->node, key, ctx->timeout_ms, on_first, &f, &v, &n);
+    return convert(ctx, rc, v, n, out, count);
+}
+
 int dht_get_by_ids(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
                    const uint64_t *ids, size_t n_ids, dht_raw_value_t **out, size_t *count)
 {

@@ -137,6 +137,13 @@ int dht_caps_room(int kind, size_t held, size_t by_author, char *why, size_t why
  * more than once. */
 int dht_get(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
             dht_raw_value_t **out, size_t *count);
+/* dht_get that also hands over the first answer holding values, before the slowest node's:
+ * first(user, vals, count) runs at most once, on the DHT thread, before dht_get_first returns;
+ * it owns vals (dht_raw_values_free) and must be short. That answer is one node's view (maybe an
+ * older edition): a hint, never a complete read. *out as dht_get. */
+typedef void (*dht_first_cb)(void *user, dht_raw_value_t *vals, size_t count);
+int dht_get_first(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                  dht_first_cb first, void *user, dht_raw_value_t **out, size_t *count);
 /* Value ids of a key, without payloads. *ids malloc'd; caller frees with free(). */
 int dht_list_ids(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
                  uint64_t **ids, size_t *count);

@@ -673,7 +673,29 @@ struct GetState : Waiter {
     std::map<uint64_t, Versions> vals; // distinct versions per id, newest edition only
     std::set<uint64_t> ids;
     int pending{0};
+    dnad_first_cb first{}; // cleared once called, and when the caller stops waiting
+    void *first_user{};
 };
+
+// The first answer that held values, copied for dnad_get_first's callback (which owns them).
+void hand_first(GetState &st, const std::vector<std::shared_ptr<dht::Value>> &vs)
+{
+    auto *arr = static_cast<dnad_value_t *>(std::calloc(vs.size(), sizeof(dnad_value_t)));
+    for (size_t i = 0; arr && i < vs.size(); i++) {
+        arr[i] = {vs[i]->id, vs[i]->type,
+                  static_cast<uint8_t *>(std::malloc(vs[i]->data.size() + 1)), vs[i]->data.size()};
+        if (!arr[i].data) {
+            dnad_values_free(arr, i);
+            arr = nullptr;
+        } else if (!vs[i]->data.empty()) {
+            std::memcpy(arr[i].data, vs[i]->data.data(), vs[i]->data.size());
+        }
+    }
+    auto cb = st.first;
+    st.first = nullptr;
+    if (arr) // out of memory: no first look, the whole answer still comes
+        cb(st.first_user, arr, vs.size());
+}
 
 // Nodes may hold different editions of one id (a node that missed the latest summary edit keeps
 // the older one, and Dht::get answers from the local store first): keep the newest edition, not
@@ -691,14 +713,19 @@ void merge_version(Versions &vers, const std::shared_ptr<dht::Value> &v)
 }
 } // namespace
 
-int dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,
-             size_t n_ids, int timeout_ms, dnad_value_t **out, size_t *count)
+namespace
+{
+int get_values(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,
+               size_t n_ids, int timeout_ms, dnad_first_cb first, void *first_user,
+               dnad_value_t **out, size_t *count)
 {
     if (!n || !key || !out || !count || (n_ids && !ids))
         return DNASYNC_EINVAL;
     *out = nullptr;
     *count = 0;
     auto st = std::make_shared<GetState>();
+    st->first = first;
+    st->first_user = first_user;
     dht::InfoHash k(key, DNASYNC_DHT_KEY_BYTES);
     std::vector<uint64_t> want(ids, ids + n_ids);
     st->pending = want.empty() ? 1 : (int)want.size();
@@ -718,6 +745,8 @@ int dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uin
                 int kind = dht_kind_of_type(v->type);
                 final_value |= kind != 0 && kind != DHT_KIND_SUMMARY && kind != DHT_KIND_IDENTITY;
             }
+            if (st->first && !vs.empty())
+                hand_first(*st, vs);
             return !(by_id && final_value);
         };
         auto ondone = [st](bool, const std::vector<std::shared_ptr<dht::Node>> &) {
@@ -735,9 +764,11 @@ int dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uin
     });
     if (!posted)
         return DNASYNC_EDHT;
-    if (!st->wait(timeout_ms))
-        return DNASYNC_ETIMEOUT;
+    bool ended = st->wait(timeout_ms);
     std::lock_guard<std::mutex> l(st->m);
+    st->first = nullptr; // the caller's user pointer is not used after this returns
+    if (!ended)
+        return DNASYNC_ETIMEOUT;
     size_t total = 0;
     for (auto &kv : st->vals)
         total += kv.second.size();
@@ -768,6 +799,21 @@ int dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uin
     *out = arr;
     *count = i;
     return DNASYNC_OK;
+}
+} // namespace
+
+int dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,
+             size_t n_ids, int timeout_ms, dnad_value_t **out, size_t *count)
+{
+    return get_values(n, key, ids, n_ids, timeout_ms, nullptr, nullptr, out, count);
+}
+
+int dnad_get_first(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int timeout_ms,
+                   dnad_first_cb first, void *user, dnad_value_t **out, size_t *count)
+{
+    if (!first)
+        return DNASYNC_EINVAL;
+    return get_values(n, key, nullptr, 0, timeout_ms, first, user, out, count);
 }
 
 void dnad_values_free(dnad_value_t *v, size_t count)

@@ -93,6 +93,14 @@ int dnad_put(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uin
 int dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,
              size_t n_ids, int timeout_ms, dnad_value_t **out, size_t *count);
 void dnad_values_free(dnad_value_t *v, size_t count);
+/* dnad_get of a whole key that also hands over the first answer holding values: first(user,
+ * vals, count) runs at most once, on the DHT thread, before dnad_get_first returns (never after),
+ * with that answer's values (the callee owns them: dnad_values_free); it must be short. That
+ * answer is one node's view, possibly an older edition (the local store answers first); the
+ * values returned are every node's, merged as dnad_get merges them. */
+typedef void (*dnad_first_cb)(void *user, dnad_value_t *vals, size_t count);
+int dnad_get_first(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int timeout_ms,
+                   dnad_first_cb first, void *user, dnad_value_t **out, size_t *count);
 
 /* Blocking id listing without payloads (query Select(Id)). *ids malloc'd; caller frees. */
 int dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int timeout_ms,

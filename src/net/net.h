@@ -88,6 +88,13 @@ typedef struct dnasync_net_ops {
     /* Optional (NULL: the engine runs get on several threads at once): every value of n keys,
      * each item with its own rc. */
     void (*get_many)(dnasync_net_t *net, dnasync_net_multi_t *items, size_t n);
+    /* Optional (NULL: the engine has no first look): get, handing over the first answer that
+     * held values before the others are waited for: first(user, vals, count) at most once, on a
+     * transport thread, before get_first returns; it owns vals (dnasync_net_values_free) and
+     * must be short. One node's view, maybe an older edition: a hint, never a complete read. */
+    int (*get_first)(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                     void (*first)(void *user, dnasync_net_value_t *vals, size_t count), void *user,
+                     dnasync_net_value_t **out, size_t *count, char err[DNASYNC_NET_ERR_MAX]);
     /* Value ids of a key (*ids caller frees with free()). */
     int (*list_ids)(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t **ids,
                     size_t *count, char err[DNASYNC_NET_ERR_MAX]);

@@ -98,6 +98,37 @@ static int d_get(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
     return convert(raw, n, out, count, err);
 }
 
+/* The node's first answer, handed on in this layer's type (d_get_first). */
+typedef struct d_first {
+    void (*cb)(void *user, dnasync_net_value_t *vals, size_t count);
+    void *user;
+} d_first_t;
+
+static void on_first(void *user, dht_raw_value_t *raw, size_t n)
+{
+    const d_first_t *f = user;
+    dnasync_net_value_t *v = NULL;
+    size_t k = 0;
+    char err[DNASYNC_NET_ERR_MAX];
+    if (convert(raw, n, &v, &k, err) == 0 && k > 0)
+        f->cb(f->user, v, k);
+}
+
+static int d_get_first(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
+                       void (*first)(void *user, dnasync_net_value_t *vals, size_t count),
+                       void *user, dnasync_net_value_t **out, size_t *count,
+                       char err[DNASYNC_NET_ERR_MAX])
+{
+    d_first_t f = {first, user};
+    dht_raw_value_t *raw = NULL;
+    size_t n = 0;
+    int rc = dht_get_first(dht_of(net), key, on_first, &f, &raw, &n);
+    if (rc != 0)
+        return dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, rc, "DHT %s: %s", "get",
+                               dht_storage_errmsg(dht_of(net)));
+    return convert(raw, n, out, count, err);
+}
+
 static int d_list_ids(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t **ids,
                       size_t *count, char err[DNASYNC_NET_ERR_MAX])
 {
@@ -201,6 +232,7 @@ static void d_free(dnasync_net_t *net)
 static const dnasync_net_ops_t dht_ops = {
     .put = d_put,
     .get = d_get,
+    .get_first = d_get_first,
     .list_ids = d_list_ids,
     .get_ids = d_get_ids,
     .listen = d_listen,

@@ -205,6 +205,7 @@ typedef struct sum_round {
     int known;        /* 1: keys this device holds values of; 0: the others */
     size_t strangers; /* others checked so far (not counting memo hits) */
     bool flooded;
+    bool look; /* a first look (look_day): refusals are counted by the complete read */
 } sum_round_t;
 
 static int on_summary(void *user, uint64_t vid, const uint8_t *val, size_t len)
@@ -214,7 +215,7 @@ static int on_summary(void *user, uint64_t vid, const uint8_t *val, size_t len)
     day_job_t *job = r->job;
     sync_context_t *ctx = job->ctx;
     if (sv_decode_summary(ctx, job->mailbox, job->day, val, len, false, &r->s) != 0) {
-        ctx->rejected += (uint64_t)r->known; /* counted once, in the first round */
+        ctx->rejected += (uint64_t)(r->known && !r->look); /* counted once, in the first round */
         return 0;
     }
     const acct_author_t *e = acct_find(&job->acct, r->s.author, false);
@@ -230,7 +231,7 @@ static int on_summary(void *user, uint64_t vid, const uint8_t *val, size_t len)
             return 0;
         }
         if (sv_decode_summary(ctx, job->mailbox, job->day, val, len, true, &r->s) != 0) {
-            ctx->rejected++;
+            ctx->rejected += !r->look;
             return 0;
         }
         memcpy(seen, hash, sizeof hash);
@@ -244,12 +245,15 @@ static int on_summary(void *user, uint64_t vid, const uint8_t *val, size_t len)
  * them would never be checked (tests/sync/test_sync_strangers.c). Together with the memo,
  * every writer of a key that honest nodes serve (at most a few times the cap) is checked
  * within a few passes. Sets *flooded when the key is at that cap or above. */
-static int read_summaries(day_job_t *job, const net_multi_t *sums, bool *flooded)
+static int read_summaries(day_job_t *job, const net_multi_t *sums, bool look, size_t *strangers,
+                          bool *flooded)
 {
     sum_round_t *r = calloc(1, sizeof *r);
     if (!r)
         return dnasync_err_set(&job->ctx->err, DNASYNC_ENOMEM, "out of memory");
     r->job = job;
+    r->look = look;
+    r->strangers = *strangers; /* one budget per pass: a first look's checks count too */
     uint64_t start = 0;
     if (dnasync_env_random(job->ctx->env, (uint8_t *)&start, sizeof start) != 0) {
         free(r);
@@ -260,6 +264,7 @@ static int read_summaries(day_job_t *job, const net_multi_t *sums, bool *flooded
         rc = net_multi_each(sums, sums->count ? (size_t)(start % sums->count) : 0, on_summary, r);
     /* at the cap, nodes may have refused a writer's summary: the key may not show everyone */
     *flooded = r->flooded || sums->count >= DHT_SUMMARY_KEY_CAP;
+    *strangers = r->strangers;
     free(r);
     acct_close_claims(&job->acct);
     return rc ? dnasync_err_set(&job->ctx->err, rc, "out of memory") : 0;
@@ -327,9 +332,55 @@ static int set_day(sync_context_t *ctx, int64_t day, const char *why)
     return DNASYNC_OK;
 }
 
-/* sums: the day's summary key, already read (net_get_many). */
-static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, size_t *new_msgs,
-                        size_t *deleted)
+/* The last progress report of a reported day: "N of N" when everything came (a whole-key
+ * re-read counts values twice, hence the clamp); less when something is still missing. */
+static void report_progress(day_job_t *job)
+{
+    if (job->total < 100)
+        return;
+    sync_event_push(job->ctx, SYNC_EVENT_PROGRESS, NULL,
+                    job->fetched < job->total ? job->fetched : job->total, job->total);
+    sync_events_flush_locked(job->ctx);
+}
+
+/* A first look at a day (docs/sync.md "First look"): view is the first answer one node gave to
+ * the summary read still waiting for the others. Its claims only choose the shards to fetch
+ * now, by listing (no whole-key read, which waits for every node); it never verifies the day:
+ * download_day does that from the complete read, fetching what the first answer did not show
+ * (a writer or a newer edition it lacked). A failure here changes nothing: the complete read
+ * redoes it. */
+static void look_day(sync_context_t *ctx, int64_t day, const net_multi_t *view, size_t *strangers,
+                     size_t *new_msgs, size_t *deleted)
+{
+    day_job_t job;
+    memset(&job, 0, sizeof job);
+    job.ctx = ctx;
+    job.mailbox = ctx->identity;
+    job.day = day;
+    bool flooded = false;
+    if (dnasync_cache_index_each(ctx->cache, ctx->identity, day, on_held, &job) == 0 &&
+        read_summaries(&job, view, true, strangers, &flooded) == 0) {
+        for (unsigned s = 0; s < DNASYNC_DHT_SHARDS; s++)
+            job.total += (size_t)acct_shard_missing(&job.acct, s);
+        for (unsigned s = 0; s < DNASYNC_DHT_SHARDS; s++) {
+            if (!acct_shard_differs(&job.acct, s))
+                continue;
+            job.shard = s;
+            if (fetch_shard(&job, 0) != 0)
+                break;
+            sync_events_flush_locked(ctx);
+        }
+        report_progress(&job);
+    }
+    acct_free(&job.acct);
+    *new_msgs += job.new_msgs;
+    *deleted += job.deleted;
+}
+
+/* sums: the day's summary key, already read (net_get_many); strangers: summaries of keys this
+ * device held nothing of that its first look checked (they count against the pass's budget). */
+static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, size_t strangers,
+                        size_t *new_msgs, size_t *deleted)
 {
     char why[320] = "";
     day_job_t job;
@@ -350,7 +401,7 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
         read_rc = dnasync_err_set(&ctx->err, sums->rc, "DHT get of day %lld's summaries failed",
                                   (long long)day);
     else
-        first_err = read_summaries(&job, sums, &flooded);
+        first_err = read_summaries(&job, sums, false, &strangers, &flooded);
     if (!first_err && (read_rc || flooded || acct_unaccounted(&job.acct)))
         first_err = read_known_writers(&job);
     bool ready = first_err == 0;
@@ -376,13 +427,7 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
          * at the end of a long catch-up. */
         sync_events_flush_locked(ctx);
     }
-    /* The last progress report of a reported day: "N of N" when everything came (a whole-key
-     * re-read counts values twice, hence the clamp); less when something is still missing. */
-    if (job.total >= 100) {
-        sync_event_push(ctx, SYNC_EVENT_PROGRESS, NULL,
-                        job.fetched < job.total ? job.fetched : job.total, job.total);
-        sync_events_flush_locked(ctx);
-    }
+    report_progress(&job);
     if (ready && note_writers(&job) != 0 && !first_err)
         first_err = DNASYNC_EIO;
     if (read_rc)
@@ -405,6 +450,21 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
     return read_rc ? read_rc : first_err ? first_err : rc;
 }
 
+typedef struct looks {
+    sync_context_t *ctx;
+    int64_t days[SYNC_WINDOW_DAYS + 1];
+    bool look[SYNC_WINDOW_DAYS + 1];        /* not verified at its last check: worth a first look */
+    size_t strangers[SYNC_WINDOW_DAYS + 1]; /* new summary checks the look made */
+    size_t new_msgs, deleted;
+} looks_t;
+
+static void on_look(void *user, size_t item, const net_multi_t *view)
+{
+    looks_t *l = user;
+    if (l->look[item])
+        look_day(l->ctx, l->days[item], view, &l->strangers[item], &l->new_msgs, &l->deleted);
+}
+
 static int download_days(sync_context_t *ctx, int64_t from, int64_t to, size_t *new_msgs,
                          size_t *deleted)
 {
@@ -413,7 +473,8 @@ static int download_days(sync_context_t *ctx, int64_t from, int64_t to, size_t *
         return rc;
     size_t n = 0, d = 0, count = 0;
     net_multi_t sums[SYNC_WINDOW_DAYS + 1];
-    int64_t days[SYNC_WINDOW_DAYS + 1];
+    looks_t looks = {ctx, {0}, {0}, {0}, 0, 0};
+    int64_t *days = looks.days;
     for (int64_t day = from; day <= to && count < SYNC_WINDOW_DAYS + 1; day++) {
         dnasync_cache_day_t state;
         if (dnasync_cache_day_get(ctx->cache, ctx->identity, day, &state) != 0)
@@ -422,12 +483,16 @@ static int download_days(sync_context_t *ctx, int64_t from, int64_t to, size_t *
             continue; /* verified after it ended: nothing can change there any more */
         memset(&sums[count], 0, sizeof sums[count]);
         net_key_sum(ctx->identity, day, sums[count].key);
+        looks.look[count] = !state.verified;
         days[count++] = day;
     }
-    /* One summary read per open day, all at once: the latency of one get, not of 31. */
-    net_get_many(ctx, sums, count);
+    /* One summary read per open day, all at once: the latency of one get, not of 31; a day not
+     * verified before is fetched from the first answer while the slower nodes are waited for. */
+    net_get_many(ctx, sums, count, on_look, &looks);
+    n += looks.new_msgs;
+    d += looks.deleted;
     for (size_t i = 0; i < count; i++) {
-        rc = download_day(ctx, days[i], &sums[i], &n, &d);
+        rc = download_day(ctx, days[i], &sums[i], looks.strangers[i], &n, &d);
         if (rc != 0 && !first_err)
             first_err = rc;
     }

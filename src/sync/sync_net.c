@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sync/sync_net.h"
 
+#include "common/cond.h"
+
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -62,23 +64,43 @@ int net_get_ids(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], c
     return deliver(vals, count, cb, user);
 }
 
-/* One thread per open day of the window (plus the caller): a get of an empty or half-reachable
- * key waits for slow or dead nodes (~1.1 s each, measured), so 31 summary reads 9 at a time took
- * ~4.8 s of a 10,000-message catch-up and all at once ~1.3 s. The threads only wait on the DHT
- * transport, so a small stack does. */
-#define NET_THREADS SYNC_WINDOW_DAYS
+/* One thread per open day of the window: a get of an empty or half-reachable key waits for
+ * slow or dead nodes (~1.1 s each, measured), so 31 summary reads 9 at a time took ~4.8 s of a
+ * 10,000-message catch-up and all at once ~1.3 s. The threads only wait on the DHT transport, so
+ * a small stack does. */
+#define NET_THREADS (SYNC_WINDOW_DAYS + 1)
 #define NET_STACK (256 * 1024)
 
 typedef struct multi_job {
     sync_context_t *ctx;
     net_multi_t *items;
-    size_t n, next;
+    net_multi_t *firsts; /* with a first look: each item's first answer (vals NULL: none yet) */
+    size_t n, next, ended;
     pthread_mutex_t mu;
+    pthread_cond_t cv;
 } multi_job_t;
+
+typedef struct first_slot {
+    multi_job_t *job;
+    size_t i;
+} first_slot_t;
+
+/* On a transport thread: keep the answer for the thread that looks (net_get_many). */
+static void on_first(void *user, dnasync_net_value_t *vals, size_t count)
+{
+    const first_slot_t *f = user;
+    multi_job_t *job = f->job;
+    pthread_mutex_lock(&job->mu);
+    job->firsts[f->i].vals = vals;
+    job->firsts[f->i].count = count;
+    pthread_cond_broadcast(&job->cv);
+    pthread_mutex_unlock(&job->mu);
+}
 
 static void *multi_worker(void *arg)
 {
     multi_job_t *job = arg;
+    dnasync_net_t *net = job->ctx->net;
     for (;;) {
         pthread_mutex_lock(&job->mu);
         size_t i = job->next < job->n ? job->next++ : job->n;
@@ -87,32 +109,77 @@ static void *multi_worker(void *arg)
             return NULL;
         net_multi_t *it = &job->items[i];
         char err[DNASYNC_NET_ERR_MAX];
-        it->rc = job->ctx->net->ops->get(job->ctx->net, it->key, &it->vals, &it->count, err);
+        first_slot_t f = {job, i};
+        it->rc = job->firsts
+                     ? net->ops->get_first(net, it->key, on_first, &f, &it->vals, &it->count, err)
+                     : net->ops->get(net, it->key, &it->vals, &it->count, err);
+        pthread_mutex_lock(&job->mu);
+        job->ended++;
+        pthread_cond_broadcast(&job->cv);
+        pthread_mutex_unlock(&job->mu);
     }
 }
 
-void net_get_many(sync_context_t *ctx, net_multi_t *items, size_t n)
+/* The looking thread: each first answer to look() as it comes, until every read has ended
+ * (each is bounded by the transport's timeout; the slices only keep this wait bounded too). */
+static void look_loop(multi_job_t *job, net_first_cb look, void *user)
+{
+    pthread_mutex_lock(&job->mu);
+    for (;;) {
+        size_t i = 0;
+        while (i < job->n && !job->firsts[i].vals)
+            i++;
+        if (i < job->n) { /* each item has at most one first answer */
+            net_multi_t view = job->firsts[i];
+            job->firsts[i].vals = NULL;
+            pthread_mutex_unlock(&job->mu);
+            view.rc = 0;
+            look(user, i, &view);
+            dnasync_net_values_free(view.vals, view.count);
+            pthread_mutex_lock(&job->mu);
+            continue;
+        }
+        if (job->ended == job->n)
+            break;
+        struct timespec ts;
+        dnasync_deadline_ms(&ts, 1000);
+        pthread_cond_timedwait(&job->cv, &job->mu, &ts);
+    }
+    pthread_mutex_unlock(&job->mu);
+}
+
+void net_get_many(sync_context_t *ctx, net_multi_t *items, size_t n, net_first_cb look, void *user)
 {
     if (ctx->net->ops->get_many) {
         ctx->net->ops->get_many(ctx->net, items, n); /* the transport batches them itself */
         return;
     }
-    multi_job_t job = {.ctx = ctx, .items = items, .n = n, .next = 0};
+    multi_job_t job = {.ctx = ctx, .items = items, .n = n};
+    if (look && ctx->net->ops->get_first && n > 0 && n <= NET_THREADS)
+        job.firsts = calloc(n, sizeof *job.firsts); /* out of memory: no first look */
     pthread_mutex_init(&job.mu, NULL);
+    dnasync_cond_init(&job.cv);
     pthread_t th[NET_THREADS];
     pthread_attr_t attr;
     bool attr_ok = pthread_attr_init(&attr) == 0;
     if (attr_ok)
         (void)pthread_attr_setstacksize(&attr, NET_STACK);
-    size_t started = 0;
-    for (; started < NET_THREADS && started + 1 < n; started++)
+    /* with a first look this thread looks and every read has a thread of its own */
+    size_t helpers = job.firsts ? n : n - (n > 0), started = 0;
+    for (; started < helpers && started < NET_THREADS; started++)
         if (pthread_create(&th[started], attr_ok ? &attr : NULL, multi_worker, &job) != 0)
             break;
     if (attr_ok)
         pthread_attr_destroy(&attr);
-    multi_worker(&job); /* this thread works too; with no helpers it does everything */
+    if (job.firsts && started > 0)
+        look_loop(&job, look, user);
+    multi_worker(&job); /* whatever no helper took (all of it when none started) */
     for (size_t i = 0; i < started; i++)
         pthread_join(th[i], NULL);
+    for (size_t i = 0; job.firsts && i < n; i++) /* first answers that came too late to matter */
+        dnasync_net_values_free(job.firsts[i].vals, job.firsts[i].count);
+    free(job.firsts);
+    pthread_cond_destroy(&job.cv);
     pthread_mutex_destroy(&job.mu);
 }
 

@@ -27,10 +27,14 @@ int net_list_ids(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], 
                  size_t *n);
 int net_get_ids(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,
                 size_t n, net_value_cb cb, void *user);
-/* Several gets at once (a few threads; every transport is thread-safe). Each item gets its own
- * rc and values; free them with net_multi_free. */
+/* Several gets at once (a thread each; every transport is thread-safe). Each item gets its own
+ * rc and values; free them with net_multi_free. look (may be NULL): with a transport that has
+ * get_first, runs on the calling thread for each item's first answer as it comes, while the
+ * reads go on (view: that one node's values, borrowed for the call; a hint, never a complete
+ * read: docs/sync.md "First look"). */
 typedef dnasync_net_multi_t net_multi_t; /* key in; rc, vals, count out */
-void net_get_many(sync_context_t *ctx, net_multi_t *items, size_t n);
+typedef void (*net_first_cb)(void *user, size_t item, const net_multi_t *view);
+void net_get_many(sync_context_t *ctx, net_multi_t *items, size_t n, net_first_cb look, void *user);
 /* cb for each value of an item (in order); stops at the first non-zero return. */
 /* Every value of item to cb, starting at index start (mod count) and wrapping round. */
 int net_multi_each(const net_multi_t *item, size_t start, net_value_cb cb, void *user);
