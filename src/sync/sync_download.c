@@ -208,6 +208,10 @@ typedef struct sum_round {
     bool look; /* a first look (look_day): refusals are counted by the complete read */
 } sum_round_t;
 
+/* New checks of strangers' summaries a first look may make, of the pass's DHT_SUMMARY_KEY_CAP:
+ * the node that answers first cannot use up the checks the complete read needs. */
+#define SYNC_LOOK_CHECKS 32
+
 static int on_summary(void *user, uint64_t vid, const uint8_t *val, size_t len)
 {
     (void)vid;
@@ -226,10 +230,11 @@ static int on_summary(void *user, uint64_t vid, const uint8_t *val, size_t len)
     SHA256(val, len, hash);
     uint8_t *seen = ctx->sum_verified[((size_t)hash[0] << 8 | hash[1]) % SYNC_SUM_VERIFIED_SLOTS];
     if (memcmp(seen, hash, sizeof hash) != 0) {
-        if (!r->known && r->strangers++ >= DHT_SUMMARY_KEY_CAP) {
+        if (!r->known && r->strangers >= (r->look ? SYNC_LOOK_CHECKS : DHT_SUMMARY_KEY_CAP)) {
             r->flooded = true;
             return 0;
         }
+        r->strangers += !r->known;
         if (sv_decode_summary(ctx, job->mailbox, job->day, val, len, true, &r->s) != 0) {
             ctx->rejected += !r->look;
             return 0;

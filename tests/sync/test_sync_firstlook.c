@@ -10,6 +10,7 @@
 #include "check.h"
 #include "common/cond.h"
 #include "dht/dht_keys.h"
+#include "hostile_net.h"
 #include "sync_testnet.h"
 
 #include <pthread.h>
@@ -303,10 +304,42 @@ static void test_late_newer_edition(void)
     world_end(&w);
 }
 
+/* The node that answers first serves 300 strangers' summaries (signed by throwaway keys, as
+ * anyone can make them), more than a pass checks: bob's summary, in the complete answer only,
+ * must still be checked in that pass (before the first look's own cap it used up the pass's 256
+ * checks: the day was reported flooded and bob's message did not arrive). */
+static void test_first_answer_flood(void)
+{
+    world_t w;
+    world_start(&w);
+    tdev_t bob;
+    tdev_init(&bob, &w.net, "bob-desktop", "bob", 1);
+    bob.clock.now_ms = w.desk.clock.now_ms;
+    tdev_open(&bob, &w.net);
+    tdev_sync(&w.desk, NULL, NULL, NULL); /* the identity records */
+    tdev_sync(&bob, NULL, NULL, NULL);
+    char id[65];
+    tdev_send(&bob, "alice", "behind a crowded first answer", id);
+    w.look.n_stale = 300;
+    w.look.stale = calloc(w.look.n_stale, sizeof *w.look.stale);
+    CHECK(w.look.stale != NULL);
+    for (unsigned i = 0; i < w.look.n_stale; i++) {
+        dnasync_net_value_t *v = &w.look.stale[i];
+        hnet_summary(&v->data, &v->len, &v->id, "alice", w.day, 0x400000 + i, i, 0, 0, 0);
+    }
+    w.look.listed = true; /* the complete answer comes at once: nothing here is listed first */
+    tdev_open(&w.mob, &w.net);
+    CHECK(sync_pass(w.mob.sync, NULL, NULL, NULL) == 0);
+    CHECK(tdev_has(&w.mob, id));
+    tdev_close(&bob);
+    world_end(&w);
+}
+
 int main(void)
 {
     test_fetch_before_slowest();
     test_older_edition_never_verifies();
     test_late_newer_edition();
+    test_first_answer_flood();
     return 0;
 }
