@@ -337,17 +337,6 @@ static int set_day(sync_context_t *ctx, int64_t day, const char *why)
     return DNASYNC_OK;
 }
 
-/* The last progress report of a reported day: "N of N" when everything came (a whole-key
- * re-read counts values twice, hence the clamp); less when something is still missing. */
-static void report_progress(day_job_t *job)
-{
-    if (job->total < 100)
-        return;
-    sync_event_push(job->ctx, SYNC_EVENT_PROGRESS, NULL,
-                    job->fetched < job->total ? job->fetched : job->total, job->total);
-    sync_events_flush_locked(job->ctx);
-}
-
 /* A first look at a day (docs/sync.md "First look"): view is the first answer one node gave to
  * the summary read still waiting for the others. Its claims only choose the shards to fetch
  * now, by listing (no whole-key read, which waits for every node); it never verifies the day:
@@ -355,7 +344,7 @@ static void report_progress(day_job_t *job)
  * (a writer or a newer edition it lacked). A failure here changes nothing: the complete read
  * redoes it. */
 static void look_day(sync_context_t *ctx, int64_t day, const net_multi_t *view, size_t *strangers,
-                     size_t *new_msgs, size_t *deleted)
+                     size_t *fetched, size_t *new_msgs, size_t *deleted)
 {
     day_job_t job;
     memset(&job, 0, sizeof job);
@@ -375,17 +364,18 @@ static void look_day(sync_context_t *ctx, int64_t day, const net_multi_t *view, 
                 break;
             sync_events_flush_locked(ctx);
         }
-        report_progress(&job);
     }
     acct_free(&job.acct);
+    *fetched = job.fetched; /* the day's last progress report is download_day's */
     *new_msgs += job.new_msgs;
     *deleted += job.deleted;
 }
 
-/* sums: the day's summary key, already read (net_get_many); strangers: summaries of keys this
- * device held nothing of that its first look checked (they count against the pass's budget). */
+/* sums: the day's summary key, already read (net_get_many). From its first look: strangers,
+ * summaries of keys this device held nothing of that it checked (they count against the pass's
+ * budget); looked, the values it fetched (progress counts them: one catch-up, one "N of N"). */
 static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, size_t strangers,
-                        size_t *new_msgs, size_t *deleted)
+                        size_t looked, size_t *new_msgs, size_t *deleted)
 {
     char why[320] = "";
     day_job_t job;
@@ -412,6 +402,8 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
     bool ready = first_err == 0;
     for (unsigned s = 0; ready && s < DNASYNC_DHT_SHARDS; s++)
         job.total += (size_t)acct_shard_missing(&job.acct, s);
+    job.total += looked;
+    job.fetched = looked;
     for (unsigned s = 0; ready && s < DNASYNC_DHT_SHARDS; s++) {
         if (!acct_shard_differs(&job.acct, s))
             continue;
@@ -432,7 +424,13 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
          * at the end of a long catch-up. */
         sync_events_flush_locked(ctx);
     }
-    report_progress(&job);
+    /* The last progress report of a reported day: "N of N" when everything came (a whole-key
+     * re-read counts values twice, hence the clamp); less when something is still missing. */
+    if (job.total >= 100) {
+        sync_event_push(ctx, SYNC_EVENT_PROGRESS, NULL,
+                        job.fetched < job.total ? job.fetched : job.total, job.total);
+        sync_events_flush_locked(ctx);
+    }
     if (ready && note_writers(&job) != 0 && !first_err)
         first_err = DNASYNC_EIO;
     if (read_rc)
@@ -460,6 +458,7 @@ typedef struct looks {
     int64_t days[SYNC_WINDOW_DAYS + 1];
     bool look[SYNC_WINDOW_DAYS + 1];        /* not verified at its last check: worth a first look */
     size_t strangers[SYNC_WINDOW_DAYS + 1]; /* new summary checks the look made */
+    size_t fetched[SYNC_WINDOW_DAYS + 1];   /* values it fetched */
     size_t new_msgs, deleted;
 } looks_t;
 
@@ -467,7 +466,8 @@ static void on_look(void *user, size_t item, const net_multi_t *view)
 {
     looks_t *l = user;
     if (l->look[item])
-        look_day(l->ctx, l->days[item], view, &l->strangers[item], &l->new_msgs, &l->deleted);
+        look_day(l->ctx, l->days[item], view, &l->strangers[item], &l->fetched[item], &l->new_msgs,
+                 &l->deleted);
 }
 
 static int download_days(sync_context_t *ctx, int64_t from, int64_t to, size_t *new_msgs,
@@ -478,7 +478,7 @@ static int download_days(sync_context_t *ctx, int64_t from, int64_t to, size_t *
         return rc;
     size_t n = 0, d = 0, count = 0;
     net_multi_t sums[SYNC_WINDOW_DAYS + 1];
-    looks_t looks = {ctx, {0}, {0}, {0}, 0, 0};
+    looks_t looks = {ctx, {0}, {0}, {0}, {0}, 0, 0};
     int64_t *days = looks.days;
     for (int64_t day = from; day <= to && count < SYNC_WINDOW_DAYS + 1; day++) {
         dnasync_cache_day_t state;
@@ -497,7 +497,7 @@ static int download_days(sync_context_t *ctx, int64_t from, int64_t to, size_t *
     n += looks.new_msgs;
     d += looks.deleted;
     for (size_t i = 0; i < count; i++) {
-        rc = download_day(ctx, days[i], &sums[i], looks.strangers[i], &n, &d);
+        rc = download_day(ctx, days[i], &sums[i], looks.strangers[i], looks.fetched[i], &n, &d);
         if (rc != 0 && !first_err)
             first_err = rc;
     }
