@@ -20,6 +20,7 @@ _Static_assert(DNASYNC_INDEX_SHARDS == DNASYNC_DHT_SHARDS,
 #define SYNC_SHARD_ROUNDS 2   /* reads of a differing shard per pass: a listing, then a get */
 #define SYNC_FETCH_ROUNDS 3   /* tries for ids a read lost */
 #define SYNC_DAY_GRACE_S 3600 /* a day is closed once verified this long after it ended */
+#define SYNC_DOWNLOAD_WAIT_MS 600000 /* a download waits this long for another to end */
 
 typedef struct sync_event_item {
     sync_event_kind_t kind;
@@ -39,6 +40,11 @@ typedef struct sync_sched {
 
 struct sync_context {
     pthread_mutex_t lock; /* serialises every public call and the background thread */
+    /* A download releases lock in its event gaps (sync_events_flush_locked): another thread's
+     * download waits on download_cv (with lock) until downloading is false, so no pass runs
+     * inside another and then sees its verdicts overwritten by the older pass's reads. */
+    bool downloading;
+    pthread_cond_t download_cv;
     dnasync_cache_t *cache;
     dnasync_net_t *net;     /* the transport (net/net.h); NULL = local only */
     dnasync_net_t *own_net; /* set when sync_init wrapped a DHT node: freed with ctx */
@@ -89,7 +95,8 @@ void sync_event_push(sync_context_t *ctx, sync_event_kind_t kind, const char *me
 /* Deliver queued events; caller must NOT hold ctx->lock. */
 void sync_events_deliver(sync_context_t *ctx);
 /* The same from inside a pass, between two committed steps: releases ctx->lock for the
- * callbacks (other calls may run in between; every step before is committed). */
+ * callbacks (other calls may run in between, every step before is committed; another download
+ * waits for this one: downloading). */
 void sync_events_flush_locked(sync_context_t *ctx);
 /* The cache's last error into ctx->err; returns DNASYNC_EIO. */
 int sync_cache_fail(sync_context_t *ctx);

@@ -6,12 +6,14 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sync/sync_download.h"
 
+#include "common/cond.h"
 #include "dnasync/identity.h"
 #include "sync/sync_account.h"
 #include "sync/sync_net.h"
 #include "sync/sync_receipt_store.h"
 #include "sync/sync_writers.h"
 
+#include <errno.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -470,12 +472,11 @@ static void on_look(void *user, size_t item, const net_multi_t *view)
                  &l->deleted);
 }
 
-static int download_days(sync_context_t *ctx, int64_t from, int64_t to, size_t *new_msgs,
-                         size_t *deleted)
+/* Every open day of [from, to]: the summary reads at once, then each day (download_days). */
+static int download_window(sync_context_t *ctx, int64_t from, int64_t to, size_t *new_msgs,
+                           size_t *deleted)
 {
-    int rc = sync_need_network(ctx), first_err = 0;
-    if (rc != 0)
-        return rc;
+    int rc = 0, first_err = 0;
     size_t n = 0, d = 0, count = 0;
     net_multi_t sums[SYNC_WINDOW_DAYS + 1];
     looks_t looks = {ctx, {0}, {0}, {0}, {0}, 0, 0};
@@ -510,6 +511,40 @@ static int download_days(sync_context_t *ctx, int64_t from, int64_t to, size_t *
     if (deleted)
         *deleted = d;
     return first_err;
+}
+
+/* Another thread's download is in an event gap: wait (bounded) until it is over. */
+static int download_begin(sync_context_t *ctx)
+{
+    struct timespec ts;
+    dnasync_deadline_ms(&ts, SYNC_DOWNLOAD_WAIT_MS);
+    while (ctx->downloading)
+        if (pthread_cond_timedwait(&ctx->download_cv, &ctx->lock, &ts) == ETIMEDOUT &&
+            ctx->downloading)
+            return dnasync_err_set(&ctx->err, DNASYNC_ETIMEOUT,
+                                   "another pass's download did not end in %d s",
+                                   SYNC_DOWNLOAD_WAIT_MS / 1000);
+    ctx->downloading = true;
+    return DNASYNC_OK;
+}
+
+static void download_end(sync_context_t *ctx)
+{
+    ctx->downloading = false;
+    pthread_cond_broadcast(&ctx->download_cv);
+}
+
+static int download_days(sync_context_t *ctx, int64_t from, int64_t to, size_t *new_msgs,
+                         size_t *deleted)
+{
+    int rc = sync_need_network(ctx);
+    if (rc == 0)
+        rc = download_begin(ctx);
+    if (rc != 0)
+        return rc;
+    rc = download_window(ctx, from, to, new_msgs, deleted);
+    download_end(ctx);
+    return rc;
 }
 
 int sync_download_window_locked(sync_context_t *ctx, size_t *new_msgs, size_t *deleted)

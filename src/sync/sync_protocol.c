@@ -81,6 +81,7 @@ sync_context_t *sync_init_net(sqlite3 *db, dnasync_net_t *net, const char *ident
         return NULL;
     }
     pthread_mutex_init(&ctx->lock, NULL);
+    dnasync_cond_init(&ctx->download_cv);
     pthread_mutex_init(&ctx->err_mu, NULL);
     ctx->err.guard = &ctx->err_mu;
     pthread_mutex_init(&ctx->wake_mu, NULL);
@@ -128,6 +129,7 @@ void sync_free(sync_context_t *ctx)
     sync_background_stop(ctx);
     dnasync_cache_free(ctx->cache);
     pthread_mutex_destroy(&ctx->lock);
+    pthread_cond_destroy(&ctx->download_cv);
     pthread_mutex_destroy(&ctx->err_mu);
     pthread_mutex_destroy(&ctx->wake_mu);
     pthread_cond_destroy(&ctx->wake_cond);

@@ -83,7 +83,6 @@ static int realtime_rollover(sync_context_t *ctx, uint64_t now_ms);
 static uint64_t tick_locked(sync_context_t *ctx, bool woken)
 {
     uint64_t now = dnasync_env_now_ms(ctx->env);
-    ctx->sched.wakeups++;
     if (ctx->sched.next_periodic_ms == 0)
         ctx->sched.next_periodic_ms = now; /* the first tick runs at once */
     if (ctx->realtime)
@@ -113,6 +112,7 @@ static uint64_t tick_locked(sync_context_t *ctx, bool woken)
         if (day_end < next)
             next = day_end;
     }
+    ctx->sched.wakeups++; /* at the end: a pass's event gaps let others read it mid-tick */
     return next;
 }
 
