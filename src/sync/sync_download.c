@@ -339,6 +339,15 @@ static int set_day(sync_context_t *ctx, int64_t day, const char *why)
     return DNASYNC_OK;
 }
 
+/* A job on one day of this device's own mailbox. */
+static void job_init(day_job_t *job, sync_context_t *ctx, int64_t day)
+{
+    memset(job, 0, sizeof *job);
+    job->ctx = ctx;
+    job->mailbox = ctx->identity;
+    job->day = day;
+}
+
 /* A first look at a day (docs/sync.md "First look"): view is the first answer one node gave to
  * the summary read still waiting for the others. Its claims only choose the shards to fetch
  * now, by listing (no whole-key read, which waits for every node); it never verifies the day:
@@ -349,10 +358,7 @@ static void look_day(sync_context_t *ctx, int64_t day, const net_multi_t *view, 
                      size_t *fetched, size_t *new_msgs, size_t *deleted)
 {
     day_job_t job;
-    memset(&job, 0, sizeof job);
-    job.ctx = ctx;
-    job.mailbox = ctx->identity;
-    job.day = day;
+    job_init(&job, ctx, day);
     bool flooded = false;
     if (dnasync_cache_index_each(ctx->cache, ctx->identity, day, on_held, &job) == 0 &&
         read_summaries(&job, view, true, strangers, &flooded) == 0) {
@@ -381,10 +387,7 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
 {
     char why[320] = "";
     day_job_t job;
-    memset(&job, 0, sizeof job);
-    job.ctx = ctx;
-    job.mailbox = ctx->identity;
-    job.day = day;
+    job_init(&job, ctx, day);
     bool flooded = false;
     int read_rc = 0;
     int first_err = dnasync_cache_index_each(ctx->cache, ctx->identity, day, on_held, &job);

@@ -283,17 +283,24 @@ static void test_fetch_before_slowest(void)
     world_end(&w);
 }
 
+/* The desktop's first note; today's summary as it is then, kept as the first answer; a later
+ * note in another shard. */
+static void older_first(world_t *w, char first[65], char later[65])
+{
+    world_start(w);
+    tdev_send(&w->desk, "alice", "first", first);
+    keep_stale(w);
+    send_elsewhere(w, first, later);
+}
+
 /* The first answer is an older edition of the desktop's summary (one message of two) and the
  * complete read fails: the phone fetches the first message from the first answer, holds exactly
  * what that edition claims, and still must not call the day verified. */
 static void test_older_edition_never_verifies(void)
 {
     world_t w;
-    world_start(&w);
     char first[65], later[65];
-    tdev_send(&w.desk, "alice", "first", first);
-    keep_stale(&w);
-    send_elsewhere(&w, first, later);
+    older_first(&w, first, later);
     w.look.fail_complete = true;
     tdev_open(&w.mob, &w.net);
     size_t down = 0;
@@ -312,11 +319,8 @@ static void test_older_edition_never_verifies(void)
 static void test_late_newer_edition(void)
 {
     world_t w;
-    world_start(&w);
     char first[65], later[65];
-    tdev_send(&w.desk, "alice", "first", first);
-    keep_stale(&w);
-    send_elsewhere(&w, first, later);
+    older_first(&w, first, later);
     tdev_open(&w.mob, &w.net);
     size_t down = 0;
     tdev_sync(&w.mob, NULL, &down, NULL);
