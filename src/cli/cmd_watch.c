@@ -4,6 +4,7 @@
 #include "cli/open.h"
 #include "cli/text.h"
 #include "daemon/client.h"
+#include "sync/sync_scheduler.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -148,7 +149,6 @@ static int watch_daemon(cli_t *cli, int fd, const sigset_t *stop)
 
 static int run(cli_t *cli, const cli_args_t *a)
 {
-    (void)a;
     /* Block the stop signals in every thread; this one waits for them below. */
     sigset_t stop;
     sigemptyset(&stop);
@@ -156,6 +156,14 @@ static int run(cli_t *cli, const cli_args_t *a)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     int fd = client_connect(cli->home);
+    bool log_passes = cli_opt(a, "log-passes") != NULL;
+    if (fd >= 0 && log_passes) {
+        close(fd);
+        return cli_error(CLI_USAGE,
+                         "--log-passes needs watch's own node; the daemon of %s runs "
+                         "the passes (stop it first)",
+                         cli->home);
+    }
     if (fd >= 0) /* the home's daemon runs its node: its events, not a second node */
         return watch_daemon(cli, fd, &stop);
 
@@ -166,6 +174,8 @@ static int run(cli_t *cli, const cli_args_t *a)
     sync_context_t *sync = dnasync_home_sync(home);
     watch_t w = {cli, sync};
     sync_set_event_callback(sync, on_event, &w);
+    if (log_passes)
+        sync_set_pass_log(sync, stderr);
     bool realtime = strcmp(dnasync_home_profile(home), "mobile") != 0;
     int rc = CLI_OK;
     if (realtime && sync_enable_realtime(sync) != 0) {
@@ -184,16 +194,24 @@ static int run(cli_t *cli, const cli_args_t *a)
     return rc;
 }
 
+static const cli_option_t options[] = {
+    {"log-passes", 0, NULL, "a line on stderr per step of each sync pass (nodes, days, verdicts)"},
+    {NULL, 0, NULL, NULL},
+};
+
 const cli_command_t cli_cmd_watch = {
     "watch",
     "",
     0,
     0,
-    NULL,
+    options,
     "stay online and print each arrival and deletion as it happens",
     "With --profile desktop (the default) a DHT listen wakes the sync at once (with a periodic\n"
     "safety net); with --profile mobile: periodic sync only. Prints one line per new message or\n"
     "deletion (with --json one object: event, message_id, sender, recipient, created_at, text)\n"
-    "until SIGINT/SIGTERM.\n",
+    "until SIGINT/SIGTERM.\n"
+    "--log-passes: each pass writes lines starting \"pass N\" to stderr: its start (periodic or\n"
+    "wake, and the good nodes of this device's routing table), each day read (held values,\n"
+    "summaries per writer, fetched, verified or why not), its end (docs/cli.md).\n",
     run,
     0};

@@ -530,6 +530,14 @@ int dht_storage_local(dht_storage_context_t *ctx, const uint8_t *key, size_t max
     return DNASYNC_OK;
 }
 
+int dht_storage_nodes(dht_storage_context_t *ctx, char *buf, size_t len, uint32_t *count)
+{
+    if (!ctx || !buf || !len || !count)
+        return DNASYNC_EINVAL;
+    int rc = dnad_nodes(ctx->node, ctx->timeout_ms, buf, len, count);
+    return rc ? dht_ctx_err(ctx, rc, "routing table unavailable") : DNASYNC_OK;
+}
+
 int dht_storage_stats(dht_storage_context_t *ctx, dht_storage_stats_t *out)
 {
     if (!ctx || !out)

@@ -197,6 +197,9 @@ typedef struct dht_storage_stats {
     uint64_t sent_find, sent_get, sent_put, sent_listen, sent_ping;
 } dht_storage_stats_t;
 int dht_storage_stats(dht_storage_context_t *ctx, dht_storage_stats_t *out);
+/* The routing table's good nodes as "ADDR:PORT ..." into buf (cut at len), *count of them
+ * (`watch --log-passes`, docs/cli.md: which side of a healed cut a device's node knows). */
+int dht_storage_nodes(dht_storage_context_t *ctx, char *buf, size_t len, uint32_t *count);
 
 /* What this node's own store holds (no network request; `dnasync node --admin-socket`): the
  * values at key, or at every key when key is NULL, at most max of them (*truncated 1 when it

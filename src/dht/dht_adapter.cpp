@@ -1034,6 +1034,40 @@ int dnad_get_stats(dnad_node_t *n, int timeout_ms, dnad_stats_t *out)
     return DNASYNC_OK;
 }
 
+int dnad_nodes(dnad_node_t *n, int timeout_ms, char *buf, size_t len, uint32_t *count)
+{
+    if (!n || !buf || !len || !count)
+        return DNASYNC_EINVAL;
+    struct S : Waiter {
+        std::string text;
+        uint32_t n{0};
+    };
+    auto st = std::make_shared<S>();
+    bool posted = n->post([st](dht::Dht &d) {
+        std::string text;
+        auto nodes = d.exportNodes();
+        for (auto &e : nodes) {
+            if (!text.empty())
+                text += ' ';
+            text += dht::SockAddr(e.ss, e.sslen).toString();
+        }
+        {
+            std::lock_guard<std::mutex> l(st->m);
+            st->text = std::move(text);
+            st->n = (uint32_t)nodes.size();
+        }
+        st->finish(true);
+    });
+    if (!posted)
+        return DNASYNC_EDHT;
+    if (!st->wait(timeout_ms))
+        return DNASYNC_ETIMEOUT;
+    std::lock_guard<std::mutex> l(st->m);
+    std::snprintf(buf, len, "%s", st->text.c_str());
+    *count = st->n;
+    return DNASYNC_OK;
+}
+
 int dnad_local(dnad_node_t *n, const uint8_t *key, size_t max, int timeout_ms, dnad_local_t **out,
                size_t *count, int *truncated)
 {

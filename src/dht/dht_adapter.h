@@ -123,6 +123,10 @@ int dnad_listen(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_v
 int dnad_listen_cancel(dnad_node_t *n, uint64_t token);
 
 int dnad_get_stats(dnad_node_t *n, int timeout_ms, dnad_stats_t *out);
+/* The routing table's good nodes (those that answered recently; OpenDHT's exportNodes), as
+ * "ADDR:PORT" separated by spaces into buf (NUL-terminated, cut at len). *count gets how many
+ * there are. 0 ok, DNASYNC_ETIMEOUT, DNASYNC_EDHT. */
+int dnad_nodes(dnad_node_t *n, int timeout_ms, char *buf, size_t len, uint32_t *count);
 /* What this node's own store holds (OpenDHT getLocal; no network request): at key, or at every
  * key when key is NULL; at most max entries (*truncated 1 when more were held). *out malloc'd
  * array of *count; caller frees. 0 ok, DNASYNC_ETIMEOUT, DNASYNC_ENOMEM, DNASYNC_EDHT. */

@@ -110,6 +110,9 @@ typedef struct dnasync_net_ops {
     /* After it returns cb is never called again for token (may be called from cb). */
     void (*cancel)(dnasync_net_t *net, uint64_t token);
     int (*stats)(dnasync_net_t *net, dnasync_net_stats_t *out);
+    /* Optional (NULL: no routing table): the nodes this transport would ask now, as text
+     * ("ADDR:PORT ..." cut at len) and *count of them; for the pass log (docs/cli.md). */
+    int (*nodes)(dnasync_net_t *net, char *buf, size_t len, uint32_t *count);
     void (*free)(dnasync_net_t *net);
 } dnasync_net_ops_t;
 

@@ -220,6 +220,11 @@ static int d_stats(dnasync_net_t *net, dnasync_net_stats_t *out)
     return DNASYNC_OK;
 }
 
+static int d_nodes(dnasync_net_t *net, char *buf, size_t len, uint32_t *count)
+{
+    return dht_storage_nodes(dht_of(net), buf, len, count);
+}
+
 static void d_free(dnasync_net_t *net)
 {
     net_dht_t *d = (net_dht_t *)net;
@@ -238,6 +243,7 @@ static const dnasync_net_ops_t dht_ops = {
     .listen = d_listen,
     .cancel = d_cancel,
     .stats = d_stats,
+    .nodes = d_nodes,
     .free = d_free,
 };
 

@@ -143,16 +143,28 @@ static json_t *error_answer(const char *fmt, const char *arg)
     return json_pack("{s:s}", "error", msg);
 }
 
+/* "nodes": the routing table's good nodes (which side of a healed cut this node knows). */
+static json_t *nodes_answer(dht_storage_context_t *ctx)
+{
+    char list[8192];
+    uint32_t n = 0;
+    if (dht_storage_nodes(ctx, list, sizeof list, &n) != 0)
+        return error_answer("%s", dht_storage_errmsg(ctx));
+    return json_pack("{s:i,s:s}", "good", (int)n, "nodes", list);
+}
+
 static json_t *answer(dht_storage_context_t *ctx, const char *req)
 {
     uint8_t key[DNASYNC_DHT_KEY_BYTES];
     const uint8_t *kp = NULL;
+    if (strcmp(req, "nodes") == 0)
+        return nodes_answer(ctx);
     if (strncmp(req, "local ", 6) == 0) {
         if (strlen(req + 6) != 2 * sizeof key || dnasync_hex_decode(req + 6, key, sizeof key))
             return error_answer("a key is 40 hex digits, not '%.60s'", req + 6);
         kp = key;
     } else if (strcmp(req, "local") != 0) {
-        return error_answer("unknown request '%.60s' (try 'local' or 'local KEYHEX')", req);
+        return error_answer("unknown request '%.60s' (try 'local', 'local KEYHEX' or 'nodes')", req);
     }
     dht_storage_stats_t st;
     dht_local_value_t *v = NULL;

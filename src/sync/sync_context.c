@@ -6,6 +6,7 @@
 #include "common/names.h"
 #include "net/net.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,19 @@ int sync_need_network(sync_context_t *ctx)
                                "answers; add one with --bootstrap HOST:PORT): nothing was sent "
                                "or verified, pending work stays pending");
     return DNASYNC_OK;
+}
+
+void sync_plog(sync_context_t *ctx, const char *fmt, ...)
+{
+    if (!ctx->pass_log)
+        return;
+    fprintf(ctx->pass_log, "pass %llu ", (unsigned long long)ctx->passes);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(ctx->pass_log, fmt, ap);
+    va_end(ap);
+    fputc('\n', ctx->pass_log);
+    fflush(ctx->pass_log);
 }
 
 int64_t sync_today(const sync_context_t *ctx)

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 _Static_assert(DNASYNC_INDEX_SHARDS == DNASYNC_DHT_SHARDS,
                "the cache's index shards must be the DHT key shards");
@@ -86,6 +87,9 @@ struct sync_context {
     pthread_mutex_t wake_mu; /* never held while waiting for anything else */
     pthread_cond_t wake_cond;
     bool wake; /* a listen fired since the last tick */
+
+    FILE *pass_log;  /* NULL: no pass log (sync_set_pass_log, docs/cli.md) */
+    uint64_t passes; /* passes run (full and woken), numbers the log's lines */
 };
 
 /* --- sync_context.c --- */
@@ -105,6 +109,8 @@ int sync_tx_finish(sync_context_t *ctx, int rc);
 /* 0 when ctx can reach the network (a transport, keys, a known peer); else why in ctx->err. */
 int sync_need_network(sync_context_t *ctx);
 int64_t sync_today(const sync_context_t *ctx);
+/* One line of the pass log ("pass N " first), when there is one (caller holds ctx->lock). */
+void sync_plog(sync_context_t *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* 0 when both are valid names; else DNASYNC_EINVAL with the reason in ctx->err. */
 int sync_check_names(sync_context_t *ctx, const char *a, const char *b);
 

@@ -26,7 +26,8 @@ typedef struct day_job {
     unsigned shard;
     acct_t acct;
     size_t new_msgs, deleted, fetched, total;
-    bool transient; /* a value could not be checked now (e.g. identity lookup failed) */
+    size_t held, differed; /* for the pass log: values held before, shards read */
+    bool transient;        /* a value could not be checked now (e.g. identity lookup failed) */
     int rc;
 } day_job_t;
 
@@ -193,6 +194,7 @@ static int on_held(void *user, unsigned shard, uint64_t vid, const uint8_t *auth
     day_job_t *job = user;
     if (!author && !mine)
         return 0;
+    job->held++;
     return acct_hold(&job->acct, author ? author : job->ctx->id->sign_pk, shard, vid) != 0;
 }
 
@@ -379,6 +381,32 @@ static void look_day(sync_context_t *ctx, int64_t day, const net_multi_t *view, 
     *deleted += job.deleted;
 }
 
+/* The pass log's line for a day: what was held, what the key showed (per writer: signing key
+ * and device, edition, values claimed), what was fetched, the verdict. */
+static void log_day(const day_job_t *job, const net_multi_t *sums, const char *why)
+{
+    if (!job->ctx->pass_log)
+        return;
+    char w[1024] = "";
+    size_t at = 0;
+    for (size_t i = 0; i < job->acct.n_sums && at < sizeof w - 64; i++) {
+        const sv_summary_t *s = &job->acct.sums[i];
+        uint64_t n = 0;
+        for (unsigned k = 0; k < DNASYNC_DHT_SHARDS; k++)
+            n += s->count[k];
+        at += (size_t)snprintf(
+            w + at, sizeof w - at, " %02x%02x%02x%02x/%02x%02x%02x%02x:v%llu:n%llu", s->author[0],
+            s->author[1], s->author[2], s->author[3], s->writer[0], s->writer[1], s->writer[2],
+            s->writer[3], (unsigned long long)s->version, (unsigned long long)n);
+    }
+    sync_plog(job->ctx,
+              "day %lld: held %zu, key %zu summaries (rc %d), writers %zu:%s; shards read %zu, "
+              "fetched %zu, new %zu; %s%s",
+              (long long)job->day, job->held, sums->count, sums->rc, job->acct.n_sums, w,
+              job->differed, job->fetched, job->new_msgs, why[0] ? "unverified: " : "verified",
+              why);
+}
+
 /* sums: the day's summary key, already read (net_get_many). From its first look: strangers,
  * summaries of keys this device held nothing of that it checked (they count against the pass's
  * budget); looked, the values it fetched (progress counts them: one catch-up, one "N of N"). */
@@ -413,6 +441,7 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
         if (!acct_shard_differs(&job.acct, s))
             continue;
         job.shard = s;
+        job.differed++;
         /* A listing can miss ids (see fetch_shard): read the whole key (bounded) while the
          * shard still differs from what its writers say they put there. */
         for (int round = 0; round < SYNC_SHARD_ROUNDS; round++) {
@@ -452,6 +481,7 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
     else if (!acct_verdict(&job.acct, why, sizeof why))
         why[0] = '\0';
     int rc = set_day(ctx, day, why[0] ? why : NULL);
+    log_day(&job, sums, why);
     acct_free(&job.acct);
     *new_msgs += job.new_msgs;
     *deleted += job.deleted;
@@ -480,7 +510,7 @@ static int download_window(sync_context_t *ctx, int64_t from, int64_t to, size_t
                            size_t *deleted)
 {
     int rc = 0, first_err = 0;
-    size_t n = 0, d = 0, count = 0;
+    size_t n = 0, d = 0, count = 0, closed = 0;
     net_multi_t sums[SYNC_WINDOW_DAYS + 1];
     looks_t looks = {ctx, {0}, {0}, {0}, {0}, 0, 0};
     int64_t *days = looks.days;
@@ -488,13 +518,17 @@ static int download_window(sync_context_t *ctx, int64_t from, int64_t to, size_t
         dnasync_cache_day_t state;
         if (dnasync_cache_day_get(ctx->cache, ctx->identity, day, &state) != 0)
             return sync_cache_fail(ctx);
-        if (state.closed)
+        if (state.closed) {
+            closed++;
             continue; /* verified after it ended: nothing can change there any more */
+        }
         memset(&sums[count], 0, sizeof sums[count]);
         net_key_sum(ctx->identity, day, sums[count].key);
         looks.look[count] = !state.verified;
         days[count++] = day;
     }
+    sync_plog(ctx, "days %lld..%lld: %zu open read, %zu closed skipped", (long long)from,
+              (long long)to, count, closed);
     /* One summary read per open day, all at once: the latency of one get, not of 31; a day not
      * verified before is fetched from the first answer while the slower nodes are waited for. */
     net_get_many(ctx, sums, count, on_look, &looks);

@@ -224,3 +224,13 @@ void net_listen_cancel(sync_context_t *ctx, void *token)
 {
     ctx->net->ops->cancel(ctx->net, (uint64_t)(uintptr_t)token);
 }
+
+int net_nodes(sync_context_t *ctx, char *buf, size_t len, uint32_t *count)
+{
+    *count = 0;
+    if (len)
+        buf[0] = '\0';
+    if (!ctx->net || !ctx->net->ops->nodes)
+        return DNASYNC_ENOTFOUND;
+    return ctx->net->ops->nodes(ctx->net, buf, len, count);
+}

@@ -43,5 +43,8 @@ void net_multi_free(net_multi_t *items, size_t n);
 int net_listen(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
                dnasync_net_listen_cb cb, void *user, void **token);
 void net_listen_cancel(sync_context_t *ctx, void *token);
+/* The transport's routing table as text (net/net.h `nodes`); DNASYNC_ENOTFOUND when it has
+ * none. */
+int net_nodes(sync_context_t *ctx, char *buf, size_t len, uint32_t *count);
 
 #endif

@@ -79,6 +79,28 @@ int sync_pass_locked(sync_context_t *ctx, size_t *up, size_t *down, size_t *del)
 
 static int realtime_rollover(sync_context_t *ctx, uint64_t now_ms);
 
+/* The pass log's first line: what started the pass and the nodes its searches start from (a
+ * device whose table holds only one side of a healed cut reads only that side). */
+static void log_start(sync_context_t *ctx, const char *why, uint64_t now)
+{
+    ctx->passes++;
+    if (!ctx->pass_log)
+        return;
+    char nodes[4096];
+    uint32_t n = 0;
+    int rc = net_nodes(ctx, nodes, sizeof nodes, &n);
+    sync_plog(ctx, "start %s t=%llu.%03u nodes %u: %s", why, (unsigned long long)(now / 1000),
+              (unsigned)(now % 1000), n, rc == 0 ? nodes : dnasync_strerror(rc));
+}
+
+static void log_end(sync_context_t *ctx, int rc, size_t up, size_t down, uint64_t began)
+{
+    uint64_t now = dnasync_env_now_ms(ctx->env);
+    sync_plog(ctx, "end rc %d up %zu down %zu ms %llu next periodic in %lld s", rc, up, down,
+              (unsigned long long)(now - began),
+              (long long)((int64_t)ctx->sched.next_periodic_ms - (int64_t)now) / 1000);
+}
+
 /* Caller holds ctx->lock. Runs what is due at env time now; returns when to come back. */
 static uint64_t tick_locked(sync_context_t *ctx, bool woken)
 {
@@ -88,7 +110,9 @@ static uint64_t tick_locked(sync_context_t *ctx, bool woken)
     if (ctx->realtime)
         realtime_rollover(ctx, now);
     if (now >= ctx->sched.next_periodic_ms && now >= ctx->sched.backoff_until_ms) {
-        int rc = sync_pass_locked(ctx, NULL, NULL, NULL);
+        size_t up = 0, down = 0;
+        log_start(ctx, "periodic", now);
+        int rc = sync_pass_locked(ctx, &up, &down, NULL);
         if (rc != 0) {
             /* Failed pass: retry sooner than the interval, backing off 5 s, 10 s, ... */
             uint32_t f = ctx->sched.failures < 6 ? ctx->sched.failures : 6;
@@ -102,9 +126,13 @@ static uint64_t tick_locked(sync_context_t *ctx, bool woken)
             ctx->sched.backoff_until_ms = 0;
             ctx->sched.next_periodic_ms = next_periodic(ctx, now);
         }
+        log_end(ctx, rc, up, down, now);
     } else if (woken) {
-        sync_upload_pending_locked(ctx, NULL);
-        sync_download_recent_locked(ctx, NULL);
+        size_t up = 0, down = 0;
+        log_start(ctx, "wake", now);
+        int rc = sync_upload_pending_locked(ctx, &up);
+        int r2 = sync_download_recent_locked(ctx, &down);
+        log_end(ctx, rc ? rc : r2, up, down, now);
     }
     uint64_t next = ctx->sched.next_periodic_ms;
     if (ctx->realtime) {
@@ -230,6 +258,13 @@ static int realtime_rollover(sync_context_t *ctx, uint64_t now_ms)
     if (rc == 0)
         ctx->listen_day = day;
     return rc;
+}
+
+void sync_set_pass_log(sync_context_t *ctx, FILE *f)
+{
+    pthread_mutex_lock(&ctx->lock);
+    ctx->pass_log = f;
+    pthread_mutex_unlock(&ctx->lock);
 }
 
 bool sync_realtime_active(const sync_context_t *ctx)

@@ -210,7 +210,8 @@ static void test_send_and_delete(void)
 }
 
 /* watch prints an arrival with its text and names escaped too (issue 10 D9): two devices of
- * one identity, one watching, the other sending a hostile text to itself. */
+ * one identity, one watching, the other sending a hostile text to itself. With --log-passes
+ * its passes are logged on stderr (docs/cli.md). */
 static void test_watch_escapes(void)
 {
     char addr[64];
@@ -228,7 +229,8 @@ static void test_watch_escapes(void)
     expect(cli_run(phone, 0, "--bootstrap", addr, "join", code, "--passphrase", "correct horse",
                    (char *)NULL),
            0, NULL, NULL);
-    char *argv[] = {(char *)cli_path(), "--home", phone, "--bootstrap", addr, "watch", NULL};
+    char *argv[] = {(char *)cli_path(), "--home", phone, "--bootstrap", addr, "watch",
+                    "--log-passes",     NULL};
     pid_t watch = proc_spawn(argv, log);
     CHECK(watch > 0);
     char *text = proc_wait_for_text(log, "watching", 60);
@@ -253,6 +255,10 @@ static void test_watch_escapes(void)
         fprintf(stderr, "watch log: %s\n", text ? text : "(none)");
     CHECK(text && strstr(text, "from wendy to wendy: hi \\x1b[2J\\u202eevil\n"));
     CHECK(!strchr(text, '\x1b') && !strstr(text, "\xe2\x80\xae"));
+    /* the first pass starts at once, from the node's routing table: the storage node */
+    const char *start = strstr(text, "pass 1 start periodic t=");
+    CHECK(start && strstr(start, addr));
+    CHECK(strstr(text, "pass 1 days ") && strstr(text, "pass 1 end rc 0 "));
     free(text);
     CHECK_EQ_INT(proc_stop(node, 20), 0);
 }

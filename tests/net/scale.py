@@ -110,7 +110,7 @@ class Harness:
     def __init__(self, a):
         self.a = a
         self.bin = os.path.abspath(a.binary)
-        self.tag = "dsc%d" % (os.getpid() % 100000)
+        self.tag = a.tag or "dsc%d" % (os.getpid() % 100000)
         self.dir = tempfile.mkdtemp(prefix="dnasync-scale-")
         self.logdir = os.path.join(self.dir, "logs")
         os.makedirs(self.logdir)
@@ -408,6 +408,73 @@ class Harness:
             log("  explain " + json.dumps(rec))
         return out
 
+    def node_table(self, i):
+        """Node i's routing table (admin socket `nodes`): a list of "ADDR:PORT", or None."""
+        path = os.path.join(self.dir, "nodes", str(i), "admin.sock")
+        if not self.nodes[i].alive():
+            return None
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+                c.settimeout(30)
+                c.connect(path)
+                c.sendall(b"nodes\n")
+                ans = json.loads(c.makefile("rb").readline())
+            return ans["nodes"].split() if "nodes" in ans else None
+        except (OSError, ValueError):
+            return None
+
+    def host_of_addr(self, addr):
+        ip = addr.rsplit(":", 1)[0]
+        for h in range(self.a.hosts):
+            if self.host_ip(h) == ip:
+                return h
+        return None
+
+    def tables(self, half):
+        """Per storage node: good nodes in its routing table on its own side and on the other
+        side of the cut (device nodes count too: they are addresses on the same hosts)."""
+        out = {}
+        for i in sorted(self.nodes):
+            t = self.node_table(i)
+            if t is None:
+                continue
+            mine = side_of_host(self.node_host(i), half)
+            other = sum(1 for a in t if side_of_host(self.host_of_addr(a), half) != mine)
+            out[i] = {"side": mine, "good": len(t), "other_side": other}
+        return out
+
+    def pass_trace(self, key, half, since):
+        """What the device's watch logged (--log-passes) since the heal: each pass start with
+        the nodes it knew on each side, and each day line that was not verified."""
+        host = self.watch[key][0]
+        mine = side_of_host(host, half)
+        out = []
+        for p in self.incarnations[key]:
+            try:
+                with open(p.err_path, "rb") as f:
+                    lines = f.read().decode(errors="replace").splitlines()
+            except OSError:
+                continue
+            cur = None
+            for line in lines:
+                w = line.split()
+                if len(w) < 4 or w[0] != "pass":
+                    continue
+                if w[2] == "start":
+                    t = float(w[4][2:])
+                    nodes = line.split(": ", 1)[1].split() if ": " in line else []
+                    other = sum(1 for a in nodes
+                                if side_of_host(self.host_of_addr(a), half) != mine)
+                    cur = {"pass": int(w[1]), "why": w[3], "t_after_heal": round(t - since, 1),
+                           "nodes": len(nodes), "other_side": other, "unverified": []}
+                    if t >= since:
+                        out.append(cur)
+                elif cur is not None and w[2] == "day" and "unverified" in line:
+                    cur["unverified"].append(line.split(" ", 2)[2][:300])
+                elif cur is not None and w[2] == "end":
+                    cur["end"] = " ".join(w[3:9])
+        return {"device": f"{key[0]}{key[1]}", "side": mine, "passes": out}
+
     def resync(self, missing):
         """Each device that still lacks a pair: its watch stopped, one `sync`, inbox checked,
         watch started again. Returns how many of the missing pairs that one pass brought."""
@@ -504,7 +571,8 @@ class Harness:
     def start_watch(self, key):
         host, home, _ = self.watch[key]
         p = Proc(f"watch-{key[0]}{key[1]}-{len(self.incarnations[key])}", self.host_ns(host),
-                 [self.bin, "--home", home, "--json"] + self.bootstrap_args() + ["watch"],
+                 [self.bin, "--home", home, "--json"] + self.bootstrap_args()
+                 + ["watch", "--log-passes"],
                  self.logdir)
         self.procs.append(p)
         self.incarnations[key].append(p)
@@ -760,12 +828,18 @@ class Harness:
             self.heal()
         healed = time.time()
         log("(c) healed; bundle placement at the heal: " + json.dumps(at_heal, default=str))
+        log("(c) routing tables at the heal: " + json.dumps(self.tables(half)))
         # no new traffic after the heal: what the cut hid arrives with the devices' own passes
         fig, missing = self.report("c-partition", mids, t_from=healed, wait=self.a.converge_wait)
         fig["placement_at_heal"] = at_heal
         # where the values are now: the storage nodes' own stores (their admin sockets)
         fig["placement_after"] = self.placement(self.stores())
         log("(c) bundle placement now: " + json.dumps(fig["placement_after"], default=str))
+        fig["tables_after"] = self.tables(half)
+        log("(c) routing tables now: " + json.dumps(fig["tables_after"]))
+        fig["passes_after_heal"] = [self.pass_trace(k, half, healed) for k in sorted(self.watch)]
+        for t in fig["passes_after_heal"]:
+            log("  passes " + json.dumps(t))
         if missing:  # still counted as missing: they did not arrive by themselves
             fig["missing_explained"] = self.explain(missing, half)
             fig["missing_found_by_one_sync"] = self.resync(missing)
@@ -958,6 +1032,7 @@ def main():
     ap.add_argument("--deadline", type=float, default=3600, help="whole run, seconds")
     ap.add_argument("--json-out", help="write the figures here")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--tag", help="namespace name prefix (default dsc<pid>)")
     a = ap.parse_args()
     if a.quick:
         a.hosts, a.nodes, a.devices, a.messages = 5, 6, 2, 3
