@@ -538,6 +538,14 @@ int dht_storage_nodes(dht_storage_context_t *ctx, char *buf, size_t len, uint32_
     return rc ? dht_ctx_err(ctx, rc, "routing table unavailable") : DNASYNC_OK;
 }
 
+int dht_storage_retry_nodes(dht_storage_context_t *ctx)
+{
+    if (!ctx)
+        return DNASYNC_EINVAL;
+    int rc = dnad_retry_nodes(ctx->node);
+    return rc ? dht_ctx_err(ctx, rc, "node stopped") : DNASYNC_OK;
+}
+
 int dht_storage_stats(dht_storage_context_t *ctx, dht_storage_stats_t *out)
 {
     if (!ctx || !out)

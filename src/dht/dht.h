@@ -200,6 +200,11 @@ int dht_storage_stats(dht_storage_context_t *ctx, dht_storage_stats_t *out);
 /* The routing table's good nodes as "ADDR:PORT ..." into buf (cut at len), *count of them
  * (`watch --log-passes`, docs/cli.md: which side of a healed cut a device's node knows). */
 int dht_storage_nodes(dht_storage_context_t *ctx, char *buf, size_t len, uint32_t *count);
+/* Forget which nodes stopped answering: OpenDHT marks a node expired after three unanswered
+ * tries and never asks it again until a packet comes from it, so a node that was cut off
+ * from part of the network keeps skipping that part after the cut heals (docs/scale.md, (c)).
+ * Takes effect before any call made after it on ctx. */
+int dht_storage_retry_nodes(dht_storage_context_t *ctx);
 
 /* What this node's own store holds (no network request; `dnasync node --admin-socket`): the
  * values at key, or at every key when key is NULL, at most max of them (*truncated 1 when it

@@ -1068,6 +1068,13 @@ int dnad_nodes(dnad_node_t *n, int timeout_ms, char *buf, size_t len, uint32_t *
     return DNASYNC_OK;
 }
 
+int dnad_retry_nodes(dnad_node_t *n)
+{
+    if (!n)
+        return DNASYNC_EINVAL;
+    return n->post([](dht::Dht &d) { d.connectivityChanged(); }) ? DNASYNC_OK : DNASYNC_EDHT;
+}
+
 int dnad_local(dnad_node_t *n, const uint8_t *key, size_t max, int timeout_ms, dnad_local_t **out,
                size_t *count, int *truncated)
 {

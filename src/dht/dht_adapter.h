@@ -127,6 +127,9 @@ int dnad_get_stats(dnad_node_t *n, int timeout_ms, dnad_stats_t *out);
  * "ADDR:PORT" separated by spaces into buf (NUL-terminated, cut at len). *count gets how many
  * there are. 0 ok, DNASYNC_ETIMEOUT, DNASYNC_EDHT. */
 int dnad_nodes(dnad_node_t *n, int timeout_ms, char *buf, size_t len, uint32_t *count);
+/* Give every node this one gave up on another chance (OpenDHT's connectivityChanged: their
+ * "expired" mark is cleared, buckets are refreshed). Queued; 0, or DNASYNC_EDHT when stopped. */
+int dnad_retry_nodes(dnad_node_t *n);
 /* What this node's own store holds (OpenDHT getLocal; no network request): at key, or at every
  * key when key is NULL; at most max entries (*truncated 1 when more were held). *out malloc'd
  * array of *count; caller frees. 0 ok, DNASYNC_ETIMEOUT, DNASYNC_ENOMEM, DNASYNC_EDHT. */

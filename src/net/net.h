@@ -113,6 +113,8 @@ typedef struct dnasync_net_ops {
     /* Optional (NULL: no routing table): the nodes this transport would ask now, as text
      * ("ADDR:PORT ..." cut at len) and *count of them; for the pass log (docs/cli.md). */
     int (*nodes)(dnasync_net_t *net, char *buf, size_t len, uint32_t *count);
+    /* Optional: ask again the nodes this transport gave up on (dht_storage_retry_nodes). */
+    void (*retry_nodes)(dnasync_net_t *net);
     void (*free)(dnasync_net_t *net);
 } dnasync_net_ops_t;
 

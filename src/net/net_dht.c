@@ -225,6 +225,11 @@ static int d_nodes(dnasync_net_t *net, char *buf, size_t len, uint32_t *count)
     return dht_storage_nodes(dht_of(net), buf, len, count);
 }
 
+static void d_retry_nodes(dnasync_net_t *net)
+{
+    dht_storage_retry_nodes(dht_of(net));
+}
+
 static void d_free(dnasync_net_t *net)
 {
     net_dht_t *d = (net_dht_t *)net;
@@ -244,6 +249,7 @@ static const dnasync_net_ops_t dht_ops = {
     .cancel = d_cancel,
     .stats = d_stats,
     .nodes = d_nodes,
+    .retry_nodes = d_retry_nodes,
     .free = d_free,
 };
 

@@ -22,6 +22,7 @@ _Static_assert(DNASYNC_INDEX_SHARDS == DNASYNC_DHT_SHARDS,
 #define SYNC_FETCH_ROUNDS 3   /* tries for ids a read lost */
 #define SYNC_DAY_GRACE_S 3600 /* a day is closed once verified this long after it ended */
 #define SYNC_DOWNLOAD_WAIT_MS 600000 /* a download waits this long for another to end */
+#define SYNC_RETRY_NODES_S 240       /* a pass asks given-up nodes again at most this often */
 
 typedef struct sync_event_item {
     sync_event_kind_t kind;
@@ -88,8 +89,9 @@ struct sync_context {
     pthread_cond_t wake_cond;
     bool wake; /* a listen fired since the last tick */
 
-    FILE *pass_log;  /* NULL: no pass log (sync_set_pass_log, docs/cli.md) */
-    uint64_t passes; /* passes run (full and woken), numbers the log's lines */
+    uint64_t nodes_retried_ms; /* env time of the last net_retry_nodes (sync_pass_locked) */
+    FILE *pass_log;            /* NULL: no pass log (sync_set_pass_log, docs/cli.md) */
+    uint64_t passes;           /* passes run (full and woken), numbers the log's lines */
 };
 
 /* --- sync_context.c --- */

@@ -234,3 +234,9 @@ int net_nodes(sync_context_t *ctx, char *buf, size_t len, uint32_t *count)
         return DNASYNC_ENOTFOUND;
     return ctx->net->ops->nodes(ctx->net, buf, len, count);
 }
+
+void net_retry_nodes(sync_context_t *ctx)
+{
+    if (ctx->net && ctx->net->ops->retry_nodes)
+        ctx->net->ops->retry_nodes(ctx->net);
+}

@@ -46,5 +46,7 @@ void net_listen_cancel(sync_context_t *ctx, void *token);
 /* The transport's routing table as text (net/net.h `nodes`); DNASYNC_ENOTFOUND when it has
  * none. */
 int net_nodes(sync_context_t *ctx, char *buf, size_t len, uint32_t *count);
+/* The transport's retry_nodes, when it has one. */
+void net_retry_nodes(sync_context_t *ctx);
 
 #endif

@@ -53,6 +53,21 @@ int sync_pass_locked(sync_context_t *ctx, size_t *up, size_t *down, size_t *del)
 {
     size_t u = 0, d = 0, x = 0;
     int rc = sync_need_network(ctx);
+    /* A node skips every node it gave up on until that one sends it a packet, which after a
+     * healed partition may never come: the other side's holders stayed unasked while a fresh
+     * process found them at once (docs/scale.md, (c)). So a pass gives them another chance,
+     * at most every SYNC_RETRY_NODES_S and not on a context's first pass (a fresh node has
+     * nothing stale): a node that is really gone costs the searches of the next seconds a wait
+     * until it is given up again. */
+    uint64_t now = dnasync_env_now_ms(ctx->env);
+    if (rc == 0 &&
+        (!ctx->nodes_retried_ms || now - ctx->nodes_retried_ms >= SYNC_RETRY_NODES_S * 1000u)) {
+        if (ctx->nodes_retried_ms) {
+            net_retry_nodes(ctx);
+            sync_plog(ctx, "given-up nodes asked again");
+        }
+        ctx->nodes_retried_ms = now;
+    }
     /* Before anything else: summaries a crash left in the outbox (the upload's own flush
      * retries and reports one that fails here). */
     if (rc == 0)
