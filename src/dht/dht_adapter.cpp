@@ -995,15 +995,44 @@ int dnad_listen_cancel(dnad_node_t *n, uint64_t token)
     return DNASYNC_OK;
 }
 
+} // extern "C"
+
+namespace
+{
+// Computes a T on the DHT thread and waits (bounded) for it: 0, DNASYNC_EDHT when the node is
+// stopped, DNASYNC_ETIMEOUT.
+template <typename T>
+int on_dht_thread(dnad_node_t *n, int timeout_ms, T *out, std::function<T(dht::Dht &)> make)
+{
+    struct S : Waiter {
+        T v{};
+    };
+    auto st = std::make_shared<S>();
+    bool posted = n->post([st, make](dht::Dht &d) {
+        T v = make(d);
+        {
+            std::lock_guard<std::mutex> l(st->m);
+            st->v = std::move(v);
+        }
+        st->finish(true);
+    });
+    if (!posted)
+        return DNASYNC_EDHT;
+    if (!st->wait(timeout_ms))
+        return DNASYNC_ETIMEOUT;
+    std::lock_guard<std::mutex> l(st->m);
+    *out = std::move(st->v);
+    return DNASYNC_OK;
+}
+} // namespace
+
+extern "C" {
+
 int dnad_get_stats(dnad_node_t *n, int timeout_ms, dnad_stats_t *out)
 {
     if (!n || !out)
         return DNASYNC_EINVAL;
-    struct S : Waiter {
-        dnad_stats_t s{};
-    };
-    auto st = std::make_shared<S>();
-    bool posted = n->post([st, n](dht::Dht &d) {
+    int rc = on_dht_thread<dnad_stats_t>(n, timeout_ms, out, [n](dht::Dht &d) {
         dnad_stats_t s{};
         auto sent = d.getNodeMessageStats(false); // ping, find, get, listen, put
         for (size_t i = 0; i < 5 && i < sent.size(); i++)
@@ -1017,18 +1046,10 @@ int dnad_get_stats(dnad_node_t *n, int timeout_ms, dnad_stats_t *out)
             s.nodes_dubious += ns.dubious_nodes;
         }
         std::snprintf(s.node_id, sizeof s.node_id, "%s", d.getNodeId().toString().c_str());
-        {
-            std::lock_guard<std::mutex> l(st->m);
-            st->s = s;
-        }
-        st->finish(true);
+        return s;
     });
-    if (!posted)
-        return DNASYNC_EDHT;
-    if (!st->wait(timeout_ms))
-        return DNASYNC_ETIMEOUT;
-    std::lock_guard<std::mutex> l(st->m);
-    *out = st->s;
+    if (rc != DNASYNC_OK)
+        return rc;
     out->port = n->port;
     out->refused = g_refused.load();
     return DNASYNC_OK;
@@ -1038,33 +1059,20 @@ int dnad_nodes(dnad_node_t *n, int timeout_ms, char *buf, size_t len, uint32_t *
 {
     if (!n || !buf || !len || !count)
         return DNASYNC_EINVAL;
-    struct S : Waiter {
-        std::string text;
-        uint32_t n{0};
-    };
-    auto st = std::make_shared<S>();
-    bool posted = n->post([st](dht::Dht &d) {
-        std::string text;
-        auto nodes = d.exportNodes();
-        for (auto &e : nodes) {
-            if (!text.empty())
-                text += ' ';
-            text += dht::SockAddr(e.ss, e.sslen).toString();
-        }
-        {
-            std::lock_guard<std::mutex> l(st->m);
-            st->text = std::move(text);
-            st->n = (uint32_t)nodes.size();
-        }
-        st->finish(true);
+    std::vector<std::string> nodes;
+    int rc = on_dht_thread<std::vector<std::string>>(n, timeout_ms, &nodes, [](dht::Dht &d) {
+        std::vector<std::string> v;
+        for (auto &e : d.exportNodes())
+            v.push_back(dht::SockAddr(e.ss, e.sslen).toString());
+        return v;
     });
-    if (!posted)
-        return DNASYNC_EDHT;
-    if (!st->wait(timeout_ms))
-        return DNASYNC_ETIMEOUT;
-    std::lock_guard<std::mutex> l(st->m);
-    std::snprintf(buf, len, "%s", st->text.c_str());
-    *count = st->n;
+    if (rc != DNASYNC_OK)
+        return rc;
+    std::string text;
+    for (auto &a : nodes)
+        text += (text.empty() ? "" : " ") + a;
+    std::snprintf(buf, len, "%s", text.c_str());
+    *count = (uint32_t)nodes.size();
     return DNASYNC_OK;
 }
 
@@ -1080,25 +1088,21 @@ int dnad_local(dnad_node_t *n, const uint8_t *key, size_t max, int timeout_ms, d
 {
     if (!n || !out || !count || !truncated)
         return DNASYNC_EINVAL;
-    struct S : Waiter {
-        std::vector<dnad_local_t> got;
-        bool more{false};
-    };
-    auto st = std::make_shared<S>();
+    using Got = std::pair<std::vector<dnad_local_t>, bool>; // the values, whether more were held
     std::vector<dht::InfoHash> keys;
     if (key)
         keys.emplace_back(key, DNASYNC_DHT_KEY_BYTES);
-    bool posted = n->post([st, keys, max](dht::Dht &d) {
+    Got got;
+    int rc = on_dht_thread<Got>(n, timeout_ms, &got, [keys, max](dht::Dht &d) {
         std::vector<dht::InfoHash> ks = keys;
         if (ks.empty()) // every key: the export names them (its packed values are not used)
             for (auto &e : d.exportValues())
                 ks.push_back(e.first);
-        std::vector<dnad_local_t> got;
-        bool more = false;
+        Got g{{}, false};
         for (auto &k : ks)
             for (auto &v : d.getLocal(k)) {
-                if (got.size() == max) {
-                    more = true;
+                if (g.first.size() == max) {
+                    g.second = true;
                     break;
                 }
                 dnad_local_t e{};
@@ -1113,28 +1117,20 @@ int dnad_local(dnad_node_t *n, const uint8_t *key, size_t max, int timeout_ms, d
                         e.version = dv.counter;
                     dht_value_clear(&dv);
                 }
-                got.push_back(e);
+                g.first.push_back(e);
             }
-        {
-            std::lock_guard<std::mutex> l(st->m);
-            st->got = std::move(got);
-            st->more = more;
-        }
-        st->finish(true);
+        return g;
     });
-    if (!posted)
-        return DNASYNC_EDHT;
-    if (!st->wait(timeout_ms))
-        return DNASYNC_ETIMEOUT;
-    std::lock_guard<std::mutex> l(st->m);
+    if (rc != DNASYNC_OK)
+        return rc;
     *out = static_cast<dnad_local_t *>(
-        std::malloc((st->got.size() ? st->got.size() : 1) * sizeof(dnad_local_t)));
+        std::malloc((got.first.size() ? got.first.size() : 1) * sizeof(dnad_local_t)));
     if (!*out)
         return DNASYNC_ENOMEM;
-    if (!st->got.empty())
-        std::memcpy(*out, st->got.data(), st->got.size() * sizeof(dnad_local_t));
-    *count = st->got.size();
-    *truncated = st->more;
+    if (!got.first.empty())
+        std::memcpy(*out, got.first.data(), got.first.size() * sizeof(dnad_local_t));
+    *count = got.first.size();
+    *truncated = got.second;
     return DNASYNC_OK;
 }
 

@@ -280,10 +280,9 @@ class Harness:
             raise RuntimeError(f"node {i} did not start (see {p.err_path})")
         return p
 
-    def node_store(self, i, key=None):
-        """What node i's own store holds (its admin socket, a Unix socket: reachable from
-        here whatever the namespace): {"node_id", "values": [{key, id, type, size}],
-        "truncated"}, or None when the node does not answer."""
+    def admin(self, i, request):
+        """One request on node i's admin socket (a Unix socket: reachable from here whatever
+        the namespace): its JSON answer, or None when the node does not answer or refuses."""
         path = os.path.join(self.dir, "nodes", str(i), "admin.sock")
         if not self.nodes[i].alive():
             return None
@@ -291,7 +290,7 @@ class Harness:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
                 c.settimeout(30)
                 c.connect(path)
-                c.sendall((f"local {key}" if key else "local").encode() + b"\n")
+                c.sendall(request.encode() + b"\n")
                 buf = b""
                 while len(buf) < 64 << 20:
                     chunk = c.recv(1 << 16)
@@ -303,6 +302,11 @@ class Harness:
             log(f"node {i}: admin socket: {e}")
             return None
         return None if "error" in ans else ans
+
+    def node_store(self, i, key=None):
+        """What node i's own store holds: {"node_id", "values": [{key, id, type, size}],
+        "truncated"}, or None."""
+        return self.admin(i, f"local {key}" if key else "local")
 
     def stores(self):
         """Every live storage node's store: index -> answer of node_store."""
@@ -410,18 +414,8 @@ class Harness:
 
     def node_table(self, i):
         """Node i's routing table (admin socket `nodes`): a list of "ADDR:PORT", or None."""
-        path = os.path.join(self.dir, "nodes", str(i), "admin.sock")
-        if not self.nodes[i].alive():
-            return None
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
-                c.settimeout(30)
-                c.connect(path)
-                c.sendall(b"nodes\n")
-                ans = json.loads(c.makefile("rb").readline())
-            return ans["nodes"].split() if "nodes" in ans else None
-        except (OSError, ValueError):
-            return None
+        ans = self.admin(i, "nodes")
+        return ans["nodes"].split() if ans else None
 
     def host_of_addr(self, addr):
         ip = addr.rsplit(":", 1)[0]
