@@ -112,12 +112,13 @@ int home_bootstrap_check(const char *addr, char *err, size_t errlen)
     return DNASYNC_OK;
 }
 
-static int add_to(char **list, size_t *n, const char *s)
+/* Appends s to list (of cap slots) unless present: 1 added, 0 present, < 0 error. */
+static int add_to(char **list, size_t *n, size_t cap, const char *s)
 {
     for (size_t i = 0; i < *n; i++)
         if (strcmp(list[i], s) == 0)
             return 0;
-    if (*n == HOME_CONFIG_MAX_BOOTSTRAP)
+    if (*n == cap)
         return DNASYNC_ETOOBIG;
     if (!(list[*n] = strdup(s)))
         return DNASYNC_ENOMEM;
@@ -153,9 +154,9 @@ static int parse_line(home_config_t *cfg, char *line, const char *path, int line
     if (strcmp(line, "bootstrap") == 0) {
         char why[256];
         rc = home_bootstrap_syntax(value, why, sizeof why) == 0
-                 ? add_to(cfg->bootstrap, &cfg->n_bootstrap, value)
+                 ? add_to(cfg->bootstrap, &cfg->n_bootstrap, HOME_CONFIG_MAX_BOOTSTRAP, value)
                  : (printable(value, strlen(value), shown),
-                    add_to(cfg->ignored, &cfg->n_ignored, shown));
+                    add_to(cfg->ignored, &cfg->n_ignored, HOME_CONFIG_MAX_BOOTSTRAP, shown));
         if (rc < 0)
             snprintf(err, errlen, "%s line %d: too many bootstrap nodes (limit %d)", path, lineno,
                      HOME_CONFIG_MAX_BOOTSTRAP);
@@ -163,7 +164,7 @@ static int parse_line(home_config_t *cfg, char *line, const char *path, int line
         char why[256];
         rc = dnasync_net_gateway_url_check(value, why, sizeof why) != 0
                  ? DNASYNC_ECORRUPT
-                 : add_to(cfg->gateway, &cfg->n_gateway, value);
+                 : add_to(cfg->gateway, &cfg->n_gateway, HOME_CONFIG_MAX_GATEWAY, value);
         if (rc == DNASYNC_ETOOBIG)
             snprintf(err, errlen, "%s line %d: too many gateways (limit %d)", path, lineno,
                      HOME_CONFIG_MAX_GATEWAY);
@@ -282,7 +283,7 @@ int home_config_merge_bootstrap(home_config_t *cfg, const char *const *hosts, si
         int rc = home_bootstrap_syntax(hosts[i], err, errlen);
         if (rc != 0)
             return rc;
-        rc = add_to(cfg->bootstrap, &cfg->n_bootstrap, hosts[i]);
+        rc = add_to(cfg->bootstrap, &cfg->n_bootstrap, HOME_CONFIG_MAX_BOOTSTRAP, hosts[i]);
         if (rc < 0) {
             snprintf(err, errlen, "too many bootstrap nodes (limit %d)", HOME_CONFIG_MAX_BOOTSTRAP);
             return rc;
@@ -308,6 +309,10 @@ int home_config_set_gateways(const char *home, home_config_t *cfg, const char *c
         same = strcmp(urls[i], cfg->gateway[i]) == 0;
     if (same)
         return DNASYNC_OK;
+    if (n > HOME_CONFIG_MAX_GATEWAY) {
+        snprintf(err, errlen, "too many gateways (limit %d)", HOME_CONFIG_MAX_GATEWAY);
+        return DNASYNC_ETOOBIG;
+    }
     for (size_t i = 0; i < n; i++)
         if (dnasync_net_gateway_url_check(urls[i], err, errlen) != 0)
             return DNASYNC_EINVAL;
@@ -315,9 +320,9 @@ int home_config_set_gateways(const char *home, home_config_t *cfg, const char *c
         free(cfg->gateway[i]);
     cfg->n_gateway = 0;
     for (size_t i = 0; i < n; i++)
-        if (add_to(cfg->gateway, &cfg->n_gateway, urls[i]) < 0) {
-            snprintf(err, errlen, "too many gateways (limit %d)", HOME_CONFIG_MAX_GATEWAY);
-            return DNASYNC_ETOOBIG;
+        if (add_to(cfg->gateway, &cfg->n_gateway, HOME_CONFIG_MAX_GATEWAY, urls[i]) < 0) {
+            snprintf(err, errlen, "out of memory");
+            return DNASYNC_ENOMEM;
         }
     return home_config_save(home, cfg, err, errlen);
 }
