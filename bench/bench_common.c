@@ -91,6 +91,10 @@ int __real_dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY
                                dnad_ids_cb cb, void *user);
 int __wrap_dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
                                dnad_ids_cb cb, void *user);
+int __real_dnad_held_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t id,
+                           const uint8_t *data, size_t len, dnad_held_cb cb, void *user);
+int __wrap_dnad_held_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t id,
+                           const uint8_t *data, size_t len, dnad_held_cb cb, void *user);
 int __real_dnasync_sign_verify(const uint8_t pk[32], const uint8_t *msg, size_t len,
                                const uint8_t sig[64]);
 int __wrap_dnasync_sign_verify(const uint8_t pk[32], const uint8_t *msg, size_t len,
@@ -98,8 +102,8 @@ int __wrap_dnasync_sign_verify(const uint8_t pk[32], const uint8_t *msg, size_t 
 
 /* A call that took a second or more is logged (stderr, the bench's log): where a slow pass
  * waited. BENCH_TRACE=1 logs every call, with its start on the process's clock; the
- * asynchronous ones (puts, the put confirmation's listings) when their callback comes, with
- * the value id or "ok" so that retries and failures show. */
+ * asynchronous ones (puts, the put confirmations' gets, the warm-up's listings) when their
+ * callback comes, with the value id or "ok" so that retries and failures show. */
 static void note_slow(const char *what, const uint8_t *key, size_t n_ids, size_t got, double t0)
 {
     static int trace = -1;
@@ -117,6 +121,7 @@ static void note_slow(const char *what, const uint8_t *key, size_t n_ids, size_t
 typedef struct async_call {
     dnad_done_cb done;
     dnad_ids_cb ids;
+    dnad_held_cb held;
     void *user;
     uint8_t key[DNASYNC_DHT_KEY_BYTES];
     uint64_t id;
@@ -222,7 +227,7 @@ int __wrap_dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES
     return rc;
 }
 
-/* An asynchronous listing (dht_put_batch's confirmations) counts as one; its ids when it ends. */
+/* An asynchronous listing (the daemon's warm-up) counts as one; its ids when it ends. */
 static void ids_counted(void *user, int ok, const uint64_t *ids, size_t count)
 {
     async_call_t c = *(async_call_t *)user;
@@ -243,6 +248,35 @@ int __wrap_dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY
     c->user = user;
     c_lists++;
     int rc = __real_dnad_list_ids_async(n, key, ids_counted, c);
+    if (rc != 0)
+        free(c);
+    return rc;
+}
+
+/* A put's proof of storage (dht_put_batch's confirmations) counts as one get by id. */
+static void held_seen(void *user, int ok, int remote, int local)
+{
+    async_call_t c = *(async_call_t *)user;
+    free(user);
+    char what[80];
+    snprintf(what, sizeof what, "confirming get %016llx %s", (unsigned long long)c.id,
+             !ok      ? "FAILED"
+             : remote ? "held elsewhere"
+                      : "NOT held elsewhere");
+    note_slow(what, c.key, 1, (size_t)remote, c.t0);
+    c.held(c.user, ok, remote, local);
+}
+
+int __wrap_dnad_held_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t id,
+                           const uint8_t *data, size_t len, dnad_held_cb cb, void *user)
+{
+    c_gets++;
+    async_call_t *c = key ? async_call(key, id) : NULL;
+    if (!c)
+        return key ? DNASYNC_ENOMEM : __real_dnad_held_async(n, key, id, data, len, cb, user);
+    c->held = cb;
+    c->user = user;
+    int rc = __real_dnad_held_async(n, key, id, data, len, held_seen, c);
     if (rc != 0)
         free(c);
     return rc;

@@ -20,7 +20,8 @@ _Noreturn void bench_die(const char *fmt, ...);
 void bench_sleep_ms(unsigned ms);
 
 /* DHT requests issued by this process's node(s), counted at the adapter boundary (the link
- * wraps dnad_put / dnad_get / dnad_list_ids / dnad_listen and dnasync_sign_verify, see
+ * wraps dnad_put / dnad_get / dnad_held_async (counted as gets) / dnad_list_ids / dnad_listen
+ * and dnasync_sign_verify, see
  * bench/CMakeLists.txt). */
 typedef struct bench_counts {
     uint64_t puts, put_bytes;  /* values sent */

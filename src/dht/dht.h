@@ -114,7 +114,8 @@ void dht_raw_values_free(dht_raw_value_t *v, size_t count);
  * Checks locally first: size (DNASYNC_ETOOBIG, never a network timeout) and, for dnasync types,
  * the same policy storing nodes apply (DNASYNC_ECORRUPT / DNASYNC_EAUTH).
  * 0 when OpenDHT reported ok or the node has no peers yet (stored locally), DNASYNC_EDHT,
- * DNASYNC_ETIMEOUT. NOTE: "ok" is not proof of storage; dht_put_batch confirms by listing. */
+ * DNASYNC_ETIMEOUT. NOTE: "ok" is not proof of storage (a refusing node sends it too);
+ * dht_put_batch confirms by another node's copy. */
 int dht_put(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
             const uint8_t *value, size_t len, uint16_t type, uint64_t id, uint64_t created);
 
@@ -162,11 +163,12 @@ int dht_listen(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYT
 /* After it returns the callback is never called again for token. */
 int dht_listen_cancel(dht_storage_context_t *ctx, uint64_t token);
 
-/* Reliable batch put: at most DNASYNC_DHT_MAX_IN_FLIGHT puts in flight, each confirmed by
- * listing the ids of its key (never trusting a put's "ok"); unconfirmed items are retried with
- * exponential back-off, at most DNASYNC_DHT_MAX_ATTEMPTS tries. Per-item result in status
- * (0 confirmed, else a negative code) and attempts. Returns the number confirmed, or a negative
- * code for a bad argument. */
+/* Reliable batch put: at most DNASYNC_DHT_MAX_IN_FLIGHT puts in flight, each confirmed only
+ * when a node other than this one answers a get of its id with its exact bytes (never trusting
+ * a put's "ok"; a storage node without peers: its own store; docs/dht.md "Reliable puts");
+ * unconfirmed items are retried with exponential back-off, at most DNASYNC_DHT_MAX_ATTEMPTS tries.
+ * Per-item result in status (0 confirmed, else a negative code) and attempts. Returns the number
+ * confirmed, or a negative code for a bad argument. */
 typedef struct dht_put_item {
     uint8_t key[DNASYNC_DHT_KEY_BYTES];
     const uint8_t *value; /* borrowed for the call */

@@ -929,6 +929,74 @@ int dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES]
     return DNASYNC_OK;
 }
 
+namespace
+{
+// One proof of storage: the exact bytes wanted, this node's own copy, what was seen, and the
+// callback, called exactly once: when the get is done, or (the get dropped unrun, e.g. at stop)
+// from the destructor.
+struct HeldCall {
+    dnad_held_cb cb;
+    void *user;
+    dht::InfoHash key;
+    uint64_t id;
+    dht::Blob bytes;
+    // Held for the call: no remote copy can be allocated at its address and pass for it.
+    std::shared_ptr<dht::Value> own;
+    bool local{false}, remote{false}, called{false};
+    void finish(bool ok)
+    {
+        if (called)
+            return;
+        called = true;
+        cb(user, ok ? 1 : 0, remote ? 1 : 0, local ? 1 : 0);
+    }
+    ~HeldCall() { finish(false); }
+};
+} // namespace
+
+int dnad_held_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t id,
+                    const uint8_t *data, size_t len, dnad_held_cb cb, void *user)
+{
+    if (!n || !key || !cb || (!data && len))
+        return DNASYNC_EINVAL;
+    std::shared_ptr<HeldCall> c;
+    try {
+        c = std::make_shared<HeldCall>();
+        c->bytes.assign(data, data + len);
+    } catch (const std::bad_alloc &) {
+        return DNASYNC_ENOMEM;
+    }
+    c->cb = cb;
+    c->user = user;
+    c->key = dht::InfoHash(key, DNASYNC_DHT_KEY_BYTES);
+    c->id = id;
+    bool posted = n->post([c](dht::Dht &d) {
+        c->own = d.getLocalById(c->key, c->id);
+        c->local = c->own && c->own->data == c->bytes;
+        // The raw Dht::get runs its filter on this node's stored values (getLocal, inside the
+        // call), on the values of a listen's cache (remote answers) and on every remote answer
+        // BEFORE merging it with copies already seen (OpenDHT 2.4.12 dht.cpp:2362-2369), where a
+        // copy identical to the local one is dropped. So a call on any object other than the
+        // stored one is a copy another node sent; the local one is kept out of the merge, and the
+        // first remote copy reaches the callback, which ends the get (docs/dht.md "Reliable puts").
+        auto remote_copy = [c](const dht::Value &v) {
+            if (&v == c->own.get() || v.id != c->id || v.data != c->bytes)
+                return false;
+            c->remote = true;
+            return true;
+        };
+        d.get(
+            c->key, [c](const std::vector<std::shared_ptr<dht::Value>> &) { return !c->remote; },
+            [c](bool, const std::vector<std::shared_ptr<dht::Node>> &) { c->finish(true); },
+            remote_copy, dht::Where().id(c->id));
+    });
+    if (!posted) {
+        c->called = true; // the caller hears it from the return value instead
+        return DNASYNC_EDHT;
+    }
+    return DNASYNC_OK;
+}
+
 int dnad_listen(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_value_cb cb,
                 void *user, int timeout_ms, uint64_t *token)
 {

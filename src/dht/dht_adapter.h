@@ -115,6 +115,17 @@ typedef void (*dnad_ids_cb)(void *user, int ok, const uint64_t *ids, size_t coun
 int dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_ids_cb cb,
                         void *user);
 
+/* Asynchronous proof of storage: whether a node other than this one answers a get of `id` at key
+ * with exactly these bytes (OpenDHT's put "ok" is sent whether or not the storing node kept the
+ * value, and a listing's first answer is usually this node's own store; docs/dht.md "Reliable
+ * puts"). data is copied. cb runs exactly once, on the DHT thread (or, when the node stops before
+ * the get ran, in dnad_stop): ok 1 when the get ended, 0 when it never ran; remote 1 when another
+ * node's answer held the bytes (the get ends at the first); local 1 when this node's own store
+ * holds them. 0 when queued; otherwise cb is never called. */
+typedef void (*dnad_held_cb)(void *user, int ok, int remote, int local);
+int dnad_held_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t id,
+                    const uint8_t *data, size_t len, dnad_held_cb cb, void *user);
+
 /* Listen. Returns once the listen is registered with the local node (then every value stored
  * locally has been or is being delivered, and later values will be); *token for cancel. */
 int dnad_listen(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_value_cb cb,

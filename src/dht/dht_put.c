@@ -1,8 +1,9 @@
-/* Reliable puts: a paced batch (<= DNASYNC_DHT_MAX_IN_FLIGHT in flight), every item confirmed by
- * listing its key's ids, retried with exponential back-off (the one write path: the engine's
- * puts come here through net/net.h); and the checked get. A key's listing starts as soon as a put
- * to it is done, while other puts and listings are still out: a send's two mailboxes are
- * confirmed at once, not one round trip after the other (BENCHMARKS.md, row 9). */
+/* Reliable puts: a paced batch (<= DNASYNC_DHT_MAX_IN_FLIGHT in flight), every item confirmed only
+ * when another node is shown to hold its exact bytes (dnad_held_async), retried with exponential
+ * back-off (the one write path: the engine's puts come here through net/net.h); and the checked
+ * get. An item's check starts as soon as its put is done, while other puts and checks are still
+ * out: a send's two mailboxes are confirmed at once, not one round trip after the other
+ * (BENCHMARKS.md, row 9). */
 #define _POSIX_C_SOURCE 200809L
 #include "dht/dht_internal.h"
 
@@ -12,27 +13,25 @@
 #include <string.h>
 #include <time.h>
 
-/* WAIT: to put (now or at next_try); FLIGHT: put sent; PUT: done, waiting for a listing of its
- * key; LIST: covered by the listing in flight; LISTED: its listing answered; DONE: final. */
-enum { ST_WAIT, ST_FLIGHT, ST_PUT, ST_LIST, ST_LISTED, ST_DONE };
+/* WAIT: to put (now or at next_try); FLIGHT: put sent; PUT: done, its check not started; CHECK:
+ * check in flight; CHECKED: the check answered; DONE: final. */
+enum { ST_WAIT, ST_FLIGHT, ST_PUT, ST_CHECK, ST_CHECKED, ST_DONE };
 
 typedef struct batch {
     pthread_mutex_t m;
     pthread_cond_t c;
     int refs;
     int in_flight; /* puts */
-    int lists;     /* listings */
+    int checks;    /* checks */
     size_t count;
     /* per item */
     unsigned char *state;
-    unsigned char *put_ok;
-    unsigned char *listed; /* LISTED: 1 when its listing showed its id */
-    int *list_rc;          /* LISTED: 0, or why the listing failed */
+    unsigned char *remote; /* CHECKED: another node answered with its bytes */
+    unsigned char *local;  /* CHECKED: this node's own store holds them */
+    int *check_rc;         /* CHECKED: 0, or why the check failed */
     uint64_t *next_try;
-    uint64_t *vid;   /* the items' ids, for callbacks that may outlive the caller's items */
-    size_t *lead;    /* the first item with the same key: a key's listing is kept there */
-    unsigned *gen;   /* per lead: its listing's number (a timed-out one's late answer is dropped) */
-    uint64_t *since; /* per lead: when its listing started, 0 = none in flight */
+    unsigned *gen;   /* its check's number (a timed-out one's late answer is dropped) */
+    uint64_t *since; /* when its check started */
 } batch_t;
 
 typedef struct slot {
@@ -50,25 +49,25 @@ static void batch_release(batch_t *b)
         pthread_mutex_destroy(&b->m);
         pthread_cond_destroy(&b->c);
         free(b->state);
-        free(b->put_ok);
-        free(b->listed);
-        free(b->list_rc);
+        free(b->remote);
+        free(b->local);
+        free(b->check_rc);
         free(b->next_try);
-        free(b->vid);
-        free(b->lead);
         free(b->gen);
         free(b->since);
         free(b);
     }
 }
 
+/* OpenDHT's "ok" is not used: a storing node that refuses a value acknowledges it all the same
+ * (docs/dht.md "A refused put looks stored"); the check decides. */
 static void on_put(void *user, int ok)
 {
+    (void)ok;
     slot_t *s = user;
     batch_t *b = s->b;
     pthread_mutex_lock(&b->m);
     b->state[s->item] = ST_PUT;
-    b->put_ok[s->item] = (unsigned char)ok;
     b->in_flight--;
     pthread_cond_broadcast(&b->c);
     pthread_mutex_unlock(&b->m);
@@ -76,106 +75,82 @@ static void on_put(void *user, int ok)
     batch_release(b);
 }
 
-static int has_id(const uint64_t *ids, size_t n, uint64_t id)
+/* An item's check answered (caller holds b->m). */
+static void check_end(batch_t *b, size_t i, int rc, int remote, int local)
 {
-    for (size_t i = 0; i < n; i++)
-        if (ids[i] == id)
-            return 1;
-    return 0;
-}
-
-/* The items a key's listing covered get its answer (caller holds b->m). */
-static void listing_end(batch_t *b, size_t lead, int rc, const uint64_t *ids, size_t n)
-{
-    for (size_t i = lead; i < b->count; i++)
-        if (b->lead[i] == lead && b->state[i] == ST_LIST) {
-            b->state[i] = ST_LISTED;
-            b->listed[i] = (unsigned char)(rc == 0 && has_id(ids, n, b->vid[i]));
-            b->list_rc[i] = rc;
-        }
-    b->since[lead] = 0;
-    b->lists--;
+    b->state[i] = ST_CHECKED;
+    b->remote[i] = (unsigned char)(rc == 0 && remote);
+    b->local[i] = (unsigned char)(rc == 0 && local);
+    b->check_rc[i] = rc;
+    b->checks--;
     pthread_cond_broadcast(&b->c);
 }
 
-static void on_ids(void *user, int ok, const uint64_t *ids, size_t n)
+static void on_held(void *user, int ok, int remote, int local)
 {
     slot_t *s = user;
     batch_t *b = s->b;
     pthread_mutex_lock(&b->m);
-    if (b->gen[s->item] == s->gen && b->since[s->item])
-        listing_end(b, s->item, ok ? 0 : DNASYNC_EDHT, ids, n);
+    if (b->gen[s->item] == s->gen && b->state[s->item] == ST_CHECK)
+        check_end(b, s->item, ok ? 0 : DNASYNC_EDHT, remote, local);
     pthread_mutex_unlock(&b->m);
     free(s);
     batch_release(b);
 }
 
-static batch_t *batch_new(const dht_put_item_t *items, size_t count)
+static batch_t *batch_new(size_t count)
 {
     batch_t *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
     b->count = count;
     b->state = calloc(count, 1);
-    b->put_ok = calloc(count, 1);
-    b->listed = calloc(count, 1);
-    b->list_rc = calloc(count, sizeof *b->list_rc);
+    b->remote = calloc(count, 1);
+    b->local = calloc(count, 1);
+    b->check_rc = calloc(count, sizeof *b->check_rc);
     b->next_try = calloc(count, sizeof *b->next_try);
-    b->vid = calloc(count, sizeof *b->vid);
-    b->lead = calloc(count, sizeof *b->lead);
     b->gen = calloc(count, sizeof *b->gen);
     b->since = calloc(count, sizeof *b->since);
     pthread_mutex_init(&b->m, NULL);
     dnasync_cond_init(&b->c);
     b->refs = 1;
-    if (!b->state || !b->put_ok || !b->listed || !b->list_rc || !b->next_try || !b->vid ||
-        !b->lead || !b->gen || !b->since) {
+    if (!b->state || !b->remote || !b->local || !b->check_rc || !b->next_try || !b->gen ||
+        !b->since) {
         batch_release(b);
         return NULL;
-    }
-    for (size_t i = 0; i < count; i++) {
-        b->vid[i] = items[i].id;
-        b->lead[i] = i;
-        for (size_t j = 0; j < i; j++)
-            if (b->lead[j] == j && memcmp(items[j].key, items[i].key, DNASYNC_DHT_KEY_BYTES) == 0) {
-                b->lead[i] = j;
-                break;
-            }
     }
     return b;
 }
 
-/* Start the listing of every key with done puts and none in flight; end those past the timeout
- * (caller holds b->m; it is released around the adapter's call). */
-static void start_listings(dht_storage_context_t *ctx, batch_t *b, const dht_put_item_t *items)
+/* Start the check of every done put (at most DNASYNC_DHT_MAX_IN_FLIGHT out); end those past the
+ * timeout (caller holds b->m; it is released around the adapter's call). */
+static void start_checks(dht_storage_context_t *ctx, batch_t *b, const dht_put_item_t *items)
 {
     uint64_t now = dht_mono_ms();
-    for (size_t l = 0; l < b->count; l++)
-        if (b->lead[l] == l && b->since[l] && now - b->since[l] > (uint64_t)ctx->timeout_ms) {
-            b->gen[l]++;
-            listing_end(b, l, DNASYNC_ETIMEOUT, NULL, 0);
+    for (size_t i = 0; i < b->count; i++)
+        if (b->state[i] == ST_CHECK && now - b->since[i] > (uint64_t)ctx->timeout_ms) {
+            b->gen[i]++;
+            check_end(b, i, DNASYNC_ETIMEOUT, 0, 0);
         }
-    for (size_t i = 0; i < b->count && b->lists < DNASYNC_DHT_MAX_IN_FLIGHT; i++) {
-        size_t l = b->lead[i];
-        if (b->state[i] != ST_PUT || b->since[l])
+    for (size_t i = 0; i < b->count && b->checks < DNASYNC_DHT_MAX_IN_FLIGHT; i++) {
+        if (b->state[i] != ST_PUT)
             continue;
         slot_t *s = malloc(sizeof *s);
         if (!s)
             return;
-        for (size_t j = l; j < b->count; j++) /* this listing answers for every done put */
-            if (b->lead[j] == l && b->state[j] == ST_PUT)
-                b->state[j] = ST_LIST;
-        *s = (slot_t){l, ++b->gen[l], b};
-        b->since[l] = now ? now : 1;
-        b->lists++;
+        *s = (slot_t){i, ++b->gen[i], b};
+        b->state[i] = ST_CHECK;
+        b->since[i] = now;
+        b->checks++;
         b->refs++;
         pthread_mutex_unlock(&b->m);
-        int rc = dnad_list_ids_async(ctx->node, items[l].key, on_ids, s);
+        int rc = dnad_held_async(ctx->node, items[i].key, items[i].id, items[i].value, items[i].len,
+                                 on_held, s);
         pthread_mutex_lock(&b->m);
         if (rc) {
             free(s);
             b->refs--;
-            listing_end(b, l, rc, NULL, 0);
+            check_end(b, i, rc, 0, 0);
         }
     }
 }
@@ -185,8 +160,7 @@ static int work_ready(const batch_t *b, uint64_t now, uint64_t *wait)
 {
     for (size_t i = 0; i < b->count; i++) {
         unsigned char st = b->state[i];
-        if (st == ST_LISTED ||
-            (st == ST_PUT && !b->since[b->lead[i]] && b->lists < DNASYNC_DHT_MAX_IN_FLIGHT))
+        if (st == ST_CHECKED || (st == ST_PUT && b->checks < DNASYNC_DHT_MAX_IN_FLIGHT))
             return 1;
         if (st == ST_WAIT && b->next_try[i] <= now && b->in_flight < DNASYNC_DHT_MAX_IN_FLIGHT)
             return 1;
@@ -202,7 +176,7 @@ int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t coun
         return DNASYNC_EINVAL;
     if (count == 0)
         return 0;
-    batch_t *b = batch_new(items, count);
+    batch_t *b = batch_new(count);
     if (!b)
         return DNASYNC_ENOMEM;
     size_t remaining = 0;
@@ -217,12 +191,12 @@ int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t coun
             b->state[i] = ST_DONE;
         }
     }
-    /* Bounded: every item gets at most DNASYNC_DHT_MAX_ATTEMPTS puts, each confirmation is
-     * bounded by the timeout, and the whole batch by a deadline proportional to its size. */
+    /* Bounded: every item gets at most DNASYNC_DHT_MAX_ATTEMPTS puts, each check is bounded by
+     * the timeout, and the whole batch by a deadline proportional to its size. */
     uint64_t deadline = dht_mono_ms() + 60000u + (uint64_t)count * 200u;
     uint32_t nodes = dht_known_nodes(ctx);
     uint64_t nodes_checked = dht_mono_ms();
-    size_t cursor = 0, alone = 0;
+    size_t cursor = 0, alone = 0, unheld = 0;
     int confirmed = 0;
     pthread_mutex_lock(&b->m);
     while (remaining > 0 && dht_mono_ms() < deadline) {
@@ -260,18 +234,17 @@ int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t coun
                 remaining--;
             }
         }
-        /* 2. list every key whose puts are done, all at once */
-        start_listings(ctx, b, items);
-        /* 3. judge every item whose listing answered */
+        /* 2. check every item whose put is done, all at once */
+        start_checks(ctx, b, items);
+        /* 3. judge every item whose check answered */
         now = dht_mono_ms();
         for (size_t i = 0; i < count; i++) {
-            if (b->state[i] != ST_LISTED)
+            if (b->state[i] != ST_CHECKED)
                 continue;
-            /* The listing includes this node's own copy, so it proves storage elsewhere only
-             * together with the put's ok. A storage node without peers is the whole DHT; a
-             * device's node (peers_confirm) keeps the value in its own store and confirms
-             * nothing: only another node does (issue 10, D6). */
-            int ok = b->listed[i] && (b->put_ok[i] || (nodes == 0 && !ctx->peers_confirm));
+            /* Only a copy another node sent proves the upload. A storage node without peers is
+             * the whole DHT: its own store counts. A device's node (peers_confirm) keeps the value
+             * in its own store and confirms nothing by itself (issue 10, D6). */
+            int ok = b->remote[i] || (nodes == 0 && !ctx->peers_confirm && b->local[i]);
             if (ok) {
                 b->state[i] = ST_DONE;
                 items[i].status = DNASYNC_OK;
@@ -284,7 +257,8 @@ int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t coun
                 remaining--;
             } else if (items[i].attempts >= DNASYNC_DHT_MAX_ATTEMPTS) {
                 b->state[i] = ST_DONE;
-                items[i].status = b->list_rc[i] ? b->list_rc[i] : DNASYNC_EDHT;
+                items[i].status = b->check_rc[i] ? b->check_rc[i] : DNASYNC_EDHT;
+                unheld += b->check_rc[i] == 0;
                 remaining--;
             } else {
                 uint8_t r = 0;
@@ -300,7 +274,7 @@ int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t coun
                 b->next_try[i] = now + backoff;
             }
         }
-        /* 4. sleep until a callback, a due retry or a listing's timeout (<= 50 ms) */
+        /* 4. sleep until a callback, a due retry or a check's timeout (<= 50 ms) */
         uint64_t wait = 50;
         if (remaining > 0 && !work_ready(b, now, &wait)) {
             struct timespec ts;
@@ -316,7 +290,12 @@ int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t coun
                     "no other DHT node is known: %zu of %zu values stored on this node only, "
                     "not confirmed",
                     alone, count);
-    batch_release(b); /* puts and listings still in flight keep it alive */
+    else if (unheld > 0)
+        dht_ctx_err(ctx, DNASYNC_EDHT,
+                    "%zu of %zu values not held by any other DHT node after %d tries (a storing "
+                    "node may refuse a value and still acknowledge the put)",
+                    unheld, count, DNASYNC_DHT_MAX_ATTEMPTS);
+    batch_release(b); /* puts and checks still in flight keep it alive */
     return confirmed;
 }
 

@@ -3,9 +3,10 @@
  * DHT_SUMMARY_KEY_CAP summaries on a summary key, at most DHT_MAX_DEVICES of them by one signing
  * key, at most DHT_KEY_CAP values on any other key; a summary only at its own key; and a writer
  * already on a full key can still replace its summary with a newer edition. Last, a device puts
- * one more summary by the full signer the engine's way: the node keeps its 16, and what the
- * device's dht_put_batch reports is printed (measured: confirmed, since OpenDHT answers a refused
- * put like a stored one and the device's own store holds the value; docs/dht.md "Caps"). */
+ * the engine's way (dht_put_batch): a summary the node takes is confirmed, and one more summary
+ * by the full signer, which the node refuses while answering the put like a stored one, is not:
+ * the node keeps its 16 and no other node holds the device's copy (docs/dht.md "Caps"); the same
+ * again on a key the device listens on, whose gets OpenDHT may answer from the listen's cache. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "dht/dht_codec.h"
@@ -59,6 +60,13 @@ static void put(dht_storage_context_t *c, const uint8_t key[DNASYNC_DHT_KEY_BYTE
 {
     (void)dht_put(c, key, val, len, type, id, created); /* refusals are the point */
     free(val);
+}
+
+static void on_listened(void *user, const dht_raw_value_t *value, int expired)
+{
+    (void)user;
+    (void)value;
+    (void)expired;
 }
 
 /* Values the node holds at key (counted through a fresh client), and how many by signer. */
@@ -173,7 +181,8 @@ int main(void)
     dht_raw_values_free(raw, n);
     dht_storage_free(c);
 
-    fprintf(stderr, "-- a device puts one more summary by the full signer, the engine's way\n");
+    fprintf(stderr, "-- a device puts, the engine's way: a summary the node takes, then one more "
+                    "summary by the full signer\n");
     {
         dht_storage_config_t cfg;
         dht_storage_config_default(&cfg);
@@ -186,21 +195,49 @@ int main(void)
         dht_storage_context_t *dev = NULL;
         CHECK_EQ_INT(dht_storage_init(&cfg, &dev), 0);
         tu_wait_peers(dev, 1);
-        summary(&v, &len, &id, "carol", day, 7, 100, 1);
-        int st = tu_put_confirmed(dev, k2, v, len, DNASYNC_DHT_TYPE_SUMMARY, id, created);
-        fprintf(stderr, "device: put status %d (%s): %s\n", st, dnasync_strerror(st),
-                dht_storage_errmsg(dev));
-        dht_raw_value_t *own = NULL;
-        size_t n_own = 0;
-        int grc = dht_get_by_ids(dev, k2, &id, 1, &own, &n_own); /* informative: not checked */
-        fprintf(stderr, "device: a get of that id through its own node: rc %d, %zu value(s)\n", grc,
-                n_own);
-        dht_raw_values_free(own, n_own);
+        uint8_t k3[DNASYNC_DHT_KEY_BYTES];
+        CHECK_EQ_INT(dht_key_sum(k3, "dave", day), 0);
+        summary(&v, &len, &id, "dave", day, 9, 1, 1);
+        int st = tu_put_confirmed(dev, k3, v, len, DNASYNC_DHT_TYPE_SUMMARY, id, created);
+        fprintf(stderr, "device: taken put, status %d (%s)\n", st, dnasync_strerror(st));
         free(v);
+        CHECK_EQ_INT(st, 0);
+        summary(&v, &len, &id, "carol", day, 7, 100, 1);
+        st = tu_put_confirmed(dev, k2, v, len, DNASYNC_DHT_TYPE_SUMMARY, id, created);
+        fprintf(stderr, "device: refused put, status %d (%s): %s\n", st, dnasync_strerror(st),
+                dht_storage_errmsg(dev));
+        free(v);
+        /* Only the device's own store holds it: it must not count as uploaded. */
+        CHECK(st != 0);
+        fprintf(stderr, "-- the same on a key the device listens on (OpenDHT answers a get there "
+                        "from the listen's cache)\n");
+        uint8_t k4[DNASYNC_DHT_KEY_BYTES];
+        CHECK_EQ_INT(dht_key_box(k4, "erin", day, 9), 0);
+        uint64_t tok = 0;
+        CHECK_EQ_INT(dht_listen(dev, k4, on_listened, NULL, &tok), 0);
+        tu_message(&v, &len, 1, "bob", "erin", 16, created, sk);
+        dht_value_t m;
+        CHECK_EQ_INT(dht_value_decode(v, len, &m), 0);
+        id = dht_value_id(&m);
+        dht_value_clear(&m);
+        st = tu_put_confirmed(dev, k4, v, len, DNASYNC_DHT_TYPE_MESSAGE, id, created);
+        fprintf(stderr, "device: taken put, status %d (%s)\n", st, dnasync_strerror(st));
+        free(v);
+        CHECK_EQ_INT(st, 0);
+        summary(&v, &len, &id, "erin", day, 9, 1, 1); /* a summary parked on a box key */
+        st = tu_put_confirmed(dev, k4, v, len, DNASYNC_DHT_TYPE_SUMMARY, id, created);
+        fprintf(stderr, "device: refused put, status %d (%s)\n", st, dnasync_strerror(st));
+        free(v);
+        CHECK(st != 0);
+        CHECK_EQ_INT(dht_listen_cancel(dev, tok), 0);
         dht_storage_free(dev);
         size_t kept = held(addr, k2, 7, &by);
-        fprintf(stderr, "node keeps %zu on that key\n", kept);
+        fprintf(stderr, "node keeps %zu on the full key\n", kept);
         CHECK_EQ_INT(kept, DHT_MAX_DEVICES);
+        CHECK_EQ_INT(held(addr, k3, 9, &by), 1);
+        CHECK_EQ_INT(by, 1);
+        CHECK_EQ_INT(held(addr, k4, 9, &by), 1);
+        CHECK_EQ_INT(by, 0);
     }
 
     CHECK_EQ_INT(proc_stop(pid, 15), 0);

@@ -1,10 +1,10 @@
-/* dht_put_batch confirms the keys of one batch at once: a send puts a message into two mailboxes
- * (two keys), and their confirming listings must be out together, not one round trip after the
+/* dht_put_batch confirms the items of one batch at once: a send puts a message into two mailboxes
+ * (two keys), and their confirming checks must be out together, not one round trip after the
  * other (BENCHMARKS.md, row 9: a daemon send was ~7 DHT round trips in turn).
- * The link wraps the adapter's listings (blocking and asynchronous): each listing is held
- * (bounded, 5 s) until a second one is out, so a batch that lists one key after the other shows
- * at most one listing at a time, and one that lists them together shows two. No timing is
- * asserted: only how many listings were out at once. */
+ * The link wraps the adapter's check (dnad_held_async): each check's answer is held (bounded,
+ * 5 s) until a second check is out, so a batch that checks one item after the other shows at most
+ * one check at a time, and one that checks them together shows two. No timing is asserted: only
+ * how many checks were out at once. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "dht_testutil.h"
@@ -21,9 +21,9 @@
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static int out, most; /* listings out now, and the most out at once */
+static int out, most; /* checks out now, and the most out at once */
 
-static void listing_out(void)
+static void check_out(void)
 {
     pthread_mutex_lock(&mu);
     if (++out > most)
@@ -32,7 +32,7 @@ static void listing_out(void)
     pthread_mutex_unlock(&mu);
 }
 
-/* Waits (caller holds mu) until two listings were out at once, at most HOLD_S. */
+/* Waits (caller holds mu) until two checks were out at once, at most HOLD_S. */
 static void hold(void)
 {
     struct timespec until;
@@ -42,37 +42,17 @@ static void hold(void)
     }
 }
 
-int __real_dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int timeout_ms,
-                         uint64_t **ids, size_t *count);
-int __wrap_dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int timeout_ms,
-                         uint64_t **ids, size_t *count);
-int __real_dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
-                               dnad_ids_cb cb, void *user);
-int __wrap_dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
-                               dnad_ids_cb cb, void *user);
+int __real_dnad_held_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t id,
+                           const uint8_t *data, size_t len, dnad_held_cb cb, void *user);
+int __wrap_dnad_held_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t id,
+                           const uint8_t *data, size_t len, dnad_held_cb cb, void *user);
 
-int __wrap_dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int timeout_ms,
-                         uint64_t **ids, size_t *count)
-{
-    listing_out();
-    pthread_mutex_lock(&mu);
-    hold();
-    pthread_mutex_unlock(&mu);
-    int rc = __real_dnad_list_ids(n, key, timeout_ms, ids, count);
-    pthread_mutex_lock(&mu);
-    out--;
-    pthread_mutex_unlock(&mu);
-    return rc;
-}
-
-/* An asynchronous listing's answer, handed on by a thread of its own once held (the DHT thread,
- * which calls answered(), must not wait: the other key's put is done on it). */
+/* A check's answer, handed on by a thread of its own once held (the DHT thread, which calls
+ * answered(), must not wait: the other key's put is done on it). */
 typedef struct held {
-    dnad_ids_cb cb;
+    dnad_held_cb cb;
     void *user;
-    int ok;
-    size_t n;
-    uint64_t *ids;
+    int ok, remote, local;
 } held_t;
 
 static void *hand_on(void *arg)
@@ -82,35 +62,31 @@ static void *hand_on(void *arg)
     hold();
     out--;
     pthread_mutex_unlock(&mu);
-    h->cb(h->user, h->ok, h->ids, h->n);
-    free(h->ids);
+    h->cb(h->user, h->ok, h->remote, h->local);
     free(h);
     return NULL;
 }
 
-static void answered(void *user, int ok, const uint64_t *ids, size_t n)
+static void answered(void *user, int ok, int remote, int local)
 {
     held_t *h = user;
     h->ok = ok;
-    h->n = n;
-    h->ids = malloc((n ? n : 1) * sizeof *ids);
-    CHECK(h->ids != NULL);
-    if (n)
-        memcpy(h->ids, ids, n * sizeof *ids);
+    h->remote = remote;
+    h->local = local;
     pthread_t t;
     CHECK(pthread_create(&t, NULL, hand_on, h) == 0);
     pthread_detach(t);
 }
 
-int __wrap_dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
-                               dnad_ids_cb cb, void *user)
+int __wrap_dnad_held_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t id,
+                           const uint8_t *data, size_t len, dnad_held_cb cb, void *user)
 {
     held_t *h = calloc(1, sizeof *h);
     CHECK(h != NULL);
     h->cb = cb;
     h->user = user;
-    listing_out();
-    int rc = __real_dnad_list_ids_async(n, key, answered, h);
+    check_out();
+    int rc = __real_dnad_held_async(n, key, id, data, len, answered, h);
     if (rc != 0) {
         pthread_mutex_lock(&mu);
         out--;
@@ -121,7 +97,7 @@ int __wrap_dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY
 }
 
 /* A message into both mailboxes (two keys, one batch, as a send puts it). */
-static void test_two_mailboxes_listed_at_once(void)
+static void test_two_mailboxes_checked_at_once(void)
 {
     char boot[32];
     uint8_t sk[32];
@@ -145,7 +121,7 @@ static void test_two_mailboxes_listed_at_once(void)
     pthread_mutex_lock(&mu);
     int seen = most;
     pthread_mutex_unlock(&mu);
-    fprintf(stderr, "confirming listings out at once: %d\n", seen);
+    fprintf(stderr, "confirming checks out at once: %d\n", seen);
     CHECK(seen >= 2);
     free(m);
     dht_storage_free(w);
@@ -155,6 +131,6 @@ static void test_two_mailboxes_listed_at_once(void)
 
 int main(void)
 {
-    RUN(test_two_mailboxes_listed_at_once);
+    RUN(test_two_mailboxes_checked_at_once);
     return 0;
 }
