@@ -6,7 +6,11 @@
 // the page and see it leave the C device's inbox after its sync, reload and still see the
 // history, see values a hostile writer planted on the node refused with a message while the
 // history stays, lose the gateway (node stopped), reload the page from its offline copy and
-// still see the history, and catch up on what was sent meanwhile once it is back.
+// still see the history, and catch up on what was sent meanwhile once it is back. Beside the
+// gateway node runs a second dnasync storage node: a put counts as uploaded only when another
+// node holds its exact bytes (docs/dht.md "Reliable puts"), and the REST proxy's client node,
+// a stock OpenDHT node, acknowledges a summary's new edition but keeps the first one (its types
+// refuse every edit), so without a real storage peer no edition after the first is ever uploaded.
 // Usage: node test_web_browser.js <dnasync binary> <web dir> <node_modules dir> [screenshot.png]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -30,7 +34,7 @@ const puppeteer = createRequire(join(modules, "noop.js"))("puppeteer-core");
 const { codec, crypto: C } = await import(pathToFileURL(join(webDir, "dnasync-web.mjs")).href);
 
 const dir = mkdtempSync(join(tmpdir(), "dnasync-webui-"));
-let node = null, browser = null, checks = 0, failures = 0, nodeOut = "";
+let node = null, peer = null, browser = null, checks = 0, failures = 0, nodeOut = "";
 function expect(what, ok, detail = "") {
   checks++;
   if (!ok) { failures++; console.error(`FAIL ${what} ${detail}`); } else console.log(`ok   ${what}`);
@@ -50,8 +54,31 @@ async function startNode() {
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DNASYNC_WEB_ROOT: webDir } });
   node.stdout.on("data", (d) => { nodeOut += d; });
   node.stderr.on("data", (d) => { nodeOut += d; });
-  for (let i = 0; i < 240; i++) { try { if ((await fetch(`${url}/health`)).ok) return; } catch { /* not yet */ } await sleep(250); }
+  for (let i = 0; i < 240; i++) { try { if ((await fetch(`${url}/health`)).ok) return startPeer(); } catch { /* not yet */ } await sleep(250); }
   throw new Error("the gateway did not come up in 60 s");
+}
+// The storage peer, started once; the gateway node keeps its port across its restart (--persist).
+async function startPeer() {
+  let port = null;
+  for (let i = 0; i < 40 && !port; i++) { // its stdout may come after /health answers
+    port = /listening on 127\.0\.0\.1:(\d+)/.exec(nodeOut)?.[1];
+    if (!port) await sleep(250);
+  }
+  if (!port) throw new Error(`the node did not say its port: ${nodeOut}`);
+  if (!peer) {
+    peer = spawn(cli, ["node", "--bind", "127.0.0.1", "--port", "0", "--bootstrap", `127.0.0.1:${port}`, "--persist", join(dir, "peer")], { stdio: "ignore" });
+  }
+  for (let i = 0; i < 240; i++) { // the proxy's client node and the peer
+    try { if ((await (await fetch(`${url}/health`)).json()).nodes >= 2) return; } catch { /* not yet */ }
+    await sleep(250);
+  }
+  throw new Error("the gateway node did not see its storage peer in 60 s");
+}
+async function stopPeer() {
+  const p = peer;
+  peer = null;
+  p.kill("SIGTERM");
+  await new Promise((r) => { const t = setTimeout(() => { p.kill("SIGKILL"); r(); }, 20000); p.once("exit", () => { clearTimeout(t); r(); }); });
 }
 async function stopNode() { // by its pid; SIGTERM saves the --persist state
   const p = node;
@@ -223,6 +250,7 @@ try {
 }
 if (browser) await browser.close().catch(() => {});
 if (node) await stopNode();
+if (peer) await stopPeer();
 console.log(`${checks - failures}/${checks} checks passed`);
 if (failures) console.error(nodeOut.slice(-3000));
 if (!failures) rmSync(dir, { recursive: true, force: true });
