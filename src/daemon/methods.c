@@ -6,6 +6,7 @@
 #include "daemon/exec.h"
 #include "daemon/log.h"
 #include "daemon/ready.h"
+#include "dht/dht.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -134,8 +135,25 @@ static int error_code_of(const char *kind)
     return kind && strcmp(kind, "usage") == 0 ? RPC_E_USAGE : RPC_E_FAILED;
 }
 
+/* status: the daemon's readiness, and its DHT node's routing table (good + dubious nodes and the
+ * good ones; a node that left is dubious until OpenDHT gives it up), so a client can see what
+ * joined or left its routing table (bench_daemon row 13c). No DHT node (a gateway): no counts. */
+static void status_extras(dnasync_home_t *home, json_t *st)
+{
+    uint64_t ms;
+    bool ready = daemon_is_ready(&ms);
+    json_object_set_new(st, "ready", json_boolean(ready));
+    json_object_set_new(st, "ready_ms", ready ? json_integer((json_int_t)ms) : json_null());
+    dht_storage_context_t *dht = dnasync_home_dht(home);
+    dht_storage_stats_t ds;
+    if (dht && dht_storage_stats(dht, &ds) == 0) {
+        json_object_set_new(st, "nodes", json_integer(ds.nodes));
+        json_object_set_new(st, "nodes_good", json_integer(ds.nodes_good));
+    }
+}
+
 /* The command's --json output as a response. */
-static char *response(const rpc_request_t *req, const exec_result_t *r)
+static char *response(dnasync_home_t *home, const rpc_request_t *req, const exec_result_t *r)
 {
     json_t *lines = parse_lines(r->out);
     if (!lines)
@@ -166,13 +184,8 @@ static char *response(const rpc_request_t *req, const exec_result_t *r)
             json_array_remove(lines, 0);
         line = rpc_result_line(req->id, json_incref(lines));
     } else {
-        if (req->method == RPC_STATUS && first) {
-            uint64_t ms;
-            bool ready = daemon_is_ready(&ms);
-            json_object_set_new(first, "ready", json_boolean(ready));
-            json_object_set_new(first, "ready_ms",
-                                ready ? json_integer((json_int_t)ms) : json_null());
-        }
+        if (req->method == RPC_STATUS && first)
+            status_extras(home, first);
         line = rpc_result_line(req->id, first ? json_incref(first) : json_object());
     }
     json_decref(lines);
@@ -216,7 +229,7 @@ char *method_run(dnasync_home_t *home, const char *dir, const rpc_request_t *req
             json_decref(res), res = NULL;
         line = res ? rpc_result_line(req->id, res) : NULL;
     } else
-        line = response(req, &r);
+        line = response(home, req, &r);
     exec_result_free(&r);
     return line;
 }

@@ -3,8 +3,8 @@
  * The daemon serves requests at once but is not ready while a node of its routing table is
  * neither answered nor given up: requests sent before it is ready are answered (status says
  * ready false); then subscribers get a `ready` notification, `status` says ready with the time
- * to ready, and the log says it too. No timing assertion: "before ready" is the order of the
- * lines on one connection. */
+ * to ready and its routing table's node counts, and the log says it too. No timing assertion:
+ * "before ready" is the order of the lines on one connection. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 #include "daemon_testutil.h"
@@ -79,6 +79,12 @@ static void test_requests_before_ready(void)
     json_t *res = json_object_get(r, "result");
     CHECK(json_is_true(json_object_get(res, "ready")));
     CHECK_EQ_INT(json_integer_value(json_object_get(res, "ready_ms")), ready_ms);
+    /* its routing table: the node still running at least, answered; bob's departed node is
+     * given up by now or still dubious, never good */
+    json_t *nodes = json_object_get(res, "nodes"), *good = json_object_get(res, "nodes_good");
+    CHECK(json_is_integer(nodes) && json_is_integer(good));
+    CHECK(json_integer_value(good) >= 1);
+    CHECK(json_integer_value(nodes) >= json_integer_value(good));
     json_decref(r);
     char *log = proc_wait_for_text(alice_log, "ready: after ", 10);
     CHECK(log);
