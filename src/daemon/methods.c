@@ -149,6 +149,7 @@ static void status_extras(dnasync_home_t *home, json_t *st)
     if (dht && dht_storage_stats(dht, &ds) == 0) {
         json_object_set_new(st, "nodes", json_integer(ds.nodes));
         json_object_set_new(st, "nodes_good", json_integer(ds.nodes_good));
+        json_object_set_new(st, "searches", json_integer(ds.searches));
     }
 }
 

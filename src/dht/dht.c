@@ -559,6 +559,7 @@ int dht_storage_stats(dht_storage_context_t *ctx, dht_storage_stats_t *out)
     out->store_bytes = s.store_bytes;
     out->nodes = s.nodes_good + s.nodes_dubious;
     out->nodes_good = s.nodes_good;
+    out->searches = s.searches;
     out->port = s.port;
     memcpy(out->node_id, s.node_id, sizeof out->node_id);
     out->refused = s.refused;

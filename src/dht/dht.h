@@ -191,9 +191,13 @@ typedef struct dht_storage_stats {
     uint64_t store_bytes;
     uint32_t nodes;      /* good + dubious nodes in the routing table */
     uint32_t nodes_good; /* of which answered recently (a put or get can use them now) */
-    uint16_t port;       /* bound UDP port */
-    char node_id[41];    /* hex */
-    uint64_t refused;    /* values the policies refused since start */
+    /* OpenDHT searches the node holds: one per key it used in the last 62 minutes, done ones
+     * included; OpenDHT 2.4 walks them for every datagram it receives from a node, so a node's
+     * CPU per request grows with them (bench/BENCHMARKS.notes.md, 13c) */
+    uint32_t searches;
+    uint16_t port;    /* bound UDP port */
+    char node_id[41]; /* hex */
+    uint64_t refused; /* values the policies refused since start */
     /* OpenDHT protocol requests this node sent since start (what the wire carries, below the
      * dnasync calls: a get of one value id is a SELECT id then a get, to every storing node). */
     uint64_t sent_find, sent_get, sent_put, sent_listen, sent_ping;

@@ -1112,6 +1112,7 @@ int dnad_get_stats(dnad_node_t *n, int timeout_ms, dnad_stats_t *out)
             auto ns = d.getNodesStats(af);
             s.nodes_good += ns.good_nodes;
             s.nodes_dubious += ns.dubious_nodes;
+            s.searches += ns.searches;
         }
         std::snprintf(s.node_id, sizeof s.node_id, "%s", d.getNodeId().toString().c_str());
         return s;

@@ -47,11 +47,12 @@ typedef struct dnad_stats {
     uint64_t store_bytes; /* their size */
     uint32_t nodes_good;  /* routing table, IPv4 + IPv6 */
     uint32_t nodes_dubious;
-    uint16_t port;    /* bound port */
-    char node_id[41]; /* hex */
-    uint64_t refused; /* values refused by the policies since start */
-    uint64_t sent[5]; /* OpenDHT requests this node sent since start: ping, find, get (each
-                         paginated step counts), listen, put */
+    uint32_t searches; /* OpenDHT searches held (one per key used within its 62 min expiry) */
+    uint16_t port;     /* bound port */
+    char node_id[41];  /* hex */
+    uint64_t refused;  /* values refused by the policies since start */
+    uint64_t sent[5];  /* OpenDHT requests this node sent since start: ping, find, get (each
+                          paginated step counts), listen, put */
 } dnad_stats_t;
 
 typedef struct dnad_value {

@@ -85,6 +85,8 @@ static void test_requests_before_ready(void)
     CHECK(json_is_integer(nodes) && json_is_integer(good));
     CHECK(json_integer_value(good) >= 1);
     CHECK(json_integer_value(nodes) >= json_integer_value(good));
+    /* and its OpenDHT searches: the warm-up's at least, kept for 62 minutes */
+    CHECK(json_integer_value(json_object_get(res, "searches")) >= 1);
     json_decref(r);
     char *log = proc_wait_for_text(alice_log, "ready: after ", 10);
     CHECK(log);
