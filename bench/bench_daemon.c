@@ -10,15 +10,21 @@
  *    starting the command at all);
  * 2. real time daemon to daemon (realtime() below) on the network no one-shot process has left:
  *    RESULT daemon_rt_fresh_ms;
- * 3. with a gateway: GW_CLIENTS one-shot clients come and go through it (each a new home: `init`,
- *    then `send` to dave, a third identity, so bob's mailbox keeps its writers), while alice's
- *    daemon keeps sending to bob's: daemon_rt_gwchurn_ms, then the same after they all left:
- *    daemon_rt_aftergw_ms; their `send`: cli_send_gateway_ms; then GW_CLIENTS new clients the
- *    same way with their processes at idle CPU priority (SCHED_IDLE): daemon_rt_gwchurn_idle_ms
- *    (on this 2-core machine the clients' own CPU, not the gateway, slowed the daemons:
- *    BENCHMARKS.notes.md, 13c; real gateway clients run on other machines);
- *    every real-time phase: <name>_runq_ms, the daemons' run-queue wait per message (schedstat,
- *    all threads of both), and with clients <name>_clients_cpu_ms, CPU per client process pair;
+ * 3. with a gateway (13c), alice's and bob's daemons started once: windows of alice -> bob real
+ *    time, quiet ones (n messages, no client) between busy ones, each busy window GW_WINDOW
+ *    one-shot clients coming and going through the gateway (each a new home: `init`, then `send`
+ *    to dave, a third identity, so bob's mailbox keeps its writers), GW_PARALLEL at a time, at
+ *    idle CPU priority (SCHED_IDLE: real gateway clients run on other machines) and at normal
+ *    priority in turn, GW_CLIENTS of each: Q I Q N Q I ... N Q. Per message
+ *    daemon_rt_gwbefore_ms (the first quiet window), _gwquiet_ms (the others between),
+ *    _gwchurn_idle_ms, _gwchurn_ms, _aftergw_ms (the last quiet window); per busy window its p50
+ *    over the mean p50 of the quiet windows on each side, _gwchurn{,_idle}_ratio (so a drift
+ *    over the phase, or the other load of a shared machine, weighs on both sides alike); per
+ *    window kind the daemons' run-queue wait and CPU per message (_runq_ms, _cpu_ms), the
+ *    clients' CPU per client, the gateway's and the network's CPU share (BENCH_GATEWAY_PID,
+ *    BENCH_NET_PID); the clients' `send`: cli_send_gateway_ms (normal priority); and the
+ *    daemons' routing tables (status `nodes`, `nodes_good`) before the first client, at the end
+ *    of every busy window and after the last: daemon_rt_gw_nodes{,_good}_{before,while,after}.
  * 4. N `send` and N `inbox` runs with no daemon (each starts and stops its own DHT node) on
  *    carol's home, which never ran a daemon: cli_{send,inbox}_inproc_ms (a home whose node ran
  *    as a daemon stores the network's values; since OpenDHT's storage maintenance is on, each
@@ -26,7 +32,11 @@
  *    the network those N processes joined and left: daemon_realtime_latency_ms (row 9b);
  * 5. with a gateway, last, the other effect on its own: each of the clients sends bob one
  *    message (bob's mailbox: GW_CLIENTS more writers, for the rest of the day) and real time
- *    daemon to daemon again: daemon_rt_bobwriters_ms, against the phase just before it. */
+ *    daemon to daemon again: daemon_rt_bobwriters_ms, against the phase just before it;
+ * 6. the control of step 3's routing-table figure: GW_NATIVE one-shot clients with a DHT node of
+ *    their own (`init` without a gateway) come and go while the daemons run:
+ *    daemon_rt_native_nodes{,_good}_{before,after} (each adds a node to the tables until OpenDHT
+ *    gives it up). */
 #define _GNU_SOURCE /* SCHED_IDLE */
 #include "bench_common.h"
 #include "proc.h"
@@ -46,7 +56,10 @@
 
 /* issue 13: the native device's real time while 100 gateway clients come and go */
 #define GW_CLIENTS 100
-#define GW_PARALLEL 2 /* clients at a time (a 2-core machine) */
+#define GW_PARALLEL 2  /* clients at a time (a 2-core machine) */
+#define GW_WINDOW 20   /* clients per busy window: GW_CLIENTS / GW_WINDOW windows per priority */
+#define GW_BUSY_MIN 10 /* messages at least in a busy window */
+#define GW_NATIVE 3    /* the control's native one-shot clients */
 
 static char home_a[4200], home_b[4200], home_c[4200];
 static const char *dir, *gateway;
@@ -154,10 +167,11 @@ typedef struct conn {
     int fd;
     size_t len;
     char buf[1 << 20];
+    char last[4096]; /* the line wait_line found last (cut at 4 KiB) */
 } conn_t;
 
-/* Reads c until a line containing needle (and, when set, needle2) arrives; the line's
- * "message_id" into id (when id). 0 ok, -1 EOF or 30 s without it. */
+/* Reads c until a line containing needle (and, when set, needle2) arrives (into c->last); the
+ * line's "message_id" into id (when id). 0 ok, -1 EOF or 30 s without it. */
 static int wait_line(conn_t *c, const char *needle, const char *needle2, char id[65])
 {
     double deadline = bench_mono() + 30;
@@ -167,6 +181,8 @@ static int wait_line(conn_t *c, const char *needle, const char *needle2, char id
             *nl = '\0';
             bool hit = strstr(c->buf, needle) && (!needle2 || strstr(c->buf, needle2));
             const char *m = strstr(c->buf, "\"message_id\":\"");
+            if (hit)
+                snprintf(c->last, sizeof c->last, "%.4000s", c->buf);
             if (hit && id && m && strlen(m + 14) >= 64) {
                 memcpy(id, m + 14, 64);
                 id[64] = '\0';
@@ -188,14 +204,15 @@ static int wait_line(conn_t *c, const char *needle, const char *needle2, char id
     }
 }
 
-/* One-shot gateway clients, GW_PARALLEL threads taking the next client number. */
+/* One-shot clients, GW_PARALLEL threads taking the next client number: through the gateway, or
+ * with a DHT node of their own (churn_native). */
 static pthread_mutex_t churn_mu = PTHREAD_MUTEX_INITIALIZER;
-static int churn_next, churn_done;
+static int churn_next, churn_done, churn_limit;
 /* whom they send to; churn_new: each client is a new home (`init` first, its send measured) */
 static const char *churn_to = "dave";
 static int churn_new = 1;
 /* churn_base: the first client's number; churn_idle: the clients run at idle CPU priority */
-static int churn_base, churn_idle;
+static int churn_base, churn_idle, churn_native;
 
 static void *churn_worker(void *arg)
 {
@@ -206,55 +223,76 @@ static void *churn_worker(void *arg)
         bench_die("cannot give the gateway clients idle CPU priority");
     for (;;) {
         pthread_mutex_lock(&churn_mu);
-        int i = churn_next < GW_CLIENTS ? churn_next++ : -1;
+        int i = churn_next < churn_limit ? churn_next++ : -1;
         pthread_mutex_unlock(&churn_mu);
         if (i < 0)
             return NULL;
         char home[4200], name[32];
-        snprintf(home, sizeof home, "%s/gwclient%d", dir, churn_base + i);
-        snprintf(name, sizeof name, "gwclient%d", churn_base + i);
+        snprintf(home, sizeof home, "%s/%s%d", dir, churn_native ? "native" : "gwclient",
+                 churn_base + i);
+        snprintf(name, sizeof name, "%s%d", churn_native ? "native" : "gwclient", churn_base + i);
         char *init[] = {DNASYNC_CLI_PATH, "--home", home, "--gateway",
                         (char *)gateway,  "init",   name, NULL};
+        if (churn_native) {
+            init[3] = "--bootstrap";
+            init[4] = boot[0];
+        }
         char *snd[] = {DNASYNC_CLI_PATH,        "--home", home, "send", (char *)churn_to,
                        "from a gateway client", NULL};
         proc_result_t r;
         if (churn_new) {
             if (proc_run(init, NULL, 120, &r) != 0 || r.exit_code != 0)
-                bench_die("gateway client %d: init failed: %s", i, r.err ? r.err : "");
+                bench_die("client %d: init failed: %s", i, r.err ? r.err : "");
             proc_result_free(&r);
         }
         double t0 = bench_mono();
-        if (proc_run(snd, NULL, 120, &r) != 0 || r.exit_code != 0)
+        if (!churn_native && (proc_run(snd, NULL, 120, &r) != 0 || r.exit_code != 0))
             bench_die("gateway client %d: send failed: %s", i, r.err ? r.err : "");
-        if (churn_new && !churn_idle) /* row 9's figure: at normal priority */
+        if (!churn_native)
+            proc_result_free(&r);
+        if (churn_new && !churn_idle && !churn_native) /* row 9's figure: at normal priority */
             bench_result("cli_send_gateway_ms", (bench_mono() - t0) * 1000.0);
-        proc_result_free(&r);
         pthread_mutex_lock(&churn_mu);
         churn_done++;
         pthread_mutex_unlock(&churn_mu);
     }
 }
 
-/* The gateway clients, GW_PARALLEL at a time, each send to `to` once more (no daemon runs). */
-static void clients_send(const char *to)
+static pthread_t churn_th[GW_PARALLEL];
+
+/* Clients base .. base + count - 1 start coming and going (churn_join waits for them). */
+static void churn_start(int base, int count, int idle)
 {
-    churn_to = to;
-    churn_new = 0;
+    churn_base = base;
+    churn_limit = count;
+    churn_idle = idle;
     churn_next = churn_done = 0;
-    pthread_t th[GW_PARALLEL];
     for (int t = 0; t < GW_PARALLEL; t++)
-        if (pthread_create(&th[t], NULL, churn_worker, NULL) != 0)
-            bench_die("cannot start the gateway clients");
+        if (pthread_create(&churn_th[t], NULL, churn_worker, NULL) != 0)
+            bench_die("cannot start the clients");
+}
+
+static void churn_join(void)
+{
     for (int t = 0; t < GW_PARALLEL; t++)
-        pthread_join(th[t], NULL);
+        pthread_join(churn_th[t], NULL);
 }
 
 static int churn_finished(void)
 {
     pthread_mutex_lock(&churn_mu);
-    int done = churn_done == GW_CLIENTS;
+    int done = churn_done == churn_limit;
     pthread_mutex_unlock(&churn_mu);
     return done;
+}
+
+/* The first GW_CLIENTS gateway clients each send to `to` once more (no daemon runs). */
+static void clients_send(const char *to)
+{
+    churn_to = to;
+    churn_new = 0;
+    churn_start(0, GW_CLIENTS, 0);
+    churn_join();
 }
 
 /* Seconds the threads of pids a and b waited on a run queue so far (/proc/PID/task/TID/schedstat,
@@ -284,8 +322,24 @@ static double runq_wait(pid_t a, pid_t b)
     return s;
 }
 
-/* CPU seconds of the children waited for so far (the gateway clients; the daemons are waited
- * for only when they stop) */
+/* CPU seconds (user + system) of process pid so far; 0 when pid <= 0 or it is gone */
+static double pid_cpu(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = pid > 0 ? fopen(path, "r") : NULL;
+    unsigned long ut = 0, st = 0;
+    /* the command name may hold spaces: fields 14 and 15 counted from its closing ')' */
+    if (f &&
+        fscanf(f, "%*[^)]) %*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %lu %lu", &ut, &st) != 2)
+        ut = st = 0;
+    if (f)
+        fclose(f);
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds of the children waited for so far (the clients; the daemons are waited for only
+ * when they stop) */
 static double children_cpu(void)
 {
     struct rusage ru;
@@ -294,31 +348,30 @@ static double children_cpu(void)
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-/* RESULT <name>_runq_ms: the daemons' run-queue wait per measured message since *since */
-static void runq_result(const char *name, pid_t da, pid_t db, double *since, int msgs)
-{
-    char res[96];
-    double now = runq_wait(da, db);
-    snprintf(res, sizeof res, "%s_runq_ms", name);
-    if (msgs > 0)
-        bench_result(res, (now - *since) * 1000.0 / msgs);
-    *since = now;
-}
+/* Two daemons, alice's sending to bob's, bob's subscriber waiting for each message. */
+typedef struct rt {
+    pid_t da, db;
+    conn_t *sub, *cmd;
+    int sent; /* requests so far (their JSON-RPC ids) */
+    char log_a[4300], log_b[4300];
+} rt_t;
 
-/* Real time, daemon to daemon: alice's daemon sends to bob, bob's daemon notifies a subscriber.
- * RESULT <name>_ms per message (send request written -> bob's notification read) and
- * <name>_timeouts. n messages; with churn, messages go on (at least n) until every gateway
- * client has come and gone, and then n more are measured as <after>. */
-static void realtime(int n, const char *name, int churn, const char *after)
+/* Starts both daemons (their warm-ups overlap), waits until both are ready (RESULT
+ * <name>_ready_ms each) and subscribes to bob's. */
+static void rt_start(rt_t *s, const char *name)
 {
-    char log_a[4300], log_b[4300], res[96];
-    snprintf(log_a, sizeof log_a, "%s/daemon-alice-%s.log", dir, name);
-    snprintf(log_b, sizeof log_b, "%s/daemon-bob-%s.log", dir, name);
-    snprintf(res, sizeof res, "%s_ready_ms", name);
-    pid_t da = start_daemon(home_a, log_a), db = start_daemon(home_b, log_b); /* warm at once */
-    wait_ready(log_a, res);
-    wait_ready(log_b, res);
     static conn_t sub, cmd;
+    char res[96];
+    snprintf(s->log_a, sizeof s->log_a, "%s/daemon-alice-%s.log", dir, name);
+    snprintf(s->log_b, sizeof s->log_b, "%s/daemon-bob-%s.log", dir, name);
+    snprintf(res, sizeof res, "%s_ready_ms", name);
+    s->da = start_daemon(home_a, s->log_a);
+    s->db = start_daemon(home_b, s->log_b);
+    wait_ready(s->log_a, res);
+    wait_ready(s->log_b, res);
+    s->sub = &sub;
+    s->cmd = &cmd;
+    s->sent = 0;
     sub.fd = connect_home(home_b);
     cmd.fd = connect_home(home_a);
     sub.len = cmd.len = 0;
@@ -326,59 +379,187 @@ static void realtime(int n, const char *name, int churn, const char *after)
     if (send(sub.fd, subscribe, strlen(subscribe), MSG_NOSIGNAL) < 0 ||
         wait_line(&sub, "\"subscribed\"", NULL, NULL) != 0)
         bench_die("cannot subscribe to bob's daemon");
-    pthread_t th[GW_PARALLEL];
-    double runq = runq_wait(da, db), cpu0 = children_cpu();
-    for (int t = 0; churn && t < GW_PARALLEL; t++)
-        if (pthread_create(&th[t], NULL, churn_worker, NULL) != 0)
-            bench_die("cannot start the gateway clients");
-    int lost = 0, lost_after = 0, after_from = -1, measured = 0;
-    /* bounded: the clients' own runs are bounded (120 s each), and so is the count here */
-    for (int i = 0; i < 20000; i++) {
-        if (after_from < 0 && i >= n && (!churn || churn_finished())) {
-            runq_result(name, da, db, &runq, measured);
-            measured = 0;
-            if (!after)
-                break;
-            after_from = i;
-        }
-        if (after_from >= 0 && i - after_from >= n)
-            break;
-        snprintf(res, sizeof res, "%s_ms", after_from >= 0 && after ? after : name);
-        char req[256], id[65] = "";
-        snprintf(req, sizeof req,
-                 "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"send\",\"params\":{\"recipient\":"
-                 "\"bob\",\"text\":\"real time %d\"}}\n",
-                 i + 1, i);
-        double t0 = bench_mono();
-        if (send(cmd.fd, req, strlen(req), MSG_NOSIGNAL) < 0 ||
-            wait_line(&cmd, "\"result\"", NULL, id) != 0 || !id[0])
-            bench_die("send %d through alice's daemon failed", i);
-        char want[80];
-        snprintf(want, sizeof want, "\"message_id\":\"%s\"", id);
-        if (wait_line(&sub, "\"method\":\"message\"", want, NULL) != 0) {
-            *(after_from >= 0 && after ? &lost_after : &lost) += 1;
-            continue;
-        }
-        bench_result(res, (bench_mono() - t0) * 1000.0);
-        measured++;
+}
+
+/* One message: ms from alice's send request written to bob's notification read; -1 lost
+ * (not notified within 30 s). */
+static double rt_one(rt_t *s)
+{
+    char req[256], id[65] = "", want[80];
+    int i = ++s->sent;
+    snprintf(req, sizeof req,
+             "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"send\",\"params\":{\"recipient\":"
+             "\"bob\",\"text\":\"real time %d\"}}\n",
+             i, i);
+    double t0 = bench_mono();
+    if (send(s->cmd->fd, req, strlen(req), MSG_NOSIGNAL) < 0 ||
+        wait_line(s->cmd, "\"result\"", NULL, id) != 0 || !id[0])
+        bench_die("send %d through alice's daemon failed", i);
+    snprintf(want, sizeof want, "\"message_id\":\"%s\"", id);
+    if (wait_line(s->sub, "\"method\":\"message\"", want, NULL) != 0)
+        return -1;
+    return (bench_mono() - t0) * 1000.0;
+}
+
+/* The daemon's routing table (status: nodes, nodes_good) and its node's OpenDHT searches on the
+ * connection c: v[0..2]. */
+static void rt_nodes(conn_t *c, int id, long v[3])
+{
+    char req[96], line[64];
+    snprintf(req, sizeof req, "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"status\"}\n", id);
+    snprintf(line, sizeof line, "\"id\":%d,", id);
+    if (send(c->fd, req, strlen(req), MSG_NOSIGNAL) < 0 ||
+        wait_line(c, "\"nodes\":", line, NULL) != 0)
+        bench_die("no routing table in a daemon's status");
+    const char *key[3] = {"\"nodes\":", "\"nodes_good\":", "\"searches\":"};
+    for (int k = 0; k < 3; k++) {
+        const char *at = strstr(c->last, key[k]);
+        v[k] = at ? strtol(at + strlen(key[k]), NULL, 10) : -1;
     }
-    for (int t = 0; churn && t < GW_PARALLEL; t++)
-        pthread_join(th[t], NULL);
-    if (after && after_from >= 0)
-        runq_result(after, da, db, &runq, measured);
-    snprintf(res, sizeof res, "%s_clients_cpu_ms", name);
-    if (churn)
-        bench_result(res, (children_cpu() - cpu0) * 1000.0 / GW_CLIENTS);
+}
+
+/* RESULT <prefix>_{nodes,nodes_good,searches}_<when>, one line per daemon (alice's, bob's) */
+static void rt_nodes_result(rt_t *s, const char *prefix, const char *when)
+{
+    const char *what[3] = {"nodes", "nodes_good", "searches"};
+    for (int d = 0; d < 2; d++) {
+        long v[3];
+        /* bob's on the subscriber's connection */
+        rt_nodes(d ? s->sub : s->cmd, d ? 1000000 + s->sent : ++s->sent, v);
+        for (int k = 0; k < 3; k++) {
+            char name[96];
+            snprintf(name, sizeof name, "%s_%s_%s", prefix, what[k], when);
+            bench_result(name, (double)v[k]);
+        }
+    }
+}
+
+static void rt_stop(rt_t *s)
+{
+    close(s->sub->fd);
+    close(s->cmd->fd);
+    if (stop_daemon(s->da) != 0 || stop_daemon(s->db) != 0)
+        bench_die("a daemon did not stop cleanly (%s, %s)", s->log_a, s->log_b);
+}
+
+/* Real time, daemon to daemon, n messages: RESULT <name>_ms each, <name>_timeouts and
+ * <name>_runq_ms, the daemons' run-queue wait per message. */
+static void realtime(int n, const char *name)
+{
+    rt_t s = {0};
+    char res[96];
+    rt_start(&s, name);
+    double runq = runq_wait(s.da, s.db);
+    int lost = 0;
+    snprintf(res, sizeof res, "%s_ms", name);
+    for (int i = 0; i < n; i++) {
+        double ms = rt_one(&s);
+        if (ms < 0)
+            lost++;
+        else
+            bench_result(res, ms);
+    }
+    snprintf(res, sizeof res, "%s_runq_ms", name);
+    if (n > lost)
+        bench_result(res, (runq_wait(s.da, s.db) - runq) * 1000.0 / (n - lost));
     snprintf(res, sizeof res, "%s_timeouts", name);
     bench_result(res, lost);
-    if (after) {
-        snprintf(res, sizeof res, "%s_timeouts", after);
-        bench_result(res, lost_after);
+    rt_stop(&s);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* One window of 13c: messages back to back, at least min and until the clients (when any) are
+ * done; RESULT <name>_ms each, and per window <name>_runq_ms, <name>_cpu_ms (the daemons' run
+ * queue wait and CPU per message), <name>_gateway_cpu_pct and <name>_net_cpu_pct (their CPU
+ * share of the window's wall time, when their pids are known). Returns the window's p50. */
+static double gw_window(rt_t *s, const char *name, int min, int clients, int *lost)
+{
+    static double ms[20000];
+    char res[96];
+    pid_t gw = (pid_t)atoi(getenv("BENCH_GATEWAY_PID") ? getenv("BENCH_GATEWAY_PID") : "0");
+    pid_t net = (pid_t)atoi(getenv("BENCH_NET_PID") ? getenv("BENCH_NET_PID") : "0");
+    double runq = runq_wait(s->da, s->db), cpu = pid_cpu(s->da) + pid_cpu(s->db);
+    double gw0 = pid_cpu(gw), net0 = pid_cpu(net), t0 = bench_mono();
+    int n = 0;
+    snprintf(res, sizeof res, "%s_ms", name);
+    /* bounded: the clients' runs are bounded (120 s each), and so is the count */
+    for (int i = 0; n < (int)(sizeof ms / sizeof ms[0]); i++) {
+        if (i >= min && (!clients || churn_finished()))
+            break;
+        double v = rt_one(s);
+        if (v < 0) {
+            (*lost)++;
+            continue;
+        }
+        bench_result(res, v);
+        ms[n++] = v;
     }
-    close(sub.fd);
-    close(cmd.fd);
-    if (stop_daemon(da) != 0 || stop_daemon(db) != 0)
-        bench_die("a daemon did not stop cleanly (%s, %s)", log_a, log_b);
+    double wall = bench_mono() - t0;
+    if (n == 0)
+        bench_die("13c: every message of a %s window was lost", name);
+    snprintf(res, sizeof res, "%s_runq_ms", name);
+    bench_result(res, (runq_wait(s->da, s->db) - runq) * 1000.0 / n);
+    snprintf(res, sizeof res, "%s_cpu_ms", name);
+    bench_result(res, (pid_cpu(s->da) + pid_cpu(s->db) - cpu) * 1000.0 / n);
+    snprintf(res, sizeof res, "%s_gateway_cpu_pct", name);
+    if (gw > 0)
+        bench_result(res, (pid_cpu(gw) - gw0) * 100.0 / wall);
+    snprintf(res, sizeof res, "%s_net_cpu_pct", name);
+    if (net > 0)
+        bench_result(res, (pid_cpu(net) - net0) * 100.0 / wall);
+    qsort(ms, (size_t)n, sizeof ms[0], cmp_double);
+    return n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
+}
+
+/* 13c (step 3 above): Q I Q N Q I ... N Q with the same two daemons throughout. */
+static void gw_windows(int n)
+{
+    rt_t s = {0};
+    rt_start(&s, "daemon_rt_gw");
+    int lost = 0, windows = GW_CLIENTS / GW_WINDOW;
+    double q_left = gw_window(&s, "daemon_rt_gwbefore", n, 0, &lost);
+    /* after the first window: a daemon just ready knows only part of the network yet */
+    rt_nodes_result(&s, "daemon_rt_gw", "before");
+    for (int w = 0; w < 2 * windows; w++) {
+        int idle = w % 2 == 0;
+        const char *name = idle ? "daemon_rt_gwchurn_idle" : "daemon_rt_gwchurn";
+        char res[96];
+        double cpu0 = children_cpu();
+        churn_start(w * GW_WINDOW, GW_WINDOW, idle);
+        double busy = gw_window(&s, name, GW_BUSY_MIN, 1, &lost);
+        churn_join();
+        snprintf(res, sizeof res, "%s_clients_cpu_ms", name);
+        bench_result(res, (children_cpu() - cpu0) * 1000.0 / GW_WINDOW);
+        rt_nodes_result(&s, "daemon_rt_gw", "while");
+        int last = w == 2 * windows - 1;
+        double q_right =
+            gw_window(&s, last ? "daemon_rt_aftergw" : "daemon_rt_gwquiet", n, 0, &lost);
+        snprintf(res, sizeof res, "%s_ratio", name);
+        bench_result(res, busy / ((q_left + q_right) / 2));
+        q_left = q_right;
+    }
+    rt_nodes_result(&s, "daemon_rt_gw", "after");
+    bench_result("daemon_rt_gw_timeouts", lost);
+    rt_stop(&s);
+}
+
+/* Step 6: the control of 13c's routing-table figure, native one-shot clients. */
+static void native_control(void)
+{
+    rt_t s = {0};
+    rt_start(&s, "daemon_rt_native");
+    rt_nodes_result(&s, "daemon_rt_native", "before");
+    churn_native = churn_new = 1;
+    churn_start(0, GW_NATIVE, 0);
+    churn_join();
+    churn_native = 0;
+    rt_nodes_result(&s, "daemon_rt_native", "after");
+    rt_stop(&s);
 }
 
 int main(int argc, char **argv)
@@ -409,7 +590,7 @@ int main(int argc, char **argv)
     measure("daemon", home_a, n);
     if (stop_daemon(d) != 0)
         bench_die("the daemon did not stop cleanly (log %s)", log);
-    realtime(n, "daemon_rt_fresh", 0, NULL);
+    realtime(n, "daemon_rt_fresh");
     if (gateway) {
         /* the clients' recipient: a third identity, published through the gateway (no native
          * one-shot node joins the network for it) */
@@ -421,20 +602,16 @@ int main(int argc, char **argv)
         if (proc_run(init, NULL, 120, &r) != 0 || r.exit_code != 0)
             bench_die("dave's init through the gateway failed: %s", r.err ? r.err : "");
         proc_result_free(&r);
-        realtime(n, "daemon_rt_gwchurn", 1, "daemon_rt_aftergw");
-        churn_base = GW_CLIENTS; /* new clients, new homes */
-        churn_next = churn_done = 0;
-        churn_idle = 1;
-        realtime(n, "daemon_rt_gwchurn_idle", 1, NULL);
-        churn_base = churn_idle = 0;
+        gw_windows(n);
     }
     measure("inproc", home_c, n);
-    realtime(n, "daemon_realtime_latency", 0, NULL);
+    realtime(n, "daemon_realtime_latency");
     if (gateway) {
         /* last: bob's mailbox keeps its writers for the rest of the day, so every real-time
          * phase after this one would carry their cost (9b did, in the run of 2026-12-02) */
         clients_send("bob");
-        realtime(n, "daemon_rt_bobwriters", 0, NULL);
+        realtime(n, "daemon_rt_bobwriters");
+        native_control();
     }
     return 0;
 }
