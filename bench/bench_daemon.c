@@ -60,6 +60,7 @@
 #define GW_WINDOW 20   /* clients per busy window: GW_CLIENTS / GW_WINDOW windows per priority */
 #define GW_BUSY_MIN 10 /* messages at least in a busy window */
 #define GW_NATIVE 3    /* the control's native one-shot clients */
+#define GW_LOST_STOP 5 /* lost messages in a row that end a window or phase (notes 13c) */
 
 static char home_a[4200], home_b[4200], home_c[4200];
 static const char *dir, *gateway;
@@ -442,26 +443,29 @@ static void rt_stop(rt_t *s)
         bench_die("a daemon did not stop cleanly (%s, %s)", s->log_a, s->log_b);
 }
 
-/* Real time, daemon to daemon, n messages: RESULT <name>_ms each, <name>_timeouts and
- * <name>_runq_ms, the daemons' run-queue wait per message. */
+/* Real time, daemon to daemon, n messages (fewer when GW_LOST_STOP in a row were lost): RESULT
+ * <name>_ms each, <name>_timeouts and <name>_runq_ms, the daemons' run-queue wait per message. */
 static void realtime(int n, const char *name)
 {
     rt_t s = {0};
     char res[96];
     rt_start(&s, name);
     double runq = runq_wait(s.da, s.db);
-    int lost = 0;
+    int lost = 0, in_row = 0, got = 0;
     snprintf(res, sizeof res, "%s_ms", name);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && in_row < GW_LOST_STOP; i++) {
         double ms = rt_one(&s);
-        if (ms < 0)
+        in_row = ms < 0 ? in_row + 1 : 0;
+        if (ms < 0) {
             lost++;
-        else
-            bench_result(res, ms);
+            continue;
+        }
+        bench_result(res, ms);
+        got++;
     }
     snprintf(res, sizeof res, "%s_runq_ms", name);
-    if (n > lost)
-        bench_result(res, (runq_wait(s.da, s.db) - runq) * 1000.0 / (n - lost));
+    if (got > 0)
+        bench_result(res, (runq_wait(s.da, s.db) - runq) * 1000.0 / got);
     snprintf(res, sizeof res, "%s_timeouts", name);
     bench_result(res, lost);
     rt_stop(&s);
@@ -476,7 +480,8 @@ static int cmp_double(const void *a, const void *b)
 /* One window of 13c: messages back to back, at least min and until the clients (when any) are
  * done; RESULT <name>_ms each, and per window <name>_runq_ms, <name>_cpu_ms (the daemons' run
  * queue wait and CPU per message), <name>_gateway_cpu_pct and <name>_net_cpu_pct (their CPU
- * share of the window's wall time, when their pids are known). Returns the window's p50. */
+ * share of the window's wall time, when their pids are known). Returns the window's p50, -1 when
+ * every message was lost. */
 static double gw_window(rt_t *s, const char *name, int min, int clients, int *lost)
 {
     static double ms[20000];
@@ -485,23 +490,27 @@ static double gw_window(rt_t *s, const char *name, int min, int clients, int *lo
     pid_t net = (pid_t)atoi(getenv("BENCH_NET_PID") ? getenv("BENCH_NET_PID") : "0");
     double runq = runq_wait(s->da, s->db), cpu = pid_cpu(s->da) + pid_cpu(s->db);
     double gw0 = pid_cpu(gw), net0 = pid_cpu(net), t0 = bench_mono();
-    int n = 0;
+    int n = 0, in_row = 0;
     snprintf(res, sizeof res, "%s_ms", name);
-    /* bounded: the clients' runs are bounded (120 s each), and so is the count */
-    for (int i = 0; n < (int)(sizeof ms / sizeof ms[0]); i++) {
+    /* bounded: the clients' runs are bounded (120 s each), and so is the count; a window whose
+     * last GW_LOST_STOP messages were all lost ends (bob's daemon stopped hearing them: seen
+     * once at load 20, not traced) */
+    for (int i = 0; n < (int)(sizeof ms / sizeof ms[0]) && in_row < GW_LOST_STOP; i++) {
         if (i >= min && (!clients || churn_finished()))
             break;
         double v = rt_one(s);
         if (v < 0) {
             (*lost)++;
+            in_row++;
             continue;
         }
+        in_row = 0;
         bench_result(res, v);
         ms[n++] = v;
     }
     double wall = bench_mono() - t0;
     if (n == 0)
-        bench_die("13c: every message of a %s window was lost", name);
+        return -1; /* every message lost */
     snprintf(res, sizeof res, "%s_runq_ms", name);
     bench_result(res, (runq_wait(s->da, s->db) - runq) * 1000.0 / n);
     snprintf(res, sizeof res, "%s_cpu_ms", name);
@@ -540,8 +549,10 @@ static void gw_windows(int n)
         double q_right =
             gw_window(&s, last ? "daemon_rt_aftergw" : "daemon_rt_gwquiet", n, 0, &lost);
         snprintf(res, sizeof res, "%s_ratio", name);
-        bench_result(res, busy / ((q_left + q_right) / 2));
-        q_left = q_right;
+        if (busy > 0 && q_left > 0 && q_right > 0)
+            bench_result(res, busy / ((q_left + q_right) / 2));
+        if (q_right > 0)
+            q_left = q_right;
     }
     rt_nodes_result(&s, "daemon_rt_gw", "after");
     bench_result("daemon_rt_gw_timeouts", lost);

@@ -97,13 +97,13 @@ else
 [ -z "${BENCH_ONLY:-}" ] || say "only:$(printf " %s" $ONLY) (BENCH_ONLY and what those phases need)"
 if [ $NEED_NET = 1 ]; then
   say "starting the loopback DHT (5 nodes)"
-  "$BIN/bench_net" "$W/ready" "$([ -n "${BENCH_GROWTH_N:-}" ] && echo 3600 || echo 900)" 2>>"$LOG" &
+  "$BIN/bench_net" "$W/ready" "$([ -n "${BENCH_GROWTH_N:-}" ] && echo 5400 || echo 3600)" 2>>"$LOG" &
   NET_PID=$!
 fi
 if want realtime || want daemon; then
   # A second, untouched network for row 3's reference: no device process ever leaves it, so it
   # holds no dead nodes (the shared one collects one per finished phase process).
-  "$BIN/bench_net" "$W/ready-fresh" 900 2>>"$LOG" &
+  "$BIN/bench_net" "$W/ready-fresh" 3600 2>>"$LOG" &
   FRESH_PID=$!
 fi
 
@@ -206,13 +206,16 @@ sys.exit(1)
 PY
 }
 # 9, 9b, 13c. the command through the home's daemon vs in-process vs one-shot through a gateway;
-# real time daemon to daemon on the fresh network, while and after 100 gateway clients come and
-# go (writing to dave), then with them as 100 more writers of bob's mailbox, after the in-process runs (after row 3: its in-process runs leave dead nodes there)
+# real time daemon to daemon on the fresh network (after row 3: its in-process runs leave dead
+# nodes there): before; 13c's quiet windows between busy windows of gateway clients (writing to
+# dave) at idle and at normal priority, one pair of daemons throughout; after the in-process
+# runs; then with the clients as 100 more writers of bob's mailbox; the native control. The
+# gateway's and the network's pids let bench_daemon read their CPU per window.
 if want daemon; then
   wait_ready "$W/ready-fresh" "the fresh DHT"
   start_gateway "$(head -1 "$W/ready-fresh")"; GWF_PID=$GW_STARTED
   say "dnasync command latency and daemon real time (${BENCH_DAEMON_N:-50} each; 100 gateway clients)"
-  BENCH_GATEWAY_PID=$GWF_PID BENCH_NET_PID=$FRESH_PID RUN_TIMEOUT=900 \
+  BENCH_GATEWAY_PID=$GWF_PID BENCH_NET_PID=$FRESH_PID RUN_TIMEOUT=2400 \
     run bench_daemon "$W" "${BENCH_DAEMON_N:-50}" "$GW_URL" "$(head -1 "$W/ready-fresh")"
   kill "$GWF_PID" 2>/dev/null || true; wait "$GWF_PID" 2>/dev/null || true; GWF_PID=
 fi
