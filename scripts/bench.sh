@@ -92,6 +92,7 @@ if [ -n "${BENCH_TABLE_FROM:-}" ]; then # the table of a kept run, measured by t
   meta() { sed -n "s/^$1 //p" "$BENCH_TABLE_FROM/meta"; }
   TOTAL=$(meta total) DEAD=$(meta dead) REV=$(meta rev) DIRTY=$(meta dirty) WHEN=$(meta when)
   BENCH_ONLY=$(meta only)
+  R=$(meta rounds) R=${R:-${BENCH_ROUNDS:-3}} # runs kept before 'rounds' was recorded: the env
   [ -z "$BENCH_ONLY" ] || OUT=${BENCH_OUT:-} # a partial run's table is not written either
 else
 [ -z "${BENCH_ONLY:-}" ] || say "only:$(printf " %s" $ONLY) (BENCH_ONLY and what those phases need)"
@@ -282,7 +283,7 @@ if [ -n "${BENCH_KEEP:-}" ]; then
   mkdir -p "$BENCH_KEEP"
   cp "$RES" "$W/load" "$BENCH_KEEP/"
   cp "$W/progress" "$W/web.txt" "$BENCH_KEEP/" 2>/dev/null || true
-  printf 'total %s\ndead %s\nrev %s\ndirty %s\nwhen %s\nonly %s\n' "$TOTAL" "$DEAD" "$REV" "$DIRTY" "$WHEN" "${BENCH_ONLY:-}" >"$BENCH_KEEP/meta"
+  printf 'total %s\ndead %s\nrev %s\ndirty %s\nwhen %s\nonly %s\nrounds %s\n' "$TOTAL" "$DEAD" "$REV" "$DIRTY" "$WHEN" "${BENCH_ONLY:-}" "$R" >"$BENCH_KEEP/meta"
 fi
 fi
 
