@@ -677,20 +677,28 @@ struct GetState : Waiter {
     void *first_user{};
 };
 
+// A value copied out for a C caller (data malloc'd, freed by dnad_values_free); false when out
+// of memory.
+bool copy_value(dnad_value_t &to, const dht::Value &v)
+{
+    to = {v.id, v.type, static_cast<uint8_t *>(std::malloc(v.data.size() ? v.data.size() : 1)),
+          v.data.size()};
+    if (!to.data)
+        return false;
+    if (!v.data.empty())
+        std::memcpy(to.data, v.data.data(), v.data.size());
+    return true;
+}
+
 // The first answer that held values, copied for dnad_get_first's callback (which owns them).
 void hand_first(GetState &st, const std::vector<std::shared_ptr<dht::Value>> &vs)
 {
     auto *arr = static_cast<dnad_value_t *>(std::calloc(vs.size(), sizeof(dnad_value_t)));
-    for (size_t i = 0; arr && i < vs.size(); i++) {
-        arr[i] = {vs[i]->id, vs[i]->type,
-                  static_cast<uint8_t *>(std::malloc(vs[i]->data.size() + 1)), vs[i]->data.size()};
-        if (!arr[i].data) {
+    for (size_t i = 0; arr && i < vs.size(); i++)
+        if (!copy_value(arr[i], *vs[i])) {
             dnad_values_free(arr, i);
             arr = nullptr;
-        } else if (!vs[i]->data.empty()) {
-            std::memcpy(arr[i].data, vs[i]->data.data(), vs[i]->data.size());
         }
-    }
     auto cb = st.first;
     st.first = nullptr;
     if (arr) // out of memory: no first look, the whole answer still comes
@@ -782,17 +790,10 @@ int get_values(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const u
         if (!want.empty() && std::find(want.begin(), want.end(), kv.first) == want.end())
             continue;
         for (auto &vp : kv.second) {
-            const auto &v = *vp;
-            arr[i].id = v.id;
-            arr[i].type = v.type;
-            arr[i].len = v.data.size();
-            arr[i].data = static_cast<uint8_t *>(std::malloc(v.data.size() ? v.data.size() : 1));
-            if (!arr[i].data) {
+            if (!copy_value(arr[i], *vp)) {
                 dnad_values_free(arr, i);
                 return DNASYNC_ENOMEM;
             }
-            if (!v.data.empty())
-                std::memcpy(arr[i].data, v.data.data(), v.data.size());
             i++;
         }
     }
