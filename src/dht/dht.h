@@ -61,6 +61,10 @@ int dht_lifetime_days(int kind);
 #define DNASYNC_DHT_DEFAULT_TIMEOUT_MS 10000
 #define DNASYNC_DHT_MAX_IN_FLIGHT 16 /* dht_put_batch */
 #define DNASYNC_DHT_MAX_ATTEMPTS 5   /* dht_put_batch: tries per item */
+/* dht_put_batch: keys whose searches are started ahead of their puts, at most this many at once:
+ * a mailbox-day's shards; a listing is one small request to each node, so a storing node gets
+ * at most this many at once, far below OpenDHT's 1,024 requests/s per source address. */
+#define DNASYNC_DHT_SEARCHES_AHEAD 128
 
 typedef struct dht_storage_config {
     const dnasync_env_t *env;     /* NULL = real clock and RNG */
@@ -163,7 +167,9 @@ int dht_listen(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYT
 /* After it returns the callback is never called again for token. */
 int dht_listen_cancel(dht_storage_context_t *ctx, uint64_t token);
 
-/* Reliable batch put: at most DNASYNC_DHT_MAX_IN_FLIGHT puts in flight, each confirmed only
+/* Reliable batch put: at most DNASYNC_DHT_MAX_IN_FLIGHT puts in flight (the searches of the keys
+ * not reached yet are started ahead, up to DNASYNC_DHT_SEARCHES_AHEAD at once, so their waits for
+ * departed nodes overlap), each confirmed only
  * when a node other than this one answers a get of its id with its exact bytes (never trusting
  * a put's "ok"; a storage node without peers: its own store; docs/dht.md "Reliable puts");
  * unconfirmed items are retried with exponential back-off, at most DNASYNC_DHT_MAX_ATTEMPTS tries.

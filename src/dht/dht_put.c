@@ -3,7 +3,9 @@
  * back-off (the one write path: the engine's puts come here through net/net.h); and the checked
  * get. An item's check starts as soon as its put is done, while other puts and checks are still
  * out: a send's two mailboxes are confirmed at once, not one round trip after the other
- * (BENCHMARKS.md, row 9). */
+ * (BENCHMARKS.md, row 9). The searches of the keys the window has not reached yet are started
+ * at once (an id listing each), so their waits for departed nodes overlap (docs/dht.md
+ * "Reliable puts"). */
 #define _POSIX_C_SOURCE 200809L
 #include "dht/dht_internal.h"
 
@@ -23,6 +25,7 @@ typedef struct batch {
     int refs;
     int in_flight; /* puts */
     int checks;    /* checks */
+    int warming;   /* search warm-ups (id listings) */
     size_t count;
     /* per item */
     unsigned char *state;
@@ -96,6 +99,86 @@ static void on_held(void *user, int ok, int remote, int local)
     pthread_mutex_unlock(&b->m);
     free(s);
     batch_release(b);
+}
+
+/* A warm-up listing ended; its answer is not needed, only the search it left behind. */
+static void on_warmed(void *user, int ok, const uint64_t *ids, size_t count)
+{
+    (void)ok, (void)ids, (void)count;
+    batch_t *b = user;
+    pthread_mutex_lock(&b->m);
+    b->warming--;
+    pthread_cond_broadcast(&b->c);
+    pthread_mutex_unlock(&b->m);
+    batch_release(b);
+}
+
+typedef struct key_ref {
+    const uint8_t *key;
+    size_t item;
+} key_ref_t;
+
+static int key_ref_cmp(const void *x, const void *y)
+{
+    const key_ref_t *a = x, *b = y;
+    int c = memcmp(a->key, b->key, DNASYNC_DHT_KEY_BYTES);
+    return c ? c : (a->item > b->item) - (a->item < b->item);
+}
+
+static int size_cmp(const void *x, const void *y)
+{
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* The first item of each distinct key among the items still to put, in item order (the order
+ * the window reaches them). Caller frees; NULL when out of memory (then nothing is warmed). */
+static size_t *first_of_keys(const dht_put_item_t *items, const batch_t *b, size_t *nkeys)
+{
+    *nkeys = 0;
+    key_ref_t *r = malloc(b->count * sizeof *r);
+    size_t *first = malloc(b->count * sizeof *first);
+    if (!r || !first) {
+        free(r);
+        free(first);
+        return NULL;
+    }
+    size_t n = 0, k = 0;
+    for (size_t i = 0; i < b->count; i++)
+        if (b->state[i] == ST_WAIT)
+            r[n++] = (key_ref_t){items[i].key, i};
+    qsort(r, n, sizeof *r, key_ref_cmp);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || memcmp(r[i].key, r[i - 1].key, DNASYNC_DHT_KEY_BYTES) != 0)
+            first[k++] = r[i].item;
+    qsort(first, k, sizeof *first, size_cmp);
+    free(r);
+    *nkeys = k;
+    return first;
+}
+
+/* Start the searches of the keys no put has reached yet, at most DNASYNC_DHT_SEARCHES_AHEAD out
+ * (caller holds b->m; released around the adapter's call). OpenDHT 2.4.12 waits in every new
+ * key's search for each departed node still in the routing table (~1.1 s, its first request
+ * timeout), so a window of 16 puts over ~5 keys took those waits in turn; the searches waiting
+ * together take them once. The puts stay paced: a listing is a small request. */
+static void warm_keys(dht_storage_context_t *ctx, batch_t *b, const dht_put_item_t *items,
+                      const size_t *first, size_t nkeys, size_t *next)
+{
+    while (*next < nkeys && b->warming < DNASYNC_DHT_SEARCHES_AHEAD) {
+        size_t i = first[(*next)++];
+        if (items[i].attempts > 0)
+            continue; /* its put is out: that started the search */
+        b->warming++;
+        b->refs++;
+        pthread_mutex_unlock(&b->m);
+        int rc = dnad_list_ids_async(ctx->node, items[i].key, on_warmed, b);
+        pthread_mutex_lock(&b->m);
+        if (rc) { /* on_warmed never runs */
+            b->warming--;
+            b->refs--;
+        }
+    }
 }
 
 static batch_t *batch_new(size_t count)
@@ -196,7 +279,8 @@ int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t coun
     uint64_t deadline = dht_mono_ms() + 60000u + (uint64_t)count * 200u;
     uint32_t nodes = dht_known_nodes(ctx);
     uint64_t nodes_checked = dht_mono_ms();
-    size_t cursor = 0, alone = 0, unheld = 0;
+    size_t cursor = 0, alone = 0, unheld = 0, nkeys = 0, warm_next = 0;
+    size_t *first = first_of_keys(items, b, &nkeys);
     int confirmed = 0;
     pthread_mutex_lock(&b->m);
     while (remaining > 0 && dht_mono_ms() < deadline) {
@@ -234,9 +318,12 @@ int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t coun
                 remaining--;
             }
         }
-        /* 2. check every item whose put is done, all at once */
+        /* 2. start the searches of the keys ahead of the window */
+        if (first)
+            warm_keys(ctx, b, items, first, nkeys, &warm_next);
+        /* 3. check every item whose put is done, all at once */
         start_checks(ctx, b, items);
-        /* 3. judge every item whose check answered */
+        /* 4. judge every item whose check answered */
         now = dht_mono_ms();
         for (size_t i = 0; i < count; i++) {
             if (b->state[i] != ST_CHECKED)
@@ -274,7 +361,7 @@ int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t coun
                 b->next_try[i] = now + backoff;
             }
         }
-        /* 4. sleep until a callback, a due retry or a check's timeout (<= 50 ms) */
+        /* 5. sleep until a callback, a due retry or a check's timeout (<= 50 ms) */
         uint64_t wait = 50;
         if (remaining > 0 && !work_ready(b, now, &wait)) {
             struct timespec ts;
@@ -283,6 +370,7 @@ int dht_put_batch(dht_storage_context_t *ctx, dht_put_item_t *items, size_t coun
         }
     }
     pthread_mutex_unlock(&b->m);
+    free(first);
     if (remaining > 0)
         dht_ctx_err(ctx, DNASYNC_ETIMEOUT, "%zu of %zu puts unconfirmed", remaining, count);
     else if (alone > 0)
