@@ -22,35 +22,50 @@ static int own_claim_readable(sync_context_t *ctx)
     return sync_claim_served(ctx, ctx->identity, ctx->id->sign_pk, ctx->id->kem_ek);
 }
 
-int sv_publish_identity(sync_context_t *ctx)
+/* The record as one put: *val (caller frees) holds its bytes. */
+static int identity_put(sync_context_t *ctx, net_put_t *put, uint8_t **val)
 {
-    uint8_t *val = NULL;
     size_t len = 0;
-    int rc = sv_encode_identity(ctx, &val, &len);
+    int rc = sv_encode_identity(ctx, val, &len);
     if (rc != 0)
         return rc;
     dht_value_t v;
     memset(&v, 0, sizeof v);
-    net_put_t put = {
-        .val = val, .len = len, .kind = SV_IDENTITY, .created = (int64_t)dnasync_env_now(ctx->env)};
-    if (dht_value_decode(val, len, &v) == 0)
-        put.vid = dht_value_id(&v);
+    *put = (net_put_t){.val = *val,
+                       .len = len,
+                       .kind = SV_IDENTITY,
+                       .created = (int64_t)dnasync_env_now(ctx->env)};
+    if (dht_value_decode(*val, len, &v) == 0)
+        put->vid = dht_value_id(&v);
     dht_value_clear(&v);
-    rc = net_key_id(ctx->identity, put.key);
+    return net_key_id(ctx->identity, put->key);
+}
+
+/* A put the network did not confirm: refused when the nodes hold a later edition of this very
+ * record (this device's clock is behind the one that published it): the claim is on the DHT all
+ * the same. */
+static int judge_put(sync_context_t *ctx, const net_put_t *put)
+{
+    if (!put->ok && !own_claim_readable(ctx))
+        return dnasync_err_set(&ctx->err, DNASYNC_EDHT, "identity record not confirmed by the DHT");
+    return DNASYNC_OK;
+}
+
+int sv_publish_identity(sync_context_t *ctx)
+{
+    uint8_t *val = NULL;
+    net_put_t put;
+    int rc = identity_put(ctx, &put, &val);
     if (rc == 0)
         rc = net_put_many(ctx, &put, 1);
+    if (rc == 0)
+        rc = judge_put(ctx, &put);
     free(val);
-    if (rc == 0 && !put.ok) {
-        /* Refused when the nodes hold a later edition of this very record (this device's clock
-         * is behind the one that published it): the claim is on the DHT all the same. */
-        if (!own_claim_readable(ctx))
-            rc = dnasync_err_set(&ctx->err, DNASYNC_EDHT,
-                                 "identity record not confirmed by the DHT");
-    }
     return rc;
 }
 
-int sync_identity_refresh_locked(sync_context_t *ctx)
+/* Whether the record is due: not confirmed in the last week. */
+static int refresh_due(sync_context_t *ctx, bool *due)
 {
     char *last = NULL;
     uint64_t now = dnasync_env_now(ctx->env);
@@ -59,14 +74,61 @@ int sync_identity_refresh_locked(sync_context_t *ctx)
         return sync_cache_fail(ctx);
     uint64_t at = last ? strtoull(last, NULL, 10) : 0;
     free(last);
-    if (at && now >= at && now - at < 7u * DNASYNC_DAY_S)
+    *due = !(at && now >= at && now - at < 7u * DNASYNC_DAY_S);
+    return DNASYNC_OK;
+}
+
+/* Only the transport is touched off the caller's thread (every transport is thread-safe). */
+static void *refresh_put(void *arg)
+{
+    sync_id_refresh_t *r = arg;
+    r->rc = r->net->ops->put(r->net, &r->put, 1, 0, r->err);
+    return NULL;
+}
+
+int sync_identity_refresh_start(sync_context_t *ctx, sync_id_refresh_t *r)
+{
+    memset(r, 0, sizeof *r);
+    bool due = false;
+    int rc = refresh_due(ctx, &due);
+    if (rc != 0 || !due)
+        return rc;
+    rc = identity_put(ctx, &r->put, &r->val);
+    if (rc != 0) {
+        free(r->val);
+        r->val = NULL;
+        return rc;
+    }
+    r->net = ctx->net;
+    r->due = true;
+    r->threaded = pthread_create(&r->thread, NULL, refresh_put, r) == 0;
+    if (!r->threaded)
+        refresh_put(r); /* no thread: here and now, as before */
+    return DNASYNC_OK;
+}
+
+int sync_identity_refresh_finish(sync_context_t *ctx, sync_id_refresh_t *r)
+{
+    if (!r->due)
         return DNASYNC_OK;
-    rc = sv_publish_identity(ctx);
+    if (r->threaded)
+        pthread_join(r->thread, NULL);
+    free(r->val);
+    r->due = false;
+    int rc = r->rc ? dnasync_err_set(&ctx->err, r->rc, "%s", r->err) : judge_put(ctx, &r->put);
     if (rc != 0)
         return rc;
     char num[32];
-    snprintf(num, sizeof num, "%llu", (unsigned long long)now);
+    snprintf(num, sizeof num, "%llu", (unsigned long long)dnasync_env_now(ctx->env));
     return dnasync_cache_meta_set(ctx->cache, ID_PUBLISHED, num) == 0 ? 0 : sync_cache_fail(ctx);
+}
+
+int sync_identity_refresh_locked(sync_context_t *ctx)
+{
+    sync_id_refresh_t r;
+    int rc = sync_identity_refresh_start(ctx, &r);
+    int done = sync_identity_refresh_finish(ctx, &r);
+    return rc ? rc : done;
 }
 
 int sync_publish_identity(sync_context_t *ctx)

@@ -3,6 +3,10 @@
 #define DNASYNC_SYNC_IDENTITY_H
 
 #include "dnasync/sync_protocol.h"
+#include "sync/sync_net.h"
+
+#include <pthread.h>
+#include <stdbool.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -22,6 +26,22 @@ int sync_identity_forget_published(sync_context_t *ctx);
 int sv_publish_identity(sync_context_t *ctx);
 /* Publish this identity's record when it was not confirmed in the last week. */
 int sync_identity_refresh_locked(sync_context_t *ctx);
+/* The same in two steps, so a pass goes on while the put waits (a linked device's first pass
+ * waited ~1.2 s for it, before reading anything, while a departed node was in its routing
+ * table: issue 14). start: when due, the put runs on a thread of its own (it touches only the
+ * transport); finish: waits for it and records it as sync_identity_refresh_locked does. Every
+ * start is followed by one finish on the same thread, which holds ctx->lock throughout. */
+typedef struct sync_id_refresh {
+    bool due, threaded;
+    pthread_t thread;
+    dnasync_net_t *net;
+    net_put_t put;
+    uint8_t *val; /* the record's bytes (put.val) */
+    int rc;
+    char err[DNASYNC_NET_ERR_MAX];
+} sync_id_refresh_t;
+int sync_identity_refresh_start(sync_context_t *ctx, sync_id_refresh_t *r);
+int sync_identity_refresh_finish(sync_context_t *ctx, sync_id_refresh_t *r);
 
 #ifdef __cplusplus
 }

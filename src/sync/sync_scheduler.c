@@ -72,15 +72,18 @@ int sync_pass_locked(sync_context_t *ctx, size_t *up, size_t *down, size_t *del)
      * retries and reports one that fails here). */
     if (rc == 0)
         sync_outbox_flush_locked(ctx);
+    /* The identity record's put, when due, goes on while the pass uploads and reads. */
+    sync_id_refresh_t idr;
     if (rc == 0)
-        rc = sync_identity_refresh_locked(ctx);
+        rc = sync_identity_refresh_start(ctx, &idr);
     if (rc == 0) {
         int r1 = sync_upload_pending_locked(ctx, &u);
         int r2 = sync_upload_tombstones_locked(ctx, NULL);
         if (r2 == 0)
             r2 = sync_upload_receipts_locked(ctx, NULL);
         int r3 = sync_download_window_locked(ctx, &d, &x);
-        rc = r1 ? r1 : r2 ? r2 : r3;
+        int r4 = sync_identity_refresh_finish(ctx, &idr);
+        rc = r4 ? r4 : r1 ? r1 : r2 ? r2 : r3;
     }
     sync_rejected_save_locked(ctx);
     if (up)
