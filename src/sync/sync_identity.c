@@ -64,14 +64,16 @@ int sv_publish_identity(sync_context_t *ctx)
     return rc;
 }
 
-/* Whether the record is due: not confirmed in the last week. */
-static int refresh_due(sync_context_t *ctx, bool *due)
+/* The stored mark of the record's last confirmation ("" when none) and whether the record is
+ * due: not confirmed in the last week. */
+static int refresh_due(sync_context_t *ctx, char mark[SYNC_ID_MARK], bool *due)
 {
     char *last = NULL;
     uint64_t now = dnasync_env_now(ctx->env);
     int rc = dnasync_cache_meta_get(ctx->cache, ID_PUBLISHED, &last);
     if (rc != 0 && rc != DNASYNC_ENOTFOUND)
         return sync_cache_fail(ctx);
+    snprintf(mark, SYNC_ID_MARK, "%s", last ? last : "");
     uint64_t at = last ? strtoull(last, NULL, 10) : 0;
     free(last);
     *due = !(at && now >= at && now - at < 7u * DNASYNC_DAY_S);
@@ -90,7 +92,7 @@ int sync_identity_refresh_start(sync_context_t *ctx, sync_id_refresh_t *r)
 {
     memset(r, 0, sizeof *r);
     bool due = false;
-    int rc = refresh_due(ctx, &due);
+    int rc = refresh_due(ctx, r->mark, &due);
     if (rc != 0 || !due)
         return rc;
     rc = identity_put(ctx, &r->put, &r->val);
@@ -116,7 +118,13 @@ int sync_identity_refresh_finish(sync_context_t *ctx, sync_id_refresh_t *r)
     free(r->val);
     r->due = false;
     int rc = r->rc ? dnasync_err_set(&ctx->err, r->rc, "%s", r->err) : judge_put(ctx, &r->put);
-    if (rc != 0)
+    /* A mark changed meanwhile stands: another pass recorded the record, or another process
+     * forgot it (its bootstrap nodes changed) so that the next pass publishes it again. */
+    char mark[SYNC_ID_MARK];
+    bool due = false;
+    if (rc == 0)
+        rc = refresh_due(ctx, mark, &due);
+    if (rc != 0 || strcmp(mark, r->mark) != 0)
         return rc;
     char num[32];
     snprintf(num, sizeof num, "%llu", (unsigned long long)dnasync_env_now(ctx->env));

@@ -29,10 +29,13 @@ int sync_identity_refresh_locked(sync_context_t *ctx);
 /* The same in two steps, so a pass goes on while the put waits (a linked device's first pass
  * waited ~1.2 s for it, before reading anything, while a departed node was in its routing
  * table: issue 14). start: when due, the put runs on a thread of its own (it touches only the
- * transport); finish: waits for it and records it as sync_identity_refresh_locked does. Every
- * start is followed by one finish on the same thread, which holds ctx->lock throughout. */
+ * transport); finish: waits for it, judges it and records it unless the mark changed since
+ * start. A start that returns 0 is followed by one finish on the same thread, under ctx->lock
+ * (released only in the pass's event gaps, as always). */
+#define SYNC_ID_MARK 32
 typedef struct sync_id_refresh {
     bool due, threaded;
+    char mark[SYNC_ID_MARK]; /* the confirmation mark start read ("" when none) */
     pthread_t thread;
     dnasync_net_t *net;
     net_put_t put;

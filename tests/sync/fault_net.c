@@ -4,6 +4,7 @@
 #include "dht/dht_codec.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,17 @@ static int f_put(dnasync_net_t *net, dnasync_net_put_t *items, size_t n, unsigne
                  char err[DNASYNC_NET_ERR_MAX])
 {
     fault_net_t *f = of(net);
+    pthread_mutex_lock(&f->mu);
+    int fail_kind = f->fail_kind;
+    pthread_mutex_unlock(&f->mu);
+    for (size_t i = 0; i < n; i++) {
+        if (f->on_put)
+            f->on_put(f->on_put_user, &items[i]);
+        if (fail_kind && items[i].kind == fail_kind) {
+            snprintf(err, DNASYNC_NET_ERR_MAX, "test: no node answered the put");
+            return DNASYNC_ETIMEOUT;
+        }
+    }
     int rc = f->inner->ops->put(f->inner, items, n, flags, err);
     pthread_mutex_lock(&f->mu);
     f->counts.puts += n;

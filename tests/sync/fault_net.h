@@ -1,6 +1,7 @@
 /* A test transport that wraps another one (net/net.h) and misbehaves on purpose: loses
- * values on shard reads, dies right after a confirmed message put, and counts what the engine
- * asks for. The shipped library has no such hooks; tests put this between engine and network. */
+ * values on shard reads, dies right after a confirmed message put, fails the puts of one value
+ * kind, and counts what the engine asks for. The shipped library has no such hooks; tests put this
+ * between engine and network. */
 #ifndef DNASYNC_TEST_FAULT_NET_H
 #define DNASYNC_TEST_FAULT_NET_H
 
@@ -30,6 +31,11 @@ typedef struct fault_net {
     } hidden[FAULT_NET_HIDDEN];
     size_t n_hidden;
     bool crash_after_put; /* raise SIGKILL once a MESSAGE put is confirmed, before returning */
+    int fail_kind; /* a put call holding a value of this kind (dht_codec.h) fails unsent (0: none)
+                    */
+    /* Called (not under mu, on the putting thread) for each value before it is put. */
+    void (*on_put)(void *user, const dnasync_net_put_t *item);
+    void *on_put_user;
     fault_net_counts_t counts;
 } fault_net_t;
 
