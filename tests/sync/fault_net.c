@@ -44,13 +44,23 @@ static int f_put(dnasync_net_t *net, dnasync_net_put_t *items, size_t n, unsigne
     return rc;
 }
 
-/* Under mu: the id hidden on key, or 0. */
+/* Under mu: the id hidden on key while reads still lose it, or 0. */
 static uint64_t hidden_on(const fault_net_t *f, const uint8_t *key)
 {
-    for (size_t i = 0; i < f->n_hidden; i++)
-        if (memcmp(f->hidden[i].key, key, DNASYNC_DHT_KEY_BYTES) == 0)
-            return f->hidden[i].id;
-    return 0;
+    return f->drop_reads && memcmp(f->hidden_key, key, DNASYNC_DHT_KEY_BYTES) == 0 ? f->hidden_id
+                                                                                   : 0;
+}
+
+/* Under mu: take id out of vals[0..*count) (one read lost it). */
+static void lose_value(fault_net_t *f, dnasync_net_value_t *vals, size_t *count, uint64_t id)
+{
+    for (size_t i = 0; i < *count; i++)
+        if (vals[i].id == id) {
+            free(vals[i].data);
+            vals[i] = vals[--*count];
+            f->drop_reads--;
+            return;
+        }
 }
 
 static int f_get(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
@@ -60,14 +70,9 @@ static int f_get(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
     int rc = f->inner->ops->get(f->inner, key, out, count, err);
     pthread_mutex_lock(&f->mu);
     f->counts.gets++;
-    uint64_t hide = f->drop_reads ? hidden_on(f, key) : 0;
-    for (size_t i = 0; rc == 0 && hide && i < *count; i++)
-        if ((*out)[i].id == hide) {
-            free((*out)[i].data);
-            (*out)[i] = (*out)[--*count];
-            f->drop_reads--;
-            break;
-        }
+    uint64_t hide = hidden_on(f, key);
+    if (rc == 0 && hide)
+        lose_value(f, *out, count, hide);
     pthread_mutex_unlock(&f->mu);
     return rc;
 }
@@ -79,11 +84,17 @@ static int f_list_ids(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTE
     int rc = f->inner->ops->list_ids(f->inner, key, ids, count, err);
     pthread_mutex_lock(&f->mu);
     f->counts.lists++;
-    if (rc == 0 && *count > 0 && f->drop_reads > 0 && f->n_hidden < FAULT_NET_HIDDEN) {
-        f->drop_reads--;
-        memcpy(f->hidden[f->n_hidden].key, key, DNASYNC_DHT_KEY_BYTES);
-        f->hidden[f->n_hidden++].id = (*ids)[--*count];
+    if (rc == 0 && *count > 0 && f->drop_reads > 0 && !f->hidden_id) {
+        memcpy(f->hidden_key, key, DNASYNC_DHT_KEY_BYTES);
+        f->hidden_id = (*ids)[*count - 1];
     }
+    uint64_t hide = hidden_on(f, key);
+    for (size_t i = 0; rc == 0 && hide && i < *count; i++)
+        if ((*ids)[i] == hide) {
+            (*ids)[i] = (*ids)[--*count];
+            f->drop_reads--;
+            break;
+        }
     pthread_mutex_unlock(&f->mu);
     return rc;
 }

@@ -10,8 +10,6 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#define FAULT_NET_HIDDEN 16
-
 typedef struct fault_net_counts {
     uint64_t puts, gets, lists, get_ids, ids_asked; /* calls (puts: values) */
     uint64_t put_calls,
@@ -22,14 +20,13 @@ typedef struct fault_net {
     dnasync_net_t base;   /* hand &base to the engine */
     dnasync_net_t *inner; /* borrowed */
     pthread_mutex_t mu;
-    /* Shard reads left that lose one value, as when the answering nodes lack it: a listing
-     * loses its last id, a whole-key get of a key whose listing lost an id loses that value. */
+    /* Reads left that lose one value, as when the answering nodes lack it: the first non-empty
+     * listing loses its last id (hidden_id of hidden_key); later listings and whole-key gets of
+     * that key lose the same value. Other keys' reads are untouched, so the engine's order of
+     * reading shards (several at once) does not change which reads lose it. */
     unsigned drop_reads;
-    struct {
-        uint8_t key[DNASYNC_DHT_KEY_BYTES];
-        uint64_t id;
-    } hidden[FAULT_NET_HIDDEN];
-    size_t n_hidden;
+    uint8_t hidden_key[DNASYNC_DHT_KEY_BYTES];
+    uint64_t hidden_id;   /* 0: none chosen yet */
     bool crash_after_put; /* raise SIGKILL once a MESSAGE put is confirmed, before returning */
     int fail_kind; /* a put call holding a value of this kind (dht_codec.h) fails unsent (0: none)
                     */
