@@ -20,6 +20,7 @@ _Static_assert(DNASYNC_INDEX_SHARDS == DNASYNC_DHT_SHARDS,
 #define SYNC_FETCH_CHUNK 16   /* ids fetched per request burst */
 #define SYNC_SHARD_ROUNDS 2   /* reads of a differing shard per pass: a listing, then a get */
 #define SYNC_FETCH_ROUNDS 3   /* tries for ids a read lost */
+#define SYNC_READ_AHEAD 8     /* differing shards read at once (sync_readahead.h) */
 #define SYNC_DAY_GRACE_S 3600 /* a day is closed once verified this long after it ended */
 #define SYNC_DOWNLOAD_WAIT_MS 600000 /* a download waits this long for another to end */
 #define SYNC_RETRY_NODES_S 240       /* a pass asks given-up nodes again at most this often */

@@ -10,6 +10,7 @@
 #include "dnasync/identity.h"
 #include "sync/sync_account.h"
 #include "sync/sync_net.h"
+#include "sync/sync_readahead.h"
 #include "sync/sync_receipt_store.h"
 #include "sync/sync_writers.h"
 
@@ -19,12 +20,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The ids of a day this device holds, per shard: the read-ahead's workers skip them without
+ * the cache (each shard's sorted before it is read). */
+typedef struct held_ids {
+    uint64_t *id[DNASYNC_DHT_SHARDS];
+    size_t n[DNASYNC_DHT_SHARDS], cap[DNASYNC_DHT_SHARDS];
+} held_ids_t;
+
 typedef struct day_job {
     sync_context_t *ctx;
     const char *mailbox;
     int64_t day;
     unsigned shard;
     acct_t acct;
+    held_ids_t held_ids;
     size_t new_msgs, deleted, fetched, total;
     size_t held, differed; /* for the pass log: values held before, shards read */
     bool transient;        /* a value could not be checked now (e.g. identity lookup failed) */
@@ -128,63 +137,145 @@ static int on_value(void *user, uint64_t vid, const uint8_t *val, size_t len)
     return job->rc;
 }
 
-/* Fetch what this device lacks from one shard, inside one transaction.
- * whole = 0: list the ids (small replies), then fetch only the missing ones a few at a time.
- * A listing is one node's view, not the union (OpenDHT 2.4's query de-duplication keeps only
- * the first answer, often this device's own partial store; docs/dht.md), so when the shard
- * still differs from its summaries afterwards, whole = 1 reads the key with a get, whose
- * answers are merged across every storing node. The get costs more (every node sends every
- * value), which is why it is the fallback and not the first read. */
-static int fetch_shard(day_job_t *job, int whole)
+/* A listing is one node's view, not the union (OpenDHT 2.4's query de-duplication keeps only
+ * the first answer, often this device's own partial store; docs/dht.md), so a shard that still
+ * differs from its summaries after its listing and fetch is read again with a get, whose answers
+ * are merged across every storing node, in one transaction. The get costs more (every node sends
+ * every value), which is why it is the fallback and not the first read. */
+static int read_whole(day_job_t *job)
 {
     sync_context_t *ctx = job->ctx;
     uint8_t key[DNASYNC_DHT_KEY_BYTES];
     net_key_box(job->mailbox, job->day, job->shard, key);
     if (dnasync_cache_begin(ctx->cache) != 0)
         return sync_cache_fail(ctx);
-    if (whole) {
-        int grc = net_get(ctx, key, on_value, job);
-        if (grc == 0 && job->rc != 0)
-            grc = job->rc;
-        job->rc = 0;
-        return sync_tx_finish(ctx, grc);
-    }
-    uint64_t *ids = NULL;
-    size_t n = 0, missing = 0;
-    int rc = net_list_ids(ctx, key, &ids, &n);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        int has = dnasync_cache_index_has(ctx->cache, job->mailbox, job->day, job->shard, ids[i]);
-        if (has < 0)
-            rc = sync_cache_fail(ctx);
-        else if (!has)
-            ids[missing++] = ids[i];
-    }
-    ctx->pending_downloads += missing;
-    size_t asked = missing;
-    /* A lossy read leaves ids unfetched; ask again for those, a bounded number of rounds. */
-    for (int round = 0; rc == 0 && missing > 0 && round < SYNC_FETCH_ROUNDS; round++) {
-        for (size_t i = 0; rc == 0 && i < missing; i += SYNC_FETCH_CHUNK) {
-            size_t k = missing - i < SYNC_FETCH_CHUNK ? missing - i : SYNC_FETCH_CHUNK;
-            rc = net_get_ids(ctx, key, ids + i, k, on_value, job);
-        }
-        size_t still = 0;
-        for (size_t i = 0; rc == 0 && i < missing; i++) {
-            int has =
-                dnasync_cache_index_has(ctx->cache, job->mailbox, job->day, job->shard, ids[i]);
-            if (has < 0)
-                rc = sync_cache_fail(ctx);
-            else if (!has)
-                ids[still++] = ids[i];
-        }
-        missing = still;
-    }
-    ctx->pending_downloads -= asked;
-    free(ids);
+    int rc = net_get(ctx, key, on_value, job);
     if (rc == 0 && job->rc != 0)
         rc = job->rc;
-    rc = sync_tx_finish(ctx, rc);
     job->rc = 0;
-    return rc;
+    return sync_tx_finish(ctx, rc);
+}
+
+/* Keep of ids[0..*n) those still not held. */
+static int keep_missing(day_job_t *job, uint64_t *ids, size_t *n)
+{
+    size_t still = 0;
+    for (size_t i = 0; i < *n; i++) {
+        int has =
+            dnasync_cache_index_has(job->ctx->cache, job->mailbox, job->day, job->shard, ids[i]);
+        if (has < 0)
+            return sync_cache_fail(job->ctx);
+        if (!has)
+            ids[still++] = ids[i];
+    }
+    *n = still;
+    return 0;
+}
+
+/* One shard the read-ahead brought, in one transaction: its values, then the ids a lossy read
+ * lost asked for again here (SYNC_FETCH_ROUNDS reads in all, the read-ahead's the first). */
+static int apply_read(day_job_t *job, ra_shard_t *r)
+{
+    sync_context_t *ctx = job->ctx;
+    if (r->rc != 0)
+        return dnasync_err_set(&ctx->err, r->rc, "%s", r->err);
+    if (dnasync_cache_begin(ctx->cache) != 0)
+        return sync_cache_fail(ctx);
+    ctx->pending_downloads += r->n_ids;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < r->count; i++)
+        rc = on_value(job, r->vals[i].id, r->vals[i].data, r->vals[i].len);
+    size_t missing = r->n_ids;
+    for (int round = 1; rc == 0 && missing > 0 && round < SYNC_FETCH_ROUNDS; round++) {
+        rc = keep_missing(job, r->ids, &missing);
+        for (size_t i = 0; rc == 0 && i < missing; i += SYNC_FETCH_CHUNK) {
+            size_t k = missing - i < SYNC_FETCH_CHUNK ? missing - i : SYNC_FETCH_CHUNK;
+            rc = net_get_ids(ctx, r->key, r->ids + i, k, on_value, job);
+        }
+    }
+    ctx->pending_downloads -= r->n_ids;
+    if (rc == 0 && job->rc != 0)
+        rc = job->rc;
+    job->rc = 0;
+    return sync_tx_finish(ctx, rc);
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The day's differing shards, listed and fetched SYNC_READ_AHEAD at a time on worker threads
+ * (sync_readahead.h) and applied here in order, each in its own transaction, its arrivals handed
+ * to the caller once committed. complete (the complete read): a shard the listing left short is
+ * read whole (SYNC_SHARD_ROUNDS), and a failed shard does not stop the others; a first look stops
+ * at its first failure. Returns the first error. */
+static int read_shards(day_job_t *job, bool complete)
+{
+    sync_context_t *ctx = job->ctx;
+    ra_shard_t *rs = calloc(DNASYNC_DHT_SHARDS, sizeof *rs);
+    unsigned shard_of[DNASYNC_DHT_SHARDS];
+    if (!rs)
+        return dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
+    size_t n = 0;
+    held_ids_t *h = &job->held_ids;
+    for (unsigned s = 0; s < DNASYNC_DHT_SHARDS; s++) {
+        if (!acct_shard_differs(&job->acct, s))
+            continue;
+        net_key_box(job->mailbox, job->day, s, rs[n].key);
+        if (h->n[s] > 1)
+            qsort(h->id[s], h->n[s], sizeof *h->id[s], cmp_id);
+        rs[n].held = h->id[s];
+        rs[n].n_held = h->n[s];
+        shard_of[n++] = s;
+    }
+    readahead_t *ra = n ? ra_start(ctx->net, rs, n) : NULL;
+    int first_err = n && !ra ? dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory") : 0;
+    for (size_t i = 0; ra && i < n; i++) {
+        ra_shard_t *r = ra_next(ra);
+        job->shard = shard_of[i];
+        job->differed++;
+        int frc = apply_read(job, r);
+        ra_done(ra, r);
+        for (int round = 1; frc == 0 && complete && round < SYNC_SHARD_ROUNDS &&
+                            acct_shard_differs(&job->acct, job->shard);
+             round++)
+            frc = read_whole(job);
+        if (frc != 0 && !first_err)
+            first_err = frc;
+        /* The shard is committed: hand its arrivals and the progress to the caller now, not at
+         * the end of a long catch-up (the reads ahead go on meanwhile). */
+        sync_events_flush_locked(ctx);
+        if (frc != 0 && !complete)
+            break;
+    }
+    ra_stop(ra);
+    free(rs);
+    return first_err;
+}
+
+static int held_add(held_ids_t *h, unsigned s, uint64_t vid)
+{
+    if (s >= DNASYNC_DHT_SHARDS)
+        return 0;
+    if (h->n[s] == h->cap[s]) {
+        size_t cap = h->cap[s] ? 2 * h->cap[s] : 16;
+        uint64_t *grown = realloc(h->id[s], cap * sizeof *grown);
+        if (!grown)
+            return 1;
+        h->id[s] = grown;
+        h->cap[s] = cap;
+    }
+    h->id[s][h->n[s]++] = vid;
+    return 0;
+}
+
+static void job_free(day_job_t *job)
+{
+    acct_free(&job->acct);
+    for (unsigned s = 0; s < DNASYNC_DHT_SHARDS; s++)
+        free(job->held_ids.id[s]);
 }
 
 /* The held side of the accounting: every value of the day this device holds, by signer (a
@@ -192,6 +283,8 @@ static int fetch_shard(day_job_t *job, int whole)
 static int on_held(void *user, unsigned shard, uint64_t vid, const uint8_t *author, int mine)
 {
     day_job_t *job = user;
+    if (held_add(&job->held_ids, shard, vid) != 0)
+        return 1;
     if (!author && !mine)
         return 0;
     job->held++;
@@ -366,16 +459,9 @@ static void look_day(sync_context_t *ctx, int64_t day, const net_multi_t *view, 
         read_summaries(&job, view, true, strangers, &flooded) == 0) {
         for (unsigned s = 0; s < DNASYNC_DHT_SHARDS; s++)
             job.total += (size_t)acct_shard_missing(&job.acct, s);
-        for (unsigned s = 0; s < DNASYNC_DHT_SHARDS; s++) {
-            if (!acct_shard_differs(&job.acct, s))
-                continue;
-            job.shard = s;
-            if (fetch_shard(&job, 0) != 0)
-                break;
-            sync_events_flush_locked(ctx);
-        }
+        (void)read_shards(&job, false);
     }
-    acct_free(&job.acct);
+    job_free(&job);
     *fetched = job.fetched; /* the day's last progress report is download_day's */
     *new_msgs += job.new_msgs;
     *deleted += job.deleted;
@@ -420,7 +506,7 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
     int read_rc = 0;
     int first_err = dnasync_cache_index_each(ctx->cache, ctx->identity, day, on_held, &job);
     if (first_err < 0) {
-        acct_free(&job.acct);
+        job_free(&job);
         return sync_cache_fail(ctx);
     }
     if (first_err)
@@ -437,27 +523,8 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
         job.total += (size_t)acct_shard_missing(&job.acct, s);
     job.total += looked;
     job.fetched = looked;
-    for (unsigned s = 0; ready && s < DNASYNC_DHT_SHARDS; s++) {
-        if (!acct_shard_differs(&job.acct, s))
-            continue;
-        job.shard = s;
-        job.differed++;
-        /* A listing can miss ids (see fetch_shard): read the whole key (bounded) while the
-         * shard still differs from what its writers say they put there. */
-        for (int round = 0; round < SYNC_SHARD_ROUNDS; round++) {
-            int frc = fetch_shard(&job, round > 0);
-            if (frc != 0) {
-                if (!first_err)
-                    first_err = frc; /* keep going: other shards can still be fetched */
-                break;
-            }
-            if (!acct_shard_differs(&job.acct, s))
-                break;
-        }
-        /* The shard is committed: hand its arrivals and the progress to the caller now, not
-         * at the end of a long catch-up. */
-        sync_events_flush_locked(ctx);
-    }
+    if (ready)
+        first_err = read_shards(&job, true); /* a failed shard leaves the day unverified */
     /* The last progress report of a reported day: "N of N" when everything came (a whole-key
      * re-read counts values twice, hence the clamp); less when something is still missing. */
     if (job.total >= 100) {
@@ -482,7 +549,7 @@ static int download_day(sync_context_t *ctx, int64_t day, net_multi_t *sums, siz
         why[0] = '\0';
     int rc = set_day(ctx, day, why[0] ? why : NULL);
     log_day(&job, sums, why);
-    acct_free(&job.acct);
+    job_free(&job);
     *new_msgs += job.new_msgs;
     *deleted += job.deleted;
     return read_rc ? read_rc : first_err ? first_err : rc;
