@@ -109,6 +109,11 @@ typedef struct dnasync_net_ops {
                   char err[DNASYNC_NET_ERR_MAX]);
     /* After it returns cb is never called again for token (may be called from cb). */
     void (*cancel)(dnasync_net_t *net, uint64_t token);
+    /* Optional (NULL: the listen cannot end by itself): 1 while the listen of token hears its
+     * key, 0 when it may not (an OpenDHT 2.4 listen ends silently once every node of its
+     * search stopped answering: docs/sync.md, "Real time"); the caller listens again and reads
+     * what it may have missed. Negative: unknown. */
+    int (*listen_alive)(dnasync_net_t *net, uint64_t token);
     int (*stats)(dnasync_net_t *net, dnasync_net_stats_t *out);
     /* Optional (NULL: no routing table): the nodes this transport would ask now, as text
      * ("ADDR:PORT ..." cut at len) and *count of them; for the pass log (docs/cli.md). */

@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "fault_net.h"
 
+#include "common/err.h"
 #include "dht/dht_codec.h"
 
 #include <signal.h>
@@ -111,18 +112,71 @@ static int f_get_ids(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES
     return f->inner->ops->get_ids(f->inner, key, ids, n_ids, out, count, err);
 }
 
+static void on_listen(void *user, uint64_t id, const uint8_t *val, size_t len, int expired)
+{
+    fault_listen_t *l = user;
+    pthread_mutex_lock(&l->f->mu);
+    bool deaf = l->deaf;
+    pthread_mutex_unlock(&l->f->mu);
+    if (!deaf)
+        l->cb(l->user, id, val, len, expired);
+}
+
 static int f_listen(dnasync_net_t *net, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
                     dnasync_net_listen_cb cb, void *user, uint64_t *token,
                     char err[DNASYNC_NET_ERR_MAX])
 {
     fault_net_t *f = of(net);
-    return f->inner->ops->listen(f->inner, key, cb, user, token, err);
+    fault_listen_t *l = NULL;
+    pthread_mutex_lock(&f->mu);
+    f->listen_calls++;
+    for (size_t i = 0; !l && i < FAULT_NET_LISTENS; i++)
+        if (!f->listens[i].cb)
+            l = &f->listens[i];
+    if (l)
+        *l = (fault_listen_t){.f = f, .cb = cb, .user = user};
+    pthread_mutex_unlock(&f->mu);
+    if (!l)
+        return dnasync_err_buf(err, DNASYNC_NET_ERR_MAX, DNASYNC_ERR,
+                               "fault_net: too many listens");
+    int rc = f->inner->ops->listen(f->inner, key, on_listen, l, token, err);
+    pthread_mutex_lock(&f->mu);
+    if (rc == 0)
+        l->token = *token;
+    else
+        l->cb = NULL;
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+/* Under mu: the slot of an inner token, or NULL. */
+static fault_listen_t *slot_of(fault_net_t *f, uint64_t token)
+{
+    for (size_t i = 0; i < FAULT_NET_LISTENS; i++)
+        if (f->listens[i].cb && f->listens[i].token == token)
+            return &f->listens[i];
+    return NULL;
 }
 
 static void f_cancel(dnasync_net_t *net, uint64_t token)
 {
     fault_net_t *f = of(net);
-    f->inner->ops->cancel(f->inner, token);
+    f->inner->ops->cancel(f->inner, token); /* no callback runs after this */
+    pthread_mutex_lock(&f->mu);
+    fault_listen_t *l = slot_of(f, token);
+    if (l)
+        l->cb = NULL;
+    pthread_mutex_unlock(&f->mu);
+}
+
+static int f_listen_alive(dnasync_net_t *net, uint64_t token)
+{
+    fault_net_t *f = of(net);
+    pthread_mutex_lock(&f->mu);
+    const fault_listen_t *l = slot_of(f, token);
+    int alive = l && !l->deaf;
+    pthread_mutex_unlock(&f->mu);
+    return alive;
 }
 
 static int f_stats(dnasync_net_t *net, dnasync_net_stats_t *out)
@@ -144,6 +198,7 @@ static const dnasync_net_ops_t fault_ops = {
     .get_ids = f_get_ids,
     .listen = f_listen,
     .cancel = f_cancel,
+    .listen_alive = f_listen_alive,
     .stats = f_stats,
     .free = f_free,
 };
@@ -167,4 +222,12 @@ fault_net_counts_t fault_net_counts(fault_net_t *f)
     fault_net_counts_t c = f->counts;
     pthread_mutex_unlock(&f->mu);
     return c;
+}
+
+void fault_net_deafen(fault_net_t *f)
+{
+    pthread_mutex_lock(&f->mu);
+    for (size_t i = 0; i < FAULT_NET_LISTENS; i++)
+        f->listens[i].deaf = f->listens[i].cb != NULL;
+    pthread_mutex_unlock(&f->mu);
 }
