@@ -480,6 +480,14 @@ int dht_listen(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYT
     return DNASYNC_OK;
 }
 
+int dht_listen_alive(dht_storage_context_t *ctx, uint64_t token)
+{
+    if (!ctx)
+        return DNASYNC_EINVAL;
+    int rc = dnad_listen_alive(ctx->node, token, ctx->timeout_ms);
+    return rc < 0 ? dht_ctx_err(ctx, rc, "listen state unknown") : rc;
+}
+
 int dht_listen_cancel(dht_storage_context_t *ctx, uint64_t token)
 {
     if (!ctx)

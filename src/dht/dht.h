@@ -164,6 +164,9 @@ typedef void (*dht_listen_cb)(void *user, const dht_raw_value_t *value, int expi
  * 2.4.12, so a caller that must not miss anything does a dht_get after dht_listen. */
 int dht_listen(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
                dht_listen_cb cb, void *user, uint64_t *token);
+/* 1 when the listen is established on the key's closest nodes, 0 when it is not (its search
+ * lost them all: OpenDHT 2.4.12 never tells the callback; dht_listen again), or a code. */
+int dht_listen_alive(dht_storage_context_t *ctx, uint64_t token);
 /* After it returns the callback is never called again for token. */
 int dht_listen_cancel(dht_storage_context_t *ctx, uint64_t token);
 

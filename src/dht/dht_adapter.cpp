@@ -1017,6 +1017,13 @@ int dnad_listen(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_v
     bool posted = n->post([e, w](dht::Dht &d) {
         std::lock_guard<std::recursive_mutex> el(e->m);
         if (e->active) {
+            // OpenDHT 2.4.12 expires a search whose nodes all stopped answering and keeps it
+            // so (searchStep returns at once), and listen() reuses an expired search as it is:
+            // only Dht::search, reached through get, revives one. A get of an id no value has
+            // (0 is OpenDHT's invalid id) revives it at the cost of one small request per node.
+            d.get(
+                e->key, [](const std::vector<std::shared_ptr<dht::Value>> &) { return true; },
+                dht::DoneCallback{}, {}, dht::Where().id(0));
             e->token = d.listen(e->key, [e](const std::vector<std::shared_ptr<dht::Value>> &vs,
                                             bool expired) {
                 std::lock_guard<std::recursive_mutex> l(e->m);
@@ -1096,6 +1103,31 @@ int on_dht_thread(dnad_node_t *n, int timeout_ms, T *out, std::function<T(dht::D
 } // namespace
 
 extern "C" {
+
+int dnad_listen_alive(dnad_node_t *n, uint64_t token, int timeout_ms)
+{
+    if (!n)
+        return DNASYNC_EINVAL;
+    std::shared_ptr<ListenEntry> e;
+    {
+        std::lock_guard<std::mutex> l(n->mtx);
+        auto it = n->listens.find(token);
+        if (it == n->listens.end())
+            return DNASYNC_ENOTFOUND;
+        e = it->second;
+    }
+    // Dht has no accessor for a search's state but its dump, which marks a search that is
+    // synced and whose closest nodes all hold a current listen "[listening]" (dht.cpp,
+    // dumpSearch); an expired one has no nodes and never says so.
+    bool alive = false;
+    int rc = on_dht_thread<bool>(n, timeout_ms, &alive, [e](dht::Dht &d) {
+        for (auto af : {AF_INET, AF_INET6})
+            if (d.getSearchLog(e->key, af).find("[listening]") != std::string::npos)
+                return true;
+        return false;
+    });
+    return rc != DNASYNC_OK ? rc : alive ? 1 : 0;
+}
 
 int dnad_get_stats(dnad_node_t *n, int timeout_ms, dnad_stats_t *out)
 {

@@ -131,6 +131,9 @@ int dnad_held_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], ui
  * locally has been or is being delivered, and later values will be); *token for cancel. */
 int dnad_listen(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_value_cb cb,
                 void *user, int timeout_ms, uint64_t *token);
+/* 1 when the listen's search holds a current listen on its closest nodes, 0 when not (not yet,
+ * between refreshes, or for good: an expired search); DNASYNC_ENOTFOUND, DNASYNC_ETIMEOUT. */
+int dnad_listen_alive(dnad_node_t *n, uint64_t token, int timeout_ms);
 /* After it returns, cb is never called again for this token (may be called from cb itself). */
 int dnad_listen_cancel(dnad_node_t *n, uint64_t token);
 

@@ -207,6 +207,11 @@ static void d_cancel(dnasync_net_t *net, uint64_t token)
     free(l);
 }
 
+static int d_listen_alive(dnasync_net_t *net, uint64_t token)
+{
+    return dht_listen_alive(((net_dht_t *)net)->dht, token);
+}
+
 static int d_stats(dnasync_net_t *net, dnasync_net_stats_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -246,6 +251,7 @@ static const dnasync_net_ops_t dht_ops = {
     .list_ids = d_list_ids,
     .get_ids = d_get_ids,
     .listen = d_listen,
+    .listen_alive = d_listen_alive,
     .cancel = d_cancel,
     .stats = d_stats,
     .nodes = d_nodes,

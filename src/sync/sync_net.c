@@ -220,6 +220,12 @@ int net_listen(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
     return DNASYNC_OK;
 }
 
+int net_listen_alive(sync_context_t *ctx, void *token)
+{
+    const dnasync_net_ops_t *ops = ctx->net->ops;
+    return ops->listen_alive ? ops->listen_alive(ctx->net, (uint64_t)(uintptr_t)token) : 1;
+}
+
 void net_listen_cancel(sync_context_t *ctx, void *token)
 {
     ctx->net->ops->cancel(ctx->net, (uint64_t)(uintptr_t)token);

@@ -42,6 +42,9 @@ void net_multi_free(net_multi_t *items, size_t n);
 /* Listen on key: cb(user, ...) runs on a transport thread for each value put there. */
 int net_listen(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
                dnasync_net_listen_cb cb, void *user, void **token);
+/* 1 while the listen hears its key, 0 when it may not (listen again), negative: unknown; a
+ * transport that cannot tell says 1 (net.h, listen_alive). */
+int net_listen_alive(sync_context_t *ctx, void *token);
 void net_listen_cancel(sync_context_t *ctx, void *token);
 /* The transport's routing table as text (net/net.h `nodes`); DNASYNC_ENOTFOUND when it has
  * none. */

@@ -96,6 +96,7 @@ int sync_pass_locked(sync_context_t *ctx, size_t *up, size_t *down, size_t *del)
 }
 
 static int realtime_rollover(sync_context_t *ctx, uint64_t now_ms);
+static bool listen_lost(sync_context_t *ctx, uint64_t now_ms);
 
 /* The pass log's first line: what started the pass and the nodes its searches start from (a
  * device whose table holds only one side of a healed cut reads only that side). */
@@ -125,8 +126,10 @@ static uint64_t tick_locked(sync_context_t *ctx, bool woken)
     uint64_t now = dnasync_env_now_ms(ctx->env);
     if (ctx->sched.next_periodic_ms == 0)
         ctx->sched.next_periodic_ms = now; /* the first tick runs at once */
-    if (ctx->realtime)
+    if (ctx->realtime) {
         realtime_rollover(ctx, now);
+        woken |= listen_lost(ctx, now); /* read what the dead listen missed */
+    }
     if (now >= ctx->sched.next_periodic_ms && now >= ctx->sched.backoff_until_ms) {
         size_t up = 0, down = 0;
         log_start(ctx, "periodic", now);
@@ -157,6 +160,8 @@ static uint64_t tick_locked(sync_context_t *ctx, bool woken)
         uint64_t day_end = (now / (DNASYNC_DAY_S * 1000u) + 1) * (DNASYNC_DAY_S * 1000u);
         if (day_end < next)
             next = day_end;
+        if (ctx->listen_token && ctx->listen_checked_ms + SYNC_LISTEN_CHECK_S * 1000u < next)
+            next = ctx->listen_checked_ms + SYNC_LISTEN_CHECK_S * 1000u;
     }
     ctx->sched.wakeups++; /* at the end: a pass's event gaps let others read it mid-tick */
     return next;
@@ -275,7 +280,26 @@ static int realtime_rollover(sync_context_t *ctx, uint64_t now_ms)
     int rc = net_listen(ctx, key, on_listen, ctx, &ctx->listen_token);
     if (rc == 0)
         ctx->listen_day = day;
+    ctx->listen_checked_ms = now_ms;
     return rc;
+}
+
+/* A listen can stop hearing without a word: OpenDHT 2.4 expires a search once every node of it
+ * stopped answering (a load spike on a shared machine did it to bob's doorbell, bench notes
+ * 13c) and never revives it for a listen. So every SYNC_LISTEN_CHECK_S the transport is asked;
+ * a listen that no longer hears is made again. True then: the caller reads what it missed. */
+static bool listen_lost(sync_context_t *ctx, uint64_t now_ms)
+{
+    if (!ctx->listen_token || now_ms - ctx->listen_checked_ms < SYNC_LISTEN_CHECK_S * 1000u)
+        return false;
+    ctx->listen_checked_ms = now_ms;
+    if (net_listen_alive(ctx, ctx->listen_token) != 0)
+        return false;
+    sync_plog(ctx, "listen on the doorbell no longer hears: listening again");
+    net_listen_cancel(ctx, ctx->listen_token);
+    ctx->listen_token = NULL;
+    realtime_rollover(ctx, now_ms);
+    return true;
 }
 
 void sync_set_pass_log(sync_context_t *ctx, FILE *f)
