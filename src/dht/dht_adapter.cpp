@@ -998,6 +998,19 @@ int dnad_held_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], ui
     return DNASYNC_OK;
 }
 
+// The listen of token (empty when there is none), taken out of the node's table if remove.
+static std::shared_ptr<ListenEntry> listen_of(dnad_node_t *n, uint64_t token, bool remove)
+{
+    std::lock_guard<std::mutex> l(n->mtx);
+    auto it = n->listens.find(token);
+    if (it == n->listens.end())
+        return nullptr;
+    auto e = it->second;
+    if (remove)
+        n->listens.erase(it);
+    return e;
+}
+
 int dnad_listen(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], dnad_value_cb cb,
                 void *user, int timeout_ms, uint64_t *token)
 {
@@ -1051,15 +1064,9 @@ int dnad_listen_cancel(dnad_node_t *n, uint64_t token)
 {
     if (!n)
         return DNASYNC_EINVAL;
-    std::shared_ptr<ListenEntry> e;
-    {
-        std::lock_guard<std::mutex> l(n->mtx);
-        auto it = n->listens.find(token);
-        if (it == n->listens.end())
-            return DNASYNC_ENOTFOUND;
-        e = it->second;
-        n->listens.erase(it);
-    }
+    auto e = listen_of(n, token, true);
+    if (!e)
+        return DNASYNC_ENOTFOUND;
     {
         std::lock_guard<std::recursive_mutex> el(e->m); // waits for a running callback
         e->active = false;
@@ -1108,14 +1115,9 @@ int dnad_listen_alive(dnad_node_t *n, uint64_t token, int timeout_ms)
 {
     if (!n)
         return DNASYNC_EINVAL;
-    std::shared_ptr<ListenEntry> e;
-    {
-        std::lock_guard<std::mutex> l(n->mtx);
-        auto it = n->listens.find(token);
-        if (it == n->listens.end())
-            return DNASYNC_ENOTFOUND;
-        e = it->second;
-    }
+    auto e = listen_of(n, token, false);
+    if (!e)
+        return DNASYNC_ENOTFOUND;
     // Dht has no accessor for a search's state but its dump, which marks a search that is
     // synced and whose closest nodes all hold a current listen "[listening]" (dht.cpp,
     // dumpSearch); an expired one has no nodes and never says so.

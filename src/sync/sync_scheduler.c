@@ -285,9 +285,10 @@ static int realtime_rollover(sync_context_t *ctx, uint64_t now_ms)
 }
 
 /* A listen can stop hearing without a word: OpenDHT 2.4 expires a search once every node of it
- * stopped answering (a load spike on a shared machine did it to bob's doorbell, bench notes
- * 13c) and never revives it for a listen. So every SYNC_LISTEN_CHECK_S the transport is asked;
- * a listen that no longer hears is made again. True then: the caller reads what it missed. */
+ * stopped answering (seen with the other nodes stopped for 35 s; the likely cause of bob's deaf
+ * daemon in bench notes 13c) and a listen does not revive it. So every SYNC_LISTEN_CHECK_S the
+ * transport is asked; a listen that no longer hears is made again. True then: the caller
+ * reads what it missed. */
 static bool listen_lost(sync_context_t *ctx, uint64_t now_ms)
 {
     if (!ctx->listen_token || now_ms - ctx->listen_checked_ms < SYNC_LISTEN_CHECK_S * 1000u)
