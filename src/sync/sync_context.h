@@ -24,8 +24,7 @@ _Static_assert(DNASYNC_INDEX_SHARDS == DNASYNC_DHT_SHARDS,
 #define SYNC_DAY_GRACE_S 3600 /* a day is closed once verified this long after it ended */
 #define SYNC_DOWNLOAD_WAIT_MS 600000 /* a download waits this long for another to end */
 #define SYNC_RETRY_NODES_S 240       /* a pass asks given-up nodes again at most this often */
-#define SYNC_LISTEN_CHECK_S 30 /* real time: how often the transport is asked if the listen hears  \
-                                */
+#define SYNC_LISTEN_CHECK_S 30       /* real time: the listen is checked this often, s */
 
 typedef struct sync_event_item {
     sync_event_kind_t kind;
