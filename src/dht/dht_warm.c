@@ -26,6 +26,18 @@ void dht_warm_start(dht_storage_context_t *ctx, dht_warm_t *w)
     }
 }
 
+static void on_dropped(void *user, int ok, const uint64_t *ids, size_t count)
+{
+    (void)user, (void)ok, (void)ids, (void)count;
+}
+
+void dht_storage_warm_keys(dht_storage_context_t *ctx, const uint8_t (*keys)[DNASYNC_DHT_KEY_BYTES],
+                           size_t n)
+{
+    for (size_t i = 0; ctx && i < n; i++)
+        (void)dnad_list_ids_async(ctx->node, keys[i], on_dropped, NULL); /* refused: not warmed */
+}
+
 int dht_warm_done(dht_storage_context_t *ctx, const dht_warm_t *w, dht_warm_state_t *st)
 {
     dht_storage_stats_t s;

@@ -118,6 +118,10 @@ typedef struct dnasync_net_ops {
     /* Optional (NULL: no routing table): the nodes this transport would ask now, as text
      * ("ADDR:PORT ..." cut at len) and *count of them; for the pass log (docs/cli.md). */
     int (*nodes)(dnasync_net_t *net, char *buf, size_t len, uint32_t *count);
+    /* Optional (NULL: nothing to prepare): the engine is about to read or put keys[0..n); start
+     * whatever makes those calls faster and return at once (the native transport starts their
+     * searches together: dht_storage_warm_keys). Nothing is read or stored by it. */
+    void (*warm)(dnasync_net_t *net, const uint8_t (*keys)[DNASYNC_DHT_KEY_BYTES], size_t n);
     /* Optional: ask again the nodes this transport gave up on (dht_storage_retry_nodes). */
     void (*retry_nodes)(dnasync_net_t *net);
     void (*free)(dnasync_net_t *net);

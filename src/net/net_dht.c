@@ -244,6 +244,11 @@ static void d_free(dnasync_net_t *net)
     free(d);
 }
 
+static void d_warm(dnasync_net_t *net, const uint8_t (*keys)[DNASYNC_DHT_KEY_BYTES], size_t n)
+{
+    dht_storage_warm_keys(dht_of(net), keys, n);
+}
+
 static const dnasync_net_ops_t dht_ops = {
     .put = d_put,
     .get = d_get,
@@ -255,6 +260,7 @@ static const dnasync_net_ops_t dht_ops = {
     .cancel = d_cancel,
     .stats = d_stats,
     .nodes = d_nodes,
+    .warm = d_warm,
     .retry_nodes = d_retry_nodes,
     .free = d_free,
 };

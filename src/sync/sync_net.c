@@ -208,6 +208,12 @@ void net_ring(sync_context_t *ctx, net_put_t *bells, size_t n)
     (void)ctx->net->ops->put(ctx->net, bells, n, DNASYNC_NET_PUT_BEST_EFFORT, err);
 }
 
+void net_warm(sync_context_t *ctx, const uint8_t (*keys)[DNASYNC_DHT_KEY_BYTES], size_t n)
+{
+    if (n > 0 && ctx->net->ops->warm)
+        ctx->net->ops->warm(ctx->net, keys, n);
+}
+
 int net_listen(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
                dnasync_net_listen_cb cb, void *user, void **token)
 {

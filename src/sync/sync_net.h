@@ -20,6 +20,8 @@ typedef int (*net_value_cb)(void *user, uint64_t vid, const uint8_t *val, size_t
 /* Ring doorbells, all at once (best effort): each a copy of an uploaded value at its mailbox's
  * bell key for the day (net_key_bell). */
 void net_ring(sync_context_t *ctx, net_put_t *bells, size_t n);
+/* Tell the transport these keys are read or put next (its optional warm op; nothing otherwise). */
+void net_warm(sync_context_t *ctx, const uint8_t (*keys)[DNASYNC_DHT_KEY_BYTES], size_t n);
 int net_put_many(sync_context_t *ctx, net_put_t *items, size_t n);
 int net_get(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], net_value_cb cb,
             void *user);
