@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: sync cost against the raw DHT and SQLite ceilings, side by side in one run.
 # usage: scripts/bench.sh [BUILD_DIR]   (env: BENCH_ROUNDS=3, BENCH_N=10000, BENCH_OUT=BENCHMARKS.md,
-#   BENCH_KEEP=DIR keeps the run's raw results there; BENCH_TABLE_FROM=DIR prints the table again
+#   BENCH_KEEP=DIR keeps the run's raw results and log there; BENCH_TABLE_FROM=DIR prints the table again
 #   from such a directory without measuring anything; BENCH_ONLY="PHASE ..." runs only those
 #   phases, for debugging: the other rows print n/a and the table is not written unless BENCH_OUT
 #   is set. Phases (rows): crypto (8) cache (5) upload (1) download (2, runs upload) idle (4, runs
@@ -283,6 +283,7 @@ if [ -n "${BENCH_KEEP:-}" ]; then
   mkdir -p "$BENCH_KEEP"
   cp "$RES" "$W/load" "$BENCH_KEEP/"
   cp "$W/progress" "$W/web.txt" "$BENCH_KEEP/" 2>/dev/null || true
+  cp "$LOG" "$BENCH_KEEP/log.txt" 2>/dev/null || true
   printf 'total %s\ndead %s\nrev %s\ndirty %s\nwhen %s\nonly %s\nrounds %s\n' "$TOTAL" "$DEAD" "$REV" "$DIRTY" "$WHEN" "${BENCH_ONLY:-}" "$R" >"$BENCH_KEEP/meta"
 fi
 fi
