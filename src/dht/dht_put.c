@@ -167,8 +167,8 @@ static void warm_keys(dht_storage_context_t *ctx, batch_t *b, const dht_put_item
 {
     while (*next < nkeys && b->warming < DNASYNC_DHT_SEARCHES_AHEAD) {
         size_t i = first[(*next)++];
-        if (items[i].attempts > 0)
-            continue; /* its put is out: that started the search */
+        if (items[i].attempts > 0 || dht_warmed_lately(ctx, items[i].key))
+            continue; /* its put is out, or the caller warmed it: its search is started */
         b->warming++;
         b->refs++;
         pthread_mutex_unlock(&b->m);

@@ -34,8 +34,27 @@ static void on_dropped(void *user, int ok, const uint64_t *ids, size_t count)
 void dht_storage_warm_keys(dht_storage_context_t *ctx, const uint8_t (*keys)[DNASYNC_DHT_KEY_BYTES],
                            size_t n)
 {
-    for (size_t i = 0; ctx && i < n; i++)
-        (void)dnad_list_ids_async(ctx->node, keys[i], on_dropped, NULL); /* refused: not warmed */
+    for (size_t i = 0; ctx && i < n; i++) {
+        if (dnad_list_ids_async(ctx->node, keys[i], on_dropped, NULL) != 0)
+            continue; /* refused: not warmed */
+        pthread_mutex_lock(&ctx->err_mtx);
+        memcpy(ctx->warmed[ctx->warmed_next].key, keys[i], DNASYNC_DHT_KEY_BYTES);
+        ctx->warmed[ctx->warmed_next].at_ms = dht_mono_ms() | 1u;
+        ctx->warmed_next = (ctx->warmed_next + 1) % DHT_WARMED_RING;
+        pthread_mutex_unlock(&ctx->err_mtx);
+    }
+}
+
+int dht_warmed_lately(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES])
+{
+    uint64_t now = dht_mono_ms();
+    int found = 0;
+    pthread_mutex_lock(&ctx->err_mtx);
+    for (size_t i = 0; !found && i < DHT_WARMED_RING; i++)
+        found = ctx->warmed[i].at_ms && now - ctx->warmed[i].at_ms < DHT_WARMED_FRESH_MS &&
+                memcmp(ctx->warmed[i].key, key, DNASYNC_DHT_KEY_BYTES) == 0;
+    pthread_mutex_unlock(&ctx->err_mtx);
+    return found;
 }
 
 int dht_warm_done(dht_storage_context_t *ctx, const dht_warm_t *w, dht_warm_state_t *st)

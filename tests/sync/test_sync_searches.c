@@ -39,8 +39,9 @@ static uint8_t keyset[N_KEYS][DNASYNC_DHT_KEY_BYTES];
 static int counting, out[N_KEYS], touched[N_KEYS];
 static int bob_out, bob_most;              /* download: bob's shard keys with a call out */
 static long seq, meta_first, box_last_end; /* upload: order of calls (0: none yet) */
+static long first_seq[N_KEYS], first_put;  /* upload: each key's first call, the first put's */
 
-static int key_begin(const uint8_t key[DNASYNC_DHT_KEY_BYTES])
+static int key_begin(const uint8_t key[DNASYNC_DHT_KEY_BYTES], int put)
 {
     pthread_mutex_lock(&mu);
     int k = -1;
@@ -50,6 +51,10 @@ static int key_begin(const uint8_t key[DNASYNC_DHT_KEY_BYTES])
     if (k >= 0) {
         touched[k] = 1;
         seq++;
+        if (first_seq[k] == 0)
+            first_seq[k] = seq;
+        if (put && k < K_META && first_put == 0)
+            first_put = seq;
         if (k >= K_META && meta_first == 0)
             meta_first = seq;
         if (out[k]++ == 0 && k < K_ALICE && ++bob_out > bob_most)
@@ -98,7 +103,7 @@ int __wrap_dnad_held_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYT
 int __wrap_dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], const uint64_t *ids,
                     size_t n_ids, int timeout_ms, dnad_value_t **out, size_t *count)
 {
-    int k = key_begin(key);
+    int k = key_begin(key, 0);
     int rc = __real_dnad_get(n, key, ids, n_ids, timeout_ms, out, count);
     key_end(k);
     return rc;
@@ -107,7 +112,7 @@ int __wrap_dnad_get(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], co
 int __wrap_dnad_list_ids(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], int timeout_ms,
                          uint64_t **ids, size_t *count)
 {
-    int k = key_begin(key);
+    int k = key_begin(key, 0);
     int rc = __real_dnad_list_ids(n, key, timeout_ms, ids, count);
     key_end(k);
     return rc;
@@ -122,11 +127,11 @@ typedef struct call {
     dnad_held_cb held;
 } call_t;
 
-static call_t *call_new(const uint8_t key[DNASYNC_DHT_KEY_BYTES], void *user)
+static call_t *call_new(const uint8_t key[DNASYNC_DHT_KEY_BYTES], void *user, int put)
 {
     call_t *c = calloc(1, sizeof *c);
     CHECK(c != NULL);
-    c->key = key_begin(key);
+    c->key = key_begin(key, put);
     c->user = user;
     return c;
 }
@@ -168,7 +173,7 @@ static void held_done(void *user, int ok, int remote, int local)
 int __wrap_dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES],
                                dnad_ids_cb cb, void *user)
 {
-    call_t *c = call_new(key, user);
+    call_t *c = call_new(key, user, 0);
     c->ids = cb;
     return call_sent(c, __real_dnad_list_ids_async(n, key, ids_done, c));
 }
@@ -177,7 +182,7 @@ int __wrap_dnad_put(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], co
                     size_t len, uint16_t type, uint64_t id, uint64_t age_ms, dnad_done_cb cb,
                     void *user)
 {
-    call_t *c = call_new(key, user);
+    call_t *c = call_new(key, user, 1);
     c->done = cb;
     return call_sent(c, __real_dnad_put(n, key, data, len, type, id, age_ms, put_done, c));
 }
@@ -185,7 +190,7 @@ int __wrap_dnad_put(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], co
 int __wrap_dnad_held_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t id,
                            const uint8_t *data, size_t len, dnad_held_cb cb, void *user)
 {
-    call_t *c = call_new(key, user);
+    call_t *c = call_new(key, user, 0);
     c->held = cb;
     return call_sent(c, __real_dnad_held_async(n, key, id, data, len, held_done, c));
 }
@@ -237,17 +242,29 @@ static void check_upload(tdev_t *alice)
         snprintf(text, sizeof text, "pending %d", i);
         CHECK_EQ_INT(sync_cache_add_text(alice->sync, "alice", "bob", text, 0, false, id), 0);
     }
-    seq = meta_first = box_last_end = 0;
+    pthread_mutex_lock(&mu);
+    seq = meta_first = box_last_end = first_put = 0;
+    memset(first_seq, 0, sizeof first_seq);
+    pthread_mutex_unlock(&mu);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     count(1);
     int up = sync_upload_pending(alice->sync);
     count(0);
-    fprintf(stderr,
-            "upload: %d of %d in %.2f s (not asserted); first summary or bell call at step %ld, "
-            "last bundle-key call ended at step %ld\n",
-            up, N_UP, since(&t0), meta_first, box_last_end);
+    int keys = 0, early = 0; /* bundle keys; those with a call begun before the first put */
+    for (int k = 0; k < K_META; k++) {
+        keys += first_seq[k] > 0;
+        early += first_seq[k] > 0 && first_seq[k] < first_put;
+    }
+    fprintf(
+        stderr,
+        "upload: %d of %d in %.2f s (not asserted); %d bundle keys, %d with a call begun before "
+        "the first put; first summary or bell call at step %ld, last bundle-key call ended at "
+        "step %ld\n",
+        up, N_UP, since(&t0), keys, early, meta_first, box_last_end);
     CHECK_EQ_INT(up, N_UP);
+    CHECK(keys > 3 * DNASYNC_DHT_MAX_IN_FLIGHT);
+    CHECK(early >= keys * 9 / 10);
     CHECK(meta_first > 0 && box_last_end > 0);
     CHECK(meta_first < box_last_end);
 }
