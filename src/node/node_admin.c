@@ -164,7 +164,8 @@ static json_t *answer(dht_storage_context_t *ctx, const char *req)
             return error_answer("a key is 40 hex digits, not '%.60s'", req + 6);
         kp = key;
     } else if (strcmp(req, "local") != 0) {
-        return error_answer("unknown request '%.60s' (try 'local', 'local KEYHEX' or 'nodes')", req);
+        return error_answer("unknown request '%.60s' (try 'local', 'local KEYHEX' or 'nodes')",
+                            req);
     }
     dht_storage_stats_t st;
     dht_local_value_t *v = NULL;

@@ -20,7 +20,7 @@
 static void warm_outbox_keys(sync_context_t *ctx, const message_info_t *msgs, size_t n, int64_t day)
 {
     enum { MAX_BOXES = 16 };
-    const char *boxes[MAX_BOXES];
+    const char *boxes[MAX_BOXES] = {NULL};
     size_t nb = 0;
     for (size_t i = 0; i < n && nb < MAX_BOXES; i++) {
         const char *pair[2] = {msgs[i].recipient, msgs[i].sender};

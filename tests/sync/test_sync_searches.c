@@ -57,7 +57,8 @@ static int key_begin(const uint8_t key[DNASYNC_DHT_KEY_BYTES], int put)
             first_put = seq;
         if (k >= K_META && meta_first == 0)
             meta_first = seq;
-        if (out[k]++ == 0 && k < K_ALICE && ++bob_out > bob_most)
+        int first = out[k]++ == 0;
+        if (first && k < K_ALICE && ++bob_out > bob_most)
             bob_most = bob_out;
     }
     pthread_mutex_unlock(&mu);
@@ -72,7 +73,8 @@ static void key_end(int k)
     seq++;
     if (k < K_META)
         box_last_end = seq;
-    if (--out[k] == 0 && k < K_ALICE)
+    int last = --out[k] == 0;
+    if (last && k < K_ALICE)
         bob_out--;
     pthread_mutex_unlock(&mu);
 }
