@@ -225,7 +225,8 @@ int dht_storage_retry_nodes(dht_storage_context_t *ctx);
  * only the search it leaves behind kept (OpenDHT keeps a search a while after its last call). A
  * read or put of one of these keys made soon after finds its search under way or done, so the
  * waits of the keys' new searches for departed nodes (~1.1 s each in OpenDHT 2.4.12, dht_warm.h)
- * overlap instead of coming in turn. Costs one listing per key. */
+ * overlap instead of coming in turn. Costs one listing per key; a key warmed in the last 30 s is
+ * skipped (its search is still there). */
 void dht_storage_warm_keys(dht_storage_context_t *ctx, const uint8_t (*keys)[DNASYNC_DHT_KEY_BYTES],
                            size_t n);
 

@@ -35,8 +35,9 @@ void dht_storage_warm_keys(dht_storage_context_t *ctx, const uint8_t (*keys)[DNA
                            size_t n)
 {
     for (size_t i = 0; ctx && i < n; i++) {
-        if (dnad_list_ids_async(ctx->node, keys[i], on_dropped, NULL) != 0)
-            continue; /* refused: not warmed */
+        if (dht_warmed_lately(ctx, keys[i]) ||
+            dnad_list_ids_async(ctx->node, keys[i], on_dropped, NULL) != 0)
+            continue; /* its search is under way, or refused: not warmed */
         pthread_mutex_lock(&ctx->err_mtx);
         memcpy(ctx->warmed[ctx->warmed_next].key, keys[i], DNASYNC_DHT_KEY_BYTES);
         ctx->warmed[ctx->warmed_next].at_ms = dht_mono_ms() | 1u;

@@ -26,7 +26,7 @@
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static uint8_t seen[MAX_SEEN][DNASYNC_DHT_KEY_BYTES];
-static int out[MAX_SEEN], n_seen, keys_out, most;
+static int out[MAX_SEEN], n_seen, keys_out, most, listings;
 
 static int key_begin(const uint8_t key[DNASYNC_DHT_KEY_BYTES])
 {
@@ -142,6 +142,9 @@ int __wrap_dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY
 {
     call_t *c = call_new(key, user);
     c->ids = cb;
+    pthread_mutex_lock(&mu);
+    listings++;
+    pthread_mutex_unlock(&mu);
     return call_sent(c, __real_dnad_list_ids_async(n, key, ids_done, c));
 }
 
@@ -207,8 +210,60 @@ static void test_departed_node_waits_overlap(void)
     dht_storage_free(a);
 }
 
+/* Keys the caller warmed (dht_storage_warm_keys) get one listing each: dht_put_batch does not
+ * list them again, nor does a second warm-up within 30 s. */
+static void test_warmed_keys_listed_once(void)
+{
+    test_clock_t clk;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    test_clock_init(&clk, (uint64_t)ts.tv_sec, 11);
+    uint64_t now = clk.now_ms / 1000u;
+    dht_storage_context_t *a = tu_ctx(NULL, &clk.env);
+    char boot[32];
+    tu_addr(a, boot);
+    dht_storage_context_t *w = tu_ctx(boot, &clk.env);
+    tu_wait_peers(w, 1);
+    uint8_t sk[32];
+    tu_seed(sk, 11);
+    dht_put_item_t items[KEYS];
+    uint8_t *bufs[KEYS], keys[KEYS][DNASYNC_DHT_KEY_BYTES];
+    memset(items, 0, sizeof items);
+    int64_t day = dht_upload_day(now);
+    for (unsigned i = 0; i < KEYS; i++) {
+        size_t len;
+        tu_message(&bufs[i], &len, 1000 + i, "gina", "hank", 200, now, sk);
+        char id[65];
+        tu_message_id(id, 1000 + i);
+        CHECK_EQ_INT(dht_key_box(items[i].key, "hank", day, (int)i), 0);
+        memcpy(keys[i], items[i].key, DNASYNC_DHT_KEY_BYTES);
+        items[i].value = bufs[i];
+        items[i].len = len;
+        items[i].type = DNASYNC_DHT_TYPE_MESSAGE;
+        items[i].id = dht_message_value_id(id);
+        items[i].created = now;
+    }
+    pthread_mutex_lock(&mu);
+    listings = 0;
+    pthread_mutex_unlock(&mu);
+    dht_storage_warm_keys(w, (const uint8_t(*)[DNASYNC_DHT_KEY_BYTES])keys, KEYS);
+    dht_storage_warm_keys(w, (const uint8_t(*)[DNASYNC_DHT_KEY_BYTES])keys, KEYS);
+    int ok = dht_put_batch(w, items, KEYS);
+    pthread_mutex_lock(&mu);
+    int n = listings;
+    pthread_mutex_unlock(&mu);
+    fprintf(stderr, "%d of %d confirmed; %d listings for %d warmed keys\n", ok, KEYS, n, KEYS);
+    CHECK_EQ_INT(ok, KEYS);
+    CHECK_EQ_INT(n, KEYS);
+    for (unsigned i = 0; i < KEYS; i++)
+        free(bufs[i]);
+    dht_storage_free(w);
+    dht_storage_free(a);
+}
+
 int main(void)
 {
     RUN(test_departed_node_waits_overlap);
+    RUN(test_warmed_keys_listed_once);
     return 0;
 }
