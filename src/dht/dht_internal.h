@@ -26,7 +26,8 @@ struct dht_storage_context {
      * does not list them again (dht_warmed_lately). */
     struct {
         uint8_t key[DNASYNC_DHT_KEY_BYTES];
-        uint64_t at_ms; /* dht_mono_ms; 0 = empty */
+        uint64_t at_ms; /* dht_mono_ms when sent */
+        int used;
     } warmed[DHT_WARMED_RING];
     size_t warmed_next;
 };

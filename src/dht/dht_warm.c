@@ -40,7 +40,8 @@ void dht_storage_warm_keys(dht_storage_context_t *ctx, const uint8_t (*keys)[DNA
             continue; /* its search is under way, or refused: not warmed */
         pthread_mutex_lock(&ctx->err_mtx);
         memcpy(ctx->warmed[ctx->warmed_next].key, keys[i], DNASYNC_DHT_KEY_BYTES);
-        ctx->warmed[ctx->warmed_next].at_ms = dht_mono_ms() | 1u;
+        ctx->warmed[ctx->warmed_next].at_ms = dht_mono_ms();
+        ctx->warmed[ctx->warmed_next].used = 1;
         ctx->warmed_next = (ctx->warmed_next + 1) % DHT_WARMED_RING;
         pthread_mutex_unlock(&ctx->err_mtx);
     }
@@ -52,7 +53,7 @@ int dht_warmed_lately(dht_storage_context_t *ctx, const uint8_t key[DNASYNC_DHT_
     int found = 0;
     pthread_mutex_lock(&ctx->err_mtx);
     for (size_t i = 0; !found && i < DHT_WARMED_RING; i++)
-        found = ctx->warmed[i].at_ms && now - ctx->warmed[i].at_ms < DHT_WARMED_FRESH_MS &&
+        found = ctx->warmed[i].used && now - ctx->warmed[i].at_ms < DHT_WARMED_FRESH_MS &&
                 memcmp(ctx->warmed[i].key, key, DNASYNC_DHT_KEY_BYTES) == 0;
     pthread_mutex_unlock(&ctx->err_mtx);
     return found;

@@ -14,6 +14,7 @@
 #include "testenv.h"
 
 #include "dht/dht_adapter.h"
+#include "dht/dht_internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -261,9 +262,37 @@ static void test_warmed_keys_listed_once(void)
     dht_storage_free(a);
 }
 
+/* A key counts as warmed from the moment its warm-up is sent, in the same millisecond too: the
+ * put that follows a warm-up at once must not list it again. 200 keys (the ring holds 272), each
+ * asked about right after its own warm-up, most within the same millisecond. */
+static void test_warmed_at_once(void)
+{
+    test_clock_t clk;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    test_clock_init(&clk, (uint64_t)ts.tv_sec, 12);
+    pthread_mutex_lock(&mu); /* the tests before freed their nodes: nothing is out */
+    n_seen = keys_out = most = 0;
+    memset(out, 0, sizeof out);
+    pthread_mutex_unlock(&mu);
+    dht_storage_context_t *a = tu_ctx(NULL, &clk.env);
+    int fresh = 0;
+    for (int i = 0; i < 200; i++) {
+        uint8_t key[1][DNASYNC_DHT_KEY_BYTES];
+        CHECK_EQ_INT(dht_key_box(key[0], "ivan", 20000, i % 64), 0);
+        key[0][DNASYNC_DHT_KEY_BYTES - 1] ^= (uint8_t)(i / 64); /* 200 distinct keys */
+        dht_storage_warm_keys(a, (const uint8_t(*)[DNASYNC_DHT_KEY_BYTES])key, 1);
+        fresh += dht_warmed_lately(a, key[0]);
+    }
+    fprintf(stderr, "%d of 200 keys warmed at once\n", fresh);
+    CHECK_EQ_INT(fresh, 200);
+    dht_storage_free(a);
+}
+
 int main(void)
 {
     RUN(test_departed_node_waits_overlap);
     RUN(test_warmed_keys_listed_once);
+    RUN(test_warmed_at_once);
     return 0;
 }
