@@ -13,6 +13,7 @@ typedef struct sb_item {
     const char *message_id;
     int64_t at;                /* created_at, deleted_at or read_at */
     const message_info_t *msg; /* SV_MESSAGE items */
+    unsigned shard;            /* set by sync_bundles_put_locked (callers leave it 0) */
 } sb_item_t;
 
 /* Bundle items of one kind (SV_MESSAGE, SV_TOMBSTONE or SV_RECEIPT) into (mailbox, day) (the

@@ -50,7 +50,7 @@ int sync_upload_receipts_locked(sync_context_t *ctx, size_t *uploaded)
         if (held < 0)
             rc = held;
         else if (!held)
-            items[ni++] = (sb_item_t){ctx->identity, p.ids[i], p.at[i], NULL};
+            items[ni++] = (sb_item_t){ctx->identity, p.ids[i], p.at[i], NULL, 0};
     }
     /* the receipts leave the pending list in the transaction that marks their summary */
     size_t sent = 0;

@@ -37,7 +37,7 @@ int sync_upload_tombstones_locked(sync_context_t *ctx, size_t *uploaded)
                 rc = held;
             else if (!held)
                 items[ni++] =
-                    (sb_item_t){ctx->identity, tombs[i].message_id, tombs[i].deleted_at, NULL};
+                    (sb_item_t){ctx->identity, tombs[i].message_id, tombs[i].deleted_at, NULL, 0};
         }
         size_t nid = 0;
         if (rc == 0)

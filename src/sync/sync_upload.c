@@ -55,7 +55,8 @@ static int upload_batch(sync_context_t *ctx, const message_info_t *msgs, size_t 
         const char *boxes[2] = {msgs[i].recipient, msgs[i].sender};
         size_t nb = strcmp(boxes[0], boxes[1]) == 0 ? 1 : 2;
         for (size_t b = 0; b < nb; b++)
-            items[ni++] = (sb_item_t){boxes[b], msgs[i].message_id, msgs[i].created_at, &msgs[i]};
+            items[ni++] =
+                (sb_item_t){boxes[b], msgs[i].message_id, msgs[i].created_at, &msgs[i], 0};
     }
     if (n > 1)
         warm_outbox_keys(ctx, msgs, n, day);
