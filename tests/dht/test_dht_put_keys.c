@@ -149,13 +149,37 @@ int __wrap_dnad_list_ids_async(dnad_node_t *n, const uint8_t key[DNASYNC_DHT_KEY
     return call_sent(c, __real_dnad_list_ids_async(n, key, ids_done, c));
 }
 
+/* The test clock at the wall clock's second; returns that second. */
+static uint64_t clock_at_now(test_clock_t *clk, uint64_t seed)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    test_clock_init(clk, (uint64_t)ts.tv_sec, seed);
+    return clk->now_ms / 1000u;
+}
+
+/* Item it: message n from `from` into box's (day, shard) key; shard < 0: the message's own.
+ * *buf is the value, caller frees. */
+static void message_item(dht_put_item_t *it, uint8_t **buf, unsigned n, const char *from,
+                         const char *box, int64_t day, int shard, uint64_t now,
+                         const uint8_t sk[32])
+{
+    size_t len;
+    tu_message(buf, &len, n, from, box, 200, now, sk);
+    char id[65];
+    tu_message_id(id, n);
+    CHECK_EQ_INT(dht_key_box(it->key, box, day, shard < 0 ? dht_shard_of(id) : shard), 0);
+    it->value = *buf;
+    it->len = len;
+    it->type = DNASYNC_DHT_TYPE_MESSAGE;
+    it->id = dht_message_value_id(id);
+    it->created = now;
+}
+
 static void test_departed_node_waits_overlap(void)
 {
     test_clock_t clk;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    test_clock_init(&clk, (uint64_t)ts.tv_sec, 9);
-    uint64_t now = clk.now_ms / 1000u;
+    uint64_t now = clock_at_now(&clk, 9);
     dht_storage_context_t *a = tu_ctx(NULL, &clk.env);
     char boot[32];
     tu_addr(a, boot);
@@ -175,16 +199,7 @@ static void test_departed_node_waits_overlap(void)
     int64_t day = dht_upload_day(now);
     for (unsigned i = 0; i < KEYS * PER_KEY; i++) {
         unsigned n = i / PER_KEY + 256u * (i % PER_KEY); /* shard i / PER_KEY, key-major */
-        size_t len;
-        tu_message(&bufs[i], &len, n, "erin", "frank", 200, now, sk);
-        char id[65];
-        tu_message_id(id, n);
-        CHECK_EQ_INT(dht_key_box(items[i].key, "frank", day, dht_shard_of(id)), 0);
-        items[i].value = bufs[i];
-        items[i].len = len;
-        items[i].type = DNASYNC_DHT_TYPE_MESSAGE;
-        items[i].id = dht_message_value_id(id);
-        items[i].created = now;
+        message_item(&items[i], &bufs[i], n, "erin", "frank", day, -1, now, sk);
     }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -216,10 +231,7 @@ static void test_departed_node_waits_overlap(void)
 static void test_warmed_keys_listed_once(void)
 {
     test_clock_t clk;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    test_clock_init(&clk, (uint64_t)ts.tv_sec, 11);
-    uint64_t now = clk.now_ms / 1000u;
+    uint64_t now = clock_at_now(&clk, 11);
     dht_storage_context_t *a = tu_ctx(NULL, &clk.env);
     char boot[32];
     tu_addr(a, boot);
@@ -232,17 +244,8 @@ static void test_warmed_keys_listed_once(void)
     memset(items, 0, sizeof items);
     int64_t day = dht_upload_day(now);
     for (unsigned i = 0; i < KEYS; i++) {
-        size_t len;
-        tu_message(&bufs[i], &len, 1000 + i, "gina", "hank", 200, now, sk);
-        char id[65];
-        tu_message_id(id, 1000 + i);
-        CHECK_EQ_INT(dht_key_box(items[i].key, "hank", day, (int)i), 0);
+        message_item(&items[i], &bufs[i], 1000 + i, "gina", "hank", day, (int)i, now, sk);
         memcpy(keys[i], items[i].key, DNASYNC_DHT_KEY_BYTES);
-        items[i].value = bufs[i];
-        items[i].len = len;
-        items[i].type = DNASYNC_DHT_TYPE_MESSAGE;
-        items[i].id = dht_message_value_id(id);
-        items[i].created = now;
     }
     pthread_mutex_lock(&mu);
     listings = 0;
@@ -268,9 +271,7 @@ static void test_warmed_keys_listed_once(void)
 static void test_warmed_at_once(void)
 {
     test_clock_t clk;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    test_clock_init(&clk, (uint64_t)ts.tv_sec, 12);
+    clock_at_now(&clk, 12);
     pthread_mutex_lock(&mu); /* the tests before freed their nodes: nothing is out */
     n_seen = keys_out = most = 0;
     memset(out, 0, sizeof out);
