@@ -13,8 +13,6 @@
 /* What a bundle's fixed fields and one member's framing take at most, for the split. */
 #define SB_HEADER_BYTES (200 + DNASYNC_NAME_MAX)
 #define SB_MEMBER_BYTES (100 + 2 * DNASYNC_NAME_MAX)
-/* Bundles recorded and put together: ~2,400 of 10,000 messages' values (BENCHMARKS.md, 1a) */
-#define SB_CHUNK 96
 
 static int bundle_kind(int kind)
 {
@@ -23,15 +21,13 @@ static int bundle_kind(int kind)
                                   : SV_BUNDLE_RECEIPT;
 }
 
-/* A bundle of messages has one sender (its signer); grouped by mailbox, shard, sender, in shard
- * order first: a message's items (one per mailbox) share its shard, so chunks cut between
- * shards keep them together (record_chunk). */
+/* A bundle of messages has one sender (its signer); grouped by mailbox, shard, sender. */
 static int item_cmp(const void *pa, const void *pb)
 {
     const sb_item_t *a = pa, *b = pb;
-    int c = (int)a->shard - (int)b->shard;
+    int c = strcmp(a->mailbox, b->mailbox);
     if (c == 0)
-        c = strcmp(a->mailbox, b->mailbox);
+        c = (int)a->shard - (int)b->shard;
     if (c == 0 && a->msg && b->msg)
         c = strcmp(a->msg->sender, b->msg->sender);
     return c ? c : strcmp(a->message_id, b->message_id);
@@ -146,14 +142,14 @@ static int mark_members(sync_context_t *ctx, int bkind, char (*ids)[DNASYNC_ID_H
     return rc;
 }
 
-/* The puts of recorded bundles r[0, n). Caller frees; NULL when out of memory (error set). */
-static net_put_t *puts_of(sync_context_t *ctx, const dnasync_bundle_rec_t *r, size_t n)
+/* Put recorded bundles; in one transaction, for each one confirmed: index it as this device's,
+ * mark its summary in the outbox, forget the record and mark the members it frees. */
+static int put_and_finish(sync_context_t *ctx, const dnasync_bundle_rec_t *r, size_t n,
+                          size_t *marked)
 {
     net_put_t *puts = calloc(n ? n : 1, sizeof *puts);
-    if (!puts) {
-        dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
-        return NULL;
-    }
+    if (!puts)
+        return dnasync_err_set(&ctx->err, DNASYNC_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         net_key_box(r[i].mailbox, r[i].day, r[i].shard, puts[i].key);
         puts[i].val = r[i].value;
@@ -162,22 +158,13 @@ static net_put_t *puts_of(sync_context_t *ctx, const dnasync_bundle_rec_t *r, si
         puts[i].vid = r[i].vid;
         puts[i].created = r[i].created;
     }
-    return puts;
-}
-
-/* After the puts of r[0, n) (rc: the transport's), in one transaction, for each bundle
- * confirmed: index it as this device's, mark its summary in the outbox, forget the record and
- * mark the members it frees. *failed += the bundles not confirmed. */
-static int finish(sync_context_t *ctx, const dnasync_bundle_rec_t *r, const net_put_t *puts,
-                  size_t n, int rc, size_t *marked, size_t *failed)
-{
+    int rc = net_put_many(ctx, puts, n);
     if (rc == 0)
         sync_kill_point("put");
-    size_t nok = 0;
+    size_t failed = 0;
     for (size_t i = 0; i < n; i++)
-        nok += puts[i].ok != 0;
-    *failed += n - nok;
-    bool in_tx = rc == 0 && nok > 0;
+        failed += !puts[i].ok;
+    bool in_tx = rc == 0 && failed < n;
     if (in_tx && dnasync_cache_begin(ctx->cache) != 0) {
         rc = sync_cache_fail(ctx);
         in_tx = false;
@@ -204,32 +191,15 @@ static int finish(sync_context_t *ctx, const dnasync_bundle_rec_t *r, const net_
         rc = sync_tx_finish(ctx, rc);
     if (in_tx && rc == 0)
         sync_kill_point("flag");
+    free(puts);
     if (rc == 0 && marked)
         *marked += count;
-    return rc;
-}
-
-static int not_confirmed(sync_context_t *ctx, int rc, size_t failed, size_t n)
-{
     if (rc == 0 && failed)
         rc = dnasync_err_set(&ctx->err, DNASYNC_EDHT,
                              "%zu of %zu bundles not confirmed by the DHT; their values stay "
                              "pending",
                              failed, n);
     return rc;
-}
-
-/* Put recorded bundles and finish them (a resume's bundles: recorded already). */
-static int put_and_finish(sync_context_t *ctx, const dnasync_bundle_rec_t *r, size_t n,
-                          size_t *marked)
-{
-    net_put_t *puts = puts_of(ctx, r, n);
-    if (!puts)
-        return DNASYNC_ENOMEM;
-    size_t failed = 0;
-    int rc = finish(ctx, r, puts, n, net_put_many(ctx, puts, n), marked, &failed);
-    free(puts);
-    return not_confirmed(ctx, rc, failed, n);
 }
 
 /* The bundles' keys (items sorted by group): their searches start before the bundles are built
@@ -250,48 +220,6 @@ static void warm_keys(sync_context_t *ctx, const sb_item_t *items, size_t n, int
     free(keys);
 }
 
-/* Encode and record the bundles of items[*from, n) in one transaction, SB_CHUNK of them and on
- * to the end of that shard; *from moves past the items bundled. A chunk holds every item of its
- * messages: a finished bundle marks a member synced when no recorded bundle still holds it
- * (dnasync_cache_bundle_done), so an item left to a later chunk would be marked with it and, if
- * that chunk never went out, lost from its mailbox. */
-static int record_chunk(sync_context_t *ctx, int kind, const sb_item_t *items, size_t n,
-                        size_t *from, int64_t day, built_t *b)
-{
-    int rc = dnasync_cache_begin(ctx->cache) == 0 ? 0 : sync_cache_fail(ctx);
-    if (rc != 0)
-        return rc;
-    size_t i = *from;
-    while (rc == 0 && i < n && (b->n < SB_CHUNK || items[i].shard == items[i - 1].shard)) {
-        size_t j = i, bytes = SB_HEADER_BYTES;
-        while (j < n && same_group(&items[i], &items[j]) && j - i < DHT_MAX_BUNDLE_MEMBERS &&
-               (j == i || bytes + item_bytes(&items[j]) <= DHT_VALUE_MAX_BYTES))
-            bytes += item_bytes(&items[j++]);
-        rc = build_one(ctx, kind, items, i, j, day, b);
-        i = j;
-    }
-    rc = sync_tx_finish(ctx, rc);
-    if (rc == 0) {
-        *from = i;
-        sync_kill_point("record");
-    }
-    return rc;
-}
-
-/* One chunk's bundles, their puts and the put in flight. */
-typedef struct chunk {
-    built_t b;
-    net_put_t *puts;
-    net_put_job_t job;
-} chunk_t;
-
-static void chunk_free(chunk_t *c)
-{
-    dnasync_cache_bundle_free(c->b.recs, c->b.n);
-    free(c->puts);
-    memset(c, 0, sizeof *c);
-}
-
 int sync_bundles_put_locked(sync_context_t *ctx, int kind, sb_item_t *items, size_t n, int64_t day,
                             size_t *marked)
 {
@@ -302,42 +230,26 @@ int sync_bundles_put_locked(sync_context_t *ctx, int kind, sb_item_t *items, siz
     qsort(items, n, sizeof *items, item_cmp);
     if (n >= SYNC_BATCH)
         warm_keys(ctx, items, n, day);
-    /* A pipeline of chunks, each recorded before its put (what a crash leaves is re-put byte
-     * for byte): while chunk k's put is out, the engine records chunk k+1, then starts its put
-     * and finishes chunk k. Recording and finishing are cache work on one core, the puts wait
-     * on the network (BENCHMARKS.md notes, "Row 1a profiled"). */
-    chunk_t c[2]; /* c[out]: the chunk whose put is out; c[!out]: the one recorded next */
-    memset(c, 0, sizeof c);
-    int out = 0;
-    bool flying = false;
-    size_t from = 0, failed = 0, total = 0;
-    int rc = 0;
-    while (rc == 0 ? from < n || flying : flying) {
-        chunk_t *next = &c[!out];
-        if (rc == 0 && from < n)
-            rc = record_chunk(ctx, kind, items, n, &from, day, &next->b);
-        int put_rc = flying ? net_put_wait(&c[out].job) : 0;
-        if (rc == 0 && put_rc == 0 && next->b.n > 0) { /* it goes out while c[out] finishes */
-            next->puts = puts_of(ctx, next->b.recs, next->b.n);
-            if (next->puts) /* on a thread unless it is the only chunk: nothing to overlap */
-                net_put_start(ctx, next->puts, next->b.n, &next->job, flying || from < n);
-            else
-                rc = DNASYNC_ENOMEM; /* its bundles stay recorded, re-put by the next pass */
-        }
-        if (flying) {
-            int rc_fin =
-                finish(ctx, c[out].b.recs, c[out].puts, c[out].b.n, put_rc, marked, &failed);
-            if (rc == 0)
-                rc = rc_fin;
-            chunk_free(&c[out]);
-        }
-        flying = next->puts != NULL;
-        total += flying ? next->b.n : 0;
-        if (!flying)
-            chunk_free(next);
-        out = !out;
+    built_t b = {NULL, 0, 0};
+    /* recorded before any put: what a crash leaves is re-put byte for byte */
+    int rc = dnasync_cache_begin(ctx->cache) == 0 ? 0 : sync_cache_fail(ctx);
+    bool in_tx = rc == 0;
+    for (size_t i = 0; rc == 0 && i < n;) {
+        size_t j = i, bytes = SB_HEADER_BYTES;
+        while (j < n && same_group(&items[i], &items[j]) && j - i < DHT_MAX_BUNDLE_MEMBERS &&
+               (j == i || bytes + item_bytes(&items[j]) <= DHT_VALUE_MAX_BYTES))
+            bytes += item_bytes(&items[j++]);
+        rc = build_one(ctx, kind, items, i, j, day, &b);
+        i = j;
     }
-    return not_confirmed(ctx, rc, failed, total);
+    if (in_tx)
+        rc = sync_tx_finish(ctx, rc);
+    if (rc == 0)
+        sync_kill_point("record");
+    if (rc == 0)
+        rc = put_and_finish(ctx, b.recs, b.n, marked);
+    dnasync_cache_bundle_free(b.recs, b.n);
+    return rc;
 }
 
 int sync_bundles_resume_locked(sync_context_t *ctx, int kind, size_t *marked)

@@ -14,38 +14,13 @@ static int net_fail(sync_context_t *ctx, int rc, const char *err)
     return dnasync_err_set(&ctx->err, rc, "%s", err);
 }
 
-static void *put_job_run(void *arg)
-{
-    net_put_job_t *job = arg;
-    job->rc = job->n ? job->ctx->net->ops->put(job->ctx->net, job->items, job->n, 0, job->err) : 0;
-    return NULL;
-}
-
-void net_put_start(sync_context_t *ctx, net_put_t *items, size_t n, net_put_job_t *job,
-                   bool on_thread)
-{
-    memset(job, 0, sizeof *job);
-    job->ctx = ctx;
-    job->items = items;
-    job->n = n;
-    job->threaded = on_thread && pthread_create(&job->th, NULL, put_job_run, job) == 0;
-    if (!job->threaded)
-        put_job_run(job);
-}
-
-int net_put_wait(net_put_job_t *job)
-{
-    if (job->threaded)
-        pthread_join(job->th, NULL);
-    job->threaded = 0;
-    return job->rc != 0 ? net_fail(job->ctx, job->rc, job->err) : DNASYNC_OK;
-}
-
 int net_put_many(sync_context_t *ctx, net_put_t *items, size_t n)
 {
-    net_put_job_t job = {.ctx = ctx, .items = items, .n = n};
-    put_job_run(&job);
-    return net_put_wait(&job);
+    if (n == 0)
+        return DNASYNC_OK;
+    char err[DNASYNC_NET_ERR_MAX] = "";
+    int rc = ctx->net->ops->put(ctx->net, items, n, 0, err);
+    return rc != 0 ? net_fail(ctx, rc, err) : DNASYNC_OK;
 }
 
 static int deliver(dnasync_net_value_t *vals, size_t count, net_value_cb cb, void *user)

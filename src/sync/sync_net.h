@@ -6,8 +6,6 @@
 #include "net/net.h"
 #include "sync/sync_context.h"
 
-#include <pthread.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,22 +23,6 @@ void net_ring(sync_context_t *ctx, net_put_t *bells, size_t n);
 /* Tell the transport these keys are read or put next (its optional warm op; nothing otherwise). */
 void net_warm(sync_context_t *ctx, const uint8_t (*keys)[DNASYNC_DHT_KEY_BYTES], size_t n);
 int net_put_many(sync_context_t *ctx, net_put_t *items, size_t n);
-/* net_put_many on a thread of its own (on_thread), so the caller can work on the cache meanwhile
- * (never on the transport: the job is its only call in flight). items stay the caller's,
- * untouched until net_put_wait returns; a job without a thread (not on_thread, or none could
- * start) runs at once, inside net_put_start. */
-typedef struct net_put_job {
-    sync_context_t *ctx;
-    net_put_t *items;
-    size_t n;
-    int rc, threaded;
-    char err[DNASYNC_NET_ERR_MAX];
-    pthread_t th;
-} net_put_job_t;
-void net_put_start(sync_context_t *ctx, net_put_t *items, size_t n, net_put_job_t *job,
-                   bool on_thread);
-/* Waits for the job; then as net_put_many returns (the error set on the calling thread). */
-int net_put_wait(net_put_job_t *job);
 int net_get(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], net_value_cb cb,
             void *user);
 int net_list_ids(sync_context_t *ctx, const uint8_t key[DNASYNC_DHT_KEY_BYTES], uint64_t **ids,

@@ -11,7 +11,6 @@
 #include "check.h"
 #include "dnasync/home.h"
 #include "proc.h"
-#include "sync/sync_cache_add.h"
 #include "testenv.h"
 
 #include <stdarg.h>
@@ -28,13 +27,6 @@ static char boot[2][64];
 static pid_t nodes[2];
 static const char *steps[] = {"record", "put", "flag", "summary", "bell", NULL};
 static int kills[6];
-/* A bulk upload is recorded, put and finished in chunks of 96 bundles (sync_bundle.c SB_CHUNK),
- * a chunk's put out while the engine records the next and finishes the one before: BULK
- * messages from alice to bob make ~240 bundles, 3 chunks. Killed at the second chunk's record
- * (the first chunk's put out), at the first and second put's return (the next put out), at the
- * first and second finish. */
-#define BULK 400
-static const char *bulk_steps[] = {"record:2", "put:1", "put:2", "flag:1", "flag:2", NULL};
 
 /* bin --home home --json --bootstrap .. --bootstrap .. args...; kill_at set as DNASYNC_KILL_AT */
 static proc_result_t run(const char *bin, const char *home, const char *kill_at, ...)
@@ -115,25 +107,6 @@ static void open_device(device_t *d, const char *name, const char *home)
     }
     d->name = name;
     d->sync = dnasync_home_sync(d->h);
-}
-
-/* BULK messages from alice to bob stored pending in alice's cache (her home opened offline). */
-static void add_pending(const char *home)
-{
-    dnasync_home_options_t opt = {.network = false};
-    dnasync_home_t *h = NULL;
-    char err[512];
-    if (dnasync_home_open(home, &opt, &h, err, sizeof err) != 0) {
-        fprintf(stderr, "open %s offline: %s\n", home, err);
-        exit(1);
-    }
-    for (int i = 0; i < BULK; i++) {
-        char text[32], id[DNASYNC_ID_HEX_LEN + 1];
-        snprintf(text, sizeof text, "bulk %d", i);
-        CHECK_EQ_INT(sync_cache_add_text(dnasync_home_sync(h), "alice", "bob", text, 0, false, id),
-                     0);
-    }
-    dnasync_home_free(h);
 }
 
 /* Messages of d that show as read (receipts arrived). */
@@ -292,33 +265,6 @@ int main(void)
         }
         check_device(&dev_a2, i);
         dnasync_home_free(dev_a.h); /* the next trial's command takes alice's home */
-    }
-    for (int b = 0; bulk_steps[b]; b++) {
-        add_pending(alice);
-        r = run(DNASYNC_KILLABLE_PATH, alice, bulk_steps[b], "sync", (char *)NULL);
-        if (r.exit_code != 128 + 9) { /* the step must be reached: more than one chunk */
-            fprintf(stderr, "bulk at %s: exit %d, not killed: %s%s\n", bulk_steps[b], r.exit_code,
-                    r.out, r.err);
-            exit(1);
-        }
-        proc_result_free(&r);
-        device_t dev_a;
-        memset(&dev_a, 0, sizeof dev_a);
-        open_device(&dev_a, "alice", alice);
-        if (sync_pass(dev_a.sync, NULL, NULL, NULL) != 0) {
-            fprintf(stderr, "bulk at %s: alice restart: %s\n", bulk_steps[b],
-                    sync_errmsg(dev_a.sync));
-            exit(1);
-        }
-        sync_status_t st;
-        CHECK_EQ_INT(sync_get_status(dev_a.sync, &st), 0);
-        CHECK_EQ_INT(st.pending_uploads, 0);
-        dev_bob.want_msgs += BULK; /* exactly: a message twice would never make the counts equal */
-        dev_a2.want_msgs += BULK;
-        check_device(&dev_bob, trials + b);
-        check_device(&dev_a2, trials + b);
-        dnasync_home_free(dev_a.h);
-        printf("bulk of %d killed at %s: all on both devices\n", BULK, bulk_steps[b]);
     }
     for (int s = 0; s < 5; s++) {
         printf("killed at %-8s %d times\n", steps[s], kills[s]);
